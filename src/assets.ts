@@ -1,0 +1,12 @@
+// Shipped assets (charts/, Dockerfiles/, templates/) are resolved from the package root,
+// never from the current directory: the tool runs inside the user's app checkout.
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+export const assetPath = {
+  chart: (service: 'frontend' | 'backend') => join(packageRoot, 'charts', service),
+  dockerfile: (service: 'frontend' | 'backend') => join(packageRoot, 'Dockerfiles', `${service}.Dockerfile`),
+  template: (name: string) => join(packageRoot, 'templates', name),
+};

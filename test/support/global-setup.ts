@@ -1,0 +1,5 @@
+import { ensureRealTools } from './real-tools.js';
+
+export default function setup(): void {
+  ensureRealTools();
+}
