@@ -1,0 +1,31 @@
+// Secret values are registered once, as soon as they are read, and scrubbed from everything
+// the tool prints, logs or throws — including their base64 form, which is how Kubernetes
+// Secrets carry them and how a tool's error message may echo them back.
+
+export const REDACTED = '••••••';
+
+// Below this length a "secret" would scrub ordinary words out of every message.
+const MIN_SECRET_LENGTH = 4;
+
+export class Redactor {
+  private readonly values = new Set<string>();
+
+  add(value: string | undefined): void {
+    if (!value || value.length < MIN_SECRET_LENGTH) return;
+    this.values.add(value);
+    this.values.add(Buffer.from(value, 'utf8').toString('base64'));
+    // URL-encoded forms appear when a value is embedded in a URL (a password in DATABASE_URL).
+    const encoded = encodeURIComponent(value);
+    if (encoded !== value) this.values.add(encoded);
+  }
+
+  scrub(text: string): string {
+    if (this.values.size === 0 || !text) return text;
+    // Longest first, so a value that contains another is replaced whole.
+    let out = text;
+    for (const value of [...this.values].sort((a, b) => b.length - a.length)) {
+      if (out.includes(value)) out = out.split(value).join(REDACTED);
+    }
+    return out;
+  }
+}
