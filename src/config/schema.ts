@@ -1,0 +1,173 @@
+// The one schema of todo-deploy.yaml: every key, its type and its default (SPEC.md's app table).
+// The same leaves validate values from the file and from TODO_DEPLOY_* variables.
+
+export type Service = 'frontend' | 'backend';
+export const services: readonly Service[] = ['frontend', 'backend'];
+
+export interface ServiceConfig {
+  sourceDir: string;
+  /** Empty: the Dockerfile shipped with todo-deploy. */
+  dockerfile: string;
+  image: string;
+  release: string;
+  replicas: number;
+  port: number;
+  nodePort: number;
+  healthPath: string;
+  valuesFile: string;
+}
+
+export interface Config {
+  namespace: string;
+  target: 'minikube' | 'cluster';
+  minikube: {
+    profile: string;
+    cpus: number;
+    memory: string;
+    driver: string;
+    kubernetesVersion: string;
+    containerRuntime: 'docker' | 'containerd' | 'cri-o';
+  };
+  cluster: { context: string; registry: string };
+  /** Milliseconds (written as durations such as `90s`, `5m` in the file). */
+  timeouts: { start: number; build: number; deploy: number; verify: number };
+  frontend: ServiceConfig & { backendUrl: string };
+  backend: ServiceConfig;
+}
+
+export const defaults: Config = {
+  namespace: 'todo',
+  target: 'minikube',
+  minikube: {
+    profile: 'minikube',
+    cpus: 2,
+    memory: '3g',
+    driver: 'docker',
+    kubernetesVersion: 'stable',
+    containerRuntime: 'docker',
+  },
+  cluster: { context: '', registry: '' },
+  timeouts: { start: 600_000, build: 900_000, deploy: 300_000, verify: 180_000 },
+  frontend: {
+    sourceDir: './frontend',
+    dockerfile: '',
+    image: 'todo-frontend',
+    release: 'frontend',
+    replicas: 2,
+    port: 3000,
+    nodePort: 30000,
+    healthPath: '/api/health',
+    valuesFile: '',
+    backendUrl: '',
+  },
+  backend: {
+    sourceDir: './backend',
+    dockerfile: '',
+    image: 'todo-backend',
+    release: 'backend',
+    replicas: 1,
+    port: 8000,
+    nodePort: 30001,
+    healthPath: '/api/health',
+    valuesFile: '',
+  },
+};
+
+/** A leaf parses one raw value (from YAML, or a string from the environment) or says what it expected. */
+export interface Leaf {
+  expected: string;
+  parse(raw: unknown, fromEnv: boolean): { ok: true; value: unknown } | { ok: false };
+}
+export interface Section {
+  [key: string]: Leaf | Section;
+}
+
+export function isLeaf(node: Leaf | Section): node is Leaf {
+  return typeof (node as Leaf).parse === 'function';
+}
+
+const ok = (value: unknown) => ({ ok: true as const, value });
+const bad = { ok: false as const };
+
+function text(expected: string, test: (value: string) => boolean = () => true): Leaf {
+  return { expected, parse: (raw) => (typeof raw === 'string' && test(raw) ? ok(raw) : bad) };
+}
+
+function integer(min: number, max: number): Leaf {
+  return {
+    expected: `an integer from ${min} to ${max}`,
+    parse(raw, fromEnv) {
+      const value = fromEnv && typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw) : raw;
+      return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max ? ok(value) : bad;
+    },
+  };
+}
+
+function oneOf(...values: string[]): Leaf {
+  return text(`one of ${values.join(', ')}`, (v) => values.includes(v));
+}
+
+const durationUnits: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `90s`, `5m`, `1m30s`, `1h` → milliseconds. */
+export function parseDuration(value: string): number | undefined {
+  const parts = [...value.matchAll(/(\d+)(ms|s|m|h)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== value) return undefined;
+  const ms = parts.reduce((sum, [, n, unit]) => sum + Number(n) * durationUnits[unit!]!, 0);
+  return ms > 0 ? ms : undefined;
+}
+
+const duration: Leaf = {
+  expected: 'a duration such as 90s, 5m or 1m30s',
+  parse(raw) {
+    const ms = typeof raw === 'string' ? parseDuration(raw.trim()) : undefined;
+    return ms === undefined ? bad : ok(ms);
+  },
+};
+
+// RFC 1123 label: what Kubernetes accepts for namespaces and what Helm accepts for release names.
+const dnsLabel = (max: number) =>
+  text(`a lowercase DNS label (a-z, 0-9, '-'; at most ${max} characters)`, (v) => v.length <= max && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(v));
+const anyText = text('a string');
+const path = text('a path', (v) => !v.includes('\0'));
+const urlPath = text('a URL path starting with /', (v) => /^\/\S*$/.test(v));
+// Repository only: the tag is derived from the build's content.
+const image = text('an image name without a tag, such as todo-frontend or registry:5000/team/todo-frontend', (v) =>
+  /^([a-z0-9.-]+(:\d+)?\/)?[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/.test(v),
+);
+const httpUrlOrEmpty = text('an http(s) URL, or empty', (v) => v === '' || /^https?:\/\/[^\s/]+/.test(v));
+const port = integer(1, 65535);
+// The default Kubernetes NodePort range.
+const nodePort = integer(30000, 32767);
+
+function service(extra: Section = {}): Section {
+  return {
+    sourceDir: path,
+    dockerfile: path,
+    image,
+    release: dnsLabel(53),
+    replicas: integer(0, 20),
+    port,
+    nodePort,
+    healthPath: urlPath,
+    valuesFile: path,
+    ...extra,
+  };
+}
+
+export const schema: Section = {
+  namespace: dnsLabel(63),
+  target: oneOf('minikube', 'cluster'),
+  minikube: {
+    profile: text('a profile name (letters, digits, - and _)', (v) => /^[A-Za-z0-9][\w-]*$/.test(v)),
+    cpus: integer(1, 256),
+    memory: text('a size such as 3g, 3072mb or 4096', (v) => /^\d+(b|k|kb|m|mb|g|gb)?$/i.test(v)),
+    driver: text('a minikube driver name', (v) => /^[a-z0-9-]+$/.test(v)),
+    kubernetesVersion: text('stable, latest or vX.Y.Z', (v) => /^(stable|latest|v\d+\.\d+\.\d+)$/.test(v)),
+    containerRuntime: oneOf('docker', 'containerd', 'cri-o'),
+  },
+  cluster: { context: anyText, registry: anyText },
+  timeouts: { start: duration, build: duration, deploy: duration, verify: duration },
+  frontend: service({ backendUrl: httpUrlOrEmpty }),
+  backend: service(),
+};
