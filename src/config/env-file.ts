@@ -1,0 +1,213 @@
+// The .env file: parsed with dotenv into a plain object (never into process.env), validated
+// with every problem reported at once by key and line. Values are registered with the
+// redactor before anything is reported, so no message can ever carry one.
+import { readFile, stat } from 'node:fs/promises';
+import { parse } from 'dotenv';
+import { ConfigError } from '../errors.js';
+import type { Redactor } from '../redact.js';
+import { suggest } from './suggest.js';
+
+export const secretKeys = ['BETTER_AUTH_SECRET', 'DATABASE_URL', 'OPENAI_API_KEY', 'BETTER_AUTH_URL'] as const;
+export type SecretKey = (typeof secretKeys)[number];
+export type Secrets = Record<SecretKey, string>;
+
+export interface EnvCheck {
+  /** Present only when there are no problems. */
+  secrets?: Secrets;
+  problems: string[];
+  warnings: string[];
+}
+
+const MAX_ENV_BYTES = 64 * 1024;
+const MIN_AUTH_SECRET = 32;
+const GENERATE_HINT = 'generate one with `openssl rand -base64 32` or `todo-deploy setup --generate-auth-secret`';
+
+/** Validates .env text; `label` names the file in messages. Pure: no I/O. */
+export function checkEnvText(raw: string, label: string, redactor: Redactor): EnvCheck {
+  const text = raw.replace(/^\uFEFF/, '');
+  const values = parse(text);
+  for (const value of Object.values(values)) redactor.add(value);
+  const databaseUrl = safeUrl(values.DATABASE_URL);
+  if (databaseUrl?.password) redactor.add(decodeURIComponent(databaseUrl.password));
+
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const lines = keyLines(text);
+  const at = (key: string) => {
+    const line = lines.get(key)?.at(-1);
+    return line ? `${label}:${line}: ${key}` : `${label}: ${key}`;
+  };
+
+  for (const [key, where] of lines) {
+    if (where.length > 1) warnings.push(`${label}:${where.at(-1)}: ${key} is set again (first on line ${where[0]}); the last value wins.`);
+  }
+  for (const line of strayLines(text)) {
+    warnings.push(`${label}:${line}: not a KEY=value line; it is ignored.`);
+  }
+
+  for (const key of secretKeys) {
+    const value = values[key];
+    if (value === undefined) {
+      const typo = Object.keys(values).find((k) => !(secretKeys as readonly string[]).includes(k) && suggest(k, [key]) === key);
+      problems.push(`${at(key)} is missing${typo ? ` (is ${typo} a typo of it?)` : ''}; ${describeKey[key]}.`);
+    } else if (value.trim() === '') {
+      problems.push(`${at(key)} is empty; ${describeKey[key]}.`);
+    } else if (isPlaceholder(value)) {
+      problems.push(`${at(key)} still holds a placeholder; ${describeKey[key]}.`);
+    } else {
+      const problem = validate[key](value);
+      if (problem) problems.push(`${at(key)} ${problem}`);
+    }
+  }
+
+  if (databaseUrl && ['localhost', '127.0.0.1', '[::1]'].includes(databaseUrl.hostname)) {
+    warnings.push(
+      `${at('DATABASE_URL')} points at ${databaseUrl.hostname}, which inside a pod is the pod itself; ` +
+        'for a database on your machine use host.minikube.internal instead.',
+    );
+  }
+  for (const key of Object.keys(values)) {
+    if ((secretKeys as readonly string[]).includes(key)) continue;
+    const close = suggest(key, secretKeys);
+    warnings.push(`${at(key)} is not used by todo-deploy${close ? ` (did you mean ${close}?)` : ''}.`);
+  }
+
+  return problems.length === 0 ? { secrets: pick(values), problems, warnings } : { problems, warnings };
+}
+
+/** Reads and validates a .env file; throws a ConfigError listing every problem. */
+export async function readEnvFile(file: string, redactor: Redactor): Promise<{ secrets: Secrets; warnings: string[] }> {
+  const check = await checkEnvFile(file, redactor);
+  if (!check.secrets) {
+    throw new ConfigError(`${file} has ${check.problems.length === 1 ? 'a problem' : `${check.problems.length} problems`}:`, check.problems, envHint);
+  }
+  return { secrets: check.secrets, warnings: check.warnings };
+}
+
+export const envHint = 'Edit the file (templates/env.example explains every key), or run `todo-deploy setup` to write it for you.';
+
+export async function checkEnvFile(file: string, redactor: Redactor): Promise<EnvCheck> {
+  let bytes: Buffer;
+  let mode: number;
+  try {
+    [bytes, { mode }] = await Promise.all([readFile(file), stat(file)]);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a directory' : `cannot be read (${code})`;
+    return { problems: [`${file} ${reason}; it must hold ${secretKeys.join(', ')}.`], warnings: [] };
+  }
+  if (bytes.length > MAX_ENV_BYTES) {
+    return { problems: [`${file} is ${bytes.length} bytes; a .env holds a few lines (is --env-file pointing at the right file?).`], warnings: [] };
+  }
+  const text = bytes.toString('utf8');
+  if (bytes.includes(0) || text.includes('\uFFFD')) {
+    return { problems: [`${file} is not a UTF-8 text file (is --env-file pointing at the right file?).`], warnings: [] };
+  }
+  const check = checkEnvText(text, file, redactor);
+  if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
+    check.warnings.unshift(`${file} can be read by other users (mode ${(mode & 0o777).toString(8)}); run: chmod 600 ${file}`);
+  }
+  return check;
+}
+
+const describeKey: Record<SecretKey, string> = {
+  BETTER_AUTH_SECRET: `set it to a random string of at least ${MIN_AUTH_SECRET} characters (${GENERATE_HINT})`,
+  DATABASE_URL: 'set it to your PostgreSQL URL, e.g. postgresql://user:password@host:5432/dbname (Neon: Dashboard → Connection string)',
+  OPENAI_API_KEY: 'set it to your OpenAI API key, which starts with sk- (https://platform.openai.com/api-keys)',
+  BETTER_AUTH_URL: 'set it to the URL users open the app at, e.g. http://localhost:30000',
+};
+
+const validate: Record<SecretKey, (value: string) => string | undefined> = {
+  BETTER_AUTH_SECRET: (value) =>
+    value.length < MIN_AUTH_SECRET ? `is too short: it needs at least ${MIN_AUTH_SECRET} characters, it has ${value.length}; ${GENERATE_HINT}.` : undefined,
+  DATABASE_URL(value) {
+    const url = safeUrl(value);
+    if (!url || !['postgres:', 'postgresql:'].includes(url.protocol)) {
+      return 'must be a postgres:// or postgresql:// URL, e.g. postgresql://user:password@host:5432/dbname.';
+    }
+    if (!url.hostname) return `has no host (${maskUrl(url)}).`;
+    if (url.pathname.replace(/^\//, '') === '') return `has no database name after the host (${maskUrl(url)}); add /dbname.`;
+    return undefined;
+  },
+  OPENAI_API_KEY(value) {
+    if (/\s/.test(value)) return 'contains whitespace; paste the key again without spaces or line breaks.';
+    if (!value.startsWith('sk-')) return 'does not look like an OpenAI API key (they start with sk-).';
+    return undefined;
+  },
+  BETTER_AUTH_URL(value) {
+    const url = safeUrl(value);
+    return url && ['http:', 'https:'].includes(url.protocol) && url.hostname ? undefined : 'must be an http:// or https:// URL, e.g. http://localhost:30000.';
+  },
+};
+
+const placeholderPatterns = [
+  /<[^>]*>/, // <your-secret>
+  /^\[[^\]]*\]$/,
+  /^\$\{[^}]*\}$/,
+  /^(changeme|change[-_ ]me|todo|tbd|fixme|placeholder|replace[-_ ]?me|example|secret|password|dummy|none|null|undefined)$/i,
+  /^(sk-)?(x{3,}|\.{3,}|\*{3,}|your[-_ ].*|(your|my)[-_]?(api[-_]?)?(key|secret|token).*)$/i,
+  /^your[-_]/i,
+];
+
+export function isPlaceholder(value: string): boolean {
+  const trimmed = value.trim();
+  return placeholderPatterns.some((pattern) => pattern.test(trimmed));
+}
+
+function safeUrl(value: string | undefined): URL | undefined {
+  if (!value) return undefined;
+  try {
+    return new URL(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A URL fit to print: the password replaced. */
+export function maskUrl(url: URL): string {
+  const copy = new URL(url.href);
+  if (copy.password) copy.password = '****';
+  return copy.href;
+}
+
+function pick(values: Record<string, string>): Secrets {
+  return Object.fromEntries(secretKeys.map((key) => [key, values[key]!])) as Secrets;
+}
+
+const keyLine = /^\s*(?:export\s+)?([\w.-]+)\s*(?:=|:\s)/;
+
+/** The 1-based lines each key is set on, in order. */
+function keyLines(text: string): Map<string, number[]> {
+  const lines = new Map<string, number[]>();
+  forEachEntryLine(text, (line, key) => {
+    if (key) lines.set(key, [...(lines.get(key) ?? []), line]);
+  });
+  return lines;
+}
+
+/** Lines that are neither blank, a comment, a KEY=value line nor inside a quoted multi-line value. */
+function strayLines(text: string): number[] {
+  const stray: number[] = [];
+  forEachEntryLine(text, (line, key, content) => {
+    if (!key && content.trim() !== '' && !content.trim().startsWith('#')) stray.push(line);
+  });
+  return stray;
+}
+
+function forEachEntryLine(text: string, visit: (line: number, key: string | undefined, content: string) => void): void {
+  let openQuote: string | undefined;
+  text.split(/\r\n?|\n/).forEach((content, index) => {
+    if (openQuote) {
+      if (content.includes(openQuote)) openQuote = undefined;
+      return;
+    }
+    const match = keyLine.exec(content);
+    visit(index + 1, match?.[1], content);
+    if (match) {
+      // dotenv lets a quoted value span lines; skip them until the quote closes.
+      const value = content.slice(match[0].length).trimStart();
+      const quote = value[0];
+      if (quote && `'"\``.includes(quote) && !value.slice(1).includes(quote)) openQuote = quote;
+    }
+  });
+}

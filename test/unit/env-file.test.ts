@@ -1,0 +1,146 @@
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkEnvFile, checkEnvText, isPlaceholder, readEnvFile } from '../../src/config/env-file.js';
+import { ConfigError } from '../../src/errors.js';
+import { Redactor } from '../../src/redact.js';
+
+const AUTH = 'q7V0c2Jt9yXkR4pLw8ZbN3mHs6TfGd1A';
+const DB_PASSWORD = 'npg_S3cr3tPassw0rd';
+const DB = `postgresql://neondb_owner:${DB_PASSWORD}@ep-cool-rain-123456.eu-central-1.aws.neon.tech/neondb?sslmode=require`;
+const OPENAI = 'sk-proj-9fJ2kLmN4pQ7rS0tUvW3xYz6AbCdEfGh';
+const valid = `BETTER_AUTH_SECRET=${AUTH}\nDATABASE_URL=${DB}\nOPENAI_API_KEY=${OPENAI}\nBETTER_AUTH_URL=http://localhost:30000\n`;
+const allSecrets = [AUTH, DB, DB_PASSWORD, OPENAI];
+
+function check(text: string) {
+  const redactor = new Redactor();
+  const result = checkEnvText(text, '.env', redactor);
+  const printed = [...result.problems, ...result.warnings].join('\n');
+  for (const secret of allSecrets) expect(printed).not.toContain(secret);
+  return { ...result, printed, redactor };
+}
+
+describe('.env validation', () => {
+  it('accepts a valid file and returns exactly the four secrets', () => {
+    const result = check(valid);
+    expect(result.problems).toEqual([]);
+    expect(result.warnings).toEqual([]);
+    expect(result.secrets).toEqual({ BETTER_AUTH_SECRET: AUTH, DATABASE_URL: DB, OPENAI_API_KEY: OPENAI, BETTER_AUTH_URL: 'http://localhost:30000' });
+  });
+
+  it('registers every value, and the database password alone, with the redactor', () => {
+    const { redactor } = check(valid);
+    expect(redactor.scrub(`a ${AUTH} b ${OPENAI} c ${DB_PASSWORD}`)).toBe('a •••••• b •••••• c ••••••');
+  });
+
+  it.each([
+    ['CRLF line endings', valid.replaceAll('\n', '\r\n')],
+    ['a byte-order mark', `\uFEFF${valid}`],
+    ['export prefixes', valid.replace(/^/gm, 'export ').replace(/export $/, '')],
+    ['double quotes', `BETTER_AUTH_SECRET="${AUTH}"\nDATABASE_URL="${DB}"\nOPENAI_API_KEY="${OPENAI}"\nBETTER_AUTH_URL="http://localhost:30000"\n`],
+    ['single quotes and comments', `# secrets\nBETTER_AUTH_SECRET='${AUTH}' # auth\nDATABASE_URL='${DB}'\nOPENAI_API_KEY='${OPENAI}'\n\nBETTER_AUTH_URL='http://localhost:30000'\n`],
+    ['spaces around =', valid.replaceAll('=', ' = ').replace('sslmode = require', 'sslmode=require')],
+  ])('reads %s', (_, text) => {
+    const result = check(text);
+    expect(result.problems).toEqual([]);
+    expect(result.secrets?.DATABASE_URL).toBe(DB);
+    expect(result.secrets?.BETTER_AUTH_SECRET).toBe(AUTH);
+  });
+
+  it('keeps unicode in values intact', () => {
+    const secret = 'ключ-🔑-' + 'ü'.repeat(30);
+    const result = check(valid.replace(AUTH, secret));
+    expect(result.secrets?.BETTER_AUTH_SECRET).toBe(secret);
+  });
+
+  it.each([
+    ['a missing key', valid.replace(/^OPENAI_API_KEY=.*\n/m, ''), '.env: OPENAI_API_KEY is missing; set it to your OpenAI API key'],
+    ['a misspelt key', valid.replace('OPENAI_API_KEY', 'OPENAI_APIKEY'), '.env: OPENAI_API_KEY is missing (is OPENAI_APIKEY a typo of it?)'],
+    ['an empty value', valid.replace(`OPENAI_API_KEY=${OPENAI}`, 'OPENAI_API_KEY='), '.env:3: OPENAI_API_KEY is empty'],
+    ['a short auth secret', valid.replace(AUTH, 'short-secret-123'), '.env:1: BETTER_AUTH_SECRET is too short: it needs at least 32 characters, it has 16'],
+    ['a placeholder secret', valid.replace(AUTH, '<your-secret>'), '.env:1: BETTER_AUTH_SECRET still holds a placeholder'],
+    ['changeme', valid.replace(AUTH, 'changeme'), 'BETTER_AUTH_SECRET still holds a placeholder'],
+    ['a mysql URL', valid.replace(DB, 'mysql://u:p@host/db'), '.env:2: DATABASE_URL must be a postgres:// or postgresql:// URL'],
+    ['a URL without a database', valid.replace(DB, `postgresql://u:${DB_PASSWORD}@db.example.com:5432`), '.env:2: DATABASE_URL has no database name after the host (postgresql://u:****@db.example.com:5432)'],
+    ['not a URL at all', valid.replace(DB, 'neon database'), 'DATABASE_URL must be a postgres:// or postgresql:// URL'],
+    ['a key without sk-', valid.replace(OPENAI, 'pk-123456789012345678901234'), '.env:3: OPENAI_API_KEY does not look like an OpenAI API key (they start with sk-)'],
+    ['a key with whitespace', valid.replace(OPENAI, `"${OPENAI.slice(0, 10)} ${OPENAI.slice(10)}"`), '.env:3: OPENAI_API_KEY contains whitespace'],
+    ['an sk-xxx placeholder', valid.replace(OPENAI, 'sk-xxxxxxxxxxxx'), 'OPENAI_API_KEY still holds a placeholder'],
+    ['an ftp auth URL', valid.replace('http://localhost:30000', 'ftp://localhost'), '.env:4: BETTER_AUTH_URL must be an http:// or https:// URL'],
+  ])('reports %s with key and line, and no value', (_, text, expected) => {
+    const result = check(text);
+    expect(result.secrets).toBeUndefined();
+    expect(result.printed).toContain(expected);
+  });
+
+  it('reports every problem at once', () => {
+    const result = check('BETTER_AUTH_SECRET=\nDATABASE_URL=<your-database-url>\nOPENAI_API_KEY=sk-abc def\n');
+    expect(result.problems).toHaveLength(4);
+    expect(result.problems.map((p) => p.split(' ')[0])).toEqual(['.env:1:', '.env:2:', '.env:3:', '.env:']);
+  });
+
+  it('warns about duplicate keys, unknown keys, stray lines and a localhost database', () => {
+    const text = `${valid.replace(DB, 'postgresql://u:p@localhost:5432/todo')}BETTER_AUTH_URL=http://localhost:30000\nBETTER_AUTH_SECRE=x\nthis line is junk\nPORT=3000\n`;
+    const result = check(text);
+    expect(result.problems).toEqual([]);
+    expect(result.warnings).toEqual([
+      '.env:5: BETTER_AUTH_URL is set again (first on line 4); the last value wins.',
+      '.env:7: not a KEY=value line; it is ignored.',
+      '.env:2: DATABASE_URL points at localhost, which inside a pod is the pod itself; for a database on your machine use host.minikube.internal instead.',
+      '.env:6: BETTER_AUTH_SECRE is not used by todo-deploy (did you mean BETTER_AUTH_SECRET?).',
+      '.env:8: PORT is not used by todo-deploy.',
+    ]);
+  });
+
+  it('does not mistake the lines of a quoted multi-line value for stray lines', () => {
+    const result = check(`${valid}CERT="-----BEGIN-----\nabc def\n-----END-----"\n`);
+    expect(result.warnings).toEqual(['.env:5: CERT is not used by todo-deploy.']);
+  });
+
+  it.each([
+    ['changeme', true],
+    ['<your-secret>', true],
+    ['${SECRET}', true],
+    ['xxx', true],
+    ['sk-...', true],
+    ['your-openai-key', true],
+    ['TODO', true],
+    [AUTH, false],
+    [OPENAI, false],
+    [DB, false],
+  ])('isPlaceholder(%j) is %s', (value, expected) => expect(isPlaceholder(value)).toBe(expected));
+});
+
+describe('.env files on disk', () => {
+  const write = (content: string | Buffer, mode = 0o600) => {
+    const file = join(mkdtempSync(join(tmpdir(), 'envfile-')), '.env');
+    writeFileSync(file, content);
+    chmodSync(file, mode);
+    return file;
+  };
+
+  it('warns when other users can read the file', async () => {
+    const result = await checkEnvFile(write(valid, 0o644), new Redactor());
+    expect(result.secrets).toBeDefined();
+    expect(result.warnings[0]).toMatch(/can be read by other users \(mode 644\); run: chmod 600 .*\.env$/);
+  });
+
+  it.each([
+    ['binary garbage', Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x00, 0x02, 0xc3, 0x28]), 'is not a UTF-8 text file'],
+    ['invalid UTF-8', Buffer.from([0x41, 0x3d, 0xc3, 0x28, 0x0a]), 'is not a UTF-8 text file'],
+    ['a huge file', `${valid}${'PADDING=0123456789\n'.repeat(10_000)}`, 'bytes; a .env holds a few lines'],
+  ])('refuses %s without echoing it', async (_, content, expected) => {
+    const result = await checkEnvFile(write(content), new Redactor());
+    expect(result.problems).toHaveLength(1);
+    expect(result.problems[0]).toContain(expected);
+  });
+
+  it('throws one ConfigError listing every problem, and names a missing file', async () => {
+    await expect(readEnvFile(write('DATABASE_URL=mysql://x\n'), new Redactor())).rejects.toMatchObject({
+      constructor: ConfigError,
+      problems: expect.arrayContaining([expect.stringContaining('DATABASE_URL must be'), expect.stringContaining('OPENAI_API_KEY is missing')]),
+    });
+    await expect(readEnvFile('/nonexistent/.env', new Redactor())).rejects.toMatchObject({ problems: [expect.stringContaining('/nonexistent/.env does not exist')] });
+  });
+});
