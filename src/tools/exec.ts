@@ -4,6 +4,7 @@
 import { execa } from 'execa';
 import { CancelledError, PrereqError, ToolError } from '../errors.js';
 import type { Redactor } from '../redact.js';
+import { formatDuration } from '../format.js';
 import { installHints } from './install-hints.js';
 
 export interface Command {
@@ -126,13 +127,4 @@ function quoteArg(arg: string): string {
 
 export function tail(text: string, lines = STDERR_TAIL_LINES): string {
   return text.trimEnd().split('\n').slice(-lines).join('\n');
-}
-
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  const seconds = ms / 1000;
-  if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 1 : 0)}s`;
-  const minutes = Math.floor(seconds / 60);
-  const rest = Math.round(seconds % 60);
-  return rest ? `${minutes}m${rest}s` : `${minutes}m`;
 }

@@ -1,0 +1,14 @@
+export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
+
+export interface CheckResult {
+  id: string;
+  title: string;
+  /** A failed prerequisite exits 3, a failed input (config, .env) exits 2. */
+  category: 'prereq' | 'input';
+  status: CheckStatus;
+  detail: string;
+  hint?: string;
+  /** Each problem of a failed input, already free of secret values. */
+  problems?: string[];
+  warnings?: string[];
+}

@@ -1,0 +1,111 @@
+// The read-only prerequisite checks shared by `doctor` and `up`: tools present and recent
+// enough, the Docker daemon reachable, the cluster's state. They run concurrently.
+import type { Config } from '../config/schema.js';
+import { PrereqError, ToolError } from '../errors.js';
+import { dockerVersionArgs, parseDockerVersion } from '../tools/docker.js';
+import type { Exec } from '../tools/exec.js';
+import { helmVersionArgs, parseHelmVersion } from '../tools/helm.js';
+import { installHints } from '../tools/install-hints.js';
+import { getContextsArgs, kubectlVersionArgs, parseContexts, parseKubectlVersion } from '../tools/kubectl.js';
+import { minikubeStatusArgs, minikubeVersionArgs, parseMinikubeStatus, parseMinikubeVersion } from '../tools/minikube.js';
+import { atLeast, type Version } from '../tools/version.js';
+import type { CheckResult } from './check.js';
+
+export const minimumVersions = { docker: '20.10.0', minikube: '1.32.0', helm: '3.12.0', kubectl: '1.28.0' } as const;
+type Tool = keyof typeof minimumVersions;
+
+const PROBE_TIMEOUT_MS = 20_000;
+
+export async function checkPrereqs(exec: Exec, config: Config): Promise<CheckResult[]> {
+  const minikube = config.target === 'minikube';
+  const groups = await Promise.all([
+    checkDocker(exec),
+    minikube ? checkMinikube(exec, config.minikube.profile) : Promise.resolve([]),
+    checkTool(exec, 'helm', helmVersionArgs, parseHelmVersion, (v) => (v.major > 4 ? `Helm ${v.major} is untested; Helm 3.12+ and 4.x are supported.` : undefined)),
+    checkTool(exec, 'kubectl', kubectlVersionArgs, parseKubectlVersion),
+    minikube ? Promise.resolve([]) : checkContext(exec, config.cluster.context),
+  ]);
+  return groups.flat();
+}
+
+async function checkDocker(exec: Exec): Promise<CheckResult[]> {
+  const daemon = { id: 'docker-daemon', title: 'docker daemon', category: 'prereq' as const };
+  const probe = await run(exec, 'docker', dockerVersionArgs);
+  if ('missing' in probe) return [probe.missing, { ...daemon, status: 'skip', detail: 'needs docker' }];
+  const { client, server } = parseDockerVersion(probe.stdout);
+  const clientCheck = versionResult('docker', client, probe.stderr);
+  if (server) return [clientCheck, { ...daemon, status: 'pass', detail: `reachable, Docker Engine ${server.text}` }];
+  const reason = probe.stderr.split('\n').find((line) => line.trim()) ?? 'no answer';
+  return [
+    clientCheck,
+    { ...daemon, status: 'fail', detail: `not reachable: ${reason}`, hint: 'Start Docker Desktop (or `sudo systemctl start docker` on Linux) and try again.' },
+  ];
+}
+
+async function checkMinikube(exec: Exec, profile: string): Promise<CheckResult[]> {
+  const cluster = { id: 'minikube-profile', title: `minikube profile "${profile}"`, category: 'prereq' as const };
+  const [version, status] = await Promise.all([
+    checkTool(exec, 'minikube', minikubeVersionArgs, parseMinikubeVersion),
+    run(exec, 'minikube', minikubeStatusArgs(profile)),
+  ]);
+  if ('missing' in status) return [...version, { ...cluster, status: 'skip', detail: 'needs minikube' }];
+  const parsed = parseMinikubeStatus(status.stdout, status.exitCode);
+  const states: Record<typeof parsed.state, Pick<CheckResult, 'status' | 'detail'>> = {
+    running: { status: 'pass', detail: 'running' },
+    stopped: { status: 'warn', detail: 'stopped; `todo-deploy up` will start it' },
+    absent: { status: 'warn', detail: 'does not exist yet; `todo-deploy up` will create it' },
+    degraded: { status: 'warn', detail: `host ${parsed.host}, apiserver ${parsed.apiServer}, kubelet ${parsed.kubelet}; \`todo-deploy up\` will restart it` },
+  };
+  return [...version, { ...cluster, ...states[parsed.state] }];
+}
+
+async function checkContext(exec: Exec, context: string): Promise<CheckResult[]> {
+  const base = { id: 'kube-context', title: 'kube-context', category: 'prereq' as const };
+  if (!context) {
+    return [{ ...base, status: 'fail', detail: 'target is "cluster" but no context is set', hint: 'Pass --context NAME or set cluster.context in todo-deploy.yaml.' }];
+  }
+  const probe = await run(exec, 'kubectl', getContextsArgs);
+  if ('missing' in probe) return [{ ...base, status: 'skip', detail: 'needs kubectl' }];
+  const contexts = parseContexts(probe.stdout);
+  return contexts.includes(context)
+    ? [{ ...base, status: 'pass', detail: `"${context}" found in your kubeconfig` }]
+    : [{ ...base, status: 'fail', detail: `"${context}" is not in your kubeconfig`, hint: `Known contexts: ${contexts.join(', ') || 'none'}.` }];
+}
+
+async function checkTool(exec: Exec, tool: Tool, args: string[], parse: (stdout: string) => Version | undefined, note?: (v: Version) => string | undefined): Promise<CheckResult[]> {
+  const probe = await run(exec, tool, args);
+  if ('missing' in probe) return [probe.missing];
+  const version = parse(probe.stdout);
+  const result = versionResult(tool, version, probe.stderr);
+  const extra = result.status === 'pass' && version ? note?.(version) : undefined;
+  return [extra ? { ...result, status: 'warn', hint: extra } : result];
+}
+
+function versionResult(tool: Tool, version: Version | undefined, stderr: string): CheckResult {
+  const base = { id: tool, title: tool, category: 'prereq' as const };
+  const minimum = minimumVersions[tool];
+  if (!version) {
+    return { ...base, status: 'fail', detail: `could not read its version${stderr ? `: ${stderr.split('\n')[0]}` : ''}`, hint: installHints[tool] };
+  }
+  if (!atLeast(version, minimum)) {
+    return { ...base, status: 'fail', detail: `${version.text} is too old; ${minimum} or newer is needed`, hint: installHints[tool] };
+  }
+  return { ...base, status: 'pass', detail: version.text };
+}
+
+type Probe = { stdout: string; stderr: string; exitCode: number } | { missing: CheckResult };
+
+/** Runs a read-only probe; a missing tool becomes a failed check instead of an exception. */
+async function run(exec: Exec, tool: Tool, args: string[]): Promise<Probe> {
+  try {
+    return await exec({ tool, args, allowFailure: true, timeoutMs: PROBE_TIMEOUT_MS });
+  } catch (error) {
+    if (error instanceof PrereqError) {
+      return { missing: { id: tool, title: tool, category: 'prereq', status: 'fail', detail: 'not found on PATH', hint: error.hint } };
+    }
+    if (error instanceof ToolError && error.timedOut) {
+      return { missing: { id: tool, title: tool, category: 'prereq', status: 'fail', detail: `did not answer within ${PROBE_TIMEOUT_MS / 1000}s`, hint: `Check that \`${tool} ${args.join(' ')}\` works in your terminal.` } };
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,110 @@
+// The CLI entry: declares the commands (each lazily imported, so --help and --version stay
+// fast), builds the context, and is the one place that maps errors to exit codes and Ctrl-C
+// to an aborted run.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { packageRoot } from './assets.js';
+import type { Context, GlobalOptions, Io } from './context.js';
+import { CancelledError, TodoDeployError, type ErrorKind } from './errors.js';
+
+export const exitCodes: Record<ErrorKind, number> = { operation: 1, usage: 2, config: 2, prereq: 3, cancelled: 130 };
+
+const examples = `
+Examples:
+  $ todo-deploy doctor                 check tools, cluster, todo-deploy.yaml and .env
+  $ todo-deploy doctor --json          the same report as one JSON document
+  $ todo-deploy --app-dir ~/todo doctor
+
+Exit codes: 0 success, 1 operation failed, 2 invalid usage or input, 3 prerequisite missing, 130 interrupted.
+Settings: flags > TODO_DEPLOY_* variables > todo-deploy.yaml > defaults.`;
+
+type CommandRunner = (ctx: Context) => Promise<void>;
+
+export async function main(argv: readonly string[], io: Partial<Io> = {}): Promise<number> {
+  const controller = new AbortController();
+  const fullIo: Io = {
+    cwd: process.cwd(),
+    env: process.env,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    signal: controller.signal,
+    ...io,
+  };
+  let exitCode = 0;
+  const onSigint = () => {
+    // A second Ctrl-C means "now": leave without waiting for children to wind down.
+    if (controller.signal.aborted) process.exit(exitCodes.cancelled);
+    controller.abort(new CancelledError());
+  };
+  process.on('SIGINT', onSigint);
+
+  const run = (name: string, load: () => Promise<CommandRunner>) => async (_opts: unknown, command: Command) => {
+    exitCode = await runCommand(name, command.optsWithGlobals<GlobalOptions>(), fullIo, load);
+  };
+
+  const program = new Command('todo-deploy')
+    .description('Deploy the Todo Chatbot (Next.js + FastAPI) to local Kubernetes with one command, verified, and back again.')
+    .version(readVersion(), '-V, --version', 'print the version')
+    .addOption(new Option('--app-dir <dir>', "the app's repository root").env('TODO_DEPLOY_APP_DIR').default(undefined, 'the current directory'))
+    .addOption(new Option('--config <file>', 'configuration file, relative to --app-dir').env('TODO_DEPLOY_CONFIG').default(undefined, 'todo-deploy.yaml'))
+    .addOption(new Option('--env-file <file>', 'secrets file, relative to --app-dir').env('TODO_DEPLOY_ENV_FILE').default(undefined, '.env'))
+    .option('--namespace <name>', 'Kubernetes namespace (default: todo)')
+    .option('--profile <name>', 'Minikube profile (default: minikube)')
+    .option('--context <name>', 'an existing kube-context, for the cluster target')
+    .option('-y, --yes', 'answer yes to every confirmation')
+    .option('--json', 'print one JSON document on stdout; human output goes to stderr')
+    .option('--verbose', 'log every external command with its duration')
+    .option('--no-color', 'no colour (NO_COLOR is honoured too)')
+    .addHelpText('after', examples)
+    .showHelpAfterError('(run todo-deploy --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => fullIo.stdout.write(s), writeErr: (s) => fullIo.stderr.write(s) });
+
+  program
+    .command('doctor')
+    .description('run every read-only check `up` would make, in one report; changes nothing')
+    .action(run('doctor', async () => (await import('./commands/doctor.js')).doctor));
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    if (!(error instanceof CommanderError)) throw error;
+    // --help and --version end here too, with exit code 0; usage mistakes are exit code 2.
+    exitCode = error.exitCode === 0 ? 0 : exitCodes.usage;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  return exitCode;
+}
+
+async function runCommand(name: string, options: GlobalOptions, io: Io, load: () => Promise<CommandRunner>): Promise<number> {
+  const { createContext } = await import('./context.js');
+  const { errorDocument, renderError } = await import('./ui/error-block.js');
+  let ctx: Context | undefined;
+  try {
+    ctx = await createContext(options, io);
+    await (await load())(ctx);
+    ctx.out.finish({ command: name, ok: true });
+    return 0;
+  } catch (caught) {
+    const error = io.signal.aborted && !(caught instanceof CancelledError) ? new CancelledError() : caught;
+    if (!(error instanceof TodoDeployError)) {
+      io.stderr.write(`✖ todo-deploy failed unexpectedly: ${ctx ? ctx.redactor.scrub(String(error)) : 'see below'}\n`);
+      if (options.verbose && error instanceof Error) io.stderr.write(`${ctx ? ctx.redactor.scrub(error.stack ?? '') : ''}\n`);
+      ctx?.out.finish({ command: name, ok: false, error: { kind: 'internal', message: ctx.redactor.scrub(String(error)) } });
+      return 1;
+    }
+    const { Chalk } = await import('chalk');
+    const style = ctx?.out.style ?? new Chalk({ level: 0 });
+    io.stderr.write(`${ctx ? ctx.redactor.scrub(renderError(error, style)) : renderError(error, style)}\n`);
+    if (ctx) ctx.out.finish({ command: name, ok: false, error: errorDocument(error) });
+    else if (options.json) io.stdout.write(`${JSON.stringify({ command: name, ok: false, error: errorDocument(error) }, null, 2)}\n`);
+    return exitCodes[error.kind];
+  }
+}
+
+function readVersion(): string {
+  return (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+}

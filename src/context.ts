@@ -1,0 +1,102 @@
+// What every command receives: resolved paths, the exec seam, the output port, the abort
+// signal. Built once per run by the CLI entry; tests build their own.
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { LoadOptions } from './config/load.js';
+import { UsageError } from './errors.js';
+import { Redactor } from './redact.js';
+import { createExec, type Exec } from './tools/exec.js';
+import { createOutput, type Output } from './ui/output.js';
+
+export interface GlobalOptions {
+  appDir?: string;
+  config?: string;
+  envFile?: string;
+  namespace?: string;
+  profile?: string;
+  context?: string;
+  yes?: boolean;
+  json?: boolean;
+  verbose?: boolean;
+  /** false with --no-color. */
+  color?: boolean;
+  dryRun?: boolean;
+}
+
+export interface Io {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  stdin: NodeJS.ReadStream;
+  signal: AbortSignal;
+}
+
+export interface Context {
+  appDir: string;
+  envFile: string;
+  /** How to load todo-deploy.yaml with this run's flags and environment. */
+  configOptions: LoadOptions;
+  redactor: Redactor;
+  exec: Exec;
+  out: Output;
+  signal: AbortSignal;
+  yes: boolean;
+  dryRun: boolean;
+  /** Prompts are allowed: stdin is a terminal, not CI, not --json. */
+  interactive: boolean;
+}
+
+export async function createContext(options: GlobalOptions, io: Io): Promise<Context> {
+  const redactor = new Redactor();
+  const out = await createOutput({
+    json: options.json ?? false,
+    verbose: options.verbose ?? false,
+    color: options.color ?? true,
+    env: io.env,
+    stdout: io.stdout,
+    stderr: io.stderr,
+    redactor,
+  });
+  const appDir = resolve(io.cwd, options.appDir ?? '.');
+  if (!isDirectory(appDir)) {
+    throw new UsageError(`--app-dir ${appDir} is not a directory.`, "Run todo-deploy from your app's repository root, or point --app-dir at it.");
+  }
+  const dryRun = options.dryRun ?? false;
+  const exec = createExec({
+    redactor,
+    signal: io.signal,
+    dryRun,
+    baseEnv: io.env,
+    onEvent: (event) => {
+      const stdin = event.inputLabel ? ` < ${event.inputLabel}` : '';
+      if (event.kind === 'dry-run') out.print(`[dry-run] ${event.command}${stdin}`);
+      else out.debug(`$ ${event.command}${stdin}  → exit ${event.exitCode} in ${event.durationMs}ms`);
+    },
+  });
+  return {
+    appDir,
+    envFile: resolve(appDir, options.envFile ?? '.env'),
+    configOptions: {
+      file: resolve(appDir, options.config ?? 'todo-deploy.yaml'),
+      fileRequired: options.config !== undefined,
+      env: io.env,
+      flags: { namespace: options.namespace, 'minikube.profile': options.profile, 'cluster.context': options.context },
+    },
+    redactor,
+    exec,
+    out,
+    signal: io.signal,
+    yes: options.yes ?? false,
+    dryRun,
+    interactive: out.mode === 'tty' && io.stdin.isTTY === true,
+  };
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
