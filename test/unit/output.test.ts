@@ -1,0 +1,71 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { Redactor } from '../../src/redact.js';
+import { colorLevel, createOutput, detectMode } from '../../src/ui/output.js';
+
+function stream(isTTY: boolean) {
+  const s = new PassThrough() as PassThrough & { isTTY: boolean; text: () => string };
+  s.isTTY = isTTY;
+  let buffer = '';
+  s.on('data', (chunk) => (buffer += String(chunk)));
+  s.text = () => buffer;
+  return s;
+}
+
+describe('output mode', () => {
+  const tty = { isTTY: true } as NodeJS.WriteStream;
+  const pipe = { isTTY: false } as NodeJS.WriteStream;
+  it.each([
+    ['a terminal', { json: false, color: true, env: {}, stderr: tty }, 'tty'],
+    ['a pipe', { json: false, color: true, env: {}, stderr: pipe }, 'plain'],
+    ['CI on a terminal', { json: false, color: true, env: { CI: 'true' }, stderr: tty }, 'plain'],
+    ['NO_COLOR on a terminal', { json: false, color: true, env: { NO_COLOR: '1' }, stderr: tty }, 'plain'],
+    ['--no-color on a terminal', { json: false, color: false, env: {}, stderr: tty }, 'plain'],
+    ['TERM=dumb', { json: false, color: true, env: { TERM: 'dumb' }, stderr: tty }, 'plain'],
+    ['--json on a terminal', { json: true, color: true, env: {}, stderr: tty }, 'json'],
+  ] as const)('%s → %s', (_, options, mode) => expect(detectMode(options)).toBe(mode));
+
+  it.each([
+    ['tty', {}, 1],
+    ['plain', {}, 0],
+    ['plain', { FORCE_COLOR: '1' }, 1],
+    ['plain', { FORCE_COLOR: '3' }, 3],
+    ['tty', { FORCE_COLOR: '0' }, 0],
+    ['tty', { NO_COLOR: '1', FORCE_COLOR: '1' }, 0],
+  ] as const)('colour in %s with %j is level %d', (mode, env, level) => expect(colorLevel(mode, { color: true, env })).toBe(level));
+});
+
+describe('createOutput', () => {
+  async function make(json: boolean) {
+    const stdout = stream(false);
+    const stderr = stream(false);
+    const redactor = new Redactor();
+    redactor.add('super-secret-value');
+    const out = await createOutput({ json, verbose: false, color: true, env: {}, stdout: stdout as never, stderr: stderr as never, redactor });
+    return { out, stdout, stderr };
+  }
+
+  it('under --json writes exactly one document on stdout and everything human to stderr', async () => {
+    const { out, stdout, stderr } = await make(true);
+    out.print('a report line with super-secret-value');
+    out.task('a step').succeed('done');
+    out.warn('careful');
+    out.result({ checks: [1, 2] });
+    out.finish({ command: 'doctor', ok: true });
+    expect(JSON.parse(stdout.text())).toEqual({ checks: [1, 2], command: 'doctor', ok: true });
+    expect(stderr.text()).toContain('a report line with ••••••');
+    expect(stderr.text()).toMatch(/✔ a step: done \(\d/);
+    expect(stderr.text()).toContain('warning: careful');
+    expect(stderr.text()).not.toContain('super-secret-value');
+  });
+
+  it('in plain mode prints the report on stdout, progress on stderr, no colour and no document', async () => {
+    const { out, stdout, stderr } = await make(false);
+    out.print('report');
+    out.task('a step').fail('broke');
+    out.finish({ command: 'doctor', ok: false });
+    expect(stdout.text()).toBe('report\n');
+    expect(stderr.text()).toMatch(/^… a step\n✖ a step: broke \(\d+ms\)\n$/);
+    expect(stderr.text()).not.toContain('\u001b[');
+  });
+});
