@@ -60,3 +60,14 @@ export class CancelledError extends TodoDeployError {
     super('cancelled', message, hint);
   }
 }
+
+/** The deployment or its verification failed; `details` say what was seen (pod states, logs). */
+export class OperationError extends TodoDeployError {
+  constructor(
+    message: string,
+    readonly details: readonly string[] = [],
+    hint?: string,
+  ) {
+    super('operation', message, hint);
+  }
+}

@@ -21,3 +21,25 @@ function parseJson(text: string): unknown {
     return undefined;
   }
 }
+
+export interface BuildOptions {
+  ref: string;
+  dockerfile: string;
+  context: string;
+  /** Never a secret: build arguments persist in the image's history. */
+  buildArgs: Record<string, string>;
+  labels: Record<string, string>;
+}
+
+export function dockerBuildArgs(o: BuildOptions): string[] {
+  return [
+    'build',
+    '--tag', o.ref,
+    '--file', o.dockerfile,
+    ...Object.entries(o.buildArgs).flatMap(([key, value]) => ['--build-arg', `${key}=${value}`]),
+    ...Object.entries(o.labels).flatMap(([key, value]) => ['--label', `${key}=${value}`]),
+    o.context,
+  ];
+}
+
+export const imageInspectArgs = (ref: string) => ['image', 'inspect', '--format', '{{.Id}}', ref];

@@ -6,3 +6,80 @@ export const helmVersionArgs = ['version', '--template', '{{.Version}}'];
 export function parseHelmVersion(stdout: string): Version | undefined {
   return parseVersion(stdout);
 }
+
+export type HelmMajor = 3 | 4;
+
+export interface ReleaseRef {
+  release: string;
+  namespace: string;
+  kubeContext: string;
+}
+
+const scope = (r: ReleaseRef) => ['--namespace', r.namespace, '--kube-context', r.kubeContext];
+const seconds = (ms: number) => `${Math.ceil(ms / 1000)}s`;
+
+export interface UpgradeOptions extends ReleaseRef {
+  chart: string;
+  helmMajor: HelmMajor;
+  timeoutMs: number;
+  /** The user's own values files, applied over the tool's values (read from stdin). */
+  valuesFiles: string[];
+}
+
+/** `helm upgrade --install`, values from stdin, waiting, and rolled back automatically on failure. */
+export function helmUpgradeArgs(o: UpgradeOptions): string[] {
+  return [
+    'upgrade', '--install', o.release, o.chart,
+    ...scope(o),
+    // A bare --wait works on both majors (Helm 4 reads it as the watcher strategy).
+    '--wait',
+    '--timeout', seconds(o.timeoutMs),
+    // Helm 4 deprecates --atomic (it warns) in favour of --rollback-on-failure, which Helm 3 lacks.
+    o.helmMajor === 3 ? '--atomic' : '--rollback-on-failure',
+    // Values arrive on stdin, so nothing of them lands in argv.
+    '--values', '-',
+    ...o.valuesFiles.flatMap((file) => ['--values', file]),
+    '--output', 'json',
+  ];
+}
+
+export const helmStatusArgs = (r: ReleaseRef) => ['status', r.release, ...scope(r), '--output', 'json'];
+
+export interface ReleaseStatus {
+  status: string;
+  revision: number;
+  /** `name-version`, as `helm history` shows it. */
+  chart: string;
+  /** The values the user (we) supplied; may hold anything the user put in a values file: never log it. */
+  config: Record<string, unknown>;
+}
+
+export function parseHelmStatus(stdout: string): ReleaseStatus {
+  const release = JSON.parse(stdout) as {
+    version?: number;
+    info?: { status?: string };
+    chart?: { metadata?: { name?: string; version?: string } };
+    config?: Record<string, unknown> | null;
+  };
+  const meta = release.chart?.metadata;
+  return {
+    status: release.info?.status ?? 'unknown',
+    revision: release.version ?? 0,
+    chart: meta ? `${meta.name}-${meta.version}` : '',
+    config: release.config ?? {},
+  };
+}
+
+/** Helm's way of saying there is no such release (exit 1). */
+export const isReleaseNotFound = (stderr: string) => /release: not found/.test(stderr);
+
+export function helmRollbackArgs(r: ReleaseRef & { revision?: number; timeoutMs: number }): string[] {
+  return ['rollback', r.release, ...(r.revision ? [String(r.revision)] : []), ...scope(r), '--wait', '--timeout', seconds(r.timeoutMs)];
+}
+
+export function helmUninstallArgs(r: ReleaseRef & { timeoutMs: number }): string[] {
+  // Helm 4's default wait strategy makes uninstall return before deletion; --wait works on both.
+  return ['uninstall', r.release, ...scope(r), '--wait', '--timeout', seconds(r.timeoutMs)];
+}
+
+export const helmHistoryArgs = (r: ReleaseRef) => ['history', r.release, ...scope(r), '--output', 'json'];

@@ -16,3 +16,78 @@ export const getContextsArgs = ['config', 'get-contexts', '-o', 'name'];
 export function parseContexts(stdout: string): string[] {
   return stdout.split('\n').map((line) => line.trim()).filter(Boolean);
 }
+
+/** Every call that reaches a cluster names its context: the current one is never assumed. */
+export function kubectlArgs(kubeContext: string, namespace: string | undefined, ...args: string[]): string[] {
+  return ['--context', kubeContext, ...(namespace ? ['--namespace', namespace] : []), ...args];
+}
+
+// Server-side apply keeps Secret data out of the last-applied-configuration annotation that
+// client-side apply writes; --force-conflicts because these objects are ours to own.
+export const applyArgs = ['apply', '--server-side', '--field-manager=todo-deploy', '--force-conflicts', '--filename', '-'];
+
+export const rolloutStatusArgs = (deployment: string, timeoutMs: number) => ['rollout', 'status', `deployment/${deployment}`, `--timeout=${Math.ceil(timeoutMs / 1000)}s`];
+
+export const getPodsArgs = (selector: string) => ['get', 'pods', '--selector', selector, '--output', 'json'];
+
+export const logsArgs = (pod: string, container: string, previous: boolean, tail: number) => [
+  'logs', pod, '--container', container, `--tail=${tail}`, ...(previous ? ['--previous'] : []),
+];
+
+export interface ContainerInfo {
+  name: string;
+  ready: boolean;
+  restartCount: number;
+  waiting?: { reason: string; message?: string };
+  lastTerminated?: { reason: string; exitCode?: number };
+  memoryLimit?: string;
+}
+
+export interface PodInfo {
+  name: string;
+  phase: string;
+  ready: boolean;
+  containers: ContainerInfo[];
+  /** Why the scheduler could not place it (PodScheduled=False). */
+  unschedulable?: string;
+}
+
+interface RawPod {
+  metadata?: { name?: string };
+  spec?: { containers?: Array<{ name?: string; resources?: { limits?: { memory?: string } } }> };
+  status?: {
+    phase?: string;
+    conditions?: Array<{ type?: string; status?: string; reason?: string; message?: string }>;
+    containerStatuses?: Array<{
+      name?: string;
+      ready?: boolean;
+      restartCount?: number;
+      state?: { waiting?: { reason?: string; message?: string } };
+      lastState?: { terminated?: { reason?: string; exitCode?: number } };
+    }>;
+  };
+}
+
+export function parsePods(stdout: string): PodInfo[] {
+  const list = JSON.parse(stdout) as { items?: RawPod[] };
+  return (list.items ?? []).map((pod) => {
+    const limits = new Map((pod.spec?.containers ?? []).map((c) => [c.name, c.resources?.limits?.memory]));
+    const conditions = pod.status?.conditions ?? [];
+    const scheduled = conditions.find((c) => c.type === 'PodScheduled');
+    const containers = (pod.status?.containerStatuses ?? []).map((c): ContainerInfo => ({
+      name: c.name ?? '',
+      ready: c.ready === true,
+      restartCount: c.restartCount ?? 0,
+      ...(c.state?.waiting?.reason && { waiting: { reason: c.state.waiting.reason, message: c.state.waiting.message } }),
+      ...(c.lastState?.terminated?.reason && { lastTerminated: { reason: c.lastState.terminated.reason, exitCode: c.lastState.terminated.exitCode } }),
+      ...(limits.get(c.name) && { memoryLimit: limits.get(c.name) }),
+    }));
+    return {
+      name: pod.metadata?.name ?? '',
+      phase: pod.status?.phase ?? 'Unknown',
+      ready: conditions.some((c) => c.type === 'Ready' && c.status === 'True'),
+      containers,
+      ...(scheduled?.status === 'False' && { unschedulable: scheduled.message ?? scheduled.reason ?? 'unschedulable' }),
+    };
+  });
+}

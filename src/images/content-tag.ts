@@ -1,0 +1,72 @@
+// Image tags derived from what goes into the build — the files of the build context that the
+// dockerignore lets through, the Dockerfile and the build arguments — so an unchanged service
+// is never rebuilt and a changed one always gets a new tag (and so always rolls out).
+import { createHash } from 'node:crypto';
+import { readFile, readdir, readlink, stat } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import dockerignore from '@balena/dockerignore';
+
+// The package's types declare an ES default export, but it is CommonJS `module.exports = factory`.
+const createIgnore = dockerignore as unknown as typeof dockerignore.default;
+
+export interface TagInput {
+  context: string;
+  dockerfile: string;
+  buildArgs: Record<string, string>;
+}
+
+const TAG_LENGTH = 12;
+
+export async function contentTag(input: TagInput): Promise<string> {
+  const dockerfile = await readFile(input.dockerfile);
+  const patterns = await ignorePatterns(input);
+  const ignore = createIgnore({ ignorecase: false }).add(patterns);
+  const hash = createHash('sha256');
+  hash.update(dockerfile).update('\0');
+  for (const [key, value] of Object.entries(input.buildArgs).sort(([a], [b]) => a.localeCompare(b))) hash.update(`${key}=${value}\0`);
+  // With an exception (`!pattern`) an excluded folder may still contribute files, so only
+  // without exceptions can a whole excluded folder (node_modules, .venv) be skipped unread.
+  const canPrune = !patterns.some((pattern) => pattern.trim().startsWith('!'));
+  for (const entry of await contextEntries(input.context, ignore, canPrune)) hash.update(entry);
+  return hash.digest('hex').slice(0, TAG_LENGTH);
+}
+
+/** BuildKit prefers `<Dockerfile>.dockerignore` beside the Dockerfile over the context's `.dockerignore`. */
+async function ignorePatterns(input: TagInput): Promise<string[]> {
+  for (const file of [`${input.dockerfile}.dockerignore`, join(input.context, '.dockerignore')]) {
+    try {
+      return (await readFile(file, 'utf8')).split(/\r?\n/).filter((line) => line.trim() && !line.trim().startsWith('#'));
+    } catch {
+      // Not there: try the next one.
+    }
+  }
+  return [];
+}
+
+type Ignore = ReturnType<typeof createIgnore>;
+
+/** One digest line per file or link that reaches the build, in a stable order. */
+async function contextEntries(context: string, ignore: Ignore, canPrune: boolean): Promise<string[]> {
+  const entries: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    const children = await readdir(dir, { withFileTypes: true });
+    await Promise.all(
+      children.map(async (child) => {
+        const path = join(dir, child.name);
+        const rel = relative(context, path).split(sep).join('/');
+        const ignored = ignore.ignores(rel);
+        if (child.isDirectory()) {
+          if (!(ignored && canPrune)) await walk(path);
+        } else if (!ignored && child.isSymbolicLink()) {
+          entries.push(`${rel}\0link\0${await readlink(path)}\0`);
+        } else if (!ignored && child.isFile()) {
+          const [content, info] = await Promise.all([readFile(path), stat(path)]);
+          const digest = createHash('sha256').update(content).digest('hex');
+          entries.push(`${rel}\0${info.mode & 0o111 ? 'x' : '-'}\0${digest}\0`);
+        }
+      }),
+    );
+  };
+  await walk(context);
+  return entries.sort();
+}

@@ -1,0 +1,71 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { contentTag } from '../../src/images/content-tag.js';
+
+function project(files: Record<string, string>) {
+  const root = mkdtempSync(join(tmpdir(), 'tag-'));
+  const context = join(root, 'backend');
+  const dockerfile = join(root, 'backend.Dockerfile');
+  writeFileSync(dockerfile, 'FROM python:3.13-slim\n');
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(join(context, path, '..'), { recursive: true });
+    writeFileSync(join(context, path), content);
+  }
+  const tag = (buildArgs: Record<string, string> = {}) => contentTag({ context, dockerfile, buildArgs });
+  return { root, context, dockerfile, tag, write: (path: string, content: string) => writeFileSync(join(context, path), content) };
+}
+
+describe('contentTag', () => {
+  it('is stable for unchanged content and 12 hex characters long', async () => {
+    const p = project({ 'main.py': 'print(1)', 'app/api.py': 'x = 1' });
+    const first = await p.tag();
+    expect(first).toMatch(/^[0-9a-f]{12}$/);
+    expect(await p.tag()).toBe(first);
+  });
+
+  it.each([
+    ['a source file changes', (p: ReturnType<typeof project>) => p.write('main.py', 'print(2)')],
+    ['a file is added', (p: ReturnType<typeof project>) => p.write('new.py', '')],
+    ['the Dockerfile changes', (p: ReturnType<typeof project>) => writeFileSync(p.dockerfile, 'FROM python:3.12-slim\n')],
+  ])('changes when %s', async (_, change) => {
+    const p = project({ 'main.py': 'print(1)' });
+    const before = await p.tag();
+    change(p);
+    expect(await p.tag()).not.toBe(before);
+  });
+
+  it('changes with the build arguments (NEXT_PUBLIC_* are baked in at build time)', async () => {
+    const p = project({ 'page.tsx': 'x' });
+    expect(await p.tag({ NEXT_PUBLIC_BACKEND_URL: 'http://localhost:30001' })).not.toBe(await p.tag({ NEXT_PUBLIC_BACKEND_URL: 'http://192.168.49.2:30001' }));
+  });
+
+  it("ignores what the context's .dockerignore excludes", async () => {
+    const p = project({ '.dockerignore': '.venv\n**/__pycache__\n*.log\n', 'main.py': 'x', '.venv/lib/a.py': '1', 'app/__pycache__/a.pyc': '1', 'debug.log': '1' });
+    const before = await p.tag();
+    p.write('.venv/lib/a.py', '2');
+    p.write('app/__pycache__/a.pyc', '2');
+    p.write('debug.log', '2');
+    expect(await p.tag()).toBe(before);
+    p.write('main.py', 'y');
+    expect(await p.tag()).not.toBe(before);
+  });
+
+  it('prefers <Dockerfile>.dockerignore beside the Dockerfile, as BuildKit does', async () => {
+    const p = project({ '.dockerignore': '', 'notes.md': 'a' });
+    writeFileSync(`${p.dockerfile}.dockerignore`, '*.md\n');
+    const before = await p.tag();
+    p.write('notes.md', 'b');
+    expect(await p.tag()).toBe(before);
+  });
+
+  it('honours exceptions inside an excluded folder', async () => {
+    const p = project({ '.dockerignore': 'docs\n!docs/keep.md\n', 'docs/keep.md': 'a', 'docs/drop.md': 'a' });
+    const before = await p.tag();
+    p.write('docs/drop.md', 'b');
+    expect(await p.tag()).toBe(before);
+    p.write('docs/keep.md', 'b');
+    expect(await p.tag()).not.toBe(before);
+  });
+});
