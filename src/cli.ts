@@ -12,6 +12,8 @@ export const exitCodes: Record<ErrorKind, number> = { operation: 1, usage: 2, co
 
 const examples = `
 Examples:
+  $ todo-deploy up                     build, deploy and verify; prints the URLs
+  $ todo-deploy up --dry-run           show every command that would change something
   $ todo-deploy doctor                 check tools, cluster, todo-deploy.yaml and .env
   $ todo-deploy doctor --json          the same report as one JSON document
   $ todo-deploy --app-dir ~/todo doctor
@@ -40,9 +42,12 @@ export async function main(argv: readonly string[], io: Partial<Io> = {}): Promi
   };
   process.on('SIGINT', onSigint);
 
-  const run = (name: string, load: () => Promise<CommandRunner>) => async (_opts: unknown, command: Command) => {
-    exitCode = await runCommand(name, command.optsWithGlobals<GlobalOptions>(), fullIo, load);
-  };
+  /** An action that lazily imports its command module; `load` gets the command's own options. */
+  const run =
+    <O>(name: string, load: (opts: O) => Promise<CommandRunner>) =>
+    async (opts: O, command: Command) => {
+      exitCode = await runCommand(name, command.optsWithGlobals<GlobalOptions>(), fullIo, () => load(opts));
+    };
 
   const program = new Command('todo-deploy')
     .description('Deploy the Todo Chatbot (Next.js + FastAPI) to local Kubernetes with one command, verified, and back again.')
@@ -61,6 +66,18 @@ export async function main(argv: readonly string[], io: Partial<Io> = {}): Promi
     .showHelpAfterError('(run todo-deploy --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => fullIo.stdout.write(s), writeErr: (s) => fullIo.stderr.write(s) });
+
+  program
+    .command('up')
+    .description('build, deploy and verify the whole app on Minikube; a re-run on an unchanged app changes nothing')
+    .option('--dry-run', 'print every command that would change something (secrets redacted) and change nothing')
+    .option('--skip-build', 'deploy the images already built for the current content')
+    .action(
+      run('up', async (opts: { skipBuild?: boolean }) => {
+        const { up } = await import('./commands/up.js');
+        return (ctx) => up(ctx, opts);
+      }),
+    );
 
   program
     .command('doctor')

@@ -7,6 +7,8 @@ export interface CheckResult {
   category: 'prereq' | 'input';
   status: CheckStatus;
   detail: string;
+  /** The tool's version, for checks of a tool. */
+  version?: string;
   hint?: string;
   /** Each problem of a failed input, already free of secret values. */
   problems?: string[];

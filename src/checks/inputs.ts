@@ -1,5 +1,5 @@
 // The input checks shared by `doctor` and `up`: todo-deploy.yaml (and TODO_DEPLOY_*) and .env.
-import { checkEnvFile, envHint } from '../config/env-file.js';
+import { checkEnvFile, envHint, type Secrets } from '../config/env-file.js';
 import { loadConfig, type LoadedConfig, type LoadOptions } from '../config/load.js';
 import { ConfigError } from '../errors.js';
 import type { Redactor } from '../redact.js';
@@ -23,14 +23,14 @@ export async function checkConfig(options: LoadOptions): Promise<{ result: Check
   }
 }
 
-export async function checkEnv(exec: Exec, file: string, redactor: Redactor): Promise<CheckResult> {
+export async function checkEnv(exec: Exec, file: string, redactor: Redactor): Promise<{ result: CheckResult; secrets?: Secrets }> {
   const base = { id: 'env', title: '.env', category: 'input' as const };
   const [check, tracked] = await Promise.all([checkEnvFile(file, redactor), isTrackedByGit(exec, file)]);
   const warnings = [...check.warnings];
   if (tracked) warnings.unshift(`${file} is tracked by git, so its secrets are in your history; run: git rm --cached ${file} and add it to .gitignore`);
   if (check.problems.length > 0) {
     const count = check.problems.length;
-    return { ...base, status: 'fail', detail: `${count} problem${count === 1 ? '' : 's'} in ${file}`, problems: check.problems, warnings, hint: envHint };
+    return { result: { ...base, status: 'fail', detail: `${count} problem${count === 1 ? '' : 's'} in ${file}`, problems: check.problems, warnings, hint: envHint } };
   }
-  return { ...base, status: warnings.length > 0 ? 'warn' : 'pass', detail: `valid (${file})`, warnings };
+  return { result: { ...base, status: warnings.length > 0 ? 'warn' : 'pass', detail: `valid (${file})`, warnings }, secrets: check.secrets };
 }

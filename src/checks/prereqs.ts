@@ -90,7 +90,7 @@ function versionResult(tool: Tool, version: Version | undefined, stderr: string)
   if (!atLeast(version, minimum)) {
     return { ...base, status: 'fail', detail: `${version.text} is too old; ${minimum} or newer is needed`, hint: installHints[tool] };
   }
-  return { ...base, status: 'pass', detail: version.text };
+  return { ...base, status: 'pass', detail: version.text, version: version.text };
 }
 
 type Probe = { stdout: string; stderr: string; exitCode: number } | { missing: CheckResult };

@@ -15,7 +15,7 @@ export async function doctor(ctx: Context): Promise<void> {
     checkPrereqs(ctx.exec, config.loaded?.config ?? defaults),
     checkEnv(ctx.exec, ctx.envFile, ctx.redactor),
   ]);
-  const checks = [...prereqs, config.result, env];
+  const checks = [...prereqs, config.result, env.result];
   const failed = checks.filter((c) => c.status === 'fail');
   if (failed.length > 0) task.fail(`${failed.length} of ${checks.length} checks failed`);
   else task.succeed(`${checks.length} checks passed`);

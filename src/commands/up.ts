@@ -1,0 +1,102 @@
+// `todo-deploy up`: prereqs → cluster → image target → secrets → build → deploy → verify.
+// Idempotent: on an unchanged app a second run builds nothing and changes nothing.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { assetPath } from '../assets.js';
+import { checkConfig, checkEnv } from '../checks/inputs.js';
+import { services, type Config, type Service } from '../config/schema.js';
+import type { Context } from '../context.js';
+import { ConfigError } from '../errors.js';
+import { formatDuration } from '../format.js';
+import { buildPhase } from '../phases/build.js';
+import { clusterPhase } from '../phases/cluster.js';
+import { deployPhase } from '../phases/deploy.js';
+import { imageTargetPhase } from '../phases/image-target.js';
+import { prereqsPhase } from '../phases/prereqs.js';
+import { secretsPhase } from '../phases/secrets.js';
+import { secretNames, type ServicePlan, type UpState } from '../phases/state.js';
+import { verifyPhase } from '../phases/verify.js';
+import { runPhases } from '../pipeline/runner.js';
+
+export interface UpOptions {
+  skipBuild?: boolean;
+}
+
+export async function up(ctx: Context, options: UpOptions = {}): Promise<void> {
+  const started = performance.now();
+  const state = await initialState(ctx, options);
+  const phases = [prereqsPhase, clusterPhase, imageTargetPhase, secretsPhase, buildPhase, deployPhase, verifyPhase].map((phase) => phase(ctx));
+  const reports = await runPhases(ctx.out, phases, state);
+
+  const { frontend, backend } = state.services;
+  const urls = { frontend: frontend.url, backend: backend.url, apiDocs: `${backend.url}/docs` };
+  ctx.out.result({
+    urls,
+    images: { frontend: frontend.image.ref, backend: backend.image.ref },
+    revisions: { frontend: frontend.release.revision, backend: backend.release.revision },
+    changes: state.changes,
+    dryRun: ctx.dryRun,
+    durationMs: Math.round(performance.now() - started),
+  });
+  const { style } = ctx.out;
+  const width = Math.max(...reports.map((r) => r.title.length));
+  ctx.out.print(
+    [
+      '',
+      ctx.dryRun ? style.bold('Dry run: nothing was changed.') : style.bold(`${style.green('✔')} The Todo Chatbot is up (${formatDuration(performance.now() - started)}).`),
+      `  App       ${style.cyan(urls.frontend)}   ${style.dim(frontend.image.ref)}`,
+      `  API docs  ${style.cyan(urls.apiDocs)}   ${style.dim(backend.image.ref)}`,
+      state.changes.length ? `  Changed:  ${state.changes.join('; ')}` : '  Nothing changed: images, secrets and releases were already up to date.',
+      ...reports.map((r) => style.dim(`  ${r.title.padEnd(width)}  ${formatDuration(r.durationMs)}`)),
+    ].join('\n'),
+  );
+}
+
+async function initialState(ctx: Context, options: UpOptions): Promise<UpState> {
+  const [{ result: configCheck, loaded }, { result: envCheck, secrets }] = await Promise.all([
+    checkConfig(ctx.configOptions),
+    checkEnv(ctx.exec, ctx.envFile, ctx.redactor),
+  ]);
+  const problems = [...(configCheck.problems ?? []), ...(envCheck.problems ?? [])];
+  if (!loaded || !secrets) {
+    throw new ConfigError(`${[!loaded && configCheck.title, !secrets && envCheck.title].filter(Boolean).join(' and ')} must be fixed first:`, problems, configCheck.hint ?? envCheck.hint);
+  }
+  for (const warning of [...(configCheck.warnings ?? []), ...(envCheck.warnings ?? [])]) ctx.out.warn(warning);
+
+  const plans = services.map((service) => plan(ctx, loaded.config, service));
+  const missing = plans.filter((p) => !existsSync(p.sourceDir) || !existsSync(p.dockerfile));
+  if (missing.length > 0) {
+    throw new ConfigError(
+      'The app is not where todo-deploy.yaml says:',
+      missing.map((p) => (existsSync(p.sourceDir) ? `${p.service}.dockerfile: ${p.dockerfile} does not exist` : `${p.service}.sourceDir: ${p.sourceDir} does not exist`)),
+      "Run todo-deploy from the app's repository root (or pass --app-dir), or set the paths in todo-deploy.yaml.",
+    );
+  }
+  return {
+    config: loaded.config,
+    secrets,
+    skipBuild: options.skipBuild ?? false,
+    helmMajor: 4,
+    kubeContext: loaded.config.minikube.profile,
+    clusterLive: true,
+    services: Object.fromEntries(plans.map((p) => [p.service, p])) as Record<Service, ServicePlan>,
+    changes: [],
+  };
+}
+
+function plan(ctx: Context, config: Config, service: Service): ServicePlan {
+  const c = config[service];
+  return {
+    service,
+    config: c,
+    sourceDir: resolve(ctx.appDir, c.sourceDir),
+    dockerfile: c.dockerfile ? resolve(ctx.appDir, c.dockerfile) : assetPath.dockerfile(service),
+    chart: assetPath.chart(service),
+    secretName: secretNames[service],
+    buildArgs: {},
+    image: { repository: c.image, tag: '', ref: c.image, built: false },
+    url: '',
+    secretChecksum: '',
+    release: { revision: 0, changed: false },
+  };
+}

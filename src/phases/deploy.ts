@@ -1,0 +1,126 @@
+// `helm upgrade --install` of both charts, at once: values through stdin (never --set), waiting,
+// rolled back automatically on failure. A release stuck pending-* is recovered first; a release
+// whose chart and values are what would be sent gets no new revision.
+import { isDeepStrictEqual } from 'node:util';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { services } from '../config/schema.js';
+import type { Context } from '../context.js';
+import { ConfigError, OperationError, ToolError } from '../errors.js';
+import type { Phase } from '../pipeline/runner.js';
+import { helmRollbackArgs, helmStatusArgs, helmUninstallArgs, helmUpgradeArgs, isReleaseNotFound, parseHelmStatus, type ReleaseRef, type ReleaseStatus } from '../tools/helm.js';
+import { describePods } from './verify.js';
+import type { ServicePlan, UpState } from './state.js';
+
+export function deployPhase(ctx: Context): Phase<UpState> {
+  return {
+    id: 'deploy',
+    title: 'Deploy with Helm',
+    leftBehind: 'A release may be left pending-upgrade; the next run recovers it.',
+    async run(state) {
+      const results = await Promise.all(services.map((s) => deployService(ctx, state, state.services[s])));
+      return results.join(', ');
+    },
+  };
+}
+
+/** The values the tool gives a chart. Nothing secret: the Secrets are referenced by name. */
+export function chartValues(state: Pick<UpState, 'config' | 'services'>, plan: ServicePlan): Record<string, unknown> {
+  return {
+    image: { repository: plan.image.repository, tag: plan.image.tag, pullPolicy: 'IfNotPresent' },
+    replicaCount: plan.config.replicas,
+    service: { type: 'NodePort', port: plan.config.port, nodePort: plan.config.nodePort },
+    secretName: plan.secretName,
+    secretChecksum: plan.secretChecksum,
+    healthPath: plan.config.healthPath,
+    ...(plan.service === 'frontend' && { backendUrl: plan.buildArgs.NEXT_PUBLIC_BACKEND_URL }),
+  };
+}
+
+async function deployService(ctx: Context, state: UpState, plan: ServicePlan): Promise<string> {
+  const ref: ReleaseRef = { release: plan.config.release, namespace: state.config.namespace, kubeContext: state.kubeContext };
+  const values = chartValues(state, plan);
+  const userValuesFile = plan.config.valuesFile ? join(ctx.appDir, plan.config.valuesFile) : undefined;
+  const [chart, userValues, current] = await Promise.all([
+    chartId(plan.chart),
+    userValuesFile ? readValuesFile(userValuesFile, plan.service) : {},
+    state.clusterLive ? releaseStatus(ctx, ref) : undefined,
+  ]);
+
+  if (current?.status.startsWith('pending-')) await recover(ctx, state, ref, current);
+  else if (current?.status === 'deployed' && current.chart === chart && isDeepStrictEqual(current.config, deepMerge(values, userValues))) {
+    plan.release = { revision: current.revision, changed: false };
+    return `${ref.release} revision ${current.revision} (unchanged)`;
+  }
+
+  let result;
+  try {
+    result = await ctx.exec({
+      tool: 'helm',
+      args: helmUpgradeArgs({ ...ref, chart: plan.chart, helmMajor: state.helmMajor, timeoutMs: state.config.timeouts.deploy, valuesFiles: userValuesFile ? [userValuesFile] : [] }),
+      input: JSON.stringify(values),
+      inputLabel: 'values (no secrets)',
+      mutates: true,
+      // Helm's own --timeout bounds each wait; this is the backstop if Helm itself hangs.
+      timeoutMs: state.config.timeouts.deploy * 2 + 60_000,
+    });
+  } catch (error) {
+    if (!(error instanceof ToolError)) throw error;
+    const pods = state.clusterLive ? await describePods(ctx, state, plan).catch(() => []) : [];
+    throw new OperationError(
+      `Helm could not ${current ? 'upgrade' : 'install'} ${ref.release}; it rolled the release back.`,
+      [`command: ${error.command}`, ...error.stderrTail.split('\n').map((line) => `│ ${line}`), ...pods],
+      pods.length ? 'The pod states above say why.' : 'Helm\'s last lines are above; `todo-deploy status` shows the pods.',
+    );
+  }
+  const revision = result.dryRun ? (current?.revision ?? 0) + 1 : (JSON.parse(result.stdout) as { version?: number }).version ?? 0;
+  plan.release = { revision, changed: true };
+  state.changes.push(`${current ? 'upgraded' : 'installed'} ${ref.release} (revision ${revision})`);
+  return `${ref.release} revision ${revision} (${current ? 'upgraded' : 'installed'})`;
+}
+
+async function releaseStatus(ctx: Context, ref: ReleaseRef): Promise<ReleaseStatus | undefined> {
+  const result = await ctx.exec({ tool: 'helm', args: helmStatusArgs(ref), allowFailure: true, timeoutMs: 30_000 });
+  if (result.exitCode === 0) return parseHelmStatus(result.stdout);
+  if (isReleaseNotFound(result.stderr)) return undefined;
+  throw new ToolError(`helm could not read the status of ${ref.release}.`, result.command, result.exitCode, result.stderr.split('\n').slice(-20).join('\n'), false);
+}
+
+/** An interrupted install or upgrade leaves the release pending-*, and Helm refuses to touch it again. */
+async function recover(ctx: Context, state: UpState, ref: ReleaseRef, current: ReleaseStatus): Promise<void> {
+  ctx.out.warn(`Release ${ref.release} is stuck ${current.status} (revision ${current.revision}, an interrupted run); recovering it.`);
+  const timeoutMs = state.config.timeouts.deploy;
+  const args = current.status === 'pending-install' || current.revision <= 1 ? helmUninstallArgs({ ...ref, timeoutMs }) : helmRollbackArgs({ ...ref, timeoutMs });
+  await ctx.exec({ tool: 'helm', args, mutates: true, timeoutMs: timeoutMs + 60_000 });
+  state.changes.push(`recovered ${ref.release} from ${current.status}`);
+}
+
+/** `name-version` of a chart folder, as Helm reports the deployed chart. */
+async function chartId(chartDir: string): Promise<string> {
+  const meta = parseYaml(await readFile(join(chartDir, 'Chart.yaml'), 'utf8')) as { name: string; version: string };
+  return `${meta.name}-${meta.version}`;
+}
+
+async function readValuesFile(file: string, service: string): Promise<Record<string, unknown>> {
+  try {
+    const values = parseYaml(await readFile(file, 'utf8')) as unknown;
+    if (values === null || values === undefined) return {};
+    if (typeof values !== 'object' || Array.isArray(values)) throw new Error('it is not a mapping');
+    return values as Record<string, unknown>;
+  } catch (error) {
+    throw new ConfigError(`${service}.valuesFile ${file} cannot be used: ${(error as Error).message}`, [], 'Point it at a Helm values file (YAML mapping), or leave it empty.');
+  }
+}
+
+/** Helm's coalescing of values files: later files win, mappings merge, everything else is replaced. */
+export function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const prev = out[key];
+    out[key] = isObject(prev) && isObject(value) ? deepMerge(prev, value) : value;
+  }
+  return out;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -1,0 +1,89 @@
+// Creates or updates the two Secrets from .env — piped as a manifest to
+// `kubectl apply --server-side -f -`, so no value is ever in argv — and only when their
+// content differs from what the cluster holds. Also makes sure the namespace exists.
+import { createHash } from 'node:crypto';
+import { services, type Service } from '../config/schema.js';
+import type { Context } from '../context.js';
+import type { Phase } from '../pipeline/runner.js';
+import { applyArgs, kubectlArgs } from '../tools/kubectl.js';
+import { secretKeysOf, secretNames, type UpState } from './state.js';
+
+const labels = { 'app.kubernetes.io/managed-by': 'todo-deploy', 'app.kubernetes.io/part-of': 'todo-chatbot' };
+
+/** Secret data (base64 values, by key) for one service. */
+export function secretData(state: Pick<UpState, 'secrets'>, service: Service): Record<string, string> {
+  const data: Record<string, string> = {};
+  for (const [envKey, key] of Object.entries(secretKeysOf[service])) {
+    data[key] = Buffer.from(state.secrets[envKey as keyof typeof state.secrets], 'utf8').toString('base64');
+  }
+  return data;
+}
+
+/** A digest of the content, fed to the chart's pod-template annotation so a change rolls only these pods. */
+export function secretChecksum(data: Record<string, string>): string {
+  const canonical = JSON.stringify(Object.entries(data).sort(([a], [b]) => a.localeCompare(b)));
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+export function secretsPhase(ctx: Context): Phase<UpState> {
+  return {
+    id: 'secrets',
+    title: 'Create the secrets',
+    leftBehind: 'A Secret may be half-written; the next run writes it again.',
+    async run(state) {
+      const { namespace } = state.config;
+      const kubectl = (...args: string[]) => kubectlArgs(state.kubeContext, namespace, ...args);
+      const data = Object.fromEntries(services.map((s) => [s, secretData(state, s)])) as Record<Service, Record<string, string>>;
+      for (const service of services) state.services[service].secretChecksum = secretChecksum(data[service]);
+
+      const [namespaceExists, ...current] = state.clusterLive
+        ? await Promise.all([
+            ctx.exec({ tool: 'kubectl', args: kubectlArgs(state.kubeContext, undefined, 'get', 'namespace', namespace, '--output', 'name'), allowFailure: true, timeoutMs: 15_000 }).then((r) => r.exitCode === 0),
+            ...services.map((s) => readSecretData(ctx, kubectl('get', 'secret', secretNames[s], '--output', 'json'))),
+          ])
+        : [false];
+      const stale = services.filter((s, i) => !sameData(current[i] as Record<string, string> | undefined, data[s]));
+
+      const items: object[] = [];
+      if (!namespaceExists) items.push(namespaceManifest(namespace));
+      for (const service of stale) {
+        items.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: secretNames[service], namespace, labels }, type: 'Opaque', data: data[service] });
+      }
+      if (items.length === 0) return `${services.map((s) => secretNames[s]).join(', ')} unchanged`;
+
+      await ctx.exec({
+        tool: 'kubectl',
+        args: kubectlArgs(state.kubeContext, undefined, ...applyArgs),
+        input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items }),
+        inputLabel: `${items.length} manifest(s): ${[!namespaceExists && `Namespace/${namespace}`, ...stale.map((s) => `Secret/${secretNames[s]}`)].filter(Boolean).join(', ')} (values redacted)`,
+        mutates: true,
+        timeoutMs: 30_000,
+      });
+      if (!namespaceExists) state.changes.push(`created namespace ${namespace}`);
+      for (const service of stale) state.changes.push(`wrote ${secretNames[service]}`);
+      return stale.length ? `wrote ${stale.map((s) => secretNames[s]).join(', ')}` : `created namespace ${namespace}`;
+    },
+  };
+}
+
+// The charts meet the restricted Pod Security Standard, so the namespace enforces it.
+function namespaceManifest(name: string): object {
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: {
+      name,
+      labels: { ...labels, 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/warn': 'restricted' },
+    },
+  };
+}
+
+async function readSecretData(ctx: Context, args: string[]): Promise<Record<string, string> | undefined> {
+  const result = await ctx.exec({ tool: 'kubectl', args, allowFailure: true, timeoutMs: 15_000 });
+  if (result.exitCode !== 0) return undefined;
+  return (JSON.parse(result.stdout) as { data?: Record<string, string> }).data ?? {};
+}
+
+function sameData(current: Record<string, string> | undefined, wanted: Record<string, string>): boolean {
+  return current !== undefined && Object.keys(current).length === Object.keys(wanted).length && Object.entries(wanted).every(([k, v]) => current[k] === v);
+}

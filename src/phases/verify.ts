@@ -1,0 +1,76 @@
+// Proves the deployment healthy: both rollouts complete, then both health endpoints answer at
+// the URLs the user will open. When a rollout does not complete, the pods say why.
+import { services } from '../config/schema.js';
+import type { Context } from '../context.js';
+import { OperationError, ToolError } from '../errors.js';
+import { diagnosePods } from '../diagnose/pods.js';
+import { formatDuration } from '../format.js';
+import { waitHealthy } from '../health.js';
+import type { Phase } from '../pipeline/runner.js';
+import { getPodsArgs, kubectlArgs, logsArgs, parsePods, rolloutStatusArgs } from '../tools/kubectl.js';
+import type { ServicePlan, UpState } from './state.js';
+
+type VerifyState = Pick<UpState, 'config' | 'kubeContext' | 'services' | 'clusterLive'>;
+
+export function verifyPhase(ctx: Context): Phase<UpState> {
+  return {
+    id: 'verify',
+    title: 'Verify rollouts and health',
+    async run(state) {
+      if (!state.clusterLive) return 'skipped (dry run)';
+      return verifyDeployment(ctx, state);
+    },
+  };
+}
+
+export async function verifyDeployment(ctx: Context, state: VerifyState): Promise<string> {
+  const deadline = state.config.timeouts.verify;
+  const plans = services.map((s) => state.services[s]);
+  const rollouts = await Promise.all(plans.map((plan) => rollout(ctx, state, plan, deadline)));
+  const stuck = rollouts.filter((r) => r.problem);
+  if (stuck.length > 0) {
+    throw new OperationError(
+      `${stuck.map((r) => r.plan.config.release).join(' and ')} did not become ready within ${formatDuration(deadline)}.`,
+      stuck.flatMap((r) => r.details),
+      'Fix the cause above and run `todo-deploy up` again.',
+    );
+  }
+  const health = await Promise.all(plans.map((plan) => waitHealthy(plan.url + plan.config.healthPath, { deadlineMs: deadline, signal: ctx.signal })));
+  const failing = health.filter((h) => !h.ok);
+  if (failing.length > 0) {
+    throw new OperationError(
+      `Health check failed: ${failing.map((h) => `${h.url} (${h.error ?? 'no answer'} after ${h.attempts} attempts in ${formatDuration(h.durationMs)})`).join('; ')}.`,
+      [],
+      "The pods are running but an endpoint does not answer 200. The backend's health endpoint checks the database: check DATABASE_URL and that the database accepts connections from the cluster. `todo-deploy logs backend` shows more.",
+    );
+  }
+  return health.map((h) => `${h.url} → ${h.status}`).join(', ');
+}
+
+async function rollout(ctx: Context, state: VerifyState, plan: ServicePlan, deadline: number): Promise<{ plan: ServicePlan; problem: boolean; details: string[] }> {
+  const args = kubectlArgs(state.kubeContext, state.config.namespace, ...rolloutStatusArgs(plan.config.release, deadline));
+  try {
+    await ctx.exec({ tool: 'kubectl', args, timeoutMs: deadline + 30_000 });
+    return { plan, problem: false, details: [] };
+  } catch (error) {
+    if (!(error instanceof ToolError)) throw error;
+    const pods = await describePods(ctx, state, plan);
+    return { plan, problem: true, details: pods.length ? pods : [`${plan.config.release}: ${error.stderrTail || error.message}`] };
+  }
+}
+
+/** One line per diagnosed pod problem, with the crashed container's last log lines. */
+export async function describePods(ctx: Context, state: VerifyState, plan: ServicePlan): Promise<string[]> {
+  const kubectl = (...args: string[]) => kubectlArgs(state.kubeContext, state.config.namespace, ...args);
+  const result = await ctx.exec({ tool: 'kubectl', args: kubectl(...getPodsArgs(`app.kubernetes.io/instance=${plan.config.release}`)), timeoutMs: 30_000 });
+  const diagnoses = diagnosePods(parsePods(result.stdout), plan.config.healthPath);
+  return Promise.all(
+    diagnoses.map(async (d) => {
+      const line = `${d.pod}${d.container ? ` (${d.container})` : ''}: ${d.reason}: ${d.summary}\n  → ${d.hint}`;
+      if (!d.wantsLogs || !d.container) return line;
+      const logs = await ctx.exec({ tool: 'kubectl', args: kubectl(...logsArgs(d.pod, d.container, true, 20)), allowFailure: true, timeoutMs: 15_000 });
+      const tail = logs.exitCode === 0 && logs.stdout.trim() ? logs.stdout.trimEnd().split('\n').map((l) => `  │ ${l}`).join('\n') : '  (no previous logs)';
+      return `${line}\n  last log lines:\n${tail}`;
+    }),
+  );
+}
