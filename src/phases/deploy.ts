@@ -30,6 +30,7 @@ export function chartValues(state: Pick<UpState, 'config' | 'services'>, plan: S
   return {
     image: { repository: plan.image.repository, tag: plan.image.tag, pullPolicy: 'IfNotPresent' },
     replicaCount: plan.config.replicas,
+    containerPort: plan.config.port,
     service: { type: 'NodePort', port: plan.config.port, nodePort: plan.config.nodePort },
     secretName: plan.secretName,
     secretChecksum: plan.secretChecksum,
