@@ -317,3 +317,22 @@ describe('kubernetes-models validation is not a no-op', () => {
     expect(schemaErrors({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } })[0]).toMatch(/no schema for v1\/ConfigMap/);
   });
 });
+
+// The two charts are plain copies (a user reads one chart, not a library chart); the
+// templates they share must not drift apart.
+describe('the charts stay in step', () => {
+  it.each(['_helpers.tpl', 'service.yaml', 'serviceaccount.yaml', 'pdb.yaml'])('templates/%s differs only in the chart name', (file) => {
+    const read = (service: Service): string => readFileSync(join(chartDir(service), 'templates', file), 'utf8');
+    expect(read('backend').replaceAll('backend', 'frontend')).toBe(read('frontend'));
+  });
+
+  it('values.schema.json differs only in the frontend-only backendUrl', () => {
+    const schema = (service: Service): Manifest => JSON.parse(readFileSync(join(chartDir(service), 'values.schema.json'), 'utf8'));
+    const frontend = schema('frontend');
+    const backend = schema('backend');
+    delete frontend.properties.backendUrl;
+    delete frontend.title;
+    delete backend.title;
+    expect(backend).toEqual(frontend);
+  });
+});
