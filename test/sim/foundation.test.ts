@@ -1,20 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createSim, type Sim, type SimOptions } from './harness.js';
+import { describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.js';
+import { dockerEnv, useSims } from './sim-fixture.js';
 
-const sims: Sim[] = [];
-async function sim(options?: SimOptions): Promise<Sim> {
-  const s = await createSim(options);
-  sims.push(s);
-  return s;
-}
-afterEach(async () => {
-  await Promise.all(sims.splice(0).map((s) => s.cleanup()));
-});
+const sim = useSims();
 
-describe('the sim environment', () => {
+describe.concurrent('the sim environment', () => {
   it('puts only the sim bin folder on PATH, and HOME/KUBECONFIG in the temp folder', async () => {
     const s = await sim();
     expect(s.env).toEqual({ PATH: s.binDir, HOME: s.home, KUBECONFIG: s.kubeconfig });
@@ -43,7 +35,7 @@ describe('the sim environment', () => {
   });
 });
 
-describe('versions', () => {
+describe.concurrent('versions', () => {
   it('docker version --format {{json .}} has the client and the server', async () => {
     const s = await sim();
     const r = await s.exec('docker', ['version', '--format', '{{json .}}']);
@@ -77,7 +69,7 @@ describe('versions', () => {
   });
 });
 
-describe('docker daemon down', () => {
+describe.concurrent('docker daemon down', () => {
   it('version prints Server null and exits 1; info exits 1', async () => {
     const s = await sim({ docker: { daemon: 'down' } });
     const version = await s.exec('docker', ['version', '--format', '{{json .}}']);
@@ -99,7 +91,7 @@ describe('docker daemon down', () => {
   });
 });
 
-describe('minikube status', () => {
+describe.concurrent('minikube status', () => {
   it('running: JSON and exit 0', async () => {
     const s = await sim({ minikube: 'running' });
     const r = await s.exec('minikube', ['status', '-p', 'minikube', '-o', 'json']);
@@ -130,7 +122,7 @@ describe('minikube status', () => {
   });
 });
 
-describe('minikube docker-env', () => {
+describe.concurrent('minikube docker-env', () => {
   it('prints KEY=VALUE lines with --shell none, and a JSON object with -o json', async () => {
     const s = await sim();
     const lines = await s.exec('minikube', ['docker-env', '-p', 'minikube', '--shell', 'none']);
@@ -146,7 +138,7 @@ describe('minikube docker-env', () => {
 
   it('its variables select the profile daemon; without the TLS ones docker fails', async () => {
     const s = await sim();
-    const env = JSON.parse((await s.exec('minikube', ['docker-env', '-p', 'minikube', '--shell', 'none', '-o', 'json'])).stdout);
+    const env = await dockerEnv(s);
     const inMinikube = await s.exec('docker', ['info', '--format', '{{.Name}}'], { env });
     expect(inMinikube.stdout).toBe('minikube\n');
     const noTls = await s.exec('docker', ['info', '--format', '{{.Name}}'], { env: { DOCKER_HOST: env.DOCKER_HOST } });
@@ -163,7 +155,7 @@ describe('minikube docker-env', () => {
   });
 });
 
-describe('loud failures', () => {
+describe.concurrent('loud failures', () => {
   it('an unknown subcommand exits 97 and is logged as unexpected', async () => {
     const s = await sim();
     const r = await s.exec('minikube', ['addons', 'enable', 'ingress']);
@@ -215,14 +207,14 @@ describe('loud failures', () => {
   });
 });
 
-describe('the call log', () => {
+describe.concurrent('the call log', () => {
   it('records argv, stdin, the docker/kube env, cwd, times, exit code and mutating', async () => {
     const s = await sim();
-    const env = JSON.parse((await s.exec('minikube', ['docker-env', '--shell', 'none', '-o', 'json'])).stdout);
+    const env = await dockerEnv(s);
     await s.exec('docker', ['info', '--format', '{{.ServerVersion}}'], { env: { ...env, SOME_SECRET_NAME: 'x' }, cwd: s.dir });
     await s.exec('kubectl', ['apply', '--context', 'minikube', '--server-side', '-f', '-'], { input: '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"todo"}}' });
-    const [dockerEnv, info, apply] = s.calls();
-    expect(dockerEnv).toMatchObject({ tool: 'minikube', command: 'docker-env', mutating: false, exitCode: 0 });
+    const [envCall, info, apply] = s.calls();
+    expect(envCall).toMatchObject({ tool: 'minikube', command: 'docker-env', mutating: false, exitCode: 0 });
     expect(info).toMatchObject({
       tool: 'docker',
       argv: ['info', '--format', '{{.ServerVersion}}'],
@@ -238,7 +230,7 @@ describe('the call log', () => {
   });
 });
 
-describe('runCli', () => {
+describe.concurrent('runCli', () => {
   it('spawns node with the sim env only, plus what the test passes', async () => {
     const s = await sim();
     const entry = join(s.dir, 'echo.mjs');

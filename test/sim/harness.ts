@@ -211,6 +211,8 @@ export async function createSim(options: SimOptions = {}): Promise<Sim> {
         child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
         child.on('error', reject);
         child.on('close', (exitCode) => resolve({ exitCode, stdout, stderr }));
+        // A tool that reads no stdin may exit before the write lands (EPIPE): that is no error.
+        child.stdin.on('error', () => {});
         child.stdin.end(execOptions.input ?? '');
       });
     },

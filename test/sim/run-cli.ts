@@ -58,6 +58,10 @@ export function runCli(args: string[], options: RunCliOptions): Promise<CliResul
       clearTimeout(timer);
       resolvePromise({ exitCode, signal, stdout, stderr, timedOut });
     });
-    if (options.input !== undefined) child.stdin!.end(options.input);
+    if (options.input !== undefined) {
+      // The CLI may exit without reading its stdin (EPIPE): that is its business, not an error.
+      child.stdin!.on('error', () => {});
+      child.stdin!.end(options.input);
+    }
   });
 }

@@ -106,6 +106,9 @@ export interface PodObject {
   deployment: string;
   templateHash: string;
   labels: Record<string, string>;
+  annotations: Record<string, string>;
+  /** The containers of the template the pod was created from. */
+  containers: ContainerSpec[];
   created: string;
   /** Lines of the current container's log, and of the previous (crashed) one. */
   logs: string[];
@@ -209,7 +212,7 @@ export interface Faults {
   /** `helm upgrade` / `install` of a release fails (before waiting). */
   helmUpgrade?: Array<{ release: string; message?: string; times?: number }>;
   /** `helm test` of a release fails. */
-  helmTest?: Array<{ release: string; logs?: string[] }>;
+  helmTest?: Array<{ release: string; logs?: string[]; times?: number }>;
   /** Pod state for every pod of a release (by release name, i.e. by the instance label). */
   pods?: Record<string, PodFault>;
   /** Rollouts that never finish: `timeout` (kubectl waits out its --timeout) or `progressDeadline`. */

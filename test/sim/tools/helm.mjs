@@ -3,7 +3,9 @@
 // binary (`helm template`, offline, never touching a cluster) so the Deployments, Services and
 // secret references the simulator models are exactly the ones the chart produces.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseDuration } from './args.mjs';
 import { resolveContext } from './cluster.mjs';
@@ -155,28 +157,54 @@ async function userValues(call, args, previous) {
   return values;
 }
 
-/** Renders the chart with the real helm (offline); returns { chart, manifest, objects } or fails like helm. */
-async function render(call, state, { release, namespace, chartDir, values, isUpgrade, kubeVersion }) {
-  const { parse, parseAllDocuments } = await import('yaml');
-  const chartMeta = parse(readFileSync(join(chartDir, 'Chart.yaml'), 'utf8')) ?? {};
-  const helmBin = state.config.realHelm;
-  if (!helmBin || !existsSync(helmBin)) call.unexpected('no real helm binary to render charts with (state.config.realHelm)');
+/** Every file of the chart, for the render cache key. */
+function chartDigest(dir, hash = createHash('sha256')) {
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) chartDigest(full, hash.update(`${entry.name}/`));
+    else hash.update(`${entry.name}\0`).update(readFileSync(full));
+  }
+  return hash;
+}
+
+/**
+ * `helm template` output. Rendering is pure (same chart files, values and flags give the same
+ * manifest), so results are cached across sims in the temp folder: a Go start-up per upgrade is
+ * the slowest part of a simulated deploy.
+ */
+function renderManifest(state, helmBin, chartDir, templateArgs, values) {
+  const key = chartDigest(chartDir).update(JSON.stringify([helmBin, templateArgs, values])).digest('hex');
+  const cacheDir = join(tmpdir(), 'todo-deploy-sim-render-cache');
+  const cached = join(cacheDir, `${key}.yaml`);
+  if (existsSync(cached)) return { stdout: readFileSync(cached, 'utf8') };
   const valuesFile = join(state.config.dir, `values-${process.pid}-${Date.now()}.json`);
   writeFileSync(valuesFile, JSON.stringify(values));
   const home = join(state.config.dir, 'real-helm-home');
-  const args = ['template', release, chartDir, '--namespace', namespace, '-f', valuesFile];
-  if (isUpgrade) args.push('--is-upgrade');
-  if (kubeVersion) args.push('--kube-version', kubeVersion);
-  const result = spawnSync(helmBin, args, {
+  const result = spawnSync(helmBin, [...templateArgs, '-f', valuesFile], {
     encoding: 'utf8',
     env: { HOME: home, HELM_CACHE_HOME: join(home, 'cache'), HELM_CONFIG_HOME: join(home, 'config'), HELM_DATA_HOME: join(home, 'data'), PATH: '' },
     timeout: 30_000,
   });
   rmSync(valuesFile, { force: true });
-  if (result.status !== 0) {
-    const message = (result.stderr || result.error?.message || 'helm template failed').trim().replace(/^Error: /, '');
-    return { error: message };
-  }
+  if (result.status !== 0) return { error: (result.stderr || result.error?.message || 'helm template failed').trim().replace(/^Error: /, '') };
+  mkdirSync(cacheDir, { recursive: true });
+  const partial = `${cached}.${process.pid}.partial`;
+  writeFileSync(partial, result.stdout);
+  renameSync(partial, cached);
+  return { stdout: result.stdout };
+}
+
+/** Renders the chart with the real helm (offline); returns { chart, manifest, objects } or { error }. */
+async function render(call, state, { release, namespace, chartDir, values, isUpgrade, kubeVersion }) {
+  const { parse, parseAllDocuments } = await import('yaml');
+  const chartMeta = parse(readFileSync(join(chartDir, 'Chart.yaml'), 'utf8')) ?? {};
+  const helmBin = state.config.realHelm;
+  if (!helmBin || !existsSync(helmBin)) call.unexpected('no real helm binary to render charts with (state.config.realHelm)');
+  const templateArgs = ['template', release, chartDir, '--namespace', namespace];
+  if (isUpgrade) templateArgs.push('--is-upgrade');
+  if (kubeVersion) templateArgs.push('--kube-version', kubeVersion);
+  const result = renderManifest(state, helmBin, chartDir, templateArgs, values);
+  if (result.error) return { error: result.error };
   const docs = parseAllDocuments(result.stdout).map((d) => d.toJS());
   let defaults = {};
   try {

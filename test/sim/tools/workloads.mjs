@@ -206,12 +206,11 @@ function containerState(state, cluster, ns, podName, pod, container) {
 /** The status of a pod: { phase, ready, unschedulable?, containers: [{ name, ...containerState }] }. */
 export function podStatus(state, cluster, key, pod) {
   const [ns, name] = key.split('/');
-  const deployment = cluster.deployments[pod.deployment];
   const fault = state.faults.pods?.[pod.labels['app.kubernetes.io/instance']];
   if (fault?.state === 'Unschedulable') {
     return { phase: 'Pending', ready: false, unschedulable: fault.message ?? '0/1 nodes are available: 1 Insufficient memory. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.', containers: [] };
   }
-  const containers = (deployment?.containers ?? []).map((c) => ({ name: c.name, image: c.image, ...containerState(state, cluster, ns, name, pod, c) }));
+  const containers = pod.containers.map((c) => ({ name: c.name, image: c.image, ...containerState(state, cluster, ns, name, pod, c) }));
   const ready = containers.length > 0 && containers.every((c) => c.ready);
   const everRan = containers.some((c) => c.running || c.lastTerminated);
   return { phase: everRan ? 'Running' : 'Pending', ready, containers };
@@ -239,6 +238,9 @@ function createPod(cluster, deploymentKey) {
     deployment: deploymentKey,
     templateHash: d.templateHash,
     labels: { ...d.podLabels, 'pod-template-hash': d.templateHash },
+    annotations: d.podAnnotations,
+    // A pod keeps the template it was made from; the Deployment's may move on.
+    containers: d.containers,
     created: new Date().toISOString(),
     logs: [],
   };
@@ -309,7 +311,6 @@ function isoSeconds(iso) {
 export function podJson(state, cluster, key) {
   const pod = cluster.pods[key];
   const [ns, name] = key.split('/');
-  const d = cluster.deployments[pod.deployment];
   const st = podStatus(state, cluster, key, pod);
   const started = isoSeconds(pod.created);
   const rsName = `${pod.deployment.split('/')[1]}-${pod.templateHash}`;
@@ -350,13 +351,13 @@ export function podJson(state, cluster, key) {
       namespace: ns,
       uid: uid(key),
       labels: pod.labels,
-      annotations: d?.podAnnotations ?? {},
+      annotations: pod.annotations,
       creationTimestamp: started,
       generateName: `${rsName}-`,
       ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rsName, uid: uid(`${ns}/${rsName}`), controller: true, blockOwnerDeletion: true }],
     },
     spec: {
-      containers: (d?.containers ?? []).map((c) => ({ name: c.name, image: c.image, imagePullPolicy: c.imagePullPolicy, ports: c.ports.map((p) => ({ containerPort: p, protocol: 'TCP' })) })),
+      containers: pod.containers.map((c) => ({ name: c.name, image: c.image, imagePullPolicy: c.imagePullPolicy, ports: c.ports.map((p) => ({ containerPort: p, protocol: 'TCP' })) })),
       nodeName: st.unschedulable ? undefined : cluster.minikubeProfile ?? 'node-1',
       restartPolicy: 'Always',
     },
