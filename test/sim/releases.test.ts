@@ -327,6 +327,31 @@ describe.concurrent('pods follow the cluster and the faults', () => {
     expect(ps.map((p) => `${p.spec.containers[0]!.image}:${p.status.containerStatuses![0]!.ready}`).sort()).toEqual(['todo-backend:missing:false', 'todo-backend:v1:true', 'todo-backend:v1:true']);
   });
 
+  it('logs -f streams lines appended mid-test and ends when the pod is gone', async () => {
+    const s = await sim();
+    ready(s);
+    await upgrade(s, values());
+    const [pod] = await pods(s);
+    const key = `todo/${pod!.metadata.name}`;
+    s.update((st) => {
+      st.kube.clusters.minikube!.pods[key]!.logs = ['INFO: started'];
+    });
+    const child = spawn('kubectl', ['logs', '-f', pod!.metadata.name, ...kctx], { env: s.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    await vi.waitFor(() => expect(out).toBe('INFO: started\n'), { timeout: 5_000, interval: 50 });
+    s.update((st) => {
+      st.kube.clusters.minikube!.pods[key]!.logs.push('GET /api/health 200');
+    });
+    await vi.waitFor(() => expect(out).toBe('INFO: started\nGET /api/health 200\n'), { timeout: 5_000, interval: 50 });
+    s.update((st) => {
+      delete st.kube.clusters.minikube!.pods[key];
+      delete st.kube.clusters.minikube!.deployments['todo/backend'];
+    });
+    const [code] = await once(child, 'close');
+    expect(code).toBe(0);
+  });
+
   it('deleting a pod brings a replacement with a new name', async () => {
     const s = await sim();
     ready(s);
