@@ -8,10 +8,12 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ensureRealTools, realToolPath } from '../support/real-tools.js';
+import { newCluster } from './tools/cluster.mjs';
 import { readCalls, readState, updateState, writeState } from './tools/state.mjs';
-import type { CallRecord, ClusterState, DeepPartial, MinikubeState, ProfileState, SimState, ToolName } from './types.js';
+import type { CallRecord, DeepPartial, MinikubeState, ProfileState, SimState, ToolName } from './types.js';
 
 export type * from './types.js';
+export { newCluster };
 
 export const SIMULATED_TOOLS: readonly ToolName[] = ['docker', 'minikube', 'kubectl', 'helm'];
 
@@ -77,18 +79,9 @@ export function defaultProfile(overrides: Partial<ProfileState> = {}): ProfileSt
   };
 }
 
-export function emptyCluster(server: string, extra: Partial<ClusterState> = {}): ClusterState {
-  const created = new Date().toISOString();
-  const namespaces: ClusterState['namespaces'] = {};
-  for (const ns of ['default', 'kube-node-lease', 'kube-public', 'kube-system']) {
-    namespaces[ns] = { labels: { 'kubernetes.io/metadata.name': ns }, created };
-  }
-  return { reachable: true, server, namespaces, secrets: {}, deployments: {}, pods: {}, services: {}, ...extra };
-}
-
 function addProfile(state: SimState, name: string, profile: ProfileState): void {
   state.minikube.profiles[name] = profile;
-  state.kube.clusters[name] = emptyCluster(`https://${profile.ip}:8443`, { minikubeProfile: name });
+  state.kube.clusters[name] = newCluster(`https://${profile.ip}:8443`, { minikubeProfile: name });
   state.kube.contexts[name] = { cluster: name, namespace: 'default' };
   state.kube.currentContext ??= name;
 }

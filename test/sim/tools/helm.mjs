@@ -10,7 +10,6 @@ import { join, resolve } from 'node:path';
 import { parseDuration } from './args.mjs';
 import { resolveContext } from './cluster.mjs';
 import { renderTemplate, TemplateUnsupported } from './go-template.mjs';
-import { takeFault } from './images.mjs';
 import { applyReleaseObjects, deploymentJson, objectsFromManifests, reconcile, removeReleaseObjects, rolloutState, serviceJson } from './workloads.mjs';
 
 const BARE = '\u0000bare';
@@ -84,7 +83,7 @@ const ERR_PENDING = 'another operation (install/upgrade/rollback) is in progress
 
 function goTimeString(iso) {
   // Go's time.Time.String(): "2006-01-02 15:04:05.999999999 -0700 MST"
-  return `${iso.replace('T', ' ').replace(/\.?0*Z$/, '').replace('Z', '')} +0000 UTC`;
+  return `${iso.replace('T', ' ').replace(/\.?0*Z$/, '')} +0000 UTC`;
 }
 
 function ansic(iso) {
@@ -375,7 +374,7 @@ async function upgrade(call, args, state, installOnly) {
   await call.delay();
 
   // Phase 2: apply, wait, and settle the revision's status (rolling back or uninstalling on failure when asked).
-  const fault = takeFault(call, 'helmUpgrade', (f) => f.release === release);
+  const fault = call.takeFault('helmUpgrade', (f) => f.release === release);
   const outcome = withReleases(call, args, (s, cluster, releases) => {
     const revs = releases[key];
     const rev = revs?.find((r) => r.revision === plan.number);
@@ -699,7 +698,7 @@ export const commands = {
     mutating: true,
     run(call, args) {
       const release = args.positionals[0];
-      const fault = takeFault(call, 'helmTest', (f) => f.release === release);
+      const fault = call.takeFault('helmTest', (f) => f.release === release);
       const view = withReleases(call, args, (s, cluster, releases, ns) => {
         const rev = findRelease(call, releases, `${ns}/${release}`).at(-1);
         const unready = Object.keys(rev.objects?.deployments ?? {}).some((k) => !cluster.deployments[k] || !rolloutState(s, cluster, k).done);

@@ -65,7 +65,7 @@ function finalUser(dockerfileText) {
 
 /**
  * Runs a build. `inputs`: { cwd, context, dockerfile?, tags, buildArgs, labels, secretIds, target?, platform? }.
- * Returns { id, stderrLines } or throws via call.fail. `daemon` is the store to record into.
+ * Returns { id, stderr } (BuildKit's progress) or fails the call. `daemon` is the store to record into.
  */
 export function buildImage(call, state, daemon, inputs) {
   const contextDir = resolve(inputs.cwd, inputs.context);
@@ -76,7 +76,7 @@ export function buildImage(call, state, daemon, inputs) {
   if (!existsSync(dockerfile)) {
     call.fail(1, `ERROR: failed to build: failed to solve: failed to read dockerfile: open ${basename(dockerfile)}: no such file or directory`);
   }
-  const fault = takeFault(call, 'builds', (f) => inputs.tags.some((t) => t.includes(f.match)) || contextDir.includes(f.match));
+  const fault = call.takeFault('builds', (f) => inputs.tags.some((t) => t.includes(f.match)) || contextDir.includes(f.match));
   const progress = [
     `#0 building with "default" instance using docker driver`,
     '',
@@ -132,23 +132,4 @@ export function buildImage(call, state, daemon, inputs) {
     id,
     stderr: [...progress, '', '#8 exporting to image', '#8 exporting layers done', `#8 writing image ${id} done`, ...names.map((n) => `#8 naming to ${n} done`), '#8 DONE 0.1s', ''].join('\n'),
   };
-}
-
-/**
- * Takes the first fault in faults[kind] that matches; a fault with `times` heals after that many uses.
- * Returns the fault (or undefined).
- */
-export function takeFault(call, kind, matches) {
-  return call.update((s) => {
-    const list = s.faults?.[kind];
-    if (!Array.isArray(list)) return undefined;
-    const index = list.findIndex(matches);
-    if (index === -1) return undefined;
-    const fault = list[index];
-    if (typeof fault.times === 'number') {
-      if (fault.times <= 1) list.splice(index, 1);
-      else fault.times -= 1;
-    }
-    return fault;
-  });
 }

@@ -8,6 +8,7 @@ import { parseDuration } from './args.mjs';
 import { resolveContext } from './cluster.mjs';
 import {
   deploymentJson,
+  isoSeconds,
   nextResourceVersion,
   podJson,
   podStatus,
@@ -82,10 +83,6 @@ function withCluster(call, args, fn) {
     reconcile(s, r.cluster);
     return result;
   });
-}
-
-function isoSeconds(iso) {
-  return iso.replace(/\.\d+Z$/, 'Z');
 }
 
 function namespaceJson(name, obj) {

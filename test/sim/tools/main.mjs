@@ -5,14 +5,14 @@ import { performance } from 'node:perf_hooks';
 import { ArgError, findCommand, parseArgs, withoutCommand } from './args.mjs';
 import { appendCall, readState, updateState } from './state.mjs';
 
-export const EXIT_UNEXPECTED = 97;
-export const EXIT_UNSAFE = 98;
-export const EXIT_INTERNAL = 96;
+const EXIT_UNEXPECTED = 97;
+const EXIT_UNSAFE = 98;
+const EXIT_INTERNAL = 96;
 
 const LOGGED_ENV = ['DOCKER_HOST', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH', 'MINIKUBE_ACTIVE_DOCKERD', 'KUBECONFIG'];
 
 /** Ends the call with an exit code; stderr text is written first. */
-export class Exit extends Error {
+class Exit extends Error {
   constructor(code, stderr = '') {
     super(`exit ${code}`);
     this.code = code;
@@ -29,12 +29,12 @@ function shellQuote(arg) {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`;
 }
 
-export function sleep(ms) {
+function sleep(ms) {
   return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
 }
 
 /** The latency for a call: the longest "tool command words" key that is set, then tool, then default. */
-export function latencyFor(faults, tool, command) {
+function latencyFor(faults, tool, command) {
   const table = faults?.latency ?? {};
   const words = command.split(' ').filter(Boolean);
   for (let n = words.length; n >= 0; n--) {
@@ -89,6 +89,25 @@ export class Call {
   /** Mutates the state under the lock; fn's return value is returned. */
   update(fn) {
     return updateState(this.dir, fn);
+  }
+
+  /**
+   * The injected fault faults[kind] applying to this call: a single fault object, or the first
+   * of a list that `matches`. A fault with `times` heals after that many uses.
+   */
+  takeFault(kind, matches = () => true) {
+    return this.update((s) => {
+      const entry = s.faults?.[kind];
+      const list = Array.isArray(entry) ? entry : entry ? [entry] : [];
+      const fault = list.find(matches);
+      if (!fault || typeof fault.times !== 'number') return fault;
+      fault.times -= 1;
+      if (fault.times <= 0) {
+        if (Array.isArray(entry)) entry.splice(entry.indexOf(fault), 1);
+        else delete s.faults[kind];
+      }
+      return fault;
+    });
   }
 
   async readStdin() {

@@ -177,14 +177,7 @@ const start = {
     if (driver === 'docker' && state.docker.daemon !== 'up') {
       exiting(call, EX_PROVIDER_NOT_RUNNING, 'PROVIDER_DOCKER_NOT_RUNNING', '"docker version --format -:" exit status 1: Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?');
     }
-    const fault = call.update((s) => {
-      const f = s.faults.minikubeStart;
-      if (f && typeof f.times === 'number') {
-        if (f.times <= 1) delete s.faults.minikubeStart;
-        else f.times -= 1;
-      }
-      return f;
-    });
+    const fault = call.takeFault('minikubeStart');
     if (fault) {
       exiting(call, fault.exitCode ?? EX_GUEST_ERROR, fault.reason ?? 'GUEST_PROVISION', fault.message ?? 'error provisioning guest: Failed to start host: creating host: create host timed out in 360.000000 seconds');
     }

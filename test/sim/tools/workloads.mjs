@@ -304,7 +304,8 @@ export function rolloutState(state, cluster, dKey) {
   };
 }
 
-function isoSeconds(iso) {
+/** Kubernetes timestamps have second precision. */
+export function isoSeconds(iso) {
   return iso.replace(/\.\d+Z$/, 'Z');
 }
 
