@@ -126,6 +126,7 @@ describe.concurrent('kubectl: namespaces and secrets', () => {
 
   it('version with a context reports the server; config current-context unset fails like kubectl', async () => {
     const s = await sim({ kube: { currentContext: null } });
+    expect((await s.exec('kubectl', ['cluster-info', ...ctx])).stdout).toMatch(/^Kubernetes control plane is running at https:\/\/192\.168\.49\.2:8443\n/);
     expect(JSON.parse((await s.exec('kubectl', ['version', '-o', 'json', ...ctx])).stdout).serverVersion.gitVersion).toBe('v1.34.0');
     expect(await s.exec('kubectl', ['config', 'current-context'])).toMatchObject({ exitCode: 1, stderr: 'error: current-context is not set\n' });
   });

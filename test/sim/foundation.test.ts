@@ -45,6 +45,7 @@ describe.concurrent('versions', () => {
     expect(doc.Server).toMatchObject({ Version: '28.2.2', ApiVersion: '1.50' });
     expect((await s.exec('docker', ['info', '--format', '{{.ServerVersion}}'])).stdout).toBe('28.2.2\n');
     expect((await s.exec('docker', ['--version'])).stdout).toBe('Docker version 28.2.2, build e6534b4\n');
+    expect((await s.exec('docker', ['buildx', 'version'])).stdout).toMatch(/^github\.com\/docker\/buildx v0\.\d+\.\d+ /);
   });
 
   it('minikube version -o json and --short', async () => {

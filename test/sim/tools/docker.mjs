@@ -354,6 +354,12 @@ export const commands = {
       call.out(`${render(call, args.flags.format, data)}\n`);
     },
   },
+  'buildx version': {
+    flags: {},
+    run(call) {
+      call.out('github.com/docker/buildx v0.24.0 d0e5e86c8b88e0d4b8d1a9ce3a6bff7e2a9c4c8e\n');
+    },
+  },
   build,
   'image build': build,
   'buildx build': build,

@@ -651,6 +651,14 @@ export const commands = {
       call.out(`${JSON.stringify(versionJson(state, server), null, 2)}\n`);
     },
   },
+  'cluster-info': {
+    cluster: true,
+    flags: {},
+    run(call, args) {
+      const server = withCluster(call, args, (s, cluster) => cluster.server);
+      call.out(`Kubernetes control plane is running at ${server}\nCoreDNS is running at ${server}/api/v1/namespaces/kube-system/services/kube-dns:dns/proxy\n\nTo further debug and diagnose cluster problems, use 'kubectl cluster-info dump'.\n`);
+    },
+  },
   'config get-contexts': {
     flags: { 'o|output': 'value', 'no-headers': 'bool' },
     run(call, args, state) {
