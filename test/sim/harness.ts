@@ -1,0 +1,217 @@
+// Creates a simulated toolchain for one test: a temp folder with bin/ (the minikube, docker,
+// kubectl and helm executables), home/, an empty kubeconfig, state.json and calls.jsonl.
+// `sim.env` holds PATH (bin/ only), HOME and KUBECONFIG, so nothing reaches a real binary,
+// a real cluster or the developer's config.
+import { spawn } from 'node:child_process';
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ensureRealTools, realToolPath } from '../support/real-tools.js';
+import { newCluster } from './tools/cluster.mjs';
+import { readCalls, readState, updateState, writeState } from './tools/state.mjs';
+import type { CallRecord, DeepPartial, MinikubeState, ProfileState, SimState, ToolName } from './types.js';
+
+export type * from './types.js';
+export { newCluster };
+
+export const SIMULATED_TOOLS: readonly ToolName[] = ['docker', 'minikube', 'kubectl', 'helm'];
+
+const MAIN = fileURLToPath(new URL('./tools/main.mjs', import.meta.url));
+
+export interface SimOptions extends DeepPartial<Omit<SimState, 'minikube' | 'config' | 'version'>> {
+  /**
+   * The default profile: running (default), stopped or absent. Or profiles by name, each a
+   * partial ProfileState over a running default (with its own IP, cluster and context).
+   */
+  minikube?: 'running' | 'stopped' | 'absent' | DeepPartial<MinikubeState>;
+  /** Name of the profile the shorthand creates (default "minikube"). */
+  profile?: string;
+  /** Helm 3 (v3.17.2, default) or Helm 4 (v4.1.4). */
+  helmMajor?: 3 | 4;
+  /** Tools whose executable is not created (spawning them fails with ENOENT). */
+  missing?: ToolName[];
+}
+
+export interface ExecResult {
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Sim {
+  readonly dir: string;
+  readonly binDir: string;
+  readonly home: string;
+  readonly kubeconfig: string;
+  /** PATH=binDir only, HOME, KUBECONFIG. */
+  readonly env: Readonly<Record<string, string>>;
+  state(): SimState;
+  /** Mutates the state under the tools' lock (fault injection mid-test). */
+  update(fn: (state: SimState) => void): void;
+  calls(): CallRecord[];
+  /** Symlinks a real executable (found on the test runner's PATH) into binDir, e.g. git. */
+  linkReal(name: string): void;
+  /** Creates or removes a simulated tool's executable mid-test. */
+  setInstalled(tool: ToolName, installed: boolean): void;
+  /** Runs a simulated tool directly with sim.env (for tests of the simulator and scenario set-up). */
+  exec(tool: ToolName, args: string[], options?: { input?: string; cwd?: string; env?: Record<string, string | undefined> }): Promise<ExecResult>;
+  cleanup(): Promise<void>;
+}
+
+const HELM = {
+  3: { version: 'v3.17.2', gitCommit: 'cc0bbbd6d6276b83880042c1ecb34087e84d41eb', goVersion: 'go1.23.7', real: 'helm3' },
+  4: { version: 'v4.1.4', gitCommit: '05fa37973dc9e42b76e1d2883494c87174b6074f', goVersion: 'go1.25.9', real: 'helm4' },
+} as const;
+
+export function defaultProfile(overrides: Partial<ProfileState> = {}): ProfileState {
+  return {
+    status: 'Running',
+    driver: 'docker',
+    containerRuntime: 'docker',
+    cpus: 2,
+    memory: 3072,
+    kubernetesVersion: 'v1.34.0',
+    ip: '192.168.49.2',
+    ports: [],
+    serviceHosts: {},
+    ...overrides,
+  };
+}
+
+function addProfile(state: SimState, name: string, profile: ProfileState): void {
+  state.minikube.profiles[name] = profile;
+  state.kube.clusters[name] = newCluster(`https://${profile.ip}:8443`, { minikubeProfile: name });
+  state.kube.contexts[name] = { cluster: name, namespace: 'default' };
+  state.kube.currentContext ??= name;
+}
+
+function baseState(paths: SimState['config'], helmMajor: 3 | 4): SimState {
+  const helm = HELM[helmMajor];
+  const state: SimState = {
+    version: 1,
+    tools: {
+      docker: { installed: true, clientVersion: '28.2.2', apiVersion: '1.50', serverVersion: '28.2.2' },
+      minikube: { installed: true, version: 'v1.38.1', commit: 'c93a4cb9311efc66b90d33ea03f75f2c4120e9b0' },
+      helm: { installed: true, version: helm.version, gitCommit: helm.gitCommit, goVersion: helm.goVersion },
+      kubectl: { installed: true, version: 'v1.34.5', serverVersion: 'v1.34.0' },
+    },
+    docker: { daemon: 'up', images: { host: {} }, registry: {} },
+    minikube: { profiles: {} },
+    kube: { currentContext: null, contexts: {}, clusters: {} },
+    helm: { releases: {} },
+    faults: {},
+    config: paths,
+  };
+  return state;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Objects merge key by key; arrays and scalars replace. */
+export function deepMerge<T>(base: T, patch: unknown): T {
+  if (!isPlainObject(base) || !isPlainObject(patch)) return (patch === undefined ? base : patch) as T;
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === undefined) continue;
+    out[key] = isPlainObject(out[key]) && isPlainObject(value) ? deepMerge(out[key], value) : value;
+  }
+  return out as T;
+}
+
+function writeShim(binDir: string, tool: ToolName, dir: string): void {
+  const path = join(binDir, tool);
+  // Valid as CommonJS and as ESM, whatever package.json a temp dir's ancestors may hold.
+  writeFileSync(path, `#!${process.execPath}\nimport(${JSON.stringify(pathToFileURL(MAIN).href)}).then((m) => m.main(${JSON.stringify(tool)}, ${JSON.stringify(dir)}));\n`);
+  chmodSync(path, 0o755);
+}
+
+function findOnPath(name: string, exclude: string): string | undefined {
+  for (const folder of (process.env.PATH ?? '').split(delimiter)) {
+    if (!folder || folder === exclude) continue;
+    const candidate = join(folder, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {}
+  }
+  return undefined;
+}
+
+export async function createSim(options: SimOptions = {}): Promise<Sim> {
+  ensureRealTools();
+  const dir = mkdtempSync(join(tmpdir(), 'todo-deploy-sim-'));
+  const binDir = join(dir, 'bin');
+  const home = join(dir, 'home');
+  const kubeconfig = join(dir, 'kubeconfig');
+  mkdirSync(binDir);
+  mkdirSync(home);
+  writeFileSync(kubeconfig, 'apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\ncurrent-context: ""\nusers: []\n', { mode: 0o600 });
+
+  const { minikube = 'running', profile = 'minikube', helmMajor = 3, missing = [], ...statePatch } = options;
+  const realHelm = realToolPath(HELM[helmMajor].real);
+  let state = baseState({ dir, home, kubeconfig, realHelm }, helmMajor);
+  if (typeof minikube === 'string') {
+    if (minikube !== 'absent') addProfile(state, profile, defaultProfile({ status: minikube === 'running' ? 'Running' : 'Stopped' }));
+  } else {
+    Object.entries(minikube.profiles ?? {}).forEach(([name, patch], i) => {
+      addProfile(state, name, deepMerge(defaultProfile({ ip: `192.168.${49 + 9 * i}.2` }), patch));
+    });
+  }
+  state = deepMerge(state, statePatch);
+  for (const tool of missing) state.tools[tool].installed = false;
+  writeState(dir, state);
+  for (const tool of SIMULATED_TOOLS) if (state.tools[tool].installed) writeShim(binDir, tool, dir);
+
+  const env = { PATH: binDir, HOME: home, KUBECONFIG: kubeconfig };
+  const sim: Sim = {
+    dir,
+    binDir,
+    home,
+    kubeconfig,
+    env,
+    state: () => readState(dir),
+    update: (fn) => updateState(dir, (s) => void fn(s)),
+    calls: () => readCalls(dir),
+    linkReal(name) {
+      if ((SIMULATED_TOOLS as readonly string[]).includes(name)) throw new Error(`${name} is simulated; it cannot be linked to a real binary`);
+      const real = findOnPath(name, binDir);
+      if (!real) throw new Error(`no real ${name} on PATH`);
+      const link = join(binDir, name);
+      if (!existsSync(link)) symlinkSync(real, link);
+    },
+    setInstalled(tool, installed) {
+      updateState(dir, (s) => {
+        s.tools[tool].installed = installed;
+      });
+      if (installed) writeShim(binDir, tool, dir);
+      else rmSync(join(binDir, tool), { force: true });
+    },
+    exec(tool, args, execOptions = {}) {
+      return new Promise((resolve, reject) => {
+        const childEnv: Record<string, string> = { ...env };
+        for (const [key, value] of Object.entries(execOptions.env ?? {})) {
+          if (value === undefined) delete childEnv[key];
+          else childEnv[key] = value;
+        }
+        // Resolved through the sim's PATH, exactly as the product's execa calls would be.
+        const child = spawn(tool, args, { cwd: execOptions.cwd ?? home, env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+        child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+        child.on('error', reject);
+        child.on('close', (exitCode) => resolve({ exitCode, stdout, stderr }));
+        // A tool that reads no stdin may exit before the write lands (EPIPE): that is no error.
+        child.stdin.on('error', () => {});
+        child.stdin.end(execOptions.input ?? '');
+      });
+    },
+    async cleanup() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return sim;
+}

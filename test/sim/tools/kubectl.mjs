@@ -1,0 +1,705 @@
+// kubectl 1.34. Every command that talks to the API server must name its context with
+// --context (the product promises never to act on the current context): without it the call is
+// refused loudly (exit 98). Client-only commands (version --client, config …, create
+// --dry-run=client) need no context.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseDuration } from './args.mjs';
+import { resolveContext } from './cluster.mjs';
+import {
+  deploymentJson,
+  isoSeconds,
+  nextResourceVersion,
+  podJson,
+  podStatus,
+  reconcile,
+  restartDeployment,
+  rolloutState,
+  selectorMatches,
+  serviceJson,
+  uid,
+} from './workloads.mjs';
+
+export const globals = {
+  context: 'value',
+  'n|namespace': 'value',
+  kubeconfig: 'value',
+  'request-timeout': 'value',
+  v: 'value',
+};
+
+export function prepare(call, args, state, spec) {
+  const talks = typeof spec.cluster === 'function' ? spec.cluster(args) : Boolean(spec.cluster);
+  if (talks && !args.flags.context) {
+    call.unsafe('kubectl talks to the cluster without --context, so it would act on whatever context is current');
+  }
+}
+
+const KINDS = {
+  namespaces: { names: ['namespace', 'namespaces', 'ns'], api: 'namespaces', short: 'namespace', namespaced: false },
+  secrets: { names: ['secret', 'secrets'], api: 'secrets', short: 'secret', namespaced: true },
+  pods: { names: ['pod', 'pods', 'po'], api: 'pods', short: 'pod', namespaced: true },
+  deployments: { names: ['deployment', 'deployments', 'deploy', 'deployment.apps', 'deployments.apps'], api: 'deployments.apps', short: 'deployment.apps', namespaced: true },
+  services: { names: ['service', 'services', 'svc'], api: 'services', short: 'service', namespaced: true },
+};
+
+function kindOf(call, word) {
+  const kind = Object.keys(KINDS).find((k) => KINDS[k].names.includes(word.toLowerCase()));
+  if (!kind) call.fail(1, `error: the server doesn't have a resource type "${word}"`);
+  return kind;
+}
+
+/** "kind name…" or "kind/name…" → [{ kind, name? }]. */
+function targets(call, positionals) {
+  if (positionals.length === 0) call.fail(1, 'error: You must specify the type of resource to get.');
+  if (positionals[0].includes('/')) {
+    return positionals.map((p) => {
+      const [kind, name] = p.split('/');
+      return { kind: kindOf(call, kind), name };
+    });
+  }
+  const kind = kindOf(call, positionals[0]);
+  return positionals.length === 1 ? [{ kind }] : positionals.slice(1).map((name) => ({ kind, name }));
+}
+
+function hostPort(server) {
+  return server.replace(/^https?:\/\//, '');
+}
+
+/**
+ * Runs fn(state, cluster, ns, clusterName) under the state lock against the call's context,
+ * with the deployment controller run before and after, so reads see converged pods and writes
+ * (a deleted pod) are followed by the controller's reaction (its replacement).
+ */
+function withCluster(call, args, fn) {
+  const context = args.flags.context;
+  return call.update((s) => {
+    const r = resolveContext(s, context);
+    if (r.error === 'no-context') call.fail(1, `error: context "${context}" does not exist`);
+    if (r.error) call.fail(1, `The connection to the server ${hostPort(r.server)} was refused - did you specify the right host or port?`);
+    const ns = args.flags.namespace ?? s.kube.contexts[context].namespace ?? 'default';
+    reconcile(s, r.cluster);
+    const result = fn(s, r.cluster, ns, r.name);
+    reconcile(s, r.cluster);
+    return result;
+  });
+}
+
+function namespaceJson(name, obj) {
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name, uid: uid(`ns/${name}`), creationTimestamp: isoSeconds(obj.created), labels: obj.labels },
+    spec: { finalizers: ['kubernetes'] },
+    status: { phase: 'Active' },
+  };
+}
+
+function secretJson(key, secret) {
+  const [namespace, name] = key.split('/');
+  const metadata = { name, namespace, uid: uid(key), resourceVersion: String(secret.resourceVersion), creationTimestamp: isoSeconds(secret.created) };
+  if (Object.keys(secret.labels).length > 0) metadata.labels = secret.labels;
+  if (Object.keys(secret.annotations).length > 0) metadata.annotations = secret.annotations;
+  metadata.managedFields = secret.managers.map((manager) => ({ manager, operation: manager === 'kubectl-client-side-apply' || manager === 'kubectl-create' ? 'Update' : 'Apply', apiVersion: 'v1' }));
+  return { apiVersion: 'v1', kind: 'Secret', metadata, type: secret.type, data: secret.data };
+}
+
+function objectJson(state, cluster, kind, key) {
+  if (kind === 'namespaces') return namespaceJson(key, cluster.namespaces[key]);
+  if (kind === 'secrets') return secretJson(key, cluster.secrets[key]);
+  if (kind === 'pods') return podJson(state, cluster, key);
+  if (kind === 'deployments') return deploymentJson(state, cluster, key);
+  return serviceJson(cluster, key);
+}
+
+function labelsOf(cluster, kind, key) {
+  if (kind === 'namespaces') return cluster.namespaces[key].labels;
+  if (kind === 'services') return {};
+  return cluster[kind][key].labels;
+}
+
+function keysOf(cluster, kind, ns, allNamespaces) {
+  const keys = Object.keys(cluster[kind]);
+  if (!KINDS[kind].namespaced || allNamespaces) return keys.sort();
+  return keys.filter((k) => k.startsWith(`${ns}/`)).sort();
+}
+
+function notFound(kind, name) {
+  return `Error from server (NotFound): ${KINDS[kind].api} "${name}" not found`;
+}
+
+async function printObjects(call, output, objects, asList) {
+  if (output === 'json') {
+    const doc = asList ? { apiVersion: 'v1', items: objects, kind: 'List', metadata: { resourceVersion: '' } } : objects[0];
+    call.out(`${JSON.stringify(doc, null, 4)}\n`);
+  } else if (output === 'yaml') {
+    const { stringify } = await import('yaml');
+    call.out(stringify(asList ? { apiVersion: 'v1', items: objects, kind: 'List', metadata: { resourceVersion: '' } } : objects[0]));
+  } else if (output === 'name') {
+    for (const o of objects) {
+      const kind = Object.values(KINDS).find((k) => k.short.split('.')[0] === o.kind.toLowerCase());
+      call.out(`${kind.short}/${o.metadata.name}\n`);
+    }
+  } else call.unexpected(`-o ${output} is not simulated`);
+}
+
+function podRow(state, cluster, key) {
+  const st = podStatus(state, cluster, key, cluster.pods[key]);
+  const readyCount = st.containers.filter((c) => c.ready).length;
+  const waiting = st.containers.find((c) => c.waiting)?.waiting?.reason;
+  const status = waiting ?? (st.phase === 'Running' ? 'Running' : st.phase);
+  const restarts = st.containers.reduce((n, c) => n + c.restartCount, 0);
+  return `${key.split('/')[1]}   ${readyCount}/${Math.max(st.containers.length, 1)}   ${status}   ${restarts}   1m\n`;
+}
+
+const get = {
+  cluster: true,
+  flags: { 'o|output': 'value', 'l|selector': 'list', 'A|all-namespaces': 'bool', 'ignore-not-found': 'bool', 'show-labels': 'bool', 'no-headers': 'bool', 'w|watch': 'bool' },
+  async run(call, args) {
+    if (args.flags.watch) call.unexpected('get --watch is not simulated');
+    const wanted = targets(call, args.positionals);
+    const selector = (args.flags.selector ?? []).join(',');
+    const { objects, missing, rows, ns } = withCluster(call, args, (s, cluster, ns) => {
+      const found = [];
+      const lost = [];
+      const table = [];
+      for (const t of wanted) {
+        const keys = t.name ? [KINDS[t.kind].namespaced ? `${ns}/${t.name}` : t.name] : keysOf(cluster, t.kind, ns, args.flags['all-namespaces']).filter((k) => selectorMatches(selector, labelsOf(cluster, t.kind, k)));
+        for (const key of keys) {
+          if (!cluster[t.kind][key]) {
+            lost.push(notFound(t.kind, t.name));
+            continue;
+          }
+          found.push(objectJson(s, cluster, t.kind, key));
+          table.push(t.kind === 'pods' ? podRow(s, cluster, key) : `${key.split('/').pop()}   1m\n`);
+        }
+      }
+      return { objects: found, missing: lost, rows: table, ns };
+    });
+    const asList = wanted.some((t) => !t.name) || objects.length + missing.length > 1;
+    const output = args.flags.output;
+    if (objects.length === 0 && missing.length === 0 && !output) {
+      call.err(args.flags['all-namespaces'] || !KINDS[wanted[0].kind].namespaced ? 'No resources found\n' : `No resources found in ${ns} namespace.\n`);
+    } else if (objects.length > 0 || (asList && output)) {
+      if (output) await printObjects(call, output, objects, asList);
+      else {
+        if (!args.flags['no-headers']) call.out(wanted[0].kind === 'pods' ? 'NAME   READY   STATUS   RESTARTS   AGE\n' : 'NAME   AGE\n');
+        for (const row of rows) call.out(row);
+      }
+    }
+    if (missing.length > 0 && !args.flags['ignore-not-found']) call.fail(1, missing.join('\n'));
+  },
+};
+
+function decodeEnvFile(call, path, env) {
+  const data = {};
+  for (const raw of readFileSync(path, 'utf8').split('\n')) {
+    const line = raw.replace(/^\uFEFF/, '').trimStart();
+    if (line === '' || line.startsWith('#')) continue;
+    const eq = line.indexOf('=');
+    const key = eq === -1 ? line.trim() : line.slice(0, eq);
+    if (!/^[-._a-zA-Z][-._a-zA-Z0-9]*$/.test(key)) call.fail(1, `error: "${key}" is not a valid key name: a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit`);
+    if (eq === -1) {
+      // A bare KEY takes its value from kubectl's own environment (pkg/cmd/util/env_file.go).
+      if (env[key] !== undefined) data[key] = Buffer.from(env[key]).toString('base64');
+    } else data[key] = Buffer.from(line.slice(eq + 1)).toString('base64');
+  }
+  return data;
+}
+
+function dryRunMode(value) {
+  if (value === undefined || value === 'none' || value === 'false') return 'none';
+  if (value === 'server') return 'server';
+  return 'client';
+}
+
+const create = {
+  flags: {
+    'o|output': 'value',
+    'dry-run': 'optional',
+    'from-env-file': 'list',
+    'from-literal': 'list',
+    'from-file': 'list',
+    type: 'value',
+    'save-config': 'bool',
+    'field-manager': 'value',
+  },
+  optionalDefaults: { 'dry-run': 'unchanged' },
+  cluster: (args) => dryRunMode(args.flags['dry-run']) !== 'client',
+  mutating: (args) => dryRunMode(args.flags['dry-run']) === 'none',
+  async run(call, args, state) {
+    const [what, ...rest] = args.positionals;
+    let object;
+    const ns = args.flags.namespace ?? state.kube.contexts[args.flags.context]?.namespace ?? 'default';
+    if (what === 'namespace' || what === 'ns') {
+      if (rest.length !== 1) call.fail(1, 'error: exactly one NAME is required, got 0');
+      object = { kind: 'Namespace', apiVersion: 'v1', metadata: { name: rest[0] }, spec: {}, status: {} };
+    } else if (what === 'secret' && rest[0] === 'generic') {
+      const name = rest[1];
+      if (!name) call.fail(1, 'error: exactly one NAME is required, got 0');
+      if (args.flags['from-env-file'] && (args.flags['from-literal'] || args.flags['from-file'])) {
+        call.fail(1, 'error: from-env-file cannot be combined with from-file or from-literal');
+      }
+      const data = {};
+      for (const f of args.flags['from-env-file'] ?? []) Object.assign(data, decodeEnvFile(call, resolve(call.cwd, f), call.env));
+      for (const kv of args.flags['from-literal'] ?? []) {
+        const eq = kv.indexOf('=');
+        data[kv.slice(0, eq)] = Buffer.from(kv.slice(eq + 1)).toString('base64');
+      }
+      for (const spec of args.flags['from-file'] ?? []) {
+        const eq = spec.indexOf('=');
+        const path = eq === -1 ? spec : spec.slice(eq + 1);
+        const key = eq === -1 ? path.split('/').pop() : spec.slice(0, eq);
+        data[key] = readFileSync(resolve(call.cwd, path)).toString('base64');
+      }
+      object = { kind: 'Secret', apiVersion: 'v1', metadata: { name, namespace: ns }, data };
+      if (args.flags.type) object.type = args.flags.type;
+    } else call.unexpected(`create ${what} is not simulated`);
+    const mode = dryRunMode(args.flags['dry-run']);
+    if (mode === 'none' || mode === 'server') {
+      withCluster(call, args, (s, cluster) => {
+        const kind = object.kind === 'Namespace' ? 'namespaces' : 'secrets';
+        const key = kind === 'namespaces' ? object.metadata.name : `${ns}/${object.metadata.name}`;
+        if (kind === 'secrets' && !cluster.namespaces[ns]) call.fail(1, `error: failed to create secret namespaces "${ns}" not found`);
+        if (cluster[kind][key]) call.fail(1, `Error from server (AlreadyExists): ${kind} "${object.metadata.name}" already exists`);
+        if (mode === 'server') return;
+        const created = new Date().toISOString();
+        if (kind === 'namespaces') cluster.namespaces[key] = { labels: { 'kubernetes.io/metadata.name': key }, created };
+        else cluster.secrets[key] = { type: object.type ?? 'Opaque', data: object.data, labels: {}, annotations: {}, resourceVersion: nextResourceVersion(cluster), created, managers: ['kubectl-create'] };
+        call.changed = true;
+      });
+    }
+    const output = args.flags.output;
+    if (output === 'yaml') {
+      const { stringify } = await import('yaml');
+      const sorted = Object.fromEntries(Object.entries(object).filter(([, v]) => !(v && typeof v === 'object' && Object.keys(v).length === 0 && v !== object.data)).sort(([a], [b]) => a.localeCompare(b)));
+      call.out(stringify(sorted));
+    } else if (output === 'json') call.out(`${JSON.stringify(object, null, 4)}\n`);
+    else if (output === 'name') call.out(`${object.kind.toLowerCase()}/${object.metadata.name}\n`);
+    else if (output) call.unexpected(`-o ${output} is not simulated`);
+    else call.out(`${object.kind.toLowerCase()}/${object.metadata.name} ${mode === 'none' ? 'created' : `created (${mode} dry run)`}\n`);
+  },
+};
+
+async function readManifests(call, files) {
+  const docs = [];
+  for (const f of files) {
+    const text = f === '-' ? await call.readStdin() : readFileSync(resolve(call.cwd, f), 'utf8');
+    const trimmed = text.trim();
+    if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+      const parsed = JSON.parse(trimmed);
+      docs.push(...(Array.isArray(parsed) ? parsed : parsed.kind === 'List' ? parsed.items : [parsed]));
+    } else {
+      const { parseAllDocuments } = await import('yaml');
+      for (const d of parseAllDocuments(text)) {
+        if (d.errors.length > 0) call.fail(1, `error: error parsing ${f === '-' ? 'STDIN' : f}: ${d.errors[0].message}`);
+        const value = d.toJS();
+        if (value) docs.push(...(value.kind === 'List' ? value.items : [value]));
+      }
+    }
+  }
+  return docs;
+}
+
+const apply = {
+  cluster: true,
+  flags: {
+    'f|filename': 'list',
+    'server-side': 'bool',
+    'field-manager': 'value',
+    'force-conflicts': 'bool',
+    'dry-run': 'optional',
+    'o|output': 'value',
+    validate: 'optional',
+    overwrite: 'bool',
+  },
+  optionalDefaults: { 'dry-run': 'unchanged', validate: 'strict' },
+  mutating: (args) => dryRunMode(args.flags['dry-run']) === 'none',
+  async run(call, args) {
+    if (!args.flags.filename) call.fail(1, 'error: must specify one of -f and -k');
+    const docs = await readManifests(call, args.flags.filename);
+    const serverSide = Boolean(args.flags['server-side']);
+    const manager = args.flags['field-manager'] ?? (serverSide ? 'kubectl' : 'kubectl-client-side-apply');
+    const mode = dryRunMode(args.flags['dry-run']);
+    const source = args.flags.filename.includes('-') ? 'STDIN' : args.flags.filename[0];
+    const lines = withCluster(call, args, (s, cluster, defaultNs) => {
+      const out = [];
+      for (const doc of docs) {
+        const name = doc.metadata?.name;
+        if (!name) call.fail(1, `error: error validating "${source}": error validating data: metadata.name: Required value`);
+        if (doc.kind === 'Namespace') {
+          const exists = Boolean(cluster.namespaces[name]);
+          if (!exists && mode === 'none') {
+            cluster.namespaces[name] = { labels: { 'kubernetes.io/metadata.name': name, ...(doc.metadata.labels ?? {}) }, created: new Date().toISOString() };
+            call.changed = true;
+          } else if (exists && mode === 'none' && doc.metadata.labels) {
+            const before = JSON.stringify(cluster.namespaces[name].labels);
+            Object.assign(cluster.namespaces[name].labels, doc.metadata.labels);
+            if (JSON.stringify(cluster.namespaces[name].labels) !== before) call.changed = true;
+          }
+          out.push(`namespace/${name} ${serverSide ? 'serverside-applied' : exists ? 'unchanged' : 'created'}`);
+          continue;
+        }
+        if (doc.kind !== 'Secret') call.unexpected(`apply of a ${doc.kind} is not simulated`);
+        const ns = doc.metadata.namespace ?? defaultNs;
+        if (args.flags.namespace && doc.metadata.namespace && doc.metadata.namespace !== args.flags.namespace) {
+          call.fail(1, `error: the namespace from the provided object "${doc.metadata.namespace}" does not match the namespace "${args.flags.namespace}". You must pass '--namespace=${doc.metadata.namespace}' to perform this operation.`);
+        }
+        if (!cluster.namespaces[ns]) {
+          call.fail(1, serverSide ? `Error from server (NotFound): namespaces "${ns}" not found` : `Error from server (NotFound): error when creating "${source}": namespaces "${ns}" not found`);
+        }
+        const data = {};
+        for (const [k, v] of Object.entries(doc.data ?? {})) {
+          if (!/^[A-Za-z0-9+/]*={0,2}$/.test(String(v)) || String(v).length % 4 !== 0) {
+            call.fail(1, `Error from server (BadRequest): error when creating "${source}": Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte ${String(v).search(/[^A-Za-z0-9+/=]/) === -1 ? 0 : String(v).search(/[^A-Za-z0-9+/=]/)}`);
+          }
+          data[k] = String(v);
+        }
+        for (const [k, v] of Object.entries(doc.stringData ?? {})) data[k] = Buffer.from(String(v)).toString('base64');
+        const key = `${ns}/${name}`;
+        const existing = cluster.secrets[key];
+        const type = doc.type ?? existing?.type ?? 'Opaque';
+        if (existing && existing.type !== type) {
+          call.fail(1, `The Secret "${name}" is invalid: type: Invalid value: "${type}": field is immutable`);
+        }
+        if (serverSide && existing && !existing.managers.includes(manager) && !args.flags['force-conflicts']) {
+          const conflicts = Object.keys(data).filter((k) => k in existing.data && existing.data[k] !== data[k]);
+          if (conflicts.length > 0) {
+            const owner = existing.managers[0];
+            call.fail(
+              1,
+              `error: Apply failed with ${conflicts.length} conflict${conflicts.length === 1 ? '' : 's'}: ${conflicts.map((k) => `conflict with "${owner}": .data.${k}`).join('\n')}\nPlease review the fields above--they currently have other managers. Here\nare the ways you can resolve this warning:\n* If you intend to manage all of these fields, please re-run the apply\n  command with the \`--force-conflicts\` flag.`,
+            );
+          }
+        }
+        const labels = doc.metadata.labels ?? {};
+        const annotations = { ...(doc.metadata.annotations ?? {}) };
+        if (!serverSide) {
+          // Client-side apply keeps the whole applied object, secret data included, in an annotation.
+          annotations['kubectl.kubernetes.io/last-applied-configuration'] = `${JSON.stringify({ apiVersion: 'v1', data, kind: 'Secret', metadata: { annotations: doc.metadata.annotations ?? {}, labels, name, namespace: ns }, type })}\n`;
+        }
+        const same = existing && JSON.stringify([existing.data, existing.labels, existing.annotations, existing.type]) === JSON.stringify([data, labels, annotations, type]);
+        if (mode === 'none' && !same) {
+          cluster.secrets[key] = {
+            type,
+            data,
+            labels,
+            annotations,
+            resourceVersion: nextResourceVersion(cluster),
+            created: existing?.created ?? new Date().toISOString(),
+            managers: [...new Set([...(existing?.managers ?? []), manager])],
+          };
+          call.changed = true;
+        }
+        const suffix = mode === 'none' ? '' : ` (${mode} dry run)`;
+        out.push(`secret/${name} ${serverSide ? 'serverside-applied' : !existing ? 'created' : same ? 'unchanged' : 'configured'}${suffix}`);
+      }
+      return out;
+    });
+    if (args.flags.output === 'name') call.out(lines.map((l) => `${l.split(' ')[0]}\n`).join(''));
+    else if (args.flags.output) call.unexpected(`apply -o ${args.flags.output} is not simulated`);
+    else call.out(lines.map((l) => `${l}\n`).join(''));
+  },
+};
+
+const remove = {
+  cluster: true,
+  flags: { 'ignore-not-found': 'bool', wait: 'bool', 'grace-period': 'value', timeout: 'value', 'l|selector': 'list', now: 'bool', force: 'bool', 'o|output': 'value' },
+  mutating: true,
+  run(call, args) {
+    const wanted = targets(call, args.positionals);
+    const selector = (args.flags.selector ?? []).join(',');
+    const { lines, missing } = withCluster(call, args, (s, cluster, ns, clusterName) => {
+      const done = [];
+      const lost = [];
+      for (const t of wanted) {
+        const keys = t.name ? [KINDS[t.kind].namespaced ? `${ns}/${t.name}` : t.name] : selector ? keysOf(cluster, t.kind, ns).filter((k) => selectorMatches(selector, labelsOf(cluster, t.kind, k))) : call.fail(1, 'error: resource(s) were provided, but no name was specified');
+        for (const key of keys) {
+          if (!cluster[t.kind][key]) {
+            lost.push(notFound(t.kind, t.name));
+            continue;
+          }
+          delete cluster[t.kind][key];
+          if (t.kind === 'namespaces') {
+            for (const kind of ['secrets', 'pods', 'deployments', 'services']) for (const k of Object.keys(cluster[kind])) if (k.startsWith(`${key}/`)) delete cluster[kind][k];
+            for (const k of Object.keys(s.helm.releases[clusterName] ?? {})) if (k.startsWith(`${key}/`)) delete s.helm.releases[clusterName][k];
+          }
+          call.changed = true;
+          done.push(`${KINDS[t.kind].short.split('.')[0]} "${key.split('/').pop()}" deleted`);
+        }
+      }
+      return { lines: done, missing: lost };
+    });
+    call.out(lines.map((l) => `${l}\n`).join(''));
+    if (missing.length > 0 && !args.flags['ignore-not-found']) call.fail(1, missing.join('\n'));
+  },
+};
+
+function deploymentTarget(call, positionals) {
+  const [first, second] = positionals;
+  const [kind, name] = first?.includes('/') ? first.split('/') : [first, second];
+  if (!kind || !name) call.fail(1, 'error: required resource not specified');
+  if (kindOf(call, kind) !== 'deployments') call.unexpected(`rollout of a ${kind} is not simulated`);
+  return name;
+}
+
+function waitingLine(name, r) {
+  if (r.updated < r.replicas) return `Waiting for deployment "${name}" rollout to finish: ${r.updated} out of ${r.replicas} new replicas have been updated...`;
+  if (r.total > r.updated) return `Waiting for deployment "${name}" rollout to finish: ${r.total - r.updated} old replicas are pending termination...`;
+  return `Waiting for deployment "${name}" rollout to finish: ${r.readyCurrent} of ${r.replicas} updated replicas are available...`;
+}
+
+const rolloutStatus = {
+  cluster: true,
+  flags: { timeout: 'value', 'w|watch': 'bool', revision: 'value', 'l|selector': 'value', 'f|filename': 'list' },
+  run(call, args) {
+    const name = deploymentTarget(call, args.positionals);
+    const watch = args.flags.watch !== false;
+    const timeout = args.flags.timeout === undefined ? 0 : parseDuration(args.flags.timeout);
+    if (timeout === undefined) call.fail(1, `error: invalid argument "${args.flags.timeout}" for "--timeout" flag: time: invalid duration "${args.flags.timeout}"`);
+    if (watch && timeout === 0) call.unsafe('rollout status without --timeout waits forever on a rollout that never finishes');
+    const r = withCluster(call, args, (s, cluster, ns) => {
+      if (!cluster.deployments[`${ns}/${name}`]) call.fail(1, notFound('deployments', name));
+      return rolloutState(s, cluster, `${ns}/${name}`);
+    });
+    if (r.done) {
+      call.out(`deployment "${name}" successfully rolled out\n`);
+      return;
+    }
+    call.out(`${waitingLine(name, r)}\n`);
+    if (r.deadlineExceeded) call.fail(1, `error: deployment "${name}" exceeded its progress deadline`);
+    if (watch) call.fail(1, 'error: timed out waiting for the condition');
+  },
+};
+
+const rolloutRestart = {
+  cluster: true,
+  flags: {},
+  mutating: true,
+  run(call, args) {
+    const name = deploymentTarget(call, args.positionals);
+    withCluster(call, args, (s, cluster, ns) => {
+      const d = cluster.deployments[`${ns}/${name}`];
+      if (!d) call.fail(1, notFound('deployments', name));
+      restartDeployment(d);
+      call.changed = true;
+    });
+    call.out(`deployment.apps/${name} restarted\n`);
+  },
+};
+
+const logs = {
+  cluster: true,
+  flags: {
+    'c|container': 'value',
+    tail: 'value',
+    'p|previous': 'bool',
+    prefix: 'bool',
+    'f|follow': 'bool',
+    timestamps: 'bool',
+    'all-containers': 'bool',
+    since: 'value',
+    'l|selector': 'value',
+    'max-log-requests': 'value',
+    'ignore-errors': 'bool',
+    'pod-running-timeout': 'value',
+  },
+  async run(call, args) {
+    const selector = args.flags.selector;
+    const target = args.positionals[0];
+    if (!selector && !target) call.fail(1, 'error: expected POD or TYPE/NAME is a required argument for the logs command');
+    const pick = (s, cluster, ns) => {
+      let keys;
+      if (selector) keys = Object.keys(cluster.pods).filter((k) => k.startsWith(`${ns}/`) && selectorMatches(selector, cluster.pods[k].labels));
+      else if (target.includes('/')) {
+        const [kind, name] = target.split('/');
+        const k = kindOf(call, kind);
+        if (k === 'pods') keys = [`${ns}/${name}`];
+        else if (k === 'deployments') {
+          if (!cluster.deployments[`${ns}/${name}`]) call.fail(1, notFound('deployments', name));
+          keys = Object.keys(cluster.pods).filter((p) => cluster.pods[p].deployment === `${ns}/${name}`).slice(0, 1);
+        } else call.unexpected(`logs of a ${kind} are not simulated`);
+      } else keys = [`${ns}/${target}`];
+      if (!selector && !cluster.pods[keys[0]]) call.fail(1, notFound('pods', keys[0]?.split('/')[1] ?? target));
+      return keys.map((key) => ({ key, pod: cluster.pods[key], status: podStatus(s, cluster, key, cluster.pods[key]) }));
+    };
+    const release = (pod) => pod.labels['app.kubernetes.io/instance'];
+    const linesOf = (s, entry) => {
+      const fault = s.faults.pods?.[release(entry.pod)];
+      const container = args.flags.container ?? entry.status.containers[0]?.name;
+      const c = entry.status.containers.find((x) => x.name === container);
+      const podName = entry.key.split('/')[1];
+      if (!c) call.fail(1, `error: container ${container} is not valid for pod ${podName}`);
+      if (args.flags.previous) {
+        if (!c.lastTerminated) call.fail(1, `Error from server (BadRequest): previous terminated container "${container}" in pod "${podName}" not found`);
+        return { container, lines: fault?.previousLogs ?? fault?.logs ?? entry.pod.previousLogs ?? [] };
+      }
+      if (c.waiting && !c.lastTerminated) {
+        const why = c.waiting.reason === 'ImagePullBackOff' || c.waiting.reason === 'ErrImagePull' ? 'trying and failing to pull image' : c.waiting.reason === 'ErrImageNeverPull' ? 'image can\'t be pulled' : c.waiting.reason === 'CreateContainerConfigError' ? 'CreateContainerConfigError' : 'ContainerCreating';
+        call.fail(1, `Error from server (BadRequest): container "${container}" in pod "${podName}" is waiting to start: ${why}`);
+      }
+      return { container, lines: fault?.logs ?? entry.pod.logs };
+    };
+    const tail = args.flags.tail === undefined ? -1 : Number(args.flags.tail);
+    const emit = (entry, container, lines) => {
+      const shown = tail >= 0 ? lines.slice(Math.max(0, lines.length - tail)) : lines;
+      const prefix = args.flags.prefix || (selector && args.flags.prefix !== false) ? `[pod/${entry.key.split('/')[1]}/${container}] ` : '';
+      for (const line of shown) call.out(`${prefix}${args.flags.timestamps ? `${new Date().toISOString()} ` : ''}${line}\n`);
+      return lines.length;
+    };
+    const printed = withCluster(call, args, (s, cluster, ns) => {
+      const entries = pick(s, cluster, ns);
+      if (selector && entries.length === 0) call.err(`No resources found in ${ns} namespace.\n`);
+      return entries.map((entry) => {
+        const { container, lines } = linesOf(s, entry);
+        return { entry, container, count: emit(entry, container, lines) };
+      });
+    });
+    if (!args.flags.follow) return;
+    // Follow: print lines appended to the pods' logs (sim.update in a test) until the pods are gone
+    // or the process is stopped.
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 100));
+      const s = call.state();
+      const cluster = resolveContext(s, args.flags.context).cluster;
+      if (!cluster) return;
+      let alive = 0;
+      for (const p of printed) {
+        const pod = cluster.pods[p.entry.key];
+        if (!pod) continue;
+        alive++;
+        const lines = s.faults.pods?.[release(pod)]?.logs ?? pod.logs;
+        if (lines.length > p.count) {
+          emit(p.entry, p.container, lines.slice(p.count));
+          p.count = lines.length;
+        }
+      }
+      if (alive === 0) return;
+    }
+  },
+};
+
+const wait = {
+  cluster: true,
+  flags: { for: 'value', timeout: 'value', 'l|selector': 'value', all: 'bool', 'A|all-namespaces': 'bool' },
+  run(call, args) {
+    const condition = args.flags.for;
+    if (!condition) call.fail(1, 'error: --for must be specified');
+    const timeout = parseDuration(args.flags.timeout ?? '30s');
+    if (timeout === undefined) call.fail(1, `error: invalid argument "${args.flags.timeout}" for "--timeout" flag`);
+    const wanted = targets(call, args.positionals);
+    const result = withCluster(call, args, (s, cluster, ns) => {
+      const met = [];
+      const unmet = [];
+      for (const t of wanted) {
+        const keys = t.name ? [`${ns}/${t.name}`] : keysOf(cluster, t.kind, ns).filter((k) => selectorMatches(args.flags.selector ?? '', labelsOf(cluster, t.kind, k)));
+        for (const key of keys) {
+          const label = `${KINDS[t.kind].short.split('.')[0]}/${key.split('/')[1]}`;
+          const exists = Boolean(cluster[t.kind][key]);
+          let ok;
+          if (condition === 'delete') ok = !exists;
+          else if (!exists) call.fail(1, notFound(t.kind, key.split('/')[1]));
+          else if (/^condition=ready$/i.test(condition) && t.kind === 'pods') ok = podStatus(s, cluster, key, cluster.pods[key]).ready;
+          else if (/^condition=available$/i.test(condition) && t.kind === 'deployments') ok = rolloutState(s, cluster, key).ready >= cluster.deployments[key].replicas;
+          else call.unexpected(`wait --for=${condition} on ${t.kind} is not simulated`);
+          (ok ? met : unmet).push({ label, key });
+        }
+      }
+      return { met, unmet, kind: wanted[0].kind };
+    });
+    if (result.met.length + result.unmet.length === 0) call.fail(1, 'error: no matching resources found');
+    for (const m of result.met) call.out(`${m.label} condition met\n`);
+    if (result.unmet.length > 0) call.fail(1, `error: timed out waiting for the condition on ${KINDS[result.kind].api}/${result.unmet[0].key.split('/')[1]}`);
+  },
+};
+
+function versionJson(state, withServer) {
+  const v = state.tools.kubectl.version;
+  const [major, minor] = v.slice(1).split('.');
+  const doc = {
+    clientVersion: { major, minor, gitVersion: v, gitCommit: 'ebfac057369b21558006b8815821ab2fb1e29f2d', gitTreeState: 'clean', buildDate: '2026-02-26T20:06:18Z', goVersion: 'go1.24.13', compiler: 'gc', platform: 'linux/amd64' },
+    kustomizeVersion: 'v5.7.1',
+  };
+  if (withServer) {
+    const sv = withServer;
+    const [smajor, sminor] = sv.slice(1).split('.');
+    doc.serverVersion = { major: smajor, minor: sminor, emulationMajor: smajor, emulationMinor: sminor, minCompatibilityMajor: smajor, minCompatibilityMinor: String(Number(sminor) - 1), gitVersion: sv, gitCommit: 'f28b4c9efbca5c5c0af716d9f2d5702667ee8a45', gitTreeState: 'clean', buildDate: '2025-08-27T10:09:04Z', goVersion: 'go1.24.6', compiler: 'gc', platform: 'linux/amd64' };
+  }
+  return doc;
+}
+
+export const commands = {
+  version: {
+    flags: { client: 'bool', 'o|output': 'value' },
+    cluster: (args) => !args.flags.client,
+    run(call, args, state) {
+      if (args.flags.output !== 'json') call.unexpected('kubectl version is only simulated with -o json');
+      if (args.flags.client) {
+        call.out(`${JSON.stringify(versionJson(state), null, 2)}\n`);
+        return;
+      }
+      let server;
+      try {
+        server = withCluster(call, args, (s, cluster, ns, name) => {
+          const profile = s.minikube.profiles[cluster.minikubeProfile ?? name];
+          return profile?.kubernetesVersion ?? s.tools.kubectl.serverVersion;
+        });
+      } catch (error) {
+        call.out(`${JSON.stringify(versionJson(state), null, 2)}\n`);
+        throw error;
+      }
+      call.out(`${JSON.stringify(versionJson(state, server), null, 2)}\n`);
+    },
+  },
+  'cluster-info': {
+    cluster: true,
+    flags: {},
+    run(call, args) {
+      const server = withCluster(call, args, (s, cluster) => cluster.server);
+      call.out(`Kubernetes control plane is running at ${server}\nCoreDNS is running at ${server}/api/v1/namespaces/kube-system/services/kube-dns:dns/proxy\n\nTo further debug and diagnose cluster problems, use 'kubectl cluster-info dump'.\n`);
+    },
+  },
+  'config get-contexts': {
+    flags: { 'o|output': 'value', 'no-headers': 'bool' },
+    run(call, args, state) {
+      const names = Object.keys(state.kube.contexts).sort();
+      if (args.flags.output === 'name') {
+        call.out(names.map((n) => `${n}\n`).join(''));
+        return;
+      }
+      if (args.flags.output) call.fail(1, `error: output must be one of '' or 'name'`);
+      const shown = args.positionals.length > 0 ? args.positionals : names;
+      for (const n of shown) if (!state.kube.contexts[n]) call.fail(1, `error: context ${n} not found`);
+      if (!args.flags['no-headers']) call.out('CURRENT   NAME   CLUSTER   AUTHINFO   NAMESPACE\n');
+      for (const n of shown) call.out(`${state.kube.currentContext === n ? '*' : ' '}         ${n}   ${state.kube.contexts[n].cluster}   ${n}   ${state.kube.contexts[n].namespace ?? ''}\n`);
+    },
+  },
+  'config current-context': {
+    flags: {},
+    run(call, args, state) {
+      if (!state.kube.currentContext) call.fail(1, 'error: current-context is not set');
+      call.out(`${state.kube.currentContext}\n`);
+    },
+  },
+  'config use-context': {
+    flags: {},
+    mutating: true,
+    run(call, args) {
+      const name = args.positionals[0];
+      call.update((s) => {
+        if (!s.kube.contexts[name]) call.fail(1, `error: no context exists with the name: "${name}"`);
+        if (s.kube.currentContext !== name) call.changed = true;
+        s.kube.currentContext = name;
+      });
+      call.out(`Switched to context "${name}".\n`);
+    },
+  },
+  get,
+  create,
+  apply,
+  delete: remove,
+  'rollout status': rolloutStatus,
+  'rollout restart': rolloutRestart,
+  logs,
+  wait,
+};

@@ -1,0 +1,499 @@
+// The workload model: Deployments and Services come from the manifests a Helm release renders;
+// Pods are created by a tiny "controller" (reconcile) and their status is derived on every read
+// from the cluster as it is now: is the image in the node's store, do the Secrets and keys
+// exist, does the image's USER satisfy runAsNonRoot, and what faults the scenario injected.
+// So fixing the cause (loading the image, creating the Secret, clearing a fault) heals pods,
+// as the kubelet's retries would.
+import { createHash, randomInt } from 'node:crypto';
+import { normalizeRef } from './images.mjs';
+
+const POD_SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+
+function randomSuffix(length) {
+  let s = '';
+  for (let i = 0; i < length; i++) s += POD_SUFFIX_ALPHABET[randomInt(POD_SUFFIX_ALPHABET.length)];
+  return s;
+}
+
+function templateHash(template) {
+  const digest = createHash('sha256').update(JSON.stringify(template)).digest();
+  let s = '';
+  for (let i = 0; i < 10; i++) s += POD_SUFFIX_ALPHABET[digest[i] % POD_SUFFIX_ALPHABET.length];
+  return s;
+}
+
+export function uid(seed) {
+  const h = createHash('sha256').update(seed).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+/** A label selector as kubectl takes it: "a=b,c!=d,e", or a matchLabels object. */
+export function selectorMatches(selector, labels = {}) {
+  if (selector === undefined || selector === '') return true;
+  if (typeof selector === 'object') return Object.entries(selector).every(([k, v]) => labels[k] === v);
+  return selector.split(',').every((term) => {
+    const t = term.trim();
+    let m;
+    if ((m = /^([^!=\s]+)\s*!=\s*(.*)$/.exec(t))) return labels[m[1]] !== m[2];
+    if ((m = /^([^!=\s]+)\s*==?\s*(.*)$/.exec(t))) return labels[m[1]] === m[2];
+    if ((m = /^!(\S+)$/.exec(t))) return !(m[1] in labels);
+    if ((m = /^(\S+)\s+in\s+\((.*)\)$/.exec(t))) return m[2].split(',').map((v) => v.trim()).includes(labels[m[1]]);
+    if ((m = /^(\S+)\s+notin\s+\((.*)\)$/.exec(t))) return !m[2].split(',').map((v) => v.trim()).includes(labels[m[1]]);
+    return t in labels;
+  });
+}
+
+function defaultPullPolicy(image) {
+  const slash = image.lastIndexOf('/');
+  const colon = image.lastIndexOf(':');
+  const tag = colon > slash ? image.slice(colon + 1) : 'latest';
+  return tag === 'latest' ? 'Always' : 'IfNotPresent';
+}
+
+function containerFrom(c, podSpec) {
+  const secretRefs = [];
+  for (const env of c.env ?? []) {
+    const ref = env.valueFrom?.secretKeyRef;
+    if (ref) secretRefs.push({ secret: ref.name, key: ref.key, optional: Boolean(ref.optional) });
+  }
+  for (const from of c.envFrom ?? []) {
+    if (from.secretRef) secretRefs.push({ secret: from.secretRef.name, optional: Boolean(from.secretRef.optional) });
+  }
+  const mounted = new Set((c.volumeMounts ?? []).map((m) => m.name));
+  for (const volume of podSpec.volumes ?? []) {
+    if (volume.secret && mounted.has(volume.name)) secretRefs.push({ secret: volume.secret.secretName, optional: Boolean(volume.secret.optional), volume: true });
+  }
+  const sc = c.securityContext ?? {};
+  const psc = podSpec.securityContext ?? {};
+  return {
+    name: c.name,
+    image: c.image,
+    imagePullPolicy: c.imagePullPolicy ?? defaultPullPolicy(c.image),
+    secretRefs,
+    ports: (c.ports ?? []).map((p) => p.containerPort),
+    memoryLimit: c.resources?.limits?.memory,
+    runAsNonRoot: sc.runAsNonRoot ?? psc.runAsNonRoot ?? false,
+    runAsUser: sc.runAsUser ?? psc.runAsUser,
+  };
+}
+
+/**
+ * Splits rendered manifests into what the cluster model keeps. Returns
+ * { deployments, services, secrets, tests, others } with keys "namespace/name".
+ */
+export function objectsFromManifests(docs, release, namespace) {
+  const out = { deployments: {}, services: {}, secrets: {}, tests: [], others: [] };
+  for (const doc of docs) {
+    if (!doc || typeof doc !== 'object' || !doc.kind) continue;
+    const meta = doc.metadata ?? {};
+    const ns = meta.namespace ?? namespace;
+    const key = `${ns}/${meta.name}`;
+    const hook = meta.annotations?.['helm.sh/hook'] ?? '';
+    if (hook.split(',').includes('test')) {
+      out.tests.push(meta.name);
+      continue;
+    }
+    if (hook) continue;
+    if (doc.kind === 'Deployment') {
+      const template = doc.spec?.template ?? {};
+      const podSpec = template.spec ?? {};
+      const containers = (podSpec.containers ?? []).map((c) => containerFrom(c, podSpec));
+      const podLabels = template.metadata?.labels ?? {};
+      const podAnnotations = template.metadata?.annotations ?? {};
+      out.deployments[key] = {
+        release,
+        labels: meta.labels ?? {},
+        selector: doc.spec?.selector?.matchLabels ?? {},
+        replicas: doc.spec?.replicas ?? 1,
+        templateHash: templateHash({ containers, podLabels, podAnnotations }),
+        podLabels,
+        podAnnotations,
+        containers,
+      };
+    } else if (doc.kind === 'Service') {
+      out.services[key] = {
+        release,
+        type: doc.spec?.type ?? 'ClusterIP',
+        selector: doc.spec?.selector ?? {},
+        ports: (doc.spec?.ports ?? []).map((p) => ({ name: p.name, port: p.port, targetPort: p.targetPort ?? p.port, nodePort: p.nodePort })),
+      };
+    } else if (doc.kind === 'Secret') {
+      const data = { ...(doc.data ?? {}) };
+      for (const [k, v] of Object.entries(doc.stringData ?? {})) data[k] = Buffer.from(String(v)).toString('base64');
+      out.secrets[key] = { release, type: doc.type ?? 'Opaque', data, labels: meta.labels ?? {}, annotations: meta.annotations ?? {} };
+    } else {
+      out.others.push(`${doc.apiVersion ?? 'v1'}/${doc.kind}/${key}`);
+    }
+  }
+  return out;
+}
+
+function nodeImageStore(state, cluster) {
+  return cluster.minikubeProfile ? (state.docker.images[`minikube/${cluster.minikubeProfile}`] ?? {}) : {};
+}
+
+/**
+ * The state of one container of a pod, derived from the cluster as it is now.
+ * Returns { ready, waiting?: {reason, message}, running?: true, lastTerminated?: {reason, exitCode}, restartCount }
+ */
+function containerState(state, cluster, ns, podName, pod, container) {
+  const release = pod.labels['app.kubernetes.io/instance'];
+  const fault = state.faults.pods?.[release];
+  const waiting = (reason, message) => ({ ready: false, waiting: { reason, message }, restartCount: 0 });
+
+  if (fault && ['ImagePullBackOff', 'ErrImagePull', 'ErrImageNeverPull'].includes(fault.state)) {
+    return waiting(fault.state, fault.message ?? `Back-off pulling image "${container.image}"`);
+  }
+  const ref = normalizeRef(container.image);
+  const local = nodeImageStore(state, cluster)[ref];
+  const inRegistry = ref in state.docker.registry;
+  const policy = container.imagePullPolicy;
+  if (policy === 'Never' && !local) {
+    return waiting('ErrImageNeverPull', `Container image "${container.image}" is not present with pull policy of Never`);
+  }
+  if ((policy === 'IfNotPresent' && !local && !inRegistry) || (policy === 'Always' && !inRegistry)) {
+    return waiting(
+      'ImagePullBackOff',
+      `Back-off pulling image "${container.image}": ErrImagePull: failed to pull and unpack image "docker.io/library/${ref}": failed to resolve reference "docker.io/library/${ref}": pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed`,
+    );
+  }
+  if (fault?.state === 'CreateContainerConfigError') {
+    const ref = container.secretRefs.find((r) => r.key) ?? { secret: `${release}-secrets`, key: 'KEY' };
+    return waiting('CreateContainerConfigError', fault.message ?? `couldn't find key ${ref.key} in Secret ${ns}/${ref.secret}`);
+  }
+  for (const ref of container.secretRefs) {
+    const secret = cluster.secrets[`${ns}/${ref.secret}`];
+    if (!secret) {
+      if (ref.optional) continue;
+      if (ref.volume) return waiting('ContainerCreating', '');
+      return waiting('CreateContainerConfigError', `secret "${ref.secret}" not found`);
+    }
+    if (ref.key && !(ref.key in secret.data) && !ref.optional) {
+      return waiting('CreateContainerConfigError', `couldn't find key ${ref.key} in Secret ${ns}/${ref.secret}`);
+    }
+  }
+  if (container.runAsNonRoot && container.runAsUser === undefined && local) {
+    const user = local.user ?? '';
+    const ids = `(pod: "${podName}_${ns}(${uid(podName)})", container: ${container.name})`;
+    if (user === '' || user === 'root' || user === '0' || user.startsWith('0:')) {
+      return waiting('CreateContainerConfigError', `container has runAsNonRoot and image will run as root ${ids}`);
+    }
+    if (!/^\d+(:\d+)?$/.test(user)) {
+      return waiting('CreateContainerConfigError', `container has runAsNonRoot and image has non-numeric user (${user.split(':')[0]}), cannot verify user is non-root ${ids}`);
+    }
+  }
+  if (fault?.state === 'CrashLoopBackOff') {
+    return {
+      ready: false,
+      waiting: { reason: 'CrashLoopBackOff', message: `back-off 2m40s restarting failed container=${container.name} pod=${podName}_${ns}(${uid(podName)})` },
+      lastTerminated: { reason: 'Error', exitCode: fault.exitCode ?? 1 },
+      restartCount: fault.restartCount ?? 4,
+    };
+  }
+  if (fault?.state === 'OOMKilled') {
+    return {
+      ready: false,
+      waiting: { reason: 'CrashLoopBackOff', message: `back-off 1m20s restarting failed container=${container.name} pod=${podName}_${ns}(${uid(podName)})` },
+      lastTerminated: { reason: 'OOMKilled', exitCode: 137 },
+      restartCount: fault.restartCount ?? 3,
+    };
+  }
+  const deploymentName = pod.deployment.split('/')[1];
+  if (fault?.state === 'NotReady' || state.faults.rollout?.[deploymentName]) return { ready: false, running: true, restartCount: 0 };
+  return { ready: true, running: true, restartCount: 0 };
+}
+
+/** The status of a pod: { phase, ready, unschedulable?, containers: [{ name, ...containerState }] }. */
+export function podStatus(state, cluster, key, pod) {
+  const [ns, name] = key.split('/');
+  const fault = state.faults.pods?.[pod.labels['app.kubernetes.io/instance']];
+  if (fault?.state === 'Unschedulable') {
+    return { phase: 'Pending', ready: false, unschedulable: fault.message ?? '0/1 nodes are available: 1 Insufficient memory. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.', containers: [] };
+  }
+  const containers = pod.containers.map((c) => ({ name: c.name, image: c.image, ...containerState(state, cluster, ns, name, pod, c) }));
+  const ready = containers.length > 0 && containers.every((c) => c.ready);
+  const everRan = containers.some((c) => c.running || c.lastTerminated);
+  return { phase: everRan ? 'Running' : 'Pending', ready, containers };
+}
+
+/** Pods of a deployment split by template: { current, old } (arrays of keys). */
+function podsOf(cluster, deploymentKey) {
+  const d = cluster.deployments[deploymentKey];
+  const current = [];
+  const old = [];
+  for (const [key, pod] of Object.entries(cluster.pods)) {
+    if (pod.deployment !== deploymentKey) continue;
+    (pod.templateHash === d.templateHash ? current : old).push(key);
+  }
+  return { current, old };
+}
+
+function createPod(cluster, deploymentKey) {
+  const d = cluster.deployments[deploymentKey];
+  const [ns, name] = deploymentKey.split('/');
+  let podName;
+  do podName = `${name}-${d.templateHash}-${randomSuffix(5)}`;
+  while (cluster.pods[`${ns}/${podName}`]);
+  cluster.pods[`${ns}/${podName}`] = {
+    deployment: deploymentKey,
+    templateHash: d.templateHash,
+    labels: { ...d.podLabels, 'pod-template-hash': d.templateHash },
+    annotations: d.podAnnotations,
+    // A pod keeps the template it was made from; the Deployment's may move on.
+    containers: d.containers,
+    created: new Date().toISOString(),
+    logs: [],
+  };
+}
+
+/**
+ * The deployment controller, run before every read of a cluster: makes each Deployment's pods
+ * match its spec with a rolling update (maxSurge 25%): new pods first, old pods removed once the
+ * new ones are all ready. Pods whose Deployment is gone are removed.
+ */
+export function reconcile(state, cluster) {
+  for (const [key, pod] of Object.entries(cluster.pods)) if (!cluster.deployments[pod.deployment]) delete cluster.pods[key];
+  for (const dKey of Object.keys(cluster.deployments)) {
+    const d = cluster.deployments[dKey];
+    const isReady = (k) => podStatus(state, cluster, k, cluster.pods[k]).ready;
+    for (let round = 0; round < 3; round++) {
+      const { current, old } = podsOf(cluster, dKey);
+      const surge = Math.max(1, Math.ceil(d.replicas * 0.25));
+      const newReady = current.length > 0 && current.every(isReady);
+      const want = old.length === 0 || newReady ? d.replicas : Math.min(d.replicas, surge);
+      for (let i = current.length; i < want; i++) createPod(cluster, dKey);
+      for (const extra of current.slice(want)) delete cluster.pods[extra];
+      const after = podsOf(cluster, dKey);
+      if (after.old.length > 0 && after.current.length === d.replicas && after.current.every(isReady)) {
+        for (const k of after.old) delete cluster.pods[k];
+        continue;
+      }
+      if (d.replicas === 0) for (const k of after.old) delete cluster.pods[k];
+      break;
+    }
+  }
+}
+
+/** `kubectl rollout restart`: a new pod-template annotation, so a new template hash and new pods. */
+export function restartDeployment(d) {
+  d.podAnnotations = { ...d.podAnnotations, 'kubectl.kubernetes.io/restartedAt': new Date().toISOString() };
+  d.templateHash = templateHash({ containers: d.containers, podLabels: d.podLabels, podAnnotations: d.podAnnotations });
+  d.generation += 1;
+}
+
+/** Ready pods a Service would send traffic to. */
+export function podsForService(state, cluster, ns, svc) {
+  return Object.entries(cluster.pods).filter(([key, pod]) => key.startsWith(`${ns}/`) && selectorMatches(svc.selector, pod.labels) && podStatus(state, cluster, key, pod).ready);
+}
+
+/** Rollout progress of a deployment, as `kubectl rollout status` and `helm --wait` see it. */
+export function rolloutState(state, cluster, dKey) {
+  const d = cluster.deployments[dKey];
+  const { current, old } = podsOf(cluster, dKey);
+  const readyCurrent = current.filter((k) => podStatus(state, cluster, k, cluster.pods[k]).ready).length;
+  const readyOld = old.filter((k) => podStatus(state, cluster, k, cluster.pods[k]).ready).length;
+  const name = dKey.split('/')[1];
+  return {
+    replicas: d.replicas,
+    total: current.length + old.length,
+    updated: current.length,
+    readyCurrent,
+    ready: readyCurrent + readyOld,
+    done: current.length === d.replicas && readyCurrent === d.replicas && old.length === 0,
+    deadlineExceeded: state.faults.rollout?.[name] === 'progressDeadline',
+  };
+}
+
+/** Kubernetes timestamps have second precision. */
+export function isoSeconds(iso) {
+  return iso.replace(/\.\d+Z$/, 'Z');
+}
+
+export function podJson(state, cluster, key) {
+  const pod = cluster.pods[key];
+  const [ns, name] = key.split('/');
+  const st = podStatus(state, cluster, key, pod);
+  const started = isoSeconds(pod.created);
+  const rsName = `${pod.deployment.split('/')[1]}-${pod.templateHash}`;
+  const conditions = st.unschedulable
+    ? [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: st.unschedulable, lastTransitionTime: started, lastProbeTime: null }]
+    : [
+        { type: 'PodReadyToStartContainers', status: 'True', lastTransitionTime: started, lastProbeTime: null },
+        { type: 'Initialized', status: 'True', lastTransitionTime: started, lastProbeTime: null },
+        { type: 'Ready', status: st.ready ? 'True' : 'False', lastTransitionTime: started, lastProbeTime: null, ...(st.ready ? {} : { reason: 'ContainersNotReady', message: `containers with unready status: [${st.containers.filter((c) => !c.ready).map((c) => c.name).join(' ')}]` }) },
+        { type: 'ContainersReady', status: st.ready ? 'True' : 'False', lastTransitionTime: started, lastProbeTime: null },
+        { type: 'PodScheduled', status: 'True', lastTransitionTime: started, lastProbeTime: null },
+      ];
+  const status = { phase: st.phase, conditions, qosClass: 'Burstable', startTime: started };
+  if (!st.unschedulable) {
+    status.hostIP = '192.168.49.2';
+    status.podIP = `10.244.0.${(parseInt(uid(key).slice(0, 2), 16) % 250) + 3}`;
+    status.containerStatuses = st.containers.map((c) => {
+      const local = nodeImageStore(state, cluster)[normalizeRef(c.image)];
+      const cs = {
+        name: c.name,
+        image: c.image,
+        imageID: c.waiting && ['ImagePullBackOff', 'ErrImagePull', 'ErrImageNeverPull'].includes(c.waiting.reason) ? '' : `docker://${local?.id ?? state.docker.registry[normalizeRef(c.image)] ?? ''}`,
+        ready: c.ready,
+        started: Boolean(c.running),
+        restartCount: c.restartCount,
+        state: c.waiting ? { waiting: c.waiting.message ? { reason: c.waiting.reason, message: c.waiting.message } : { reason: c.waiting.reason } } : { running: { startedAt: started } },
+        lastState: c.lastTerminated ? { terminated: { exitCode: c.lastTerminated.exitCode, reason: c.lastTerminated.reason, startedAt: started, finishedAt: started, containerID: `docker://${uid(`${key}/${c.name}`).replaceAll('-', '')}` } } : {},
+      };
+      if (c.running || c.lastTerminated) cs.containerID = `docker://${uid(`${key}/${c.name}/now`).replaceAll('-', '')}`;
+      return cs;
+    });
+  }
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name,
+      namespace: ns,
+      uid: uid(key),
+      labels: pod.labels,
+      annotations: pod.annotations,
+      creationTimestamp: started,
+      generateName: `${rsName}-`,
+      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rsName, uid: uid(`${ns}/${rsName}`), controller: true, blockOwnerDeletion: true }],
+    },
+    spec: {
+      containers: pod.containers.map((c) => ({ name: c.name, image: c.image, imagePullPolicy: c.imagePullPolicy, ports: c.ports.map((p) => ({ containerPort: p, protocol: 'TCP' })) })),
+      nodeName: st.unschedulable ? undefined : cluster.minikubeProfile ?? 'node-1',
+      restartPolicy: 'Always',
+    },
+    status,
+  };
+}
+
+export function deploymentJson(state, cluster, key) {
+  const d = cluster.deployments[key];
+  const [ns, name] = key.split('/');
+  const r = rolloutState(state, cluster, key);
+  const rsName = `${name}-${d.templateHash}`;
+  const at = isoSeconds(d.created);
+  const progressing = r.deadlineExceeded
+    ? { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${rsName}" has timed out progressing.` }
+    : r.done
+      ? { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${rsName}" has successfully progressed.` }
+      : { type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated', message: `ReplicaSet "${rsName}" is progressing.` };
+  const available = r.ready >= d.replicas;
+  const status = {
+    observedGeneration: d.generation,
+    replicas: r.total,
+    updatedReplicas: r.updated,
+    readyReplicas: r.ready,
+    availableReplicas: r.ready,
+    conditions: [
+      { type: 'Available', status: available ? 'True' : 'False', reason: available ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable', message: available ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.', lastUpdateTime: at, lastTransitionTime: at },
+      { ...progressing, lastUpdateTime: at, lastTransitionTime: at },
+    ],
+  };
+  if (r.total - r.ready > 0) status.unavailableReplicas = r.total - r.ready;
+  if (r.ready === 0) {
+    delete status.readyReplicas;
+    delete status.availableReplicas;
+  }
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: {
+      name,
+      namespace: ns,
+      uid: uid(key),
+      generation: d.generation,
+      labels: d.labels,
+      annotations: { 'deployment.kubernetes.io/revision': String(d.generation), ...(d.release ? { 'meta.helm.sh/release-name': d.release, 'meta.helm.sh/release-namespace': ns } : {}) },
+      creationTimestamp: at,
+    },
+    spec: {
+      replicas: d.replicas,
+      selector: { matchLabels: d.selector },
+      progressDeadlineSeconds: 600,
+      revisionHistoryLimit: 10,
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } },
+      template: {
+        metadata: { labels: d.podLabels, annotations: d.podAnnotations },
+        spec: { containers: d.containers.map((c) => ({ name: c.name, image: c.image, imagePullPolicy: c.imagePullPolicy })) },
+      },
+    },
+    status,
+  };
+}
+
+export function serviceJson(cluster, key) {
+  const s = cluster.services[key];
+  const [ns, name] = key.split('/');
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace: ns, uid: uid(key), labels: {}, ...(s.release ? { annotations: { 'meta.helm.sh/release-name': s.release, 'meta.helm.sh/release-namespace': ns } } : {}) },
+    spec: {
+      type: s.type,
+      selector: s.selector,
+      clusterIP: `10.96.${parseInt(uid(key).slice(0, 2), 16)}.${parseInt(uid(key).slice(2, 4), 16)}`,
+      ports: s.ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.port, targetPort: p.targetPort, protocol: 'TCP', ...(p.nodePort ? { nodePort: p.nodePort } : {}) })),
+    },
+    status: { loadBalancer: {} },
+  };
+}
+
+/**
+ * Installs the objects of a release revision into the cluster (replacing the previous revision's
+ * objects). Returns an error message if the API server would refuse, else undefined.
+ */
+export function applyReleaseObjects(cluster, release, namespace, objects) {
+  for (const key of Object.keys(objects.secrets)) {
+    const existing = cluster.secrets[key];
+    if (existing && existing.release !== release) {
+      const [ns, name] = key.split('/');
+      return `Unable to continue with install: Secret "${name}" in namespace "${ns}" exists and cannot be imported into the current release: invalid ownership metadata; label validation error: missing key "app.kubernetes.io/managed-by": must be set to "Helm"; annotation validation error: missing key "meta.helm.sh/release-name": must be set to "${release}"; annotation validation error: missing key "meta.helm.sh/release-namespace": must be set to "${namespace}"`;
+    }
+  }
+  const taken = new Map();
+  for (const [key, svc] of Object.entries(cluster.services)) {
+    if (svc.release === release && key.startsWith(`${namespace}/`)) continue;
+    for (const p of svc.ports) if (p.nodePort) taken.set(p.nodePort, key);
+  }
+  for (const [key, svc] of Object.entries(objects.services)) {
+    for (const [i, p] of svc.ports.entries()) {
+      if (p.nodePort && taken.has(p.nodePort)) {
+        return `Service "${key.split('/')[1]}" is invalid: spec.ports[${i}].nodePort: Invalid value: ${p.nodePort}: provided port is already allocated`;
+      }
+      if (svc.type !== 'ClusterIP' && !p.nodePort) {
+        let port = 30000 + (parseInt(uid(key).slice(0, 4), 16) % 2768);
+        while (taken.has(port)) port++;
+        p.nodePort = cluster.services[key]?.ports[i]?.nodePort ?? port;
+      }
+      if (p.nodePort) taken.set(p.nodePort, key);
+    }
+  }
+  removeReleaseObjects(cluster, release, namespace, objects);
+  const now = new Date().toISOString();
+  for (const [key, d] of Object.entries(objects.deployments)) {
+    const previous = cluster.deployments[key];
+    const changed = !previous || previous.templateHash !== d.templateHash;
+    cluster.deployments[key] = { ...d, created: previous?.created ?? now, generation: (previous?.generation ?? 0) + (changed || previous.replicas !== d.replicas ? 1 : 0) };
+  }
+  for (const [key, s] of Object.entries(objects.services)) cluster.services[key] = s;
+  for (const [key, s] of Object.entries(objects.secrets)) {
+    const previous = cluster.secrets[key];
+    const same = previous && JSON.stringify(previous.data) === JSON.stringify(s.data);
+    cluster.secrets[key] = { ...s, resourceVersion: same ? previous.resourceVersion : nextResourceVersion(cluster), created: previous?.created ?? now, managers: ['helm'] };
+  }
+  return undefined;
+}
+
+/** Removes a release's objects, except those named in `keep` (the next revision's objects). */
+export function removeReleaseObjects(cluster, release, namespace, keep = { deployments: {}, services: {}, secrets: {} }) {
+  for (const kind of ['deployments', 'services', 'secrets']) {
+    for (const [key, obj] of Object.entries(cluster[kind])) {
+      if (obj.release === release && key.startsWith(`${namespace}/`) && !(key in keep[kind])) delete cluster[kind][key];
+    }
+  }
+}
+
+export function nextResourceVersion(cluster) {
+  cluster.resourceVersion = (cluster.resourceVersion ?? 1000) + 1;
+  return cluster.resourceVersion;
+}

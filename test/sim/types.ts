@@ -1,0 +1,270 @@
+// The simulated toolchain's shared state (state.json in the sim dir) and its call log records
+// (calls.jsonl). The executables under tools/ are plain JavaScript and read/write this same shape.
+
+export type ToolName = 'docker' | 'minikube' | 'kubectl' | 'helm';
+
+export interface ToolsState {
+  docker: { installed: boolean; clientVersion: string; apiVersion: string; serverVersion: string };
+  minikube: { installed: boolean; version: string; commit: string };
+  helm: { installed: boolean; version: string; gitCommit: string; goVersion: string };
+  kubectl: { installed: boolean; version: string; serverVersion: string };
+}
+
+export interface ImageRecord {
+  id: string;
+  created: string;
+  labels: Record<string, string>;
+  /** Build args as received (names and values): a test can prove NEXT_PUBLIC_* was baked in at build time. */
+  buildArgs: Record<string, string>;
+  /** `--secret id=…` ids used by the build; never their values. */
+  secretIds: string[];
+  dockerfile?: string;
+  context?: string;
+  /** The final stage's USER ('' = the base image's): checked against runAsNonRoot. */
+  user?: string;
+  size: number;
+}
+
+/** Daemon ids: 'host' (the local docker daemon) or 'minikube/<profile>' (the profile's image store). */
+export type DaemonId = 'host' | `minikube/${string}`;
+
+export interface DockerState {
+  /** The host daemon; a minikube profile's daemon is up exactly when the profile is Running. */
+  daemon: 'up' | 'down';
+  images: Record<string, Record<string, ImageRecord>>;
+  /** Images a registry holds (pushed, or pullable by any cluster): normalised ref -> image id. */
+  registry: Record<string, string>;
+}
+
+export type ProfileStatus = 'Running' | 'Stopped' | 'Paused';
+
+export interface ProfileState {
+  status: ProfileStatus;
+  driver: string;
+  containerRuntime: 'docker' | 'containerd' | 'cri-o';
+  cpus: number;
+  /** MiB */
+  memory: number;
+  kubernetesVersion: string;
+  ip: string;
+  /** `--ports` as given, e.g. ['30000:30000']. */
+  ports: string[];
+  /** For `minikube service --url`: NodePort -> "host:port" actually serving it (tests point it at a local HTTP server). */
+  serviceHosts: Record<string, string>;
+}
+
+export interface MinikubeState {
+  profiles: Record<string, ProfileState>;
+}
+
+export interface NamespaceObject {
+  labels: Record<string, string>;
+  created: string;
+}
+
+export interface SecretObject {
+  type: string;
+  /** base64 values, as the API server stores them. */
+  data: Record<string, string>;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  resourceVersion: number;
+  created: string;
+  /** Field managers that wrote this object ('kubectl', 'kubectl-client-side-apply', 'helm', …). */
+  managers: string[];
+  /** Set when a Helm release owns it. */
+  release?: string;
+}
+
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  imagePullPolicy: 'Always' | 'IfNotPresent' | 'Never';
+  /** Secrets the container reads: env valueFrom.secretKeyRef (with key), envFrom (no key), mounted volumes. */
+  secretRefs: Array<{ secret: string; key?: string; optional?: boolean; volume?: boolean }>;
+  ports: number[];
+  memoryLimit?: string;
+  runAsNonRoot: boolean;
+  runAsUser?: number;
+}
+
+export interface DeploymentObject {
+  release?: string;
+  labels: Record<string, string>;
+  selector: Record<string, string>;
+  replicas: number;
+  generation: number;
+  /** Changes whenever the pod template changes; pods carry the hash they were made from. */
+  templateHash: string;
+  podLabels: Record<string, string>;
+  podAnnotations: Record<string, string>;
+  containers: ContainerSpec[];
+  created: string;
+}
+
+export interface PodObject {
+  deployment: string;
+  templateHash: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  /** The containers of the template the pod was created from. */
+  containers: ContainerSpec[];
+  created: string;
+  /** Lines of the current container's log, and of the previous (crashed) one. */
+  logs: string[];
+  previousLogs?: string[];
+}
+
+export interface ServiceObject {
+  release?: string;
+  type: 'ClusterIP' | 'NodePort' | 'LoadBalancer';
+  selector: Record<string, string>;
+  ports: Array<{ name?: string; port: number; targetPort: number; nodePort?: number }>;
+}
+
+export interface ClusterState {
+  /** Set for a cluster that a minikube profile runs: reachable exactly when the profile is Running. */
+  minikubeProfile?: string;
+  /** For any other cluster (the `cluster` target): reachable or not. */
+  reachable: boolean;
+  server: string;
+  namespaces: Record<string, NamespaceObject>;
+  /** Keys are "namespace/name" in all the maps below. */
+  secrets: Record<string, SecretObject>;
+  deployments: Record<string, DeploymentObject>;
+  pods: Record<string, PodObject>;
+  services: Record<string, ServiceObject>;
+  /** The last resourceVersion handed out. */
+  resourceVersion?: number;
+}
+
+export interface KubeState {
+  currentContext: string | null;
+  contexts: Record<string, { cluster: string; namespace?: string }>;
+  clusters: Record<string, ClusterState>;
+}
+
+export type HelmStatus =
+  | 'unknown'
+  | 'deployed'
+  | 'uninstalled'
+  | 'superseded'
+  | 'failed'
+  | 'uninstalling'
+  | 'pending-install'
+  | 'pending-upgrade'
+  | 'pending-rollback';
+
+/** What a rendered revision puts in the cluster; keys are "namespace/name". */
+export interface ReleaseObjects {
+  deployments: Record<string, Omit<DeploymentObject, 'created' | 'generation'>>;
+  services: Record<string, ServiceObject>;
+  secrets: Record<string, Omit<SecretObject, 'resourceVersion' | 'created' | 'managers'>>;
+  /** Names of the chart's `helm.sh/hook: test` pods. */
+  tests: string[];
+  /** Other rendered objects, as "apiVersion/Kind/namespace/name" (kept, not modelled). */
+  others: string[];
+}
+
+export interface HelmRevision {
+  revision: number;
+  status: HelmStatus;
+  chart: string;
+  chartName: string;
+  chartVersion: string;
+  app_version: string;
+  chartDescription?: string;
+  /** The chart's values.yaml. */
+  chartDefaults?: Record<string, unknown>;
+  updated: string;
+  first_deployed: string;
+  description: string;
+  /** User-supplied values (helm's `config`). */
+  values: Record<string, unknown>;
+  chartPath: string;
+  /** The rendered manifest (`helm get manifest`). */
+  manifest?: string;
+  objects: ReleaseObjects;
+  tests?: string[];
+  /** Set on a revision made by a rollback: the revision it went back to. */
+  rollback_revision?: number;
+}
+
+export interface HelmState {
+  /** cluster name -> "namespace/release" -> revisions, oldest first. */
+  releases: Record<string, Record<string, HelmRevision[]>>;
+}
+
+export type PodFault =
+  | { state: 'CrashLoopBackOff'; logs?: string[]; previousLogs?: string[]; exitCode?: number; restartCount?: number }
+  | { state: 'ImagePullBackOff' | 'ErrImagePull' | 'ErrImageNeverPull'; message?: string }
+  | { state: 'CreateContainerConfigError'; message?: string }
+  | { state: 'OOMKilled'; restartCount?: number; logs?: string[]; previousLogs?: string[] }
+  | { state: 'Unschedulable'; message?: string }
+  /** Running but never passes its readiness probe. */
+  | { state: 'NotReady'; logs?: string[] };
+
+export interface Faults {
+  /** `minikube start` fails (times: how many calls fail before it heals; absent = always). */
+  minikubeStart?: { exitCode?: number; reason?: string; message?: string; times?: number };
+  /** Builds (docker build, minikube image build) whose tag or context contains `match` fail. */
+  builds?: Array<{ match: string; log?: string[]; exitCode?: number; times?: number }>;
+  /** `helm upgrade` / `install` of a release fails (before waiting). */
+  helmUpgrade?: Array<{ release: string; message?: string; times?: number }>;
+  /** `helm test` of a release fails. */
+  helmTest?: Array<{ release: string; logs?: string[]; times?: number }>;
+  /** Pod state for every pod of a release (by release name, i.e. by the instance label). */
+  pods?: Record<string, PodFault>;
+  /** Rollouts that never finish: `timeout` (kubectl waits out its --timeout) or `progressDeadline`. */
+  rollout?: Record<string, 'timeout' | 'progressDeadline'>;
+  /**
+   * Milliseconds to sleep per call, looked up by the longest matching key: "helm upgrade",
+   * "kubectl rollout status", "kubectl rollout", "docker build", "minikube start", "docker", "default".
+   */
+  latency?: Record<string, number>;
+}
+
+export interface SimState {
+  version: 1;
+  tools: ToolsState;
+  docker: DockerState;
+  minikube: MinikubeState;
+  kube: KubeState;
+  helm: HelmState;
+  faults: Faults;
+  /** Where the sim lives, and the real helm that renders charts; read-only for the tools. */
+  config: { dir: string; home: string; kubeconfig: string; realHelm: string };
+}
+
+export interface CallRecord {
+  tool: ToolName;
+  argv: string[];
+  /** The stdin the tool consumed ('' when the command reads none). */
+  stdin: string;
+  env: Partial<Record<'DOCKER_HOST' | 'DOCKER_TLS_VERIFY' | 'DOCKER_CERT_PATH' | 'MINIKUBE_ACTIVE_DOCKERD' | 'KUBECONFIG', string>>;
+  /** Names (not values) of every variable in the call's environment. */
+  envKeys: string[];
+  cwd: string;
+  /** Epoch milliseconds, sub-millisecond resolution. */
+  start: number;
+  end: number;
+  pid: number;
+  /** The subcommand path the simulator recognised, e.g. "rollout status" ('' if none). */
+  command: string;
+  exitCode: number;
+  /** The call is one that changes something (build, start, apply, upgrade…), whatever its outcome. */
+  mutating: boolean;
+  /** The call did change the simulated world. */
+  changed: boolean;
+  stdout: string;
+  stderr: string;
+  unexpected?: true;
+  safety?: true;
+  internalError?: true;
+}
+
+export type DeepPartial<T> = T extends Array<infer _>
+  ? T
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
