@@ -1,0 +1,76 @@
+// A Todo Chatbot checkout for end-to-end tests: frontend/ and backend/ sources, a valid .env
+// (mode 0600) and a todo-deploy.yaml whose NodePorts are answered by real HTTP servers on
+// 127.0.0.1 (the simulated Minikube publishes them on localhost).
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { dirname, join } from 'node:path';
+import type { Sim } from '../sim/harness.js';
+
+export const secrets = {
+  BETTER_AUTH_SECRET: 'Zq3v8RkP1mW6xT9bN4cJ7hL2sF5gD0aY',
+  DATABASE_URL: 'postgresql://neondb_owner:npg_Vx9Pq2LmZt7K@ep-rain-42.eu-central-1.aws.neon.tech/neondb?sslmode=require',
+  OPENAI_API_KEY: 'sk-proj-Hq7Wm2Zr9Lx4Tn8Vb3Kc6Yd1Fs5Gp0Aj',
+  BETTER_AUTH_URL: 'http://localhost:30000',
+};
+/** Every string that must never be printed or passed in argv. */
+export const secretValues = [...Object.values(secrets).filter((v) => !v.startsWith('http://')), 'npg_Vx9Pq2LmZt7K'];
+
+export interface App {
+  dir: string;
+  ports: { frontend: number; backend: number };
+  health: { frontend: number; backend: number };
+  /** Sets the HTTP status each health endpoint answers. */
+  setHealth(service: 'frontend' | 'backend', status: number): void;
+  write(path: string, content: string): void;
+  close(): Promise<void>;
+}
+
+export async function createApp(sim: Sim, yaml = ''): Promise<App> {
+  const dir = join(sim.dir, 'app');
+  const health = { frontend: 200, backend: 200 };
+  const servers: Server[] = [];
+  const ports = { frontend: 0, backend: 0 };
+  for (const service of ['frontend', 'backend'] as const) {
+    const { server, port } = await listenInNodePortRange((req, res) => {
+      res.writeHead(req.url === '/api/health' ? health[service] : 404, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+    });
+    servers.push(server);
+    ports[service] = port;
+  }
+  const write = (path: string, content: string) => {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), content);
+  };
+  write('frontend/package.json', '{"name":"frontend","dependencies":{"next":"15.0.0"}}\n');
+  write('frontend/app/page.tsx', 'export default function Page() { return null }\n');
+  write('backend/pyproject.toml', '[project]\nname = "backend"\n');
+  write('backend/main.py', 'from fastapi import FastAPI\napp = FastAPI()\n');
+  write('.env', Object.entries(secrets).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+  chmodSync(join(dir, '.env'), 0o600);
+  write(
+    'todo-deploy.yaml',
+    `timeouts:\n  verify: 5s\nfrontend:\n  nodePort: ${ports.frontend}\nbackend:\n  nodePort: ${ports.backend}\n${yaml}`,
+  );
+  return {
+    dir,
+    ports,
+    health,
+    setHealth: (service, status) => (health[service] = status),
+    write,
+    close: () => Promise.all(servers.map((s) => new Promise((r) => s.close(r)))).then(() => undefined),
+  };
+}
+
+/** A free port in Kubernetes' NodePort range, listening on 127.0.0.1. */
+async function listenInNodePortRange(handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; port: number }> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 30000 + Math.floor(Math.random() * 2767);
+    const server = createServer(handler);
+    const ok = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (ok) return { server, port };
+  }
+  throw new Error('no free port in 30000-32767');
+}
