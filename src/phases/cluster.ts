@@ -1,7 +1,7 @@
 // Makes sure the Minikube profile runs, resolves the kube-context once, and works out the
 // URLs that reach the NodePorts from the user's host.
 import type { Context } from '../context.js';
-import { PrereqError, UsageError } from '../errors.js';
+import { PrereqError, ToolError, UsageError } from '../errors.js';
 import type { Phase } from '../pipeline/runner.js';
 import { getContextsArgs, parseContexts } from '../tools/kubectl.js';
 import { containerDrivers, minikubeIpArgs, minikubeStartArgs, minikubeStatusArgs, parseMinikubeStatus, parsePublishedPorts, profileListArgs } from '../tools/minikube.js';
@@ -31,12 +31,19 @@ export function clusterPhase(ctx: Context): Phase<UpState> {
       const nodePorts = services.map((s) => state.config[s].nodePort);
       if (clusterState !== 'running') {
         const started = performance.now();
-        const start = await ctx.exec({
-          tool: 'minikube',
-          args: minikubeStartArgs({ ...minikube, ports: nodePorts }),
-          mutates: true,
-          timeoutMs: state.config.timeouts.start,
-        });
+        const start = await ctx
+          .exec({ tool: 'minikube', args: minikubeStartArgs({ ...minikube, ports: nodePorts }), mutates: true, timeoutMs: state.config.timeouts.start })
+          .catch((error: unknown) => {
+            if (!(error instanceof ToolError)) throw error;
+            throw new ToolError(
+              `Minikube could not start the profile "${minikube.profile}".`,
+              error.command,
+              error.exitCode,
+              error.stderrTail,
+              error.timedOut,
+              `minikube's last lines are above. Check that the ${minikube.driver} driver works (is Docker running?); if the profile is broken, \`minikube delete -p ${minikube.profile}\` and run todo-deploy up again.`,
+            );
+          });
         state.changes.push(clusterState === 'absent' ? `created Minikube profile "${minikube.profile}"` : `started Minikube profile "${minikube.profile}"`);
         state.clusterLive = !start.dryRun;
         detail = `${clusterState === 'absent' ? 'created' : 'started'} profile "${minikube.profile}" in ${Math.round((performance.now() - started) / 1000)}s`;

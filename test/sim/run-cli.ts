@@ -1,6 +1,6 @@
 // Runs the built CLI (bin/todo-deploy.js) against a simulator, with only the sim's environment
 // (PATH, HOME, KUBECONFIG) plus what the test passes: never the developer's whole environment.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Sim } from './harness.js';
@@ -19,6 +19,8 @@ export interface RunCliOptions {
   timeoutMs?: number;
   /** The script to run instead of bin/todo-deploy.js (tests of this helper). */
   entry?: string;
+  /** Called with the running CLI process, e.g. to send it SIGINT mid-run. */
+  onSpawn?: (child: ChildProcess) => void;
 }
 
 export interface CliResult {
@@ -41,6 +43,7 @@ export function runCli(args: string[], options: RunCliOptions): Promise<CliResul
       env,
       stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
+    options.onSpawn?.(child);
     let stdout = '';
     let stderr = '';
     let timedOut = false;

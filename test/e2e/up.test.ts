@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { assertSafe, useScenarios } from './up-fixture.js';
+
+const scenario = useScenarios();
+const MINIKUBE_DOCKER_HOST = 'tcp://192.168.49.2:2376';
+
+describe.each([3, 4] as const)('todo-deploy up with Helm %d', (helmMajor) => {
+  it('takes a stopped cluster to a verified deployment, safely', async () => {
+    const { sim, app, up } = await scenario({ helmMajor, faults: { latency: { 'docker build': 400 } } });
+    const result = await up();
+    expect(result.stderr).toContain('✔ Verify rollouts and health');
+    expect(result.exitCode).toBe(0);
+    for (const phase of ['Check prerequisites', 'Start the cluster', "Point builds at Minikube's image store", 'Create the secrets', 'Build the images', 'Deploy with Helm']) {
+      expect(result.stderr).toContain(`✔ ${phase}`);
+    }
+    expect(result.stdout).toContain(`App       http://localhost:${app.ports.frontend}`);
+    expect(result.stdout).toContain(`API docs  http://localhost:${app.ports.backend}/docs`);
+    assertSafe(sim, result.stdout + result.stderr);
+
+    const calls = sim.calls();
+    const builds = calls.filter((c) => c.tool === 'docker' && c.command === 'build');
+    expect(builds).toHaveLength(2);
+    for (const build of builds) expect(build.env.DOCKER_HOST).toBe(MINIKUBE_DOCKER_HOST);
+    // The two builds overlap in time.
+    expect(Math.max(...builds.map((b) => b.start))).toBeLessThan(Math.min(...builds.map((b) => b.end)));
+
+    const images = sim.state().docker.images['minikube/minikube']!;
+    const frontend = Object.entries(images).find(([ref]) => ref.startsWith('todo-frontend:'))![1];
+    expect(frontend.buildArgs).toEqual({ NEXT_PUBLIC_BACKEND_URL: `http://localhost:${app.ports.backend}` });
+    expect(sim.state().docker.images.host ?? {}).toEqual({});
+
+    const upgrade = calls.find((c) => c.tool === 'helm' && c.command === 'upgrade')!;
+    expect(upgrade.argv).toContain(helmMajor === 3 ? '--atomic' : '--rollback-on-failure');
+  });
+});
+
+describe('todo-deploy up is idempotent and precise', () => {
+  it('changes nothing on a second run, and says so', async () => {
+    const { sim, up } = await scenario();
+    expect((await up()).exitCode).toBe(0);
+    const mark = sim.calls().length;
+    const second = await up();
+    expect(second.exitCode).toBe(0);
+    expect(second.stdout).toContain('Nothing changed');
+    const calls = sim.calls().slice(mark);
+    expect(calls.filter((c) => c.mutating).map((c) => `${c.tool} ${c.argv.join(' ')}`)).toEqual([]);
+    const revisions = sim.state().helm.releases.minikube!;
+    expect(Object.values(revisions).map((r) => r.length)).toEqual([1, 1]);
+  });
+
+  it('rebuilds and redeploys only the backend when a backend file changes', async () => {
+    const { sim, app, up, callsSince } = await scenario();
+    expect((await up()).exitCode).toBe(0);
+    const mark = sim.calls().length;
+    app.write('backend/main.py', 'from fastapi import FastAPI\napp = FastAPI(title="v2")\n');
+    const result = await up();
+    expect(result.exitCode).toBe(0);
+    const mutating = callsSince(mark).filter((c) => c.mutating);
+    expect(mutating.map((c) => `${c.tool} ${c.command} ${c.argv.find((a) => /^todo-|^(frontend|backend)$/.test(a))}`)).toEqual([
+      expect.stringMatching(/^docker build todo-backend:/),
+      'helm upgrade backend',
+    ]);
+  });
+
+  it('rolls only the pods that read a changed .env value', async () => {
+    const { sim, app, up, callsSince } = await scenario();
+    expect((await up()).exitCode).toBe(0);
+    const podsBefore = Object.keys(sim.state().kube.clusters.minikube!.pods);
+    const mark = sim.calls().length;
+    const env = (await import('node:fs')).readFileSync(`${app.dir}/.env`, 'utf8');
+    app.write('.env', env.replace('sk-proj-', 'sk-proj-rotated'));
+    const result = await up();
+    expect(result.exitCode).toBe(0);
+    const mutating = callsSince(mark).filter((c) => c.mutating);
+    expect(mutating.map((c) => `${c.tool} ${c.command}`)).toEqual(['kubectl apply', 'helm upgrade']);
+    expect(mutating[0]!.stdin).toContain('"backend-secrets"');
+    expect(mutating[0]!.stdin).not.toContain('"frontend-secrets"');
+    expect(mutating[1]!.argv).toContain('backend');
+    const podsAfter = Object.keys(sim.state().kube.clusters.minikube!.pods);
+    expect(podsAfter.filter((p) => p.includes('frontend'))).toEqual(podsBefore.filter((p) => p.includes('frontend')));
+    expect(podsAfter.filter((p) => p.includes('backend'))).not.toEqual(podsBefore.filter((p) => p.includes('backend')));
+  });
+});
+
+describe('todo-deploy up --dry-run and --json', () => {
+  it('--dry-run lists every command that would change something, runs none, and prints no secret', async () => {
+    const { sim, up } = await scenario({ minikube: 'absent' });
+    const result = await up(['--dry-run']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/^\[dry-run\] minikube start -p minikube --driver docker --container-runtime docker /m);
+    expect(result.stdout).toMatch(/^\[dry-run\] kubectl --context minikube apply --server-side .* < 3 manifest\(s\): Namespace\/todo, Secret\/frontend-secrets, Secret\/backend-secrets \(values redacted\)$/m);
+    expect(result.stdout).toMatch(/^\[dry-run\] docker build --tag todo-frontend:[0-9a-f]{12} .*--build-arg NEXT_PUBLIC_BACKEND_URL=/m);
+    expect(result.stdout).toMatch(/^\[dry-run\] docker build --tag todo-backend:[0-9a-f]{12} /m);
+    expect(result.stdout).toMatch(/^\[dry-run\] helm upgrade --install frontend .* --kube-context minikube /m);
+    expect(result.stdout).toMatch(/^\[dry-run\] helm upgrade --install backend /m);
+    expect(result.stdout).toContain('Dry run: nothing was changed.');
+    expect(sim.calls().filter((c) => c.mutating)).toEqual([]);
+    expect(sim.state().minikube.profiles.minikube).toBeUndefined();
+    assertSafe(sim, result.stdout + result.stderr);
+  });
+
+  it('--json writes exactly one JSON document with phases, URLs and image tags', async () => {
+    const { app, up } = await scenario();
+    const result = await up(['--json']);
+    expect(result.exitCode).toBe(0);
+    const doc = JSON.parse(result.stdout) as Record<string, unknown>;
+    expect(doc).toMatchObject({
+      command: 'up',
+      ok: true,
+      urls: { frontend: `http://localhost:${app.ports.frontend}`, backend: `http://localhost:${app.ports.backend}` },
+      images: { frontend: expect.stringMatching(/^todo-frontend:[0-9a-f]{12}$/), backend: expect.stringMatching(/^todo-backend:[0-9a-f]{12}$/) },
+    });
+    expect((doc.phases as Array<{ status: string }>).map((p) => p.status)).toEqual(Array(7).fill('done'));
+    expect(result.stderr).toContain('✔ Deploy with Helm');
+  });
+});
