@@ -10,7 +10,7 @@ import type { Context } from '../context.js';
 import { ConfigError, OperationError, ToolError } from '../errors.js';
 import type { Phase } from '../pipeline/runner.js';
 import { helmRollbackArgs, helmStatusArgs, helmUninstallArgs, helmUpgradeArgs, isReleaseNotFound, parseHelmStatus, type ReleaseRef, type ReleaseStatus } from '../tools/helm.js';
-import { describePods } from './verify.js';
+import { watchPods } from './verify.js';
 import type { ServicePlan, UpState } from './state.js';
 
 export function deployPhase(ctx: Context): Phase<UpState> {
@@ -18,8 +18,8 @@ export function deployPhase(ctx: Context): Phase<UpState> {
     id: 'deploy',
     title: 'Deploy with Helm',
     leftBehind: 'A release may be left pending-upgrade; the next run recovers it.',
-    async run(state) {
-      const results = await Promise.all(services.map((s) => deployService(ctx, state, state.services[s])));
+    async run(state, progress) {
+      const results = await Promise.all(services.map((s) => deployService(ctx, state, state.services[s], progress)));
       return results.join(', ');
     },
   };
@@ -39,7 +39,7 @@ export function chartValues(state: Pick<UpState, 'config' | 'services'>, plan: S
   };
 }
 
-async function deployService(ctx: Context, state: UpState, plan: ServicePlan): Promise<string> {
+async function deployService(ctx: Context, state: UpState, plan: ServicePlan, progress: (text: string) => void): Promise<string> {
   const ref: ReleaseRef = { release: plan.config.release, namespace: state.config.namespace, kubeContext: state.kubeContext };
   const values = chartValues(state, plan);
   const userValuesFile = plan.config.valuesFile ? join(ctx.appDir, plan.config.valuesFile) : undefined;
@@ -55,6 +55,7 @@ async function deployService(ctx: Context, state: UpState, plan: ServicePlan): P
     return `${ref.release} revision ${current.revision} (unchanged)`;
   }
 
+  const watch = state.clusterLive ? watchPods(ctx, state, plan, (problem) => progress(`${ref.release}: ${problem}`)) : undefined;
   let result;
   try {
     result = await ctx.exec({
@@ -67,14 +68,15 @@ async function deployService(ctx: Context, state: UpState, plan: ServicePlan): P
       timeoutMs: state.config.timeouts.deploy * 2 + 60_000,
     });
   } catch (error) {
+    const pods = (await watch?.stop()) ?? [];
     if (!(error instanceof ToolError)) throw error;
-    const pods = state.clusterLive ? await describePods(ctx, state, plan).catch(() => []) : [];
     throw new OperationError(
-      `Helm could not ${current ? 'upgrade' : 'install'} ${ref.release}; it rolled the release back.`,
-      [`command: ${error.command}`, ...error.stderrTail.split('\n').map((line) => `│ ${line}`), ...pods],
-      pods.length ? 'The pod states above say why.' : 'Helm\'s last lines are above; `todo-deploy status` shows the pods.',
+      `Helm could not ${current ? 'upgrade' : 'install'} ${ref.release}; it ${current ? 'rolled the release back' : 'removed the failed install'}.`,
+      [`command: ${error.command}`, ...error.stderrTail.split('\n').map((line) => `│ ${line}`), ...(pods.length ? ['While Helm waited, the pods showed:', ...pods] : [])],
+      pods.length ? 'The pod states above say why.' : "Helm's last lines are above.",
     );
   }
+  await watch?.stop();
   const revision = result.dryRun ? (current?.revision ?? 0) + 1 : (JSON.parse(result.stdout) as { version?: number }).version ?? 0;
   plan.release = { revision, changed: true };
   state.changes.push(`${current ? 'upgraded' : 'installed'} ${ref.release} (revision ${revision})`);

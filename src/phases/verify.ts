@@ -1,5 +1,6 @@
 // Proves the deployment healthy: both rollouts complete, then both health endpoints answer at
 // the URLs the user will open. When a rollout does not complete, the pods say why.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { services } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { OperationError, ToolError } from '../errors.js';
@@ -73,4 +74,39 @@ export async function describePods(ctx: Context, state: VerifyState, plan: Servi
       return `${line}\n  last log lines:\n${tail}`;
     }),
   );
+}
+
+const WATCH_INTERVAL_MS = 1500;
+
+/**
+ * Watches a release's pods while Helm waits on them, keeping the last problems seen: once a
+ * failed upgrade is rolled back the failing pods are gone, so this is when the cause is visible.
+ */
+export function watchPods(ctx: Context, state: VerifyState, plan: ServicePlan, onProblem: (summary: string) => void): { stop(): Promise<string[]> } {
+  let seen: string[] = [];
+  let stopped = false;
+  const stop = new AbortController();
+  const loop = (async () => {
+    while (!stopped) {
+      try {
+        await sleep(WATCH_INTERVAL_MS, undefined, { signal: AbortSignal.any([stop.signal, ctx.signal]) });
+        const problems = await describePods(ctx, state, plan);
+        if (problems.length > 0 && !stopped) {
+          seen = problems;
+          onProblem(problems[0]!.split('\n')[0]!);
+        }
+      } catch {
+        // Stopped, interrupted, or a failed read: the watch is best effort; Helm's wait decides.
+        if (stop.signal.aborted || ctx.signal.aborted) return;
+      }
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      stop.abort();
+      await loop;
+      return seen;
+    },
+  };
 }

@@ -367,7 +367,11 @@ async function upgrade(call, args, state, installOnly) {
     const number = (last?.revision ?? 0) + 1;
     revs.push(newRevision(number, install ? 'pending-install' : 'pending-upgrade', rendered, values, chart.dir, install ? 'Initial install underway' : 'Preparing upgrade', install ? undefined : revs.find((r) => r.first_deployed)?.first_deployed));
     call.changed = true;
-    return { install, number };
+    // Like helm, apply the objects first and only then wait (the latency): during the wait the
+    // new pods exist, and a watcher can see them fail.
+    const applyError = applyReleaseObjects(cluster, release, ns, revs.at(-1).objects);
+    if (!applyError) reconcile(s, cluster);
+    return { install, number, applyError };
   });
   if (plan.install && !json && !installOnly && args.flags.install) call.out(`Release "${release}" does not exist. Installing it now.\n`);
 
@@ -379,7 +383,7 @@ async function upgrade(call, args, state, installOnly) {
     const revs = releases[key];
     const rev = revs?.find((r) => r.revision === plan.number);
     if (!rev) helmError(call, `release: not found`);
-    let error = fault ? (fault.message ?? `cannot patch "${release}" with kind Deployment: Internal error occurred: etcdserver: request timed out`) : applyReleaseObjects(cluster, release, ns, rev.objects);
+    let error = fault ? (fault.message ?? `cannot patch "${release}" with kind Deployment: Internal error occurred: etcdserver: request timed out`) : plan.applyError;
     if (!error) {
       reconcile(s, cluster);
       if (strategy) error = waitFailure(s, cluster, rev, strategy);
@@ -524,7 +528,8 @@ export const commands = {
       const plan = withReleases(call, args, (s, cluster, releases, ns) => {
         const revs = findRelease(call, releases, `${ns}/${release}`);
         const current = revs.at(-1);
-        if (isPending(current)) helmError(call, ERR_PENDING);
+        // Unlike upgrade, helm's rollback does not refuse a pending release: it is the usual way
+        // out of pending-upgrade (pkg/action/rollback.go has no such check).
         const target = revArg && Number(revArg) !== 0 ? Number(revArg) : current.revision - 1;
         const good = revs.find((r) => r.revision === target);
         if (!good) helmError(call, `release has no ${target} version`);

@@ -358,7 +358,13 @@ export function podJson(state, cluster, key) {
       ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rsName, uid: uid(`${ns}/${rsName}`), controller: true, blockOwnerDeletion: true }],
     },
     spec: {
-      containers: pod.containers.map((c) => ({ name: c.name, image: c.image, imagePullPolicy: c.imagePullPolicy, ports: c.ports.map((p) => ({ containerPort: p, protocol: 'TCP' })) })),
+      containers: pod.containers.map((c) => ({
+        name: c.name,
+        image: c.image,
+        imagePullPolicy: c.imagePullPolicy,
+        ports: c.ports.map((p) => ({ containerPort: p, protocol: 'TCP' })),
+        ...(c.memoryLimit && { resources: { limits: { memory: c.memoryLimit } } }),
+      })),
       nodeName: st.unschedulable ? undefined : cluster.minikubeProfile ?? 'node-1',
       restartPolicy: 'Always',
     },
