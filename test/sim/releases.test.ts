@@ -141,6 +141,7 @@ describe.concurrent('helm releases', () => {
     const s = await sim();
     ready(s);
     await upgrade(s, values());
+    await upgrade(s, values());
     s.update((st) => {
       st.helm.releases.minikube!['todo/backend']!.at(-1)!.status = 'pending-upgrade';
     });
