@@ -50,12 +50,8 @@ export function checkEnvText(raw: string, label: string, redactor: Redactor): En
     if (value === undefined) {
       const typo = Object.keys(values).find((k) => !(secretKeys as readonly string[]).includes(k) && suggest(k, [key]) === key);
       problems.push(`${at(key)} is missing${typo ? ` (is ${typo} a typo of it?)` : ''}; ${describeKey[key]}.`);
-    } else if (value.trim() === '') {
-      problems.push(`${at(key)} is empty; ${describeKey[key]}.`);
-    } else if (isPlaceholder(value)) {
-      problems.push(`${at(key)} still holds a placeholder; ${describeKey[key]}.`);
     } else {
-      const problem = validate[key](value);
+      const problem = checkEnvValue(key, value);
       if (problem) problems.push(`${at(key)} ${problem}`);
     }
   }
@@ -108,6 +104,16 @@ export async function checkEnvFile(file: string, redactor: Redactor): Promise<En
     check.warnings.unshift(`${file} can be read by other users (mode ${(mode & 0o777).toString(8)}); run: chmod 600 ${file}`);
   }
   return check;
+}
+
+/**
+ * What is wrong with one value, as a phrase that follows the key ("is too short: …"), or
+ * undefined when `up` accepts it. The one rule for .env files and for `setup`'s prompts.
+ */
+export function checkEnvValue(key: SecretKey, value: string): string | undefined {
+  if (value.trim() === '') return `is empty; ${describeKey[key]}.`;
+  if (isPlaceholder(value)) return `still holds a placeholder; ${describeKey[key]}.`;
+  return validate[key](value);
 }
 
 const describeKey: Record<SecretKey, string> = {
