@@ -335,7 +335,7 @@ async function checkDatabase(ctx: Context, databaseUrl: string): Promise<void> {
   const where = `${address.host}:${address.port}${address.note ? ` (${address.note})` : ''}`;
   const result = await probeTcp(address, { timeoutMs: PROBE_TIMEOUT_MS, signal: ctx.signal });
   if (result.ok) ctx.out.info(`${ctx.out.style.green('✔')} The database answers at ${where}.`);
-  else ctx.out.warn(`The database does not answer at ${where}: ${result.reason}. Saved anyway; \`todo-deploy up\` needs it reachable from the cluster (skip this check with --no-check-database).`);
+  else ctx.out.warn(`The database does not answer at ${where} (${result.reason}). Kept anyway: only the cluster has to reach it. --no-check-database skips this check.`);
 }
 
 /** The URL the frontend will have: NodePorts are published on localhost by container drivers; other drivers use the node's IP. */

@@ -52,7 +52,7 @@ export function probeTcp(address: DatabaseAddress, options: { timeoutMs: number;
 function describeSocketError(error: NodeJS.ErrnoException): string {
   switch (error.code) {
     case 'ECONNREFUSED':
-      return 'connection refused (nothing listens on that port)';
+      return 'connection refused: nothing listens on that port';
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return 'the host name does not resolve';

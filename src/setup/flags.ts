@@ -119,6 +119,8 @@ export async function readFlags(ctx: Context, flags: SetupFlags): Promise<Partia
 
 /** A secret from a file or stdin (`-`), without the line break(s) that end the file. */
 async function readSecretFile(ctx: Context, path: string): Promise<string | { problem: string }> {
+  // Reading a terminal until Ctrl-D would echo the secret; '-' is for a pipe or a redirect.
+  if (path === '-' && (ctx.stdin as { isTTY?: boolean }).isTTY) return { problem: 'stdin is a terminal: pipe the secret in (… < file), or name a file.' };
   let text: string;
   try {
     text = path === '-' ? await readStdin(ctx) : await readFileCapped(path);

@@ -48,6 +48,8 @@ export interface TestContextOptions {
   /** Tools on PATH (default: none). */
   tools?: Record<string, string | undefined>;
   stdin?: string;
+  /** stdin claims to be a terminal. */
+  stdinIsTTY?: boolean;
   signal?: AbortSignal;
 }
 
@@ -65,7 +67,7 @@ export async function testContext(options: TestContextOptions): Promise<{ ctx: C
       env: { PATH: binDir(options.tools), HOME: options.appDir },
       stdout: out as never,
       stderr: err as never,
-      stdin: Readable.from(options.stdin === undefined ? [] : [Buffer.from(options.stdin)]) as never,
+      stdin: Object.assign(Readable.from(options.stdin === undefined ? [] : [Buffer.from(options.stdin)]), { isTTY: options.stdinIsTTY }) as never,
       signal: options.signal ?? new AbortController().signal,
     },
   );

@@ -358,7 +358,7 @@ describe('setup: does the database answer?', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const freePort = (closed.address() as { port: number }).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    expect(await probeTcp({ host: '127.0.0.1', port: freePort }, { timeoutMs: 2000 })).toEqual({ ok: false, reason: 'connection refused (nothing listens on that port)' });
+    expect(await probeTcp({ host: '127.0.0.1', port: freePort }, { timeoutMs: 2000 })).toEqual({ ok: false, reason: 'connection refused: nothing listens on that port' });
   });
 
   it('stops at Ctrl-C', async () => {

@@ -318,7 +318,7 @@ describe('setup: does the database answer?', () => {
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const { output, error } = await flagsOnly(app, { databaseUrl: `postgresql://app@127.0.0.1:${free}/todo`, openaiApiKey: OPENAI, generateAuthSecret: true, checkDatabase: true }, { yes: true });
     expect(error).toBeUndefined();
-    expect(output).toContain(`warning: The database does not answer at 127.0.0.1:${free}: connection refused (nothing listens on that port). Saved anyway;`);
+    expect(output).toContain(`warning: The database does not answer at 127.0.0.1:${free} (connection refused: nothing listens on that port). Kept anyway: only the cluster has to reach it.`);
     expect(written(app)).toContain('.env');
   });
 
@@ -410,6 +410,11 @@ describe('setup without a terminal', () => {
   it('refuses two flags reading stdin', async () => {
     const { error } = await flagsOnly(makeApp(), { databaseUrlFile: '-', openaiApiKeyFile: '-', generateAuthSecret: true }, { yes: true });
     expect((error as ConfigError).problems[0]).toBe('Only one of --database-url-file, --openai-api-key-file and --better-auth-secret-file can read stdin (-).');
+  });
+
+  it('does not read a secret from stdin when stdin is a terminal', async () => {
+    const { error } = await flagsOnly(makeApp(), { databaseUrl: DB, openaiApiKeyFile: '-', generateAuthSecret: true }, { yes: true, stdinIsTTY: true });
+    expect((error as ConfigError).problems).toEqual(['--openai-api-key-file: stdin is a terminal: pipe the secret in (… < file), or name a file.']);
   });
 
   it('warns that a secret given as a flag value lands in the shell history', async () => {
