@@ -485,6 +485,28 @@ describe.skipIf(!git)('setup and git', () => {
   });
 });
 
+describe('who gets the questions', () => {
+  const tty = () => Object.assign(new PassThrough(), { isTTY: true });
+  it.each([
+    ['a terminal', {}, {}, true],
+    ['a terminal with NO_COLOR', { NO_COLOR: '1' }, {}, true],
+    ['a terminal with --no-color', {}, { color: false }, true],
+    ['CI', { CI: 'true' }, {}, false],
+    ['--json', {}, { json: true }, false],
+    ['TERM=dumb', { TERM: 'dumb' }, {}, false],
+  ])('%s: interactive is %s', async (_, env, options, interactive) => {
+    const { createContext } = await import('../../src/context.js');
+    const ctx = await createContext({ appDir: makeApp(), ...options }, { cwd: '/', env: { TERM: 'xterm-256color', ...env }, stdout: tty() as never, stderr: tty() as never, stdin: tty() as never, signal: new AbortController().signal });
+    expect(ctx.interactive).toBe(interactive);
+  });
+
+  it('not when stdin is no terminal', async () => {
+    const { createContext } = await import('../../src/context.js');
+    const ctx = await createContext({ appDir: makeApp() }, { cwd: '/', env: { TERM: 'xterm-256color' }, stdout: tty() as never, stderr: tty() as never, stdin: new PassThrough() as never, signal: new AbortController().signal });
+    expect(ctx.interactive).toBe(false);
+  });
+});
+
 describe('todo-deploy setup through the CLI entry', () => {
   async function cli(args: string[], stdin = '') {
     let stdout = '';
