@@ -14,6 +14,9 @@ const examples = `
 Examples:
   $ todo-deploy up                     build, deploy and verify; prints the URLs
   $ todo-deploy up --dry-run           show every command that would change something
+  $ todo-deploy setup                  the guided set-up: asks, then writes .env and todo-deploy.yaml
+  $ todo-deploy setup --yes --generate-auth-secret --database-url-file db.url --openai-api-key-file - < key.txt
+                                       the same without a terminal: every question has a flag
   $ todo-deploy doctor                 check tools, cluster, todo-deploy.yaml and .env
   $ todo-deploy doctor --json          the same report as one JSON document
   $ todo-deploy --app-dir ~/todo doctor
@@ -76,6 +79,38 @@ export async function main(argv: readonly string[], io: Partial<Io> = {}): Promi
       run('up', async (opts: { skipBuild?: boolean }) => {
         const { up } = await import('./commands/up.js');
         return (ctx) => up(ctx, opts);
+      }),
+    );
+
+  program
+    .command('setup')
+    .description('the guided set-up: asks for each value (checked as `up` checks it), writes .env (mode 600) and todo-deploy.yaml, keeps .env out of git, offers to run `up`')
+    .option('--frontend-dir <dir>', 'the Next.js app folder, relative to --app-dir (default: detected)')
+    .option('--backend-dir <dir>', 'the FastAPI app folder, relative to --app-dir (default: detected)')
+    .option('--database-url-file <file>', 'read DATABASE_URL from a file, or - for stdin')
+    .option('--database-url <url>', 'DATABASE_URL itself (its password lands in your shell history: prefer --database-url-file)')
+    .option('--no-check-database', "don't check that the database's host and port answer")
+    .option('--openai-api-key-file <file>', 'read OPENAI_API_KEY from a file, or - for stdin')
+    .option('--openai-api-key <key>', 'OPENAI_API_KEY itself (lands in your shell history: prefer --openai-api-key-file)')
+    .option('--generate-auth-secret', 'a new random BETTER_AUTH_SECRET (32 bytes)')
+    .option('--better-auth-secret-file <file>', 'read BETTER_AUTH_SECRET from a file, or - for stdin')
+    .option('--better-auth-url <url>', "BETTER_AUTH_URL, where users open the app (default: the frontend's URL)")
+    .option('--cpus <n>', 'CPUs for Minikube (default: 2)')
+    .option('--memory <size>', 'memory for Minikube, e.g. 3g or 4096mb (default: 3g)')
+    .option('--up', 'run `todo-deploy up` once the files are written')
+    .option('--no-up', "don't offer to run `up`")
+    .addHelpText(
+      'after',
+      `
+Without a flag, a question's default is the value already in .env or todo-deploy.yaml, or the
+detected app folder, or the spec's default. With no terminal (or --json), setup never asks:
+it needs --yes and a flag for each answer that has no default, and names the missing ones.
+The global --namespace and --profile are written to todo-deploy.yaml too.`,
+    )
+    .action(
+      run('setup', async (opts: import('./commands/setup.js').SetupOptions) => {
+        const { setup } = await import('./commands/setup.js');
+        return (ctx) => setup(ctx, opts);
       }),
     );
 

@@ -7,6 +7,7 @@ import { UsageError } from './errors.js';
 import { Redactor } from './redact.js';
 import { createExec, type Exec } from './tools/exec.js';
 import { createOutput, type Output } from './ui/output.js';
+import { createInquirerPrompter, type Prompter } from './ui/prompts.js';
 
 export interface GlobalOptions {
   appDir?: string;
@@ -43,8 +44,12 @@ export interface Context {
   signal: AbortSignal;
   yes: boolean;
   dryRun: boolean;
-  /** Prompts are allowed: stdin is a terminal, not CI, not --json. */
+  /** Prompts are allowed: stdin and stderr are a terminal, not CI, not --json. */
   interactive: boolean;
+  /** The prompt port; only used when `interactive`. */
+  prompts: Prompter;
+  /** For answers piped in (`--openai-api-key-file -`). */
+  stdin: NodeJS.ReadableStream;
 }
 
 export async function createContext(options: GlobalOptions, io: Io): Promise<Context> {
@@ -89,7 +94,11 @@ export async function createContext(options: GlobalOptions, io: Io): Promise<Con
     signal: io.signal,
     yes: options.yes ?? false,
     dryRun,
-    interactive: out.mode === 'tty' && io.stdin.isTTY === true,
+    // Colour is no condition: NO_COLOR and --no-color users still get the wizard.
+    interactive: out.mode !== 'json' && io.stdin.isTTY === true && io.stderr.isTTY === true && !io.env.CI && io.env.TERM !== 'dumb',
+    // Prompts go to stderr, like progress: stdout stays the command's output.
+    prompts: createInquirerPrompter({ input: io.stdin, output: io.stderr, signal: io.signal }),
+    stdin: io.stdin,
   };
 }
 

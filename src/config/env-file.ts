@@ -9,6 +9,8 @@ import { suggest } from './suggest.js';
 
 export const secretKeys = ['BETTER_AUTH_SECRET', 'DATABASE_URL', 'OPENAI_API_KEY', 'BETTER_AUTH_URL'] as const;
 export type SecretKey = (typeof secretKeys)[number];
+/** Keys kept in the Secrets for the app's sake whose values are no secret. */
+export const publicKeys: readonly string[] = ['BETTER_AUTH_URL'];
 export type Secrets = Record<SecretKey, string>;
 
 export interface EnvCheck {
@@ -26,7 +28,8 @@ const GENERATE_HINT = 'generate one with `openssl rand -base64 32` or `todo-depl
 export function checkEnvText(raw: string, label: string, redactor: Redactor): EnvCheck {
   const text = raw.replace(/^\uFEFF/, '');
   const values = parse(text);
-  for (const value of Object.values(values)) redactor.add(value);
+  // BETTER_AUTH_URL is where users open the app: a public URL that the tool prints, not a secret.
+  for (const [key, value] of Object.entries(values)) if (!publicKeys.includes(key)) redactor.add(value);
   const databaseUrl = safeUrl(values.DATABASE_URL);
   if (databaseUrl?.password) redactor.add(decodeURIComponent(databaseUrl.password));
 
@@ -50,12 +53,8 @@ export function checkEnvText(raw: string, label: string, redactor: Redactor): En
     if (value === undefined) {
       const typo = Object.keys(values).find((k) => !(secretKeys as readonly string[]).includes(k) && suggest(k, [key]) === key);
       problems.push(`${at(key)} is missing${typo ? ` (is ${typo} a typo of it?)` : ''}; ${describeKey[key]}.`);
-    } else if (value.trim() === '') {
-      problems.push(`${at(key)} is empty; ${describeKey[key]}.`);
-    } else if (isPlaceholder(value)) {
-      problems.push(`${at(key)} still holds a placeholder; ${describeKey[key]}.`);
     } else {
-      const problem = validate[key](value);
+      const problem = checkEnvValue(key, value);
       if (problem) problems.push(`${at(key)} ${problem}`);
     }
   }
@@ -108,6 +107,16 @@ export async function checkEnvFile(file: string, redactor: Redactor): Promise<En
     check.warnings.unshift(`${file} can be read by other users (mode ${(mode & 0o777).toString(8)}); run: chmod 600 ${file}`);
   }
   return check;
+}
+
+/**
+ * What is wrong with one value, as a phrase that follows the key ("is too short: …"), or
+ * undefined when `up` accepts it. The one rule for .env files and for `setup`'s prompts.
+ */
+export function checkEnvValue(key: SecretKey, value: string): string | undefined {
+  if (value.trim() === '') return `is empty; ${describeKey[key]}.`;
+  if (isPlaceholder(value)) return `still holds a placeholder; ${describeKey[key]}.`;
+  return validate[key](value);
 }
 
 const describeKey: Record<SecretKey, string> = {

@@ -36,12 +36,16 @@ describe.each([3, 4] as const)('todo-deploy up with Helm %d', (helmMajor) => {
 
 describe('todo-deploy up is idempotent and precise', () => {
   it('changes nothing on a second run, and says so', async () => {
-    const { sim, up } = await scenario();
+    const { sim, app, up } = await scenario();
+    // BETTER_AUTH_URL is the app's own URL: it is no secret and must be printed as it is.
+    const env = (await import('node:fs')).readFileSync(`${app.dir}/.env`, 'utf8');
+    app.write('.env', env.replace('http://localhost:30000', `http://localhost:${app.ports.frontend}`));
     expect((await up()).exitCode).toBe(0);
     const mark = sim.calls().length;
     const second = await up();
     expect(second.exitCode).toBe(0);
     expect(second.stdout).toContain('Nothing changed');
+    expect(second.stdout).toContain(`App       http://localhost:${app.ports.frontend}`);
     const calls = sim.calls().slice(mark);
     expect(calls.filter((c) => c.mutating).map((c) => `${c.tool} ${c.argv.join(' ')}`)).toEqual([]);
     const revisions = sim.state().helm.releases.minikube!;

@@ -144,3 +144,11 @@ describe('.env files on disk', () => {
     await expect(readEnvFile('/nonexistent/.env', new Redactor())).rejects.toMatchObject({ problems: [expect.stringContaining('/nonexistent/.env does not exist')] });
   });
 });
+
+describe('what the redactor learns from .env', () => {
+  it('scrubs every secret but not BETTER_AUTH_URL, the public URL the tool prints', () => {
+    const redactor = new Redactor();
+    checkEnvText(valid.replace('http://localhost:30000', 'http://localhost:31000'), '.env', redactor);
+    expect(redactor.scrub(`open http://localhost:31000 with ${AUTH}`)).toBe('open http://localhost:31000 with ••••••');
+  });
+});

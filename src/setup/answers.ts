@@ -1,0 +1,101 @@
+// What `setup` asks for, and the rules each answer must pass. The rules are not new: .env
+// values go through the same check as `up`'s .env validation, todo-deploy.yaml values through
+// the schema's own leaves, so the wizard accepts exactly what the rest of the tool accepts.
+import { randomBytes } from 'node:crypto';
+import { checkEnvValue, type SecretKey } from '../config/env-file.js';
+import { isLeaf, schema, type Leaf, type Section } from '../config/schema.js';
+import { quoteEnvValue, unquotableProblem } from './env-text.js';
+
+/** The todo-deploy.yaml keys the wizard sets. */
+export const configAnswerPaths = ['frontend.sourceDir', 'backend.sourceDir', 'namespace', 'minikube.cpus', 'minikube.memory', 'minikube.profile'] as const;
+export type ConfigAnswerPath = (typeof configAnswerPaths)[number];
+
+/** "DATABASE_URL must be a postgres:// …", or undefined when `up` would accept the value. */
+export function envAnswerProblem(key: SecretKey, value: string): string | undefined {
+  const problem = checkEnvValue(key, value) ?? (quoteEnvValue(value) === undefined ? unquotableProblem : undefined);
+  return problem && `${key} ${problem}`;
+}
+
+/** "minikube.cpus: expected an integer from 1 to 256, got "0"", or undefined when valid. */
+export function configAnswerProblem(path: ConfigAnswerPath, raw: string): string | undefined {
+  const leaf = configLeaf(path);
+  return leaf.parse(raw, true).ok ? undefined : `expected ${leaf.expected}, got ${raw === '' ? 'nothing' : JSON.stringify(raw)}`;
+}
+
+/** The value as todo-deploy.yaml holds it (a number for cpus, a string otherwise). */
+export function configAnswerValue(path: ConfigAnswerPath, raw: string): string | number {
+  const parsed = configLeaf(path).parse(raw, true);
+  if (!parsed.ok) throw new Error(`invalid ${path}: check it with configAnswerProblem first`);
+  return parsed.value as string | number;
+}
+
+function configLeaf(path: string): Leaf {
+  let node: Leaf | Section = schema;
+  for (const key of path.split('.')) {
+    if (isLeaf(node) || !node[key]) throw new Error(`no config key ${path}`);
+    node = node[key];
+  }
+  if (!isLeaf(node)) throw new Error(`${path} is a section`);
+  return node;
+}
+
+/** A fresh BETTER_AUTH_SECRET: 32 random bytes, base64url (43 characters, nothing to quote). */
+export function generateAuthSecret(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+const memoryUnits: Record<string, number> = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+/** Minikube's --memory in bytes: `3g`, `3072mb`, `3072` (a bare number is megabytes, as minikube reads it). */
+export function memoryBytes(value: string): number | undefined {
+  const match = /^(\d+)(b|k|kb|m|mb|g|gb)?$/i.exec(value.trim());
+  if (!match) return undefined;
+  const unit = (match[2] ?? 'm').toLowerCase()[0]!;
+  return Number(match[1]) * memoryUnits[unit]!;
+}
+
+export interface HostResources {
+  cpus: number;
+  memoryBytes: number;
+}
+
+/** Why Minikube cannot have this much, or undefined. A warning only: the user may know better. */
+export function cpusWarning(cpus: number, host: HostResources): string | undefined {
+  return cpus > host.cpus ? `${cpus} CPUs is more than this machine has (${host.cpus}); minikube start will refuse it.` : undefined;
+}
+
+export function memoryWarning(memory: string, host: HostResources): string | undefined {
+  const bytes = memoryBytes(memory);
+  if (bytes === undefined || bytes <= host.memoryBytes) return undefined;
+  return `${memory} of memory is more than this machine has (${formatBytes(host.memoryBytes)}); minikube start will refuse it.`;
+}
+
+function formatBytes(bytes: number): string {
+  const gib = bytes / 1024 ** 3;
+  return gib >= 1 ? `${gib.toFixed(1).replace(/\.0$/, '')} GiB` : `${Math.round(bytes / 1024 ** 2)} MiB`;
+}
+
+/**
+ * A PostgreSQL URL fit to show: the password (between the user name's `:` and the last `@` of
+ * the authority) becomes `****`. While it is being typed the URL may not be valid yet, so the
+ * mask errs on the safe side: one `*` per character (the terminal's cursor stays where the
+ * user types), a `/` typed inside the password does not end it, and with no `@` yet whatever
+ * follows the `:` may still be a password.
+ */
+export function maskDatabaseUrl(value: string, typing = false): string {
+  const scheme = /^[a-z][\w+.-]*:\/\//i.exec(value);
+  if (!scheme) return value;
+  const start = scheme[0].length;
+  const rest = value.slice(start);
+  const lastAt = typing ? Math.max(0, rest.lastIndexOf('@')) : 0;
+  const authorityEnd = rest.slice(lastAt).search(/[/?#]/);
+  const end = authorityEnd === -1 ? value.length : start + lastAt + authorityEnd;
+  const authority = value.slice(start, end);
+  const colon = authority.indexOf(':');
+  const at = authority.lastIndexOf('@');
+  if (colon === -1 || (at === -1 && !typing) || (at !== -1 && at < colon)) return value;
+  const passwordStart = start + colon + 1;
+  const passwordEnd = at === -1 ? end : start + at;
+  const mask = typing ? '*'.repeat(passwordEnd - passwordStart) : '****';
+  return value.slice(0, passwordStart) + mask + value.slice(passwordEnd);
+}

@@ -1,0 +1,369 @@
+import { createServer, type Server } from 'node:net';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'dotenv';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { checkEnvText, secretKeys, type Secrets } from '../../src/config/env-file.js';
+import { loadConfig } from '../../src/config/load.js';
+import { CancelledError } from '../../src/errors.js';
+import { Redactor } from '../../src/redact.js';
+import { configDir, detectAppDir, appDirProblem } from '../../src/setup/app-dirs.js';
+import {
+  configAnswerProblem,
+  configAnswerValue,
+  cpusWarning,
+  envAnswerProblem,
+  generateAuthSecret,
+  maskDatabaseUrl,
+  memoryBytes,
+  memoryWarning,
+} from '../../src/setup/answers.js';
+import { setConfigValues } from '../../src/setup/config-text.js';
+import { databaseAddress, probeTcp } from '../../src/setup/database-probe.js';
+import { quoteEnvValue, renderEnvFile } from '../../src/setup/env-text.js';
+import { appendToGitignore, gitignoreCovers } from '../../src/setup/gitignore.js';
+import { makeApp } from '../support/setup-fixture.js';
+
+const AUTH = 'q7V0c2Jt9yXkR4pLw8ZbN3mHs6TfGd1A';
+const DB = 'postgresql://neondb_owner:npg_S3cr3t@ep-cool-rain-123456.eu-central-1.aws.neon.tech/neondb?sslmode=require';
+const OPENAI = 'sk-proj-9fJ2kLmN4pQ7rS0tUvW3xYz6AbCdEfGh';
+const valid: Secrets = { BETTER_AUTH_SECRET: AUTH, DATABASE_URL: DB, OPENAI_API_KEY: OPENAI, BETTER_AUTH_URL: 'http://localhost:30000' };
+const template = (name: string) => readFileSync(join(import.meta.dirname, '../../templates', name), 'utf8');
+
+describe('setup: the answers obey the rules `up` applies', () => {
+  // The prompt's verdict must be the .env check's verdict for the same value, whatever it is.
+  it.each([
+    ['DATABASE_URL', DB],
+    ['DATABASE_URL', 'mysql://u:p@host/db'],
+    ['DATABASE_URL', 'postgresql://u:p@db.example.com:5432'],
+    ['DATABASE_URL', '<your-database-url>'],
+    ['DATABASE_URL', 'neon'],
+    ['OPENAI_API_KEY', OPENAI],
+    ['OPENAI_API_KEY', 'pk-123456789'],
+    ['OPENAI_API_KEY', 'sk-xxxxxxxx'],
+    ['OPENAI_API_KEY', 'sk-abc def'],
+    ['BETTER_AUTH_SECRET', AUTH],
+    ['BETTER_AUTH_SECRET', 'too-short'],
+    ['BETTER_AUTH_SECRET', 'changeme'],
+    ['BETTER_AUTH_URL', 'http://localhost:30000'],
+    ['BETTER_AUTH_URL', 'ftp://localhost'],
+    ['BETTER_AUTH_URL', ''],
+  ] as const)('%s = %j: same verdict as the .env check', (key, value) => {
+    const secrets = { ...valid, [key]: value };
+    const text = secretKeys.map((k) => `${k}=${quoteEnvValue(secrets[k])}`).join('\n');
+    const envVerdict = checkEnvText(text, '.env', new Redactor()).problems.find((p) => p.includes(key));
+    const promptVerdict = envAnswerProblem(key, value);
+    expect(promptVerdict === undefined).toBe(envVerdict === undefined);
+    if (promptVerdict) expect(envVerdict).toContain(promptVerdict);
+  });
+
+  it.each([
+    ['minikube.cpus', '4', undefined],
+    ['minikube.cpus', '0', 'expected an integer from 1 to 256, got "0"'],
+    ['minikube.cpus', 'two', 'expected an integer from 1 to 256, got "two"'],
+    ['minikube.memory', '4096mb', undefined],
+    ['minikube.memory', '4 GB', 'expected a size such as 3g, 3072mb or 4096, got "4 GB"'],
+    ['namespace', 'todo-dev', undefined],
+    ['namespace', 'Todo_Dev', "expected a lowercase DNS label (a-z, 0-9, '-'; at most 63 characters), got \"Todo_Dev\""],
+    ['namespace', '', 'expected a lowercase DNS label (a-z, 0-9, \'-\'; at most 63 characters), got nothing'],
+  ] as const)('%s = %j → %s', (path, raw, problem) => {
+    expect(configAnswerProblem(path, raw)).toBe(problem);
+  });
+
+  it('keeps cpus a number and memory a string, as todo-deploy.yaml holds them', () => {
+    expect(configAnswerValue('minikube.cpus', '4')).toBe(4);
+    expect(configAnswerValue('minikube.memory', '4096')).toBe('4096');
+  });
+
+  it('generates a fresh 43-character base64url secret each time, which the .env check accepts', () => {
+    const a = generateAuthSecret();
+    expect(a).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(generateAuthSecret()).not.toBe(a);
+    expect(envAnswerProblem('BETTER_AUTH_SECRET', a)).toBeUndefined();
+  });
+
+  it.each([
+    ['3g', 3 * 1024 ** 3],
+    ['3072mb', 3072 * 1024 ** 2],
+    ['3072', 3072 * 1024 ** 2],
+    ['2G', 2 * 1024 ** 3],
+    ['512k', 512 * 1024],
+    ['lots', undefined],
+  ])('memory %j is %d bytes', (value, bytes) => {
+    expect(memoryBytes(value)).toBe(bytes);
+  });
+
+  it('warns when Minikube would get more CPUs or memory than the machine has, and only then', () => {
+    const host = { cpus: 4, memoryBytes: 8 * 1024 ** 3 };
+    expect(cpusWarning(4, host)).toBeUndefined();
+    expect(cpusWarning(6, host)).toBe('6 CPUs is more than this machine has (4); minikube start will refuse it.');
+    expect(memoryWarning('8g', host)).toBeUndefined();
+    expect(memoryWarning('16g', host)).toBe('16g of memory is more than this machine has (8 GiB); minikube start will refuse it.');
+    expect(memoryWarning('8000', host)).toBeUndefined();
+    expect(memoryWarning('9000', host)).toMatch(/^9000 of memory is more/);
+  });
+});
+
+describe('setup: masking a database URL', () => {
+  it.each([
+    ['postgresql://app:S3cret@db.example.com:5432/todo', 'postgresql://app:****@db.example.com:5432/todo'],
+    ['postgres://app:p%40ss@db/todo?sslmode=require', 'postgres://app:****@db/todo?sslmode=require'],
+    ['postgresql://app@db/todo', 'postgresql://app@db/todo'],
+    ['postgresql://localhost:5432/todo', 'postgresql://localhost:5432/todo'],
+    ['not a url', 'not a url'],
+  ])('shows %j as %j', (value, shown) => {
+    expect(maskDatabaseUrl(value)).toBe(shown);
+  });
+
+  // While typing: one star per character, and nothing of a half-typed password shows.
+  it.each([
+    ['postgresql://app:S3c', 'postgresql://app:***'],
+    ['postgresql://app:S3cret@db', 'postgresql://app:******@db'],
+    ['postgresql://app:S3/cret@db/todo', 'postgresql://app:*******@db/todo'],
+    ['postgresql://app:p@ss@db/todo', 'postgresql://app:****@db/todo'],
+    ['postgresql://app', 'postgresql://app'],
+  ])('while typing shows %j as %j', (value, shown) => {
+    expect(maskDatabaseUrl(value, true)).toBe(shown);
+    expect(maskDatabaseUrl(value, true)).toHaveLength(value.length);
+  });
+});
+
+describe('setup: writing .env so that it reads back exactly', () => {
+  const awkward = [
+    'plain-value-with-nothing-special-0123456789',
+    'has # a hash and more text to be long',
+    "it's got a single quote in it, quite long",
+    'both \' and " quotes here, long enough too',
+    'all three \' " ` quotes, long enough',
+    '  leading and trailing spaces, long enough  ',
+    '$HOME and ${PATH} are not expanded, no',
+    'backslash \\n is not a line break here',
+    'trailing backslash is kept as well \\',
+    'ключ-🔑-ü-ß-日本語-and-enough-characters',
+    '#starts-with-a-hash-and-is-long-enough',
+    '"starts with a quote and is long enough',
+  ];
+
+  it.each(awkward)('round-trips %j through dotenv', (value) => {
+    const quoted = quoteEnvValue(value);
+    expect(quoted).toBeDefined();
+    expect(parse(`KEY=${quoted}\n`).KEY).toBe(value);
+  });
+
+  it('refuses only what dotenv cannot read back', () => {
+    const unreadable = `' " \` # all of them, and a hash in between`;
+    expect(quoteEnvValue(unreadable)).toBeUndefined();
+    expect(envAnswerProblem('BETTER_AUTH_SECRET', unreadable)).toMatch(/^BETTER_AUTH_SECRET cannot be written to \.env/);
+  });
+
+  it.each(awkward.filter((v) => v.length >= 32))('a .env holding %j passes the .env check with that exact value', (value) => {
+    const text = renderEnvFile(template('env.example'), { ...valid, BETTER_AUTH_SECRET: value });
+    const check = checkEnvText(text, '.env', new Redactor());
+    expect(check.problems).toEqual([]);
+    expect(check.warnings).toEqual([]);
+    expect(check.secrets).toEqual({ ...valid, BETTER_AUTH_SECRET: value });
+  });
+
+  it("fills the template's lines and keeps its comments", () => {
+    const text = renderEnvFile(template('env.example'), valid);
+    expect(text).toContain("# Create one at https://platform.openai.com/api-keys\nOPENAI_API_KEY='sk-proj-");
+    expect(text).not.toMatch(/^[A-Z_]+=$/m);
+    expect(text.match(/^[A-Z_]+=/gm)).toEqual(['BETTER_AUTH_SECRET=', 'DATABASE_URL=', 'OPENAI_API_KEY=', 'BETTER_AUTH_URL=']);
+  });
+
+  it('appends keys the template lacks, drops its other examples, and keeps the previous file\'s other keys', () => {
+    const text = renderEnvFile('# header\nOPENAI_API_KEY=sk-...\nEXAMPLE_ONLY=<x>\n', valid, { LOG_LEVEL: 'debug', OPENAI_API_KEY: 'old' });
+    expect(parse(text)).toEqual({ ...valid, LOG_LEVEL: 'debug' });
+    expect(text.startsWith("# header\nOPENAI_API_KEY='sk-proj-")).toBe(true);
+    expect(text).toContain("# Kept from the previous .env\nLOG_LEVEL='debug'\n");
+  });
+});
+
+describe('setup: setting values in todo-deploy.yaml', () => {
+  const base = template('todo-deploy.yaml');
+
+  async function load(text: string) {
+    const dir = mkdtempSync(join(tmpdir(), 'todo-yaml-'));
+    writeFileSync(join(dir, 'todo-deploy.yaml'), text);
+    return (await loadConfig({ file: join(dir, 'todo-deploy.yaml'), fileRequired: true, env: {}, flags: {} })).config;
+  }
+
+  it('the template is valid and holds every default', async () => {
+    const { defaults } = await import('../../src/config/schema.js');
+    expect(await load(base)).toEqual(defaults);
+  });
+
+  it('changes only the values, byte for byte, and keeps trailing comments in their column', async () => {
+    const text = setConfigValues(base, [
+      ['minikube.cpus', 4],
+      ['minikube.memory', '8192'],
+      ['namespace', 'todo-dev'],
+      ['frontend.sourceDir', './apps/web'],
+    ]);
+    const before = base.split('\n');
+    const after = text.split('\n');
+    expect(after).toHaveLength(before.length);
+    const changed = after.filter((line, i) => line !== before[i]);
+    expect(changed).toEqual([
+      'namespace: todo-dev            # Kubernetes namespace for both releases and their Secrets',
+      '  cpus: 4                      # CPUs for a new cluster (minikube start --cpus)',
+      '  memory: "8192"               # memory for a new cluster, in minikube --memory syntax: 3072mb, 3g',
+      "  sourceDir: ./apps/web        # build context, relative to the app's root",
+    ]);
+    const config = await load(text);
+    expect(config.minikube).toMatchObject({ cpus: 4, memory: '8192' });
+    expect(config.namespace).toBe('todo-dev');
+    expect(config.frontend.sourceDir).toBe('./apps/web');
+  });
+
+  it('returns the text untouched when nothing changes', () => {
+    expect(setConfigValues(base, [['minikube.cpus', 2], ['namespace', 'todo']])).toBe(base);
+  });
+
+  it.each([
+    ['a key the file lacks', 'namespace: todo # ours\n', [['minikube.cpus', 3]] as const, { namespace: 'todo', minikube: { cpus: 3 } }],
+    ['a section holding nothing', 'minikube:\n  # cpus: 2\nnamespace: x\n', [['minikube.cpus', 3]] as const, { namespace: 'x', minikube: { cpus: 3 } }],
+    ['an empty file', '', [['namespace', 'n'], ['backend.sourceDir', '/abs/with space']] as const, { namespace: 'n', backend: { sourceDir: '/abs/with space' } }],
+    ['a flow mapping', 'minikube: { cpus: 2, memory: 3g }\n', [['minikube.memory', 'a, b']] as const, { minikube: { cpus: 2, memory: 'a, b' } }],
+  ])('sets %s', async (_, text, values, expected) => {
+    const out = setConfigValues(text, values);
+    const { parse: parseYaml } = await import('yaml');
+    expect(parseYaml(out)).toEqual(expected);
+    if (text.includes('# ours')) expect(out).toContain('# ours');
+  });
+
+  it.each([
+    [
+      'into an existing section, below its last key',
+      'minikube:\n  driver: kvm2          # a VM\n  # memory: 3g\nnamespace: todo       # ours\n',
+      [['minikube.cpus', 4], ['namespace', 'dev']] as const,
+      'minikube:\n  driver: kvm2          # a VM\n  cpus: 4\n  # memory: 3g\nnamespace: dev        # ours\n',
+    ],
+    [
+      'a new section at the end, and a file without a final line break',
+      'namespace: todo   # ours',
+      [['backend.sourceDir', './api'], ['minikube.cpus', 4], ['minikube.memory', '4096']] as const,
+      'namespace: todo   # ours\nbackend:\n  sourceDir: ./api\nminikube:\n  cpus: 4\n  memory: "4096"\n',
+    ],
+    [
+      'keys of a nested section above keys of its parent',
+      'frontend:\n  replicas: 2\n',
+      [['frontend.sourceDir', './web'], ['namespace', 'n']] as const,
+      'frontend:\n  replicas: 2\n  sourceDir: ./web\nnamespace: n\n',
+    ],
+  ])('adds keys %s, leaving every other line as it was', (_, text, values, expected) => {
+    expect(setConfigValues(text, values)).toBe(expected);
+  });
+
+  it('quotes strings YAML would read as something else', async () => {
+    const out = setConfigValues(base, [['namespace', 'null'], ['minikube.memory', '4096'], ['minikube.profile', 'true']]);
+    const { parse: parseYaml } = await import('yaml');
+    expect(parseYaml(out)).toMatchObject({ namespace: 'null', minikube: { memory: '4096', profile: 'true' } });
+  });
+});
+
+describe('setup: .gitignore', () => {
+  it.each([
+    ['.env\n', true],
+    ['/.env\n', true],
+    ['**/.env\n', true],
+    ['.env*\n', true],
+    ['*.env\n', true],
+    ['# .env\n', false],
+    ['.env.local\n', false],
+    ['.env\n!.env\n', false],
+    ['!.env\n.env\n', true],
+    ['config/.env\n', false],
+    ['.env/\n', false],
+    ['node_modules\n', false],
+    ['', false],
+  ])('%j ignores .env: %s', (text, ignored) => {
+    expect(gitignoreCovers(text, '.env')).toBe(ignored);
+  });
+
+  it('appends the entry on a line of its own', () => {
+    expect(appendToGitignore('', '.env')).toBe('# Secrets (added by todo-deploy setup)\n.env\n');
+    expect(appendToGitignore('node_modules', '.env')).toBe('node_modules\n# Secrets (added by todo-deploy setup)\n.env\n');
+    expect(gitignoreCovers(appendToGitignore('!.env\n', '.env'), '.env')).toBe(true);
+  });
+});
+
+describe('setup: finding the app', () => {
+  it('takes the configured folders when they hold the apps', async () => {
+    const app = makeApp();
+    expect(await detectAppDir(app, 'frontend', './frontend')).toEqual({ dir: './frontend', candidates: ['./frontend'] });
+    expect(await detectAppDir(app, 'backend', './backend')).toEqual({ dir: './backend', candidates: ['./backend'] });
+  });
+
+  it('finds them under other names, by package.json with next and pyproject.toml', async () => {
+    const app = makeApp({ frontend: 'web', backend: 'api' });
+    mkdirSync(join(app, 'docs'));
+    expect(await detectAppDir(app, 'frontend', './frontend')).toEqual({ dir: './web', candidates: ['./web'] });
+    expect(await detectAppDir(app, 'backend', './backend')).toEqual({ dir: './api', candidates: ['./api'] });
+  });
+
+  it('does not guess between several', async () => {
+    const app = makeApp({ frontend: 'web' });
+    mkdirSync(join(app, 'admin'));
+    writeFileSync(join(app, 'admin', 'package.json'), '{"devDependencies":{"next":"15"}}');
+    expect(await detectAppDir(app, 'frontend', './frontend')).toEqual({ dir: undefined, candidates: ['./admin', './web'] });
+  });
+
+  it('says why a folder does not fit', async () => {
+    const app = makeApp();
+    writeFileSync(join(app, 'frontend', 'package.json'), '{"dependencies":{"react":"19"}}');
+    expect(await appDirProblem(app, 'frontend', 'frontend')).toBe(`${join(app, 'frontend')} has no package.json that depends on next, so it is not the Next.js frontend.`);
+    expect(await appDirProblem(app, 'backend', 'nowhere')).toBe(`${join(app, 'nowhere')} is not a folder.`);
+    expect(await appDirProblem(app, 'backend', 'frontend')).toBe(`${join(app, 'frontend')} has no pyproject.toml, so it is not the FastAPI backend (built with uv).`);
+  });
+
+  it.each([
+    ['frontend', './frontend'],
+    ['./frontend/', './frontend'],
+    ['/elsewhere/web', '/elsewhere/web'],
+    ['.', '.'],
+  ])('writes %j as %j', (dir, written) => {
+    expect(configDir('/home/me/todo', dir)).toBe(written);
+  });
+});
+
+describe('setup: does the database answer?', () => {
+  let server: Server;
+  let port: number;
+  beforeAll(async () => {
+    server = createServer((socket) => socket.end());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as { port: number }).port;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it.each([
+    ['postgresql://u:p@db.example.com/todo', { host: 'db.example.com', port: 5432 }],
+    ['postgresql://u:p@db.example.com:6543/todo', { host: 'db.example.com', port: 6543 }],
+    ['postgresql://u:p@[::1]:5433/todo', { host: '::1', port: 5433 }],
+    ['postgresql://u:p@host.minikube.internal:5432/todo', { host: '127.0.0.1', port: 5432, note: 'host.minikube.internal is this machine as the cluster sees it' }],
+    ['nonsense', undefined],
+  ])('knocks at %s → %j', (url, address) => {
+    expect(databaseAddress(url)).toEqual(address);
+  });
+
+  it('says yes when something listens', async () => {
+    expect(await probeTcp({ host: '127.0.0.1', port }, { timeoutMs: 2000 })).toEqual({ ok: true });
+  });
+
+  it('says why not when nothing does', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const freePort = (closed.address() as { port: number }).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    expect(await probeTcp({ host: '127.0.0.1', port: freePort }, { timeoutMs: 2000 })).toEqual({ ok: false, reason: 'connection refused: nothing listens on that port' });
+  });
+
+  it('stops at Ctrl-C', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await expect(probeTcp({ host: '127.0.0.1', port }, { timeoutMs: 2000, signal: controller.signal })).rejects.toBeInstanceOf(CancelledError);
+  });
+});
