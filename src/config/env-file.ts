@@ -3,7 +3,6 @@
 // redactor before anything is reported, so no message can ever carry one.
 import { readFile, stat } from 'node:fs/promises';
 import { parse } from 'dotenv';
-import { ConfigError } from '../errors.js';
 import type { Redactor } from '../redact.js';
 import { suggest } from './suggest.js';
 
@@ -72,15 +71,6 @@ export function checkEnvText(raw: string, label: string, redactor: Redactor): En
   }
 
   return problems.length === 0 ? { secrets: pick(values), problems, warnings } : { problems, warnings };
-}
-
-/** Reads and validates a .env file; throws a ConfigError listing every problem. */
-export async function readEnvFile(file: string, redactor: Redactor): Promise<{ secrets: Secrets; warnings: string[] }> {
-  const check = await checkEnvFile(file, redactor);
-  if (!check.secrets) {
-    throw new ConfigError(`${file} has ${check.problems.length === 1 ? 'a problem' : `${check.problems.length} problems`}:`, check.problems, envHint);
-  }
-  return { secrets: check.secrets, warnings: check.warnings };
 }
 
 export const envHint = 'Edit the file (templates/env.example explains every key), or run `todo-deploy setup` to write it for you.';
