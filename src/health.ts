@@ -46,7 +46,8 @@ export async function waitHealthy(url: string, options: HealthOptions): Promise<
   }
 }
 
-async function probe(url: string, timeoutMs: number, signal?: AbortSignal): Promise<Pick<HealthResult, 'status' | 'error'>> {
+/** One request: the HTTP status, or why there was none. */
+export async function probe(url: string, timeoutMs: number, signal?: AbortSignal): Promise<Pick<HealthResult, 'status' | 'error'>> {
   const timeout = AbortSignal.timeout(timeoutMs);
   try {
     const response = await fetch(url, { signal: signal ? AbortSignal.any([signal, timeout]) : timeout, redirect: 'manual' });

@@ -1,11 +1,12 @@
 // Makes sure the Minikube profile runs, resolves the kube-context once, and works out the
-// URLs that reach the NodePorts from the user's host.
+// URLs that reach the NodePorts from the user's host. The read-only half (state, context,
+// URLs) is shared with the day-two commands, which never start a cluster.
 import type { Context } from '../context.js';
 import { PrereqError, ToolError, UsageError } from '../errors.js';
 import type { Phase } from '../pipeline/runner.js';
 import { getContextsArgs, parseContexts } from '../tools/kubectl.js';
-import { containerDrivers, minikubeIpArgs, minikubeStartArgs, minikubeStatusArgs, parseMinikubeStatus, parsePublishedPorts, profileListArgs } from '../tools/minikube.js';
-import { services } from '../config/schema.js';
+import { containerDrivers, minikubeIpArgs, minikubeStartArgs, minikubeStatusArgs, parseMinikubeStatus, parsePublishedPorts, profileListArgs, type MinikubeStatus } from '../tools/minikube.js';
+import { services, type Config, type Service } from '../config/schema.js';
 import type { UpState } from './state.js';
 
 export function clusterPhase(ctx: Context): Phase<UpState> {
@@ -14,25 +15,14 @@ export function clusterPhase(ctx: Context): Phase<UpState> {
     title: 'Start the cluster',
     leftBehind: 'The Minikube profile may be half-started; the next run starts it again.',
     async run(state) {
-      const { minikube, cluster } = state.config;
-      if (state.config.target !== 'minikube') {
-        throw new UsageError('`up` deploys to Minikube only so far; target: cluster is not supported yet.', 'Set target: minikube in todo-deploy.yaml.');
-      }
-      // The kube-context of a Minikube profile is named after it; any other context is not ours to touch.
-      if (cluster.context && cluster.context !== minikube.profile) {
-        throw new UsageError(
-          `Refusing to deploy to kube-context "${cluster.context}": it is not the Minikube profile's context ("${minikube.profile}").`,
-          'Drop --context to use Minikube, or choose the cluster target explicitly (target: cluster in todo-deploy.yaml).',
-        );
-      }
-      const status = await ctx.exec({ tool: 'minikube', args: minikubeStatusArgs(minikube.profile), allowFailure: true, timeoutMs: 30_000 });
-      const { state: clusterState } = parseMinikubeStatus(status.stdout, status.exitCode);
+      const { minikube } = state.config;
+      checkTarget(state.config);
+      const { state: clusterState } = await minikubeStatus(ctx, minikube.profile);
       let detail = `profile "${minikube.profile}" already running`;
-      const nodePorts = services.map((s) => state.config[s].nodePort);
       if (clusterState !== 'running') {
         const started = performance.now();
         const start = await ctx
-          .exec({ tool: 'minikube', args: minikubeStartArgs({ ...minikube, ports: nodePorts }), mutates: true, timeoutMs: state.config.timeouts.start })
+          .exec({ tool: 'minikube', args: minikubeStartArgs({ ...minikube, ports: nodePorts(state.config) }), mutates: true, timeoutMs: state.config.timeouts.start })
           .catch((error: unknown) => {
             if (!(error instanceof ToolError)) throw error;
             throw new ToolError(
@@ -50,35 +40,75 @@ export function clusterPhase(ctx: Context): Phase<UpState> {
       }
       state.kubeContext = minikube.profile;
       if (!state.clusterLive) {
-        setUrls(state, 'localhost');
+        setUrls(state, urlsAt('localhost', state.config));
         return `${detail} (dry run)`;
       }
-
-      const [contexts, profiles] = await Promise.all([
-        ctx.exec({ tool: 'kubectl', args: getContextsArgs, timeoutMs: 15_000 }),
-        ctx.exec({ tool: 'minikube', args: profileListArgs, timeoutMs: 30_000 }),
-      ]);
-      if (!parseContexts(contexts.stdout).includes(state.kubeContext)) {
-        throw new PrereqError(`Minikube is running but your kubeconfig has no context "${state.kubeContext}".`, `Run: minikube update-context -p ${minikube.profile}`);
-      }
-      const published = parsePublishedPorts(profiles.stdout, minikube.profile);
-      if (nodePorts.every((port) => published.includes(port))) {
-        setUrls(state, 'localhost');
-      } else {
-        const ip = (await ctx.exec({ tool: 'minikube', args: minikubeIpArgs(minikube.profile), timeoutMs: 15_000 })).stdout.trim();
-        setUrls(state, ip);
-        if (containerDrivers.includes(minikube.driver) && process.platform !== 'linux') {
-          ctx.out.warn(
-            `The profile "${minikube.profile}" was created without publishing NodePorts ${nodePorts.join(', ')}, and on ${process.platform} the ${minikube.driver} driver's node IP ${ip} is not reachable from your machine. ` +
-              `Recreate it so todo-deploy can publish them: minikube delete -p ${minikube.profile}, then todo-deploy up.`,
-          );
-        }
-      }
+      const access = await resolveAccess(ctx, state.config);
+      setUrls(state, access.urls);
       return `${detail}; context "${state.kubeContext}"`;
     },
   };
 }
 
-function setUrls(state: UpState, host: string): void {
-  for (const service of services) state.services[service].url = `http://${host}:${state.config[service].nodePort}`;
+/** The kube-context of a Minikube profile is named after it; any other context is not ours to touch. */
+export function checkTarget(config: Config): void {
+  const { minikube, cluster } = config;
+  if (config.target !== 'minikube') {
+    throw new UsageError('todo-deploy works with Minikube only so far; target: cluster is not supported yet.', 'Set target: minikube in todo-deploy.yaml.');
+  }
+  if (cluster.context && cluster.context !== minikube.profile) {
+    throw new UsageError(
+      `Refusing to use kube-context "${cluster.context}": it is not the Minikube profile's context ("${minikube.profile}").`,
+      'Drop --context to use Minikube, or choose the cluster target explicitly (target: cluster in todo-deploy.yaml).',
+    );
+  }
+}
+
+export async function minikubeStatus(ctx: Context, profile: string): Promise<MinikubeStatus> {
+  const status = await ctx.exec({ tool: 'minikube', args: minikubeStatusArgs(profile), allowFailure: true, timeoutMs: 30_000 });
+  return parseMinikubeStatus(status.stdout, status.exitCode);
+}
+
+export interface ClusterAccess {
+  /** Passed to every kubectl and helm call. */
+  kubeContext: string;
+  /** The URL of each service as the user's host reaches it. */
+  urls: Record<Service, string>;
+}
+
+/**
+ * Read-only, for a running profile: its kube-context (checked to be in the kubeconfig) and the
+ * URLs of the NodePorts — localhost when the profile publishes them, else the node's IP.
+ */
+export async function resolveAccess(ctx: Context, config: Config): Promise<ClusterAccess> {
+  const { profile, driver } = config.minikube;
+  const kubeContext = profile;
+  const [contexts, profiles] = await Promise.all([
+    ctx.exec({ tool: 'kubectl', args: getContextsArgs, timeoutMs: 15_000 }),
+    ctx.exec({ tool: 'minikube', args: profileListArgs, timeoutMs: 30_000 }),
+  ]);
+  if (!parseContexts(contexts.stdout).includes(kubeContext)) {
+    throw new PrereqError(`Minikube is running but your kubeconfig has no context "${kubeContext}".`, `Run: minikube update-context -p ${profile}`);
+  }
+  const ports = nodePorts(config);
+  const published = parsePublishedPorts(profiles.stdout, profile);
+  if (ports.every((port) => published.includes(port))) return { kubeContext, urls: urlsAt('localhost', config) };
+  const ip = (await ctx.exec({ tool: 'minikube', args: minikubeIpArgs(profile), timeoutMs: 15_000 })).stdout.trim();
+  if (containerDrivers.includes(driver) && process.platform !== 'linux') {
+    ctx.out.warn(
+      `The profile "${profile}" was created without publishing NodePorts ${ports.join(', ')}, and on ${process.platform} the ${driver} driver's node IP ${ip} is not reachable from your machine. ` +
+        `Recreate it so todo-deploy can publish them: minikube delete -p ${profile}, then todo-deploy up.`,
+    );
+  }
+  return { kubeContext, urls: urlsAt(ip, config) };
+}
+
+const nodePorts = (config: Config) => services.map((s) => config[s].nodePort);
+
+function urlsAt(host: string, config: Config): Record<Service, string> {
+  return { frontend: `http://${host}:${config.frontend.nodePort}`, backend: `http://${host}:${config.backend.nodePort}` };
+}
+
+function setUrls(state: UpState, urls: Record<Service, string>): void {
+  for (const service of services) state.services[service].url = urls[service];
 }

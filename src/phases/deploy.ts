@@ -83,7 +83,8 @@ async function deployService(ctx: Context, state: UpState, plan: ServicePlan, pr
   return `${ref.release} revision ${revision} (${current ? 'upgraded' : 'installed'})`;
 }
 
-async function releaseStatus(ctx: Context, ref: ReleaseRef): Promise<ReleaseStatus | undefined> {
+/** The release as Helm reports it, or undefined when there is none. */
+export async function releaseStatus(ctx: Context, ref: ReleaseRef): Promise<ReleaseStatus | undefined> {
   const result = await ctx.exec({ tool: 'helm', args: helmStatusArgs(ref), allowFailure: true, timeoutMs: 30_000 });
   if (result.exitCode === 0) return parseHelmStatus(result.stdout);
   if (isReleaseNotFound(result.stderr)) return undefined;

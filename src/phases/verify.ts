@@ -1,17 +1,25 @@
 // Proves the deployment healthy: both rollouts complete, then both health endpoints answer at
 // the URLs the user will open. When a rollout does not complete, the pods say why.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { services } from '../config/schema.js';
+import { services, type Service } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { OperationError, ToolError } from '../errors.js';
 import { diagnosePods } from '../diagnose/pods.js';
 import { formatDuration } from '../format.js';
 import { waitHealthy } from '../health.js';
 import type { Phase } from '../pipeline/runner.js';
-import { getPodsArgs, kubectlArgs, logsArgs, parsePods, rolloutStatusArgs } from '../tools/kubectl.js';
+import { getPodsArgs, kubectlArgs, logsArgs, parsePods, rolloutStatusArgs, type PodInfo } from '../tools/kubectl.js';
 import type { ServicePlan, UpState } from './state.js';
 
-type VerifyState = Pick<UpState, 'config' | 'kubeContext' | 'services' | 'clusterLive'>;
+/** What verification needs of a service: its settings and the URL the user opens. */
+export type VerifiedService = Pick<ServicePlan, 'service' | 'config' | 'url'>;
+
+/** What verification needs: `up`'s state, or a day-two command's view of the running deployment. */
+export interface VerifyState {
+  config: UpState['config'];
+  kubeContext: string;
+  services: Record<Service, VerifiedService>;
+}
 
 export function verifyPhase(ctx: Context): Phase<UpState> {
   return {
@@ -27,7 +35,7 @@ export function verifyPhase(ctx: Context): Phase<UpState> {
 export async function verifyDeployment(ctx: Context, state: VerifyState): Promise<string> {
   const deadline = state.config.timeouts.verify;
   const plans = services.map((s) => state.services[s]);
-  const rollouts = await Promise.all(plans.map((plan) => rollout(ctx, state, plan, deadline)));
+  const rollouts = await Promise.all(plans.map((plan) => checkRollout(ctx, state, plan, deadline)));
   const stuck = rollouts.filter((r) => r.problem);
   if (stuck.length > 0) {
     throw new OperationError(
@@ -42,13 +50,21 @@ export async function verifyDeployment(ctx: Context, state: VerifyState): Promis
     throw new OperationError(
       `Health check failed: ${failing.map((h) => `${h.url} (${h.error ?? 'no answer'} after ${h.attempts} attempts in ${formatDuration(h.durationMs)})`).join('; ')}.`,
       [],
-      "The pods are running but an endpoint does not answer 200. The backend's health endpoint checks the database: check DATABASE_URL and that the database accepts connections from the cluster. `todo-deploy logs backend` shows more.",
+      `The pods are running but an endpoint does not answer 200. ${healthHint.backend}`,
     );
   }
   return health.map((h) => `${h.url} → ${h.status}`).join(', ');
 }
 
-async function rollout(ctx: Context, state: VerifyState, plan: ServicePlan, deadline: number): Promise<{ plan: ServicePlan; problem: boolean; details: string[] }> {
+/** What to check when a health endpoint does not answer 200. */
+export const healthHint: Record<Service, string> = {
+  frontend: 'Check that the frontend serves its health path on the container port (`todo-deploy logs frontend` shows more).',
+  backend:
+    "The backend's health endpoint checks the database: check DATABASE_URL and that the database accepts connections from the cluster. `todo-deploy logs backend` shows more.",
+};
+
+/** `kubectl rollout status` within the deadline; when it does not complete, the pods say why. */
+export async function checkRollout<P extends VerifiedService>(ctx: Context, state: VerifyState, plan: P, deadline: number): Promise<{ plan: P; problem: boolean; details: string[] }> {
   const args = kubectlArgs(state.kubeContext, state.config.namespace, ...rolloutStatusArgs(plan.config.release, deadline));
   try {
     await ctx.exec({ tool: 'kubectl', args, timeoutMs: deadline + 30_000 });
@@ -61,10 +77,20 @@ async function rollout(ctx: Context, state: VerifyState, plan: ServicePlan, dead
 }
 
 /** One line per diagnosed pod problem, with the crashed container's last log lines. */
-export async function describePods(ctx: Context, state: VerifyState, plan: ServicePlan): Promise<string[]> {
+export async function describePods(ctx: Context, state: VerifyState, plan: VerifiedService): Promise<string[]> {
+  return explainPods(ctx, state, plan, await readPods(ctx, state, plan));
+}
+
+/** The release's pods, by its instance label. */
+export async function readPods(ctx: Context, state: VerifyState, plan: VerifiedService): Promise<PodInfo[]> {
+  const args = kubectlArgs(state.kubeContext, state.config.namespace, ...getPodsArgs(`app.kubernetes.io/instance=${plan.config.release}`));
+  return parsePods((await ctx.exec({ tool: 'kubectl', args, timeoutMs: 30_000 })).stdout);
+}
+
+/** The diagnoses of pods already read, each with the crashed container's last log lines. */
+export async function explainPods(ctx: Context, state: VerifyState, plan: VerifiedService, pods: readonly PodInfo[]): Promise<string[]> {
   const kubectl = (...args: string[]) => kubectlArgs(state.kubeContext, state.config.namespace, ...args);
-  const result = await ctx.exec({ tool: 'kubectl', args: kubectl(...getPodsArgs(`app.kubernetes.io/instance=${plan.config.release}`)), timeoutMs: 30_000 });
-  const diagnoses = diagnosePods(parsePods(result.stdout), plan.config.healthPath);
+  const diagnoses = diagnosePods(pods, plan.config.healthPath);
   return Promise.all(
     diagnoses.map(async (d) => {
       const line = `${d.pod}${d.container ? ` (${d.container})` : ''}: ${d.reason}: ${d.summary}\n  → ${d.hint}`;
@@ -82,7 +108,7 @@ const WATCH_INTERVAL_MS = 1500;
  * Watches a release's pods while Helm waits on them, keeping the last problems seen: once a
  * failed upgrade is rolled back the failing pods are gone, so this is when the cause is visible.
  */
-export function watchPods(ctx: Context, state: VerifyState, plan: ServicePlan, onProblem: (summary: string) => void): { stop(): Promise<string[]> } {
+export function watchPods(ctx: Context, state: VerifyState, plan: VerifiedService, onProblem: (summary: string) => void): { stop(): Promise<string[]> } {
   let seen: string[] = [];
   let stopped = false;
   const stop = new AbortController();

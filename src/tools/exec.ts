@@ -22,6 +22,11 @@ export interface Command {
   mutates?: boolean;
   /** Return a failed result instead of throwing (for probes whose failure is an answer). */
   allowFailure?: boolean;
+  /**
+   * Receives each line of stdout, redacted, as soon as the child writes it (a stream the user
+   * watches, such as `kubectl logs --follow`); the result's stdout is then empty.
+   */
+  onStdoutLine?: (line: string) => void;
 }
 
 export interface CommandResult {
@@ -67,8 +72,15 @@ export function createExec(options: ExecOptions): Exec {
     }
 
     const timeoutMs = cmd.timeoutMs ?? defaultTimeoutMs;
+    const onLine = cmd.onStdoutLine;
     const result = await execa(cmd.tool, [...cmd.args], {
       input: cmd.input ?? '',
+      // A generator transform sees stdout line by line; yielding nothing keeps none of it in memory.
+      stdout: onLine
+        ? function* (line: unknown) {
+            onLine(redactor.scrub(String(line)));
+          }
+        : 'pipe',
       env: childEnv(baseEnv, cmd.env),
       extendEnv: false,
       cwd: cmd.cwd,

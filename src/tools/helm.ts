@@ -52,12 +52,14 @@ export interface ReleaseStatus {
   chart: string;
   /** The values the user (we) supplied; may hold anything the user put in a values file: never log it. */
   config: Record<string, unknown>;
+  /** When this revision was deployed (RFC 3339), when Helm says. */
+  lastDeployed?: string;
 }
 
 export function parseHelmStatus(stdout: string): ReleaseStatus {
   const release = JSON.parse(stdout) as {
     version?: number;
-    info?: { status?: string };
+    info?: { status?: string; last_deployed?: string };
     chart?: { metadata?: { name?: string; version?: string } };
     config?: Record<string, unknown> | null;
   };
@@ -67,6 +69,7 @@ export function parseHelmStatus(stdout: string): ReleaseStatus {
     revision: release.version ?? 0,
     chart: meta ? `${meta.name}-${meta.version}` : '',
     config: release.config ?? {},
+    ...(release.info?.last_deployed && { lastDeployed: release.info.last_deployed }),
   };
 }
 
@@ -83,3 +86,39 @@ export function helmUninstallArgs(r: ReleaseRef & { timeoutMs: number }): string
 }
 
 export const helmHistoryArgs = (r: ReleaseRef) => ['history', r.release, ...scope(r), '--output', 'json'];
+
+export interface HistoryEntry {
+  revision: number;
+  status: string;
+  chart: string;
+  appVersion: string;
+  updated: string;
+  description: string;
+}
+
+/** `helm history -o json`, oldest first (Helm 4 adds rollback_revision, which is not needed here). */
+export function parseHelmHistory(stdout: string): HistoryEntry[] {
+  const rows = JSON.parse(stdout) as Array<{ revision?: number; status?: string; chart?: string; app_version?: string; updated?: string; description?: string }> | null;
+  return (rows ?? [])
+    .map((r) => ({
+      revision: r.revision ?? 0,
+      status: r.status ?? 'unknown',
+      chart: r.chart ?? '',
+      appVersion: r.app_version ?? '',
+      updated: r.updated ?? '',
+      description: r.description ?? '',
+    }))
+    .sort((a, b) => a.revision - b.revision);
+}
+
+/** Runs the chart's `helm.sh/hook: test` pods; --logs prints their output, which explains a failure. */
+export function helmTestArgs(r: ReleaseRef & { timeoutMs: number }): string[] {
+  return ['test', r.release, ...scope(r), '--logs', '--timeout', seconds(r.timeoutMs)];
+}
+
+/** How many test suites `helm test` reports as Succeeded, out of how many (its table output, the same on both majors). */
+export function parseHelmTestSummary(stdout: string): { passed: number; total: number } {
+  const total = [...stdout.matchAll(/^TEST SUITE:\s+(?!None$)\S+/gm)].length;
+  const passed = [...stdout.matchAll(/^Phase:\s+Succeeded$/gm)].length;
+  return { passed, total };
+}

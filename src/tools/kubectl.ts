@@ -34,6 +34,68 @@ export const logsArgs = (pod: string, container: string, previous: boolean, tail
   'logs', pod, '--container', container, `--tail=${tail}`, ...(previous ? ['--previous'] : []),
 ];
 
+export interface PodLogsOptions {
+  pod: string;
+  container: string;
+  tail: number;
+  /** A Go duration (5m, 1h30m): only newer lines. */
+  since?: string;
+  previous?: boolean;
+  follow?: boolean;
+}
+
+export function podLogsArgs(o: PodLogsOptions): string[] {
+  return [
+    ...logsArgs(o.pod, o.container, o.previous ?? false, o.tail),
+    ...(o.since ? [`--since=${o.since}`] : []),
+    ...(o.follow ? ['--follow'] : []),
+  ];
+}
+
+/** What `kubectl logs --since` accepts: a Go duration such as 30s, 5m, 1h30m. */
+export const isLogDuration = (value: string) => /^(\d+(\.\d+)?(h|m|s|ms))+$/.test(value) && !/^0+(\.0+)?[hms]+$/.test(value);
+
+// --wait=false: return once the API server accepted the deletion, so the caller can time the
+// replacement itself instead of kubectl blocking through the pods' grace period.
+export const deletePodsArgs = (pods: readonly string[]) => ['delete', 'pod', ...pods, '--wait=false'];
+
+export const deleteSecretsArgs = (names: readonly string[]) => ['delete', 'secret', ...names, '--ignore-not-found'];
+
+/** Prints `secret/NAME` for each of the names that exists, nothing (and exit 0) for the others. */
+export const getSecretNamesArgs = (names: readonly string[]) => ['get', 'secret', ...names, '--ignore-not-found', '--output', 'name'];
+
+export function parseNames(stdout: string): string[] {
+  return stdout.split('\n').map((line) => line.trim().split('/').at(-1) ?? '').filter(Boolean);
+}
+
+export const getDeploymentArgs = (name: string) => ['get', 'deployment', name, '--ignore-not-found', '--output', 'json'];
+
+export interface DeploymentInfo {
+  name: string;
+  desired: number;
+  ready: number;
+  updated: number;
+  images: string[];
+}
+
+/** A Deployment as JSON, or undefined for the empty output of --ignore-not-found. */
+export function parseDeployment(stdout: string): DeploymentInfo | undefined {
+  if (!stdout.trim()) return undefined;
+  const d = JSON.parse(stdout) as {
+    metadata?: { name?: string };
+    spec?: { replicas?: number; template?: { spec?: { containers?: Array<{ image?: string }> } } };
+    status?: { readyReplicas?: number; updatedReplicas?: number };
+  };
+  return {
+    name: d.metadata?.name ?? '',
+    // The API server defaults spec.replicas to 1 when a manifest leaves it out.
+    desired: d.spec?.replicas ?? 1,
+    ready: d.status?.readyReplicas ?? 0,
+    updated: d.status?.updatedReplicas ?? 0,
+    images: (d.spec?.template?.spec?.containers ?? []).map((c) => c.image ?? '').filter(Boolean),
+  };
+}
+
 export interface ContainerInfo {
   name: string;
   ready: boolean;

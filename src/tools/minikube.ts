@@ -93,6 +93,11 @@ export function parseDockerEnv(stdout: string): Record<string, string> {
   return env;
 }
 
+export const minikubeStopArgs = (profile: string) => ['stop', '-p', profile];
+
+/** Deletes the profile's VM or container and everything in it: its cluster, images and kube-context. */
+export const minikubeDeleteArgs = (profile: string) => ['delete', '-p', profile];
+
 export const minikubeIpArgs = (profile: string) => ['ip', '-p', profile];
 
 export const profileListArgs = ['profile', 'list', '-o', 'json'];

@@ -1,0 +1,183 @@
+// The checks `verify` (and `rollback`, after it rolls back) makes on the running deployment, one
+// result per check so a report can show each as a test case: the release deployed, its rollout
+// complete, its pods ready with no restarts climbing, its health endpoint answering at the URL
+// the user opens, and the chart's `helm test` hooks passing.
+import { services, type Service } from '../config/schema.js';
+import type { Context } from '../context.js';
+import { diagnosePods } from '../diagnose/pods.js';
+import { ToolError } from '../errors.js';
+import { formatDuration } from '../format.js';
+import { waitHealthy } from '../health.js';
+import { releaseStatus } from '../phases/deploy.js';
+import { checkRollout, explainPods, healthHint, readPods, type VerifiedService } from '../phases/verify.js';
+import { helmTestArgs, parseHelmTestSummary } from '../tools/helm.js';
+import type { PodInfo } from '../tools/kubectl.js';
+import { releaseRef, type Deployment } from './connect.js';
+
+export type CheckStatus = 'passed' | 'failed' | 'skipped';
+
+export type CheckKind = 'release' | 'rollout' | 'pods' | 'health' | 'helm-test' | 'replacement' | 'availability';
+
+export interface VerifyCheck {
+  /** `<group>.<service>.<kind>`, unique in a report. */
+  id: string;
+  /** `verify`, or after `--resilience`: `resilience` and `after-resilience`. */
+  group: string;
+  service: Service;
+  kind: CheckKind;
+  /** What is checked, e.g. "backend health endpoint". */
+  name: string;
+  status: CheckStatus;
+  /** One line: what was seen. */
+  detail: string;
+  durationMs: number;
+  /** Why it failed: pod diagnoses, a tool's last lines. */
+  diagnosis?: string[];
+  hint?: string;
+}
+
+const titles: Record<CheckKind, string> = {
+  release: 'release deployed',
+  rollout: 'rollout complete',
+  pods: 'pods ready, no restarts climbing',
+  health: 'health endpoint',
+  'helm-test': 'helm test',
+  replacement: 'pod replaced',
+  availability: 'availability while replaced',
+};
+
+export function newCheck(group: string, service: Service, kind: CheckKind): VerifyCheck {
+  return { id: `${group}.${service}.${kind}`, group, service, kind, name: `${service} ${titles[kind]}`, status: 'skipped', detail: '', durationMs: 0 };
+}
+
+/** Times fn and records its outcome on the check; a thrown ToolError fails the check instead of the run. */
+async function measure(check: VerifyCheck, fn: () => Promise<Pick<VerifyCheck, 'status' | 'detail' | 'diagnosis' | 'hint'>>): Promise<void> {
+  const started = performance.now();
+  try {
+    Object.assign(check, await fn());
+  } catch (error) {
+    if (!(error instanceof ToolError)) throw error;
+    Object.assign(check, { status: 'failed', detail: error.message, diagnosis: [`command: ${error.command}`, ...tailLines(error.stderrTail)] });
+  } finally {
+    check.durationMs = Math.round(performance.now() - started);
+  }
+}
+
+export interface CheckOptions {
+  group: string;
+  /** Run the chart's `helm test` hooks too. */
+  helmTests: boolean;
+  onProgress?: (text: string) => void;
+}
+
+/** Every check, for both services, in stages (both services at once within a stage). */
+export async function runChecks(ctx: Context, deployment: Deployment, options: CheckOptions): Promise<VerifyCheck[]> {
+  const deadline = deployment.config.timeouts.verify;
+  const kinds: CheckKind[] = ['release', 'rollout', 'pods', 'health', ...(options.helmTests ? (['helm-test'] as const) : [])];
+  const checks = Object.fromEntries(services.map((s) => [s, Object.fromEntries(kinds.map((k) => [k, newCheck(options.group, s, k)]))])) as Record<Service, Record<CheckKind, VerifyCheck>>;
+  const live = new Set<Service>();
+  const before = new Map<Service, PodInfo[]>();
+  const stage = async (text: string, kind: CheckKind, fn: (plan: VerifiedService, check: VerifyCheck) => Promise<Pick<VerifyCheck, 'status' | 'detail' | 'diagnosis' | 'hint'>>) => {
+    options.onProgress?.(text);
+    await Promise.all(
+      services.filter((s) => live.has(s)).map((s) => measure(checks[s][kind], () => fn(deployment.services[s], checks[s][kind]))),
+    );
+  };
+
+  options.onProgress?.('releases');
+  await Promise.all(
+    services.map((s) =>
+      measure(checks[s].release, async () => {
+        const status = await releaseStatus(ctx, releaseRef(deployment, s));
+        if (status) live.add(s);
+        if (!status) return { status: 'failed', detail: `release ${deployment.config[s].release} is not installed in namespace ${deployment.config.namespace}`, hint: 'Run `todo-deploy up` to deploy it.' };
+        const detail = `revision ${status.revision}, ${status.status} (chart ${status.chart})`;
+        if (status.status === 'deployed') return { status: 'passed', detail };
+        return {
+          status: 'failed',
+          detail,
+          hint: status.status.startsWith('pending-')
+            ? 'An interrupted run left it pending; `todo-deploy up` recovers it.'
+            : `Roll back to the last good revision (\`todo-deploy rollback ${s}\`) or run \`todo-deploy up\` again.`,
+        };
+      }),
+    ),
+  );
+  for (const s of services) if (!live.has(s)) skipRest(checks[s], kinds, 'the release is not installed');
+
+  await stage('rollouts', 'rollout', async (plan) => {
+    const result = await checkRollout(ctx, deployment, plan, deadline);
+    if (!result.problem) return { status: 'passed', detail: `deployment/${plan.config.release} rolled out` };
+    return { status: 'failed', detail: `deployment/${plan.config.release} did not complete its rollout within ${formatDuration(deadline)}`, diagnosis: result.details, hint: 'The pod states above say why; fix the cause and run `todo-deploy up` again.' };
+  });
+
+  await stage('pods', 'pods', async (plan) => {
+    const pods = await readPods(ctx, deployment, plan);
+    before.set(plan.service, pods);
+    const problems = await podProblems(ctx, deployment, plan, pods);
+    if (problems.length > 0) return { status: 'failed', detail: `${pods.filter((p) => p.ready).length} of ${pods.length} pods ready`, diagnosis: problems };
+    const restarts = pods.reduce((n, p) => n + p.containers.reduce((m, c) => m + c.restartCount, 0), 0);
+    return { status: 'passed', detail: `${pods.length} of ${pods.length} pods ready${restarts ? ` (${restarts} earlier restart${restarts === 1 ? '' : 's'})` : ''}` };
+  });
+
+  await stage('health endpoints', 'health', async (plan) => {
+    const url = plan.url + plan.config.healthPath;
+    const health = await waitHealthy(url, { deadlineMs: deadline, signal: ctx.signal });
+    const database = plan.service === 'backend' ? ', database reachable' : '';
+    if (health.ok) return { status: 'passed', detail: `${url} → HTTP ${health.status}${database}` };
+    return {
+      status: 'failed',
+      detail: `${url}: ${health.error ?? 'no answer'} after ${health.attempts} attempts in ${formatDuration(health.durationMs)}`,
+      hint: healthHint[plan.service],
+    };
+  });
+
+  if (options.helmTests) {
+    await stage('helm tests', 'helm-test', async (plan) => {
+      const timeoutMs = deadline;
+      const result = await ctx.exec({ tool: 'helm', args: helmTestArgs({ ...releaseRef(deployment, plan.service), timeoutMs }), mutates: true, allowFailure: true, timeoutMs: timeoutMs + 30_000 });
+      const { passed, total } = parseHelmTestSummary(result.stdout);
+      if (result.exitCode === 0) return { status: 'passed', detail: total ? `${passed} of ${total} test${total === 1 ? '' : 's'} passed` : 'the chart has no tests' };
+      return {
+        status: 'failed',
+        detail: `helm test ${plan.config.release} failed`,
+        diagnosis: [`command: ${result.command}`, ...tailLines(result.stderr), ...tailLines(result.stdout.slice(result.stdout.indexOf('POD LOGS')).trim(), 10)].filter(Boolean),
+        hint: "The test pod calls the service's health endpoint from inside the cluster; its logs are above.",
+      };
+    });
+  }
+
+  // Restarts that climbed while the checks ran: a pod that crashes now and then, between probes.
+  await stage('restarts', 'pods', async (plan, check) => {
+    if (check.status !== 'passed') return check;
+    const counts = restartCounts(before.get(plan.service) ?? []);
+    const now = await readPods(ctx, deployment, plan);
+    const climbing = [...restartCounts(now)].filter(([key, n]) => n > (counts.get(key) ?? n)).map(([key, n]) => `${key}: restarted ${n - counts.get(key)!} more time(s) during verification (now ${n})`);
+    if (climbing.length === 0) return check;
+    return { status: 'failed', detail: 'restarts are climbing', diagnosis: [...climbing, ...(await explainPods(ctx, deployment, plan, now))], hint: `A container keeps restarting: \`todo-deploy logs ${plan.service} --previous\` shows why.` };
+  });
+
+  return services.flatMap((s) => kinds.map((k) => checks[s][k]));
+}
+
+async function podProblems(ctx: Context, deployment: Deployment, plan: VerifiedService, pods: PodInfo[]): Promise<string[]> {
+  if (pods.length === 0) return plan.config.replicas === 0 ? [] : [`no pods with app.kubernetes.io/instance=${plan.config.release}`];
+  const diagnosed = await explainPods(ctx, deployment, plan, pods);
+  const named = new Set(diagnosePods(pods, plan.config.healthPath).map((d) => d.pod));
+  const unready = pods.filter((p) => !p.ready && !named.has(p.name)).map((p) => `${p.name}: ${p.phase}, not ready${waitingReason(p) ? ` (${waitingReason(p)})` : ''}`);
+  return [...diagnosed, ...unready];
+}
+
+const waitingReason = (pod: PodInfo) => pod.containers.find((c) => c.waiting)?.waiting?.reason;
+
+function restartCounts(pods: readonly PodInfo[]): Map<string, number> {
+  return new Map(pods.flatMap((p) => p.containers.map((c) => [`${p.name} (${c.name})`, c.restartCount] as const)));
+}
+
+function skipRest(checks: Record<CheckKind, VerifyCheck>, kinds: CheckKind[], why: string): void {
+  for (const kind of kinds) if (kind !== 'release') Object.assign(checks[kind], { status: 'skipped', detail: why });
+}
+
+function tailLines(text: string, lines = 15): string[] {
+  return text.trim() ? text.trimEnd().split('\n').slice(-lines).map((line) => `│ ${line}`) : [];
+}

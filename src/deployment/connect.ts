@@ -1,0 +1,62 @@
+// What every day-two command starts from: the settings, and the running deployment they
+// describe — the kube-context and the URLs, resolved read-only. A day-two command never starts
+// a cluster: a stopped or missing profile is a prerequisite error.
+import { checkConfig } from '../checks/inputs.js';
+import { checkEnvFile } from '../config/env-file.js';
+import { services, type Config, type Service } from '../config/schema.js';
+import type { Context } from '../context.js';
+import { ConfigError, PrereqError } from '../errors.js';
+import { checkTarget, minikubeStatus, resolveAccess } from '../phases/cluster.js';
+import type { VerifiedService, VerifyState } from '../phases/verify.js';
+import type { ReleaseRef } from '../tools/helm.js';
+import type { MinikubeStatus } from '../tools/minikube.js';
+
+export interface Deployment extends VerifyState {
+  services: Record<Service, VerifiedService>;
+}
+
+/** todo-deploy.yaml (and TODO_DEPLOY_*, flags); .env is read only so its values are redacted from whatever a day-two command prints. */
+export async function loadSettings(ctx: Context): Promise<Config> {
+  const [{ result, loaded }] = await Promise.all([
+    checkConfig(ctx.configOptions),
+    // Best effort: the app's logs or a tool's error may echo a secret; a missing .env is no error here.
+    checkEnvFile(ctx.envFile, ctx.redactor).catch(() => undefined),
+  ]);
+  if (!loaded) throw new ConfigError(`${result.title} must be fixed first:`, result.problems ?? [], result.hint);
+  for (const warning of result.warnings ?? []) ctx.out.warn(warning);
+  checkTarget(loaded.config);
+  return loaded.config;
+}
+
+/** The profile's state; nothing is started. */
+export function clusterState(ctx: Context, config: Config): Promise<MinikubeStatus> {
+  return minikubeStatus(ctx, config.minikube.profile);
+}
+
+/** The running deployment's context and URLs; a profile that does not run is a prerequisite error (exit 3). */
+export async function connect(ctx: Context, config: Config, status?: MinikubeStatus): Promise<Deployment> {
+  const { profile } = config.minikube;
+  const { state, host, apiServer, kubelet } = status ?? (await clusterState(ctx, config));
+  if (state === 'absent') {
+    throw new PrereqError(`The Minikube profile "${profile}" does not exist, so nothing is deployed.`, 'Run `todo-deploy up` to create it and deploy the app.');
+  }
+  if (state === 'stopped') {
+    throw new PrereqError(`The Minikube profile "${profile}" is stopped.`, 'Run `todo-deploy up` (it starts the profile and checks the deployment), or `minikube start -p ' + profile + '`.');
+  }
+  if (state === 'degraded') {
+    throw new PrereqError(
+      `The Minikube profile "${profile}" is not healthy: host ${host}, apiserver ${apiServer}, kubelet ${kubelet}.`,
+      `Run \`todo-deploy up\` (it restarts the profile), or \`minikube start -p ${profile}\`.`,
+    );
+  }
+  const { kubeContext, urls } = await resolveAccess(ctx, config);
+  const view = (service: Service): VerifiedService => ({ service, config: config[service], url: urls[service] });
+  return { config, kubeContext, services: { frontend: view('frontend'), backend: view('backend') } };
+}
+
+export function releaseRef(deployment: Pick<Deployment, 'config' | 'kubeContext'>, service: Service): ReleaseRef {
+  return { release: deployment.config[service].release, namespace: deployment.config.namespace, kubeContext: deployment.kubeContext };
+}
+
+/** The services a command acts on: the one named, or both. */
+export const selectServices = (service: Service | undefined): Service[] => (service ? [service] : [...services]);
