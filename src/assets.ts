@@ -1,5 +1,6 @@
 // Shipped assets (charts/, Dockerfiles/, templates/) are resolved from the package root,
 // never from the current directory: the tool runs inside the user's app checkout.
+import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -10,3 +11,8 @@ export const assetPath = {
   dockerfile: (service: 'frontend' | 'backend') => join(packageRoot, 'Dockerfiles', `${service}.Dockerfile`),
   template: (name: string) => join(packageRoot, 'templates', name),
 };
+
+/** This package's version, from its package.json. */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+}

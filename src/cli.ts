@@ -1,11 +1,10 @@
 // The CLI entry: declares the commands (each lazily imported, so --help and --version stay
 // fast), builds the context, and is the one place that maps errors to exit codes and Ctrl-C
 // to an aborted run.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Command, CommanderError, Option } from 'commander';
-import { packageRoot } from './assets.js';
+import { Argument, Command, CommanderError, Option } from 'commander';
+import { packageVersion } from './assets.js';
 import type { Context, GlobalOptions, Io } from './context.js';
+import { services } from './config/schema.js';
 import { CancelledError, TodoDeployError, type ErrorKind } from './errors.js';
 
 export const exitCodes: Record<ErrorKind, number> = { operation: 1, usage: 2, config: 2, prereq: 3, cancelled: 130 };
@@ -54,7 +53,7 @@ export async function main(argv: readonly string[], io: Partial<Io> = {}): Promi
 
   const program = new Command('todo-deploy')
     .description('Deploy the Todo Chatbot (Next.js + FastAPI) to local Kubernetes with one command, verified, and back again.')
-    .version(readVersion(), '-V, --version', 'print the version')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .addOption(new Option('--app-dir <dir>', "the app's repository root").env('TODO_DEPLOY_APP_DIR').default(undefined, 'the current directory'))
     .addOption(new Option('--config <file>', 'configuration file, relative to --app-dir').env('TODO_DEPLOY_CONFIG').default(undefined, 'todo-deploy.yaml'))
     .addOption(new Option('--env-file <file>', 'secrets file, relative to --app-dir').env('TODO_DEPLOY_ENV_FILE').default(undefined, '.env'))
@@ -119,6 +118,63 @@ The global --namespace and --profile are written to todo-deploy.yaml too.`,
     .description('run every read-only check `up` would make, in one report; changes nothing')
     .action(run('doctor', async () => (await import('./commands/doctor.js')).doctor));
 
+  program
+    .command('verify')
+    .description('prove the running deployment healthy: releases, rollouts, pods, both health endpoints at the URLs you use, helm tests')
+    .option('--resilience', "then delete the backend's pods, wait for their replacement, measure the outage and verify again")
+    .option('--report <file>', 'write the checks to FILE: JSON (.json) or JUnit XML (.xml), for CI')
+    .action(
+      run('verify', async (opts: import('./commands/verify.js').VerifyOptions) => {
+        const { verify } = await import('./commands/verify.js');
+        return (ctx) => verify(ctx, opts);
+      }),
+    );
+
+  program
+    .command('status')
+    .description('the cluster, each release, its deployment and pods, and the URLs, at a glance')
+    .action(run('status', async () => (await import('./commands/status.js')).status));
+
+  program
+    .command('logs')
+    .description("recent log lines of the service's pods (both services when none is named), each prefixed with its pod")
+    .addArgument(new Argument('[service]', 'frontend or backend').choices([...services]))
+    .option('-f, --follow', 'keep streaming new lines until Ctrl-C')
+    .option('--since <duration>', 'only lines newer than this, e.g. 10m or 1h30m')
+    .option('-p, --previous', 'the lines of the previous (crashed) container')
+    .option('--tail <lines>', 'lines per container', '100')
+    .action(async (service: string | undefined, opts: import('./commands/logs.js').LogsOptions, command: Command) =>
+      run('logs', async () => {
+        const { logs } = await import('./commands/logs.js');
+        return (ctx) => logs(ctx, service, opts);
+      })(opts, command),
+    );
+
+  program
+    .command('rollback')
+    .description('roll a release (both when none is named) back to its previous good revision, or --to N, then verify it')
+    .addArgument(new Argument('[service]', 'frontend or backend').choices([...services]))
+    .option('--to <revision>', 'the revision to go back to (see `helm history`, or the error that lists them)')
+    .option('--dry-run', 'print the rollback commands and change nothing')
+    .action(async (service: string | undefined, opts: import('./commands/rollback.js').RollbackOptions, command: Command) =>
+      run('rollback', async () => {
+        const { rollback } = await import('./commands/rollback.js');
+        return (ctx) => rollback(ctx, service, opts);
+      })(opts, command),
+    );
+
+  program
+    .command('teardown')
+    .description('uninstall both releases and delete the secrets; keep, stop or delete the Minikube profile; asks first unless --yes')
+    .addOption(new Option('--cluster <action>', 'what happens to the Minikube profile').choices(['keep', 'stop', 'delete']).default('keep'))
+    .option('--dry-run', 'list what would be removed and the commands, and change nothing')
+    .action(
+      run('teardown', async (opts: import('./commands/teardown.js').TeardownOptions) => {
+        const { teardown } = await import('./commands/teardown.js');
+        return (ctx) => teardown(ctx, opts);
+      }),
+    );
+
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
@@ -155,8 +211,4 @@ async function runCommand(name: string, options: GlobalOptions, io: Io, load: ()
     else if (options.json) io.stdout.write(`${JSON.stringify({ command: name, ok: false, error: errorDocument(error) }, null, 2)}\n`);
     return exitCodes[error.kind];
   }
-}
-
-function readVersion(): string {
-  return (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
 }

@@ -67,26 +67,29 @@ export interface CheckOptions {
   group: string;
   /** Run the chart's `helm test` hooks too. */
   helmTests: boolean;
+  /** The services to check (default: both). */
+  services?: readonly Service[];
   onProgress?: (text: string) => void;
 }
 
 /** Every check, for both services, in stages (both services at once within a stage). */
 export async function runChecks(ctx: Context, deployment: Deployment, options: CheckOptions): Promise<VerifyCheck[]> {
   const deadline = deployment.config.timeouts.verify;
+  const selected = options.services ?? services;
   const kinds: CheckKind[] = ['release', 'rollout', 'pods', 'health', ...(options.helmTests ? (['helm-test'] as const) : [])];
-  const checks = Object.fromEntries(services.map((s) => [s, Object.fromEntries(kinds.map((k) => [k, newCheck(options.group, s, k)]))])) as Record<Service, Record<CheckKind, VerifyCheck>>;
+  const checks = Object.fromEntries(selected.map((s) => [s, Object.fromEntries(kinds.map((k) => [k, newCheck(options.group, s, k)]))])) as Record<Service, Record<CheckKind, VerifyCheck>>;
   const live = new Set<Service>();
   const before = new Map<Service, PodInfo[]>();
   const stage = async (text: string, kind: CheckKind, fn: (plan: VerifiedService, check: VerifyCheck) => Promise<Pick<VerifyCheck, 'status' | 'detail' | 'diagnosis' | 'hint'>>) => {
     options.onProgress?.(text);
     await Promise.all(
-      services.filter((s) => live.has(s)).map((s) => measure(checks[s][kind], () => fn(deployment.services[s], checks[s][kind]))),
+      selected.filter((s) => live.has(s)).map((s) => measure(checks[s][kind], () => fn(deployment.services[s], checks[s][kind]))),
     );
   };
 
   options.onProgress?.('releases');
   await Promise.all(
-    services.map((s) =>
+    selected.map((s) =>
       measure(checks[s].release, async () => {
         const status = await releaseStatus(ctx, releaseRef(deployment, s));
         if (status) live.add(s);
@@ -103,7 +106,7 @@ export async function runChecks(ctx: Context, deployment: Deployment, options: C
       }),
     ),
   );
-  for (const s of services) if (!live.has(s)) skipRest(checks[s], kinds, 'the release is not installed');
+  for (const s of selected) if (!live.has(s)) skipRest(checks[s], kinds, 'the release is not installed');
 
   await stage('rollouts', 'rollout', async (plan) => {
     const result = await checkRollout(ctx, deployment, plan, deadline);
@@ -157,7 +160,7 @@ export async function runChecks(ctx: Context, deployment: Deployment, options: C
     return { status: 'failed', detail: 'restarts are climbing', diagnosis: [...climbing, ...(await explainPods(ctx, deployment, plan, now))], hint: `A container keeps restarting: \`todo-deploy logs ${plan.service} --previous\` shows why.` };
   });
 
-  return services.flatMap((s) => kinds.map((k) => checks[s][k]));
+  return selected.flatMap((s) => kinds.map((k) => checks[s][k]));
 }
 
 async function podProblems(ctx: Context, deployment: Deployment, plan: VerifiedService, pods: PodInfo[]): Promise<string[]> {

@@ -58,5 +58,5 @@ export function releaseRef(deployment: Pick<Deployment, 'config' | 'kubeContext'
   return { release: deployment.config[service].release, namespace: deployment.config.namespace, kubeContext: deployment.kubeContext };
 }
 
-/** The services a command acts on: the one named, or both. */
-export const selectServices = (service: Service | undefined): Service[] => (service ? [service] : [...services]);
+/** The services a command acts on: the one named (the CLI checks the name), or both. */
+export const selectServices = (name: string | undefined): Service[] => (name ? [name as Service] : [...services]);

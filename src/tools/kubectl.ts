@@ -112,10 +112,12 @@ export interface PodInfo {
   containers: ContainerInfo[];
   /** Why the scheduler could not place it (PodScheduled=False). */
   unschedulable?: string;
+  /** Deleted, and shutting down (`kubectl get pods` shows Terminating). */
+  terminating?: boolean;
 }
 
 interface RawPod {
-  metadata?: { name?: string };
+  metadata?: { name?: string; deletionTimestamp?: string };
   spec?: { containers?: Array<{ name?: string; resources?: { limits?: { memory?: string } } }> };
   status?: {
     phase?: string;
@@ -150,6 +152,7 @@ export function parsePods(stdout: string): PodInfo[] {
       ready: conditions.some((c) => c.type === 'Ready' && c.status === 'True'),
       containers,
       ...(scheduled?.status === 'False' && { unschedulable: scheduled.message ?? scheduled.reason ?? 'unschedulable' }),
+      ...(pod.metadata?.deletionTimestamp && { terminating: true }),
     };
   });
 }

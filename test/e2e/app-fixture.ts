@@ -18,21 +18,21 @@ export const secretValues = [...Object.values(secrets).filter((v) => !v.startsWi
 export interface App {
   dir: string;
   ports: { frontend: number; backend: number };
-  health: { frontend: number; backend: number };
-  /** Sets the HTTP status each health endpoint answers. */
-  setHealth(service: 'frontend' | 'backend', status: number): void;
+  /** Sets the HTTP status a health endpoint answers, or a function asked on each request. */
+  setHealth(service: 'frontend' | 'backend', status: number | (() => number)): void;
   write(path: string, content: string): void;
   close(): Promise<void>;
 }
 
 export async function createApp(sim: Sim, yaml = ''): Promise<App> {
   const dir = join(sim.dir, 'app');
-  const health = { frontend: 200, backend: 200 };
+  const health: Record<'frontend' | 'backend', number | (() => number)> = { frontend: 200, backend: 200 };
   const servers: Server[] = [];
   const ports = { frontend: 0, backend: 0 };
   for (const service of ['frontend', 'backend'] as const) {
     const { server, port } = await listenInNodePortRange((req, res) => {
-      res.writeHead(req.url === '/api/health' ? health[service] : 404, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      const status = health[service];
+      res.writeHead(req.url === '/api/health' ? (typeof status === 'function' ? status() : status) : 404, { 'content-type': 'application/json' }).end('{"status":"ok"}');
     });
     servers.push(server);
     ports[service] = port;
@@ -54,7 +54,6 @@ export async function createApp(sim: Sim, yaml = ''): Promise<App> {
   return {
     dir,
     ports,
-    health,
     setHealth: (service, status) => (health[service] = status),
     write,
     close: () => Promise.all(servers.map((s) => new Promise((r) => s.close(r)))).then(() => undefined),

@@ -215,6 +215,8 @@ export interface Faults {
   helmTest?: Array<{ release: string; logs?: string[]; times?: number }>;
   /** Pod state for every pod of a release (by release name, i.e. by the instance label). */
   pods?: Record<string, PodFault>;
+  /** A new pod is running but not ready until it is this many milliseconds old (a slow start). */
+  podStartMs?: number;
   /** Rollouts that never finish: `timeout` (kubectl waits out its --timeout) or `progressDeadline`. */
   rollout?: Record<string, 'timeout' | 'progressDeadline'>;
   /**

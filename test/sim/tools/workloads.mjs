@@ -200,6 +200,7 @@ function containerState(state, cluster, ns, podName, pod, container) {
   }
   const deploymentName = pod.deployment.split('/')[1];
   if (fault?.state === 'NotReady' || state.faults.rollout?.[deploymentName]) return { ready: false, running: true, restartCount: 0 };
+  if (state.faults.podStartMs && Date.now() - Date.parse(pod.created) < state.faults.podStartMs) return { ready: false, running: true, restartCount: 0 };
   return { ready: true, running: true, restartCount: 0 };
 }
 

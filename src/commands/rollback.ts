@@ -1,0 +1,88 @@
+// `todo-deploy rollback [frontend|backend]`: back to the last revision that was deployed
+// successfully before the current one (or `--to N`, checked against the history), then the
+// same checks as `verify` on what was rolled back.
+import type { Service } from '../config/schema.js';
+import type { Context } from '../context.js';
+import { runChecks } from '../deployment/checks.js';
+import { connect, loadSettings, releaseRef, selectServices, type Deployment } from '../deployment/connect.js';
+import { OperationError, UsageError } from '../errors.js';
+import { helmHistoryArgs, helmRollbackArgs, isReleaseNotFound, parseHelmHistory, type HistoryEntry } from '../tools/helm.js';
+import { renderChecks } from './verify.js';
+
+export interface RollbackOptions {
+  to?: string;
+}
+
+export async function rollback(ctx: Context, service: string | undefined, options: RollbackOptions): Promise<void> {
+  const selected = selectServices(service);
+  const to = options.to === undefined ? undefined : Number(options.to);
+  if (to !== undefined && !(Number.isInteger(to) && to > 0)) throw new UsageError(`--to ${options.to}: expected a revision number (1, 2, …).`, '`todo-deploy status` shows the current revision.');
+  if (to !== undefined && selected.length > 1) {
+    throw new UsageError('--to needs a service: the two releases have revisions of their own.', `For example: todo-deploy rollback backend --to ${to}`);
+  }
+  const deployment = await connect(ctx, await loadSettings(ctx));
+  const plans = await Promise.all(selected.map(async (s) => ({ service: s, ...pickTarget(deployment.config[s].release, await history(ctx, deployment, s), to) })));
+
+  const timeoutMs = deployment.config.timeouts.deploy;
+  const task = ctx.out.task(`Rolling back ${plans.map((p) => `${p.release} ${p.from} → ${p.target}`).join(', ')}`);
+  await Promise.all(
+    plans.map((p) =>
+      ctx.exec({ tool: 'helm', args: helmRollbackArgs({ ...releaseRef(deployment, p.service), revision: p.target, timeoutMs }), mutates: true, timeoutMs: timeoutMs + 30_000 }).catch((error: unknown) => {
+        task.fail(`${p.release} could not be rolled back`);
+        throw error;
+      }),
+    ),
+  );
+  task.succeed(ctx.dryRun ? '(dry run)' : 'done');
+  ctx.out.result({ rollbacks: plans.map(({ service: s, release, from, target }) => ({ service: s, release, from, to: target })), dryRun: ctx.dryRun });
+  if (ctx.dryRun) {
+    ctx.out.print('Dry run: nothing was changed.');
+    return;
+  }
+
+  const check = ctx.out.task('Verifying');
+  const checks = await runChecks(ctx, deployment, { group: 'verify', helmTests: false, services: selected, onProgress: (text) => check.update(text) });
+  const failed = checks.filter((c) => c.status === 'failed');
+  if (failed.length > 0) check.fail(`${failed.length} of ${checks.length} checks failed`);
+  else check.succeed(`${checks.length} checks passed`);
+  ctx.out.print(renderChecks(checks, ctx.out));
+  ctx.out.result({ checks });
+  if (failed.length > 0) {
+    throw new OperationError(
+      `Rolled back, but the rolled-back revision is not healthy: ${failed.map((c) => c.name).join(', ')}.`,
+      [],
+      failed.find((c) => c.hint)?.hint ?? 'The checks above say what failed; `todo-deploy up` deploys the current source again.',
+    );
+  }
+  ctx.out.print(`\nRolled back ${plans.map((p) => `${p.release} to revision ${p.target}`).join(' and ')}. The next \`todo-deploy up\` deploys your current source again.`);
+}
+
+async function history(ctx: Context, deployment: Deployment, service: Service): Promise<HistoryEntry[]> {
+  const ref = releaseRef(deployment, service);
+  const result = await ctx.exec({ tool: 'helm', args: helmHistoryArgs(ref), allowFailure: true, timeoutMs: 30_000 });
+  if (result.exitCode === 0) return parseHelmHistory(result.stdout);
+  if (isReleaseNotFound(result.stderr)) {
+    throw new OperationError(`${service} is not installed (no release ${ref.release} in namespace ${ref.namespace}), so there is nothing to roll back.`, [], 'Run `todo-deploy up` to deploy it.');
+  }
+  throw new OperationError(`helm history ${ref.release} failed.`, [result.command, ...result.stderr.trim().split('\n').slice(-5)]);
+}
+
+/**
+ * The revision to go back to: --to N when the history has it and it is not the current one;
+ * otherwise the newest earlier revision that was once deployed (superseded), never a failed one.
+ */
+export function pickTarget(release: string, entries: readonly HistoryEntry[], to: number | undefined): { release: string; from: number; target: number } {
+  const current = entries.at(-1);
+  if (!current) throw new OperationError(`${release} has no revisions to roll back to.`, [], 'Run `todo-deploy up` to deploy it.');
+  const listing = entries.map((e) => `${e.revision} (${e.status}, ${e.updated.slice(0, 19).replace('T', ' ')}${e.description ? `: ${e.description}` : ''})`);
+  if (to !== undefined) {
+    if (to === current.revision) throw new UsageError(`${release} is already at revision ${to}.`, `Its revisions: ${listing.join('; ')}.`);
+    if (!entries.some((e) => e.revision === to)) {
+      throw new UsageError(`${release} has no revision ${to}.`, `Its revisions (Helm keeps the last 10): ${listing.join('; ')}.`);
+    }
+    return { release, from: current.revision, target: to };
+  }
+  const previous = entries.filter((e) => e.revision < current.revision && e.status === 'superseded').at(-1);
+  if (!previous) throw new UsageError(`${release} has no earlier revision that was deployed successfully.`, `Its revisions: ${listing.join('; ')}.`);
+  return { release, from: current.revision, target: previous.revision };
+}

@@ -1,0 +1,99 @@
+// `todo-deploy status`: the cluster, each release, its Deployment and pods, and the URLs, on
+// one screen. Read-only; a stopped or missing cluster is a state to show, not an error.
+import { services, type Service } from '../config/schema.js';
+import type { Context } from '../context.js';
+import { clusterState, connect, loadSettings, releaseRef, type Deployment } from '../deployment/connect.js';
+import { releaseStatus } from '../phases/deploy.js';
+import { readPods } from '../phases/verify.js';
+import type { ReleaseStatus } from '../tools/helm.js';
+import { getDeploymentArgs, kubectlArgs, parseDeployment, type DeploymentInfo, type PodInfo } from '../tools/kubectl.js';
+
+interface ServiceStatus {
+  url: string;
+  release?: { name: string; revision: number; status: string; chart: string; image?: string; lastDeployed?: string };
+  deployment?: Pick<DeploymentInfo, 'ready' | 'desired' | 'updated'>;
+  pods: Array<{ name: string; phase: string; ready: boolean; restarts: number; waiting?: string }>;
+}
+
+export async function status(ctx: Context): Promise<void> {
+  const config = await loadSettings(ctx);
+  const { profile } = config.minikube;
+  const cluster = await clusterState(ctx, config);
+  const { style } = ctx.out;
+  if (cluster.state !== 'running') {
+    const hint = cluster.state === 'absent' ? 'it does not exist yet' : cluster.state === 'stopped' ? 'it is stopped' : `it is not healthy (apiserver ${cluster.apiServer}, kubelet ${cluster.kubelet})`;
+    ctx.out.print(`Cluster   Minikube profile "${profile}": ${style.yellow(cluster.state)}; ${hint}. \`todo-deploy up\` starts it and deploys the app.`);
+    ctx.out.result({ cluster: { profile, state: cluster.state }, services: {} });
+    return;
+  }
+  const deployment = await connect(ctx, config, cluster);
+  const entries = await Promise.all(services.map(async (service) => [service, await serviceStatus(ctx, deployment, service)] as const));
+  const byService = Object.fromEntries(entries) as Record<Service, ServiceStatus>;
+
+  const lines = [`Cluster   Minikube profile "${profile}": ${style.green('running')}, context ${deployment.kubeContext}, namespace ${config.namespace}`];
+  for (const [service, s] of entries) {
+    lines.push('', style.bold(service));
+    if (!s.release) {
+      lines.push(`  release     ${style.yellow('not installed')} (todo-deploy up installs it)`);
+      continue;
+    }
+    const r = s.release;
+    const paint = r.status === 'deployed' ? style.green : style.red;
+    lines.push(`  release     ${r.name} revision ${r.revision}, ${paint(r.status)}, chart ${r.chart}${r.lastDeployed ? `, deployed ${ago(r.lastDeployed)}` : ''}`);
+    if (r.image) lines.push(`  image       ${r.image}`);
+    if (s.deployment) {
+      const d = s.deployment;
+      const paintReady = d.ready >= d.desired ? style.green : style.yellow;
+      lines.push(`  deployment  ${paintReady(`${d.ready}/${d.desired} ready`)}${d.updated < d.desired ? `, ${d.updated} updated` : ''}`);
+    }
+    for (const pod of s.pods) {
+      const state = pod.waiting ? style.red(pod.waiting) : pod.ready ? style.green('ready') : style.yellow(`${pod.phase}, not ready`);
+      lines.push(`  pod         ${pod.name}  ${state}  restarts ${pod.restarts > 0 ? style.yellow(String(pod.restarts)) : '0'}`);
+    }
+    if (s.pods.length === 0) lines.push(`  pods        ${style.yellow('none')}`);
+  }
+  lines.push('', `App       ${style.cyan(byService.frontend.url)}`, `API docs  ${style.cyan(`${byService.backend.url}/docs`)}`);
+  ctx.out.print(lines.join('\n'));
+  ctx.out.result({ cluster: { profile, state: cluster.state, kubeContext: deployment.kubeContext, namespace: config.namespace }, services: byService });
+}
+
+async function serviceStatus(ctx: Context, deployment: Deployment, service: Service): Promise<ServiceStatus> {
+  const plan = deployment.services[service];
+  const args = kubectlArgs(deployment.kubeContext, deployment.config.namespace, ...getDeploymentArgs(plan.config.release));
+  const [release, object, pods] = await Promise.all([
+    releaseStatus(ctx, releaseRef(deployment, service)),
+    ctx.exec({ tool: 'kubectl', args, timeoutMs: 30_000 }).then((r) => parseDeployment(r.stdout)),
+    readPods(ctx, deployment, plan),
+  ]);
+  return {
+    url: plan.url,
+    ...(release && { release: describeRelease(plan.config.release, release) }),
+    ...(object && { deployment: { ready: object.ready, desired: object.desired, updated: object.updated } }),
+    pods: pods.map(describePod),
+  };
+}
+
+function describeRelease(name: string, r: ReleaseStatus): NonNullable<ServiceStatus['release']> {
+  const image = r.config.image as { repository?: unknown; tag?: unknown } | undefined;
+  return {
+    name,
+    revision: r.revision,
+    status: r.status,
+    chart: r.chart,
+    ...(typeof image?.repository === 'string' && { image: `${image.repository}${typeof image.tag === 'string' && image.tag ? `:${image.tag}` : ''}` }),
+    ...(r.lastDeployed && { lastDeployed: r.lastDeployed }),
+  };
+}
+
+function describePod(pod: PodInfo): ServiceStatus['pods'][number] {
+  const waiting = pod.terminating ? 'Terminating' : (pod.containers.find((c) => c.waiting)?.waiting?.reason ?? (pod.unschedulable ? 'Unschedulable' : undefined));
+  return { name: pod.name, phase: pod.phase, ready: pod.ready, restarts: pod.containers.reduce((n, c) => n + c.restartCount, 0), ...(waiting && { waiting }) };
+}
+
+/** The age of a timestamp as kubectl shows it: 45s, 12m, 3h, 2d. */
+function ago(iso: string): string {
+  const seconds = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+  if (Number.isNaN(seconds)) return iso;
+  const [n, unit] = seconds < 60 ? [seconds, 's'] : seconds < 3600 ? [Math.floor(seconds / 60), 'm'] : seconds < 86_400 ? [Math.floor(seconds / 3600), 'h'] : [Math.floor(seconds / 86_400), 'd'];
+  return `${n}${unit} ago`;
+}

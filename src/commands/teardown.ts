@@ -1,0 +1,92 @@
+// `todo-deploy teardown`: uninstall both releases (waiting for their objects to go), delete the
+// two secrets, then keep, stop or delete the Minikube profile. It lists exactly what it will
+// remove and asks first (unless --yes); what is already gone is not an error.
+import { services } from '../config/schema.js';
+import type { Context } from '../context.js';
+import { connect, clusterState, loadSettings, releaseRef } from '../deployment/connect.js';
+import { UsageError } from '../errors.js';
+import { releaseStatus } from '../phases/deploy.js';
+import { secretNames } from '../phases/state.js';
+import { helmUninstallArgs } from '../tools/helm.js';
+import { deleteSecretsArgs, getSecretNamesArgs, kubectlArgs, parseNames } from '../tools/kubectl.js';
+import { minikubeDeleteArgs, minikubeStopArgs } from '../tools/minikube.js';
+
+export const clusterActions = ['keep', 'stop', 'delete'] as const;
+
+export interface TeardownOptions {
+  /** What happens to the Minikube profile (the CLI checks the choice). */
+  cluster?: (typeof clusterActions)[number];
+}
+
+export async function teardown(ctx: Context, options: TeardownOptions): Promise<void> {
+  const action = options.cluster ?? 'keep';
+  const config = await loadSettings(ctx);
+  const { profile } = config.minikube;
+  const { namespace } = config;
+  const status = await clusterState(ctx, config);
+
+  // What exists, read-only; a profile that is not running holds nothing we can uninstall.
+  const releases: Array<{ service: (typeof services)[number]; release: string; revision: number }> = [];
+  let secrets: string[] = [];
+  let deployment: Awaited<ReturnType<typeof connect>> | undefined;
+  if (status.state === 'running' || (status.state === 'degraded' && action !== 'delete')) {
+    deployment = await connect(ctx, config, status);
+    const ref = deployment;
+    const found = await Promise.all(services.map(async (service) => ({ service, status: await releaseStatus(ctx, releaseRef(ref, service)) })));
+    for (const { service, status: release } of found) if (release) releases.push({ service, release: config[service].release, revision: release.revision });
+    const existing = await ctx.exec({ tool: 'kubectl', args: kubectlArgs(deployment.kubeContext, namespace, ...getSecretNamesArgs(Object.values(secretNames))), timeoutMs: 30_000 });
+    secrets = parseNames(existing.stdout);
+  }
+  const profileAction = status.state === 'absent' ? undefined : action === 'delete' ? 'delete' : action === 'stop' && status.state !== 'stopped' ? 'stop' : undefined;
+
+  const plan = [
+    ...releases.map((r) => `Helm release ${r.release} (revision ${r.revision}) in namespace ${namespace}, with its pods and services`),
+    ...secrets.map((name) => `Secret ${namespace}/${name}`),
+    ...(profileAction === 'delete' ? [`Minikube profile "${profile}": deleted, with its cluster, its images and its kube-context`] : []),
+    ...(profileAction === 'stop' ? [`Minikube profile "${profile}": stopped (start it again with todo-deploy up)`] : []),
+  ];
+  if (plan.length === 0) {
+    const where = status.state === 'running' ? ` in namespace ${namespace} of Minikube profile "${profile}"` : `: the Minikube profile "${profile}" ${status.state === 'absent' ? 'does not exist' : 'is stopped'}`;
+    ctx.out.print(`Nothing to tear down${where}.`);
+    if (status.state === 'stopped') ctx.out.print(`Releases inside the stopped profile stay there; \`todo-deploy teardown --cluster delete\` deletes the profile and all of it.`);
+    ctx.out.result({ removed: [], cluster: status.state });
+    return;
+  }
+
+  ctx.out.print(`${ctx.dryRun ? 'Would remove' : 'This removes'}:\n${plan.map((line) => `  • ${line}`).join('\n')}`);
+  if (!ctx.dryRun && !ctx.yes) {
+    if (!ctx.interactive) {
+      throw new UsageError('teardown removes the items above and needs a confirmation, but there is no terminal to ask on.', 'Run it again with --yes to confirm, or from a terminal.');
+    }
+    if (!(await ctx.prompts.confirm({ message: 'Remove all of this?', default: false }))) {
+      ctx.out.print('Nothing was removed.');
+      ctx.out.result({ removed: [], cancelled: true });
+      return;
+    }
+  }
+
+  const removed: string[] = [];
+  if (deployment) {
+    const ref = deployment;
+    const task = ctx.out.task(releases.length ? `Uninstalling ${releases.map((r) => r.release).join(' and ')}` : 'Deleting the secrets');
+    const timeoutMs = config.timeouts.deploy;
+    await Promise.all(
+      releases.map((r) => ctx.exec({ tool: 'helm', args: helmUninstallArgs({ ...releaseRef(ref, r.service), timeoutMs }), mutates: true, timeoutMs: timeoutMs + 30_000 })),
+    );
+    removed.push(...releases.map((r) => `release ${r.release}`));
+    // Deleted after the releases, so no pod of theirs is left waiting for a missing secret.
+    if (secrets.length > 0) {
+      await ctx.exec({ tool: 'kubectl', args: kubectlArgs(ref.kubeContext, namespace, ...deleteSecretsArgs(secrets)), mutates: true, timeoutMs: 60_000 });
+      removed.push(...secrets.map((name) => `secret ${name}`));
+    }
+    task.succeed([releases.length && `${releases.length} release${releases.length > 1 ? 's' : ''}`, secrets.length && `${secrets.length} secret${secrets.length > 1 ? 's' : ''}`].filter(Boolean).join(' and ') + (ctx.dryRun ? ' (dry run)' : ' removed'));
+  }
+  if (profileAction) {
+    const task = ctx.out.task(`${profileAction === 'stop' ? 'Stopping' : 'Deleting'} the Minikube profile "${profile}"`);
+    await ctx.exec({ tool: 'minikube', args: profileAction === 'stop' ? minikubeStopArgs(profile) : minikubeDeleteArgs(profile), mutates: true, timeoutMs: config.timeouts.start });
+    removed.push(`profile ${profile} (${profileAction === 'stop' ? 'stopped' : 'deleted'})`);
+    task.succeed(ctx.dryRun ? '(dry run)' : profileAction === 'stop' ? 'stopped' : 'deleted');
+  }
+  ctx.out.result({ removed: ctx.dryRun ? [] : removed, ...(ctx.dryRun && { wouldRemove: plan }) });
+  ctx.out.print(ctx.dryRun ? '\nDry run: nothing was changed.' : `\nTorn down: ${removed.join(', ')}.`);
+}

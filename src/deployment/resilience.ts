@@ -1,0 +1,97 @@
+// `verify --resilience`: delete the backend's pods, as a node failure or an eviction would,
+// and measure what a user would notice: how long until the replacements are ready, and how long
+// the health endpoint did not answer 200 meanwhile.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Context } from '../context.js';
+import { formatDuration } from '../format.js';
+import { probe } from '../health.js';
+import { explainPods, readPods } from '../phases/verify.js';
+import { deletePodsArgs, kubectlArgs } from '../tools/kubectl.js';
+import { newCheck, type VerifyCheck } from './checks.js';
+import type { Deployment } from './connect.js';
+import type { ResilienceResult } from './report.js';
+
+const PROBE_INTERVAL_MS = 200;
+const POLL_INTERVAL_MS = 500;
+
+export async function resilienceTest(ctx: Context, deployment: Deployment): Promise<{ checks: VerifyCheck[]; result: ResilienceResult }> {
+  const plan = deployment.services.backend;
+  const deadline = deployment.config.timeouts.verify;
+  const replacement = newCheck('resilience', 'backend', 'replacement');
+  const availability = newCheck('resilience', 'backend', 'availability');
+  const result: ResilienceResult = { service: 'backend', deleted: [], replacements: [], unavailableMs: 0, probes: 0, failedProbes: 0 };
+
+  const before = (await readPods(ctx, deployment, plan)).filter((p) => !p.terminating);
+  if (before.length === 0) {
+    Object.assign(replacement, { status: 'failed', detail: 'the backend has no pods to delete', hint: 'Run `todo-deploy up` first.' });
+    Object.assign(availability, { status: 'skipped', detail: 'no pod was deleted' });
+    return { checks: [replacement, availability], result };
+  }
+  result.deleted = before.map((p) => p.name);
+  const old = new Set(result.deleted);
+  const url = plan.url + plan.config.healthPath;
+
+  // Probe the endpoint the whole time, from just before the deletion until it answers again.
+  const stopProbing = new AbortController();
+  const probing = watchAvailability(url, AbortSignal.any([ctx.signal, stopProbing.signal]), result, () => result.replacementReadyMs !== undefined);
+
+  const started = performance.now();
+  await ctx.exec({ tool: 'kubectl', args: kubectlArgs(deployment.kubeContext, deployment.config.namespace, ...deletePodsArgs(result.deleted)), mutates: true, timeoutMs: 30_000 });
+  let pods = before;
+  while (performance.now() - started < deadline) {
+    await sleep(POLL_INTERVAL_MS, undefined, { signal: ctx.signal });
+    pods = await readPods(ctx, deployment, plan);
+    const fresh = pods.filter((p) => !old.has(p.name) && !p.terminating);
+    if (fresh.length >= Math.max(plan.config.replicas, 1) && fresh.every((p) => p.ready)) {
+      result.replacements = fresh.map((p) => p.name);
+      result.replacementReadyMs = Math.round(performance.now() - started);
+      break;
+    }
+  }
+  replacement.durationMs = Math.round(performance.now() - started);
+  if (result.replacementReadyMs === undefined) {
+    Object.assign(replacement, {
+      status: 'failed',
+      detail: `no ready replacement for ${result.deleted.join(', ')} within ${formatDuration(deadline)}`,
+      diagnosis: await explainPods(ctx, deployment, plan, pods),
+      hint: 'The Deployment did not bring the backend back: the pod states above say why.',
+    });
+  } else {
+    Object.assign(replacement, { status: 'passed', detail: `${result.deleted.join(', ')} replaced by ${result.replacements.join(', ')}, ready after ${formatDuration(result.replacementReadyMs)}` });
+  }
+
+  // Keep probing until the endpoint answers 200 after the replacement (it may lag the pod's readiness), within the deadline.
+  const recovered = await Promise.race([probing, sleep(Math.max(0, deadline - (performance.now() - started)), false, { signal: ctx.signal })]);
+  stopProbing.abort();
+  await probing;
+  availability.durationMs = Math.round(performance.now() - started);
+  const outage = `unavailable for ${formatDuration(result.unavailableMs)} (${result.failedProbes} of ${result.probes} probes of ${url} failed)`;
+  if (recovered) Object.assign(availability, { status: 'passed', detail: result.failedProbes === 0 ? `${url} answered 200 throughout (${result.probes} probes)` : outage });
+  else Object.assign(availability, { status: 'failed', detail: `${url} did not answer 200 again within ${formatDuration(deadline)}; ${outage}`, hint: 'The backend came back unhealthy: `todo-deploy logs backend` shows why.' });
+  return { checks: [replacement, availability], result };
+}
+
+/**
+ * Probes url every PROBE_INTERVAL_MS, adding up the time it does not answer 200. Resolves true at
+ * the first 200 once the replacements are ready (false when stopped first).
+ */
+async function watchAvailability(url: string, signal: AbortSignal, result: ResilienceResult, replaced: () => boolean): Promise<boolean> {
+  let downSince: number | undefined;
+  while (!signal.aborted) {
+    const at = performance.now();
+    const { status } = await probe(url, 1000, signal);
+    if (signal.aborted) break;
+    result.probes++;
+    if (status === 200) {
+      if (downSince !== undefined) result.unavailableMs += Math.round(at - downSince);
+      downSince = undefined;
+      if (replaced()) return true;
+    } else {
+      result.failedProbes++;
+      downSince ??= at;
+    }
+    await sleep(PROBE_INTERVAL_MS, undefined, { signal }).catch(() => undefined);
+  }
+  if (downSince !== undefined) result.unavailableMs += Math.round(performance.now() - downSince);
+  return false;
+}

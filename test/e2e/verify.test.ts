@@ -1,0 +1,177 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { describe, expect, it } from 'vitest';
+import { assertSafe, useScenarios } from './up-fixture.js';
+
+const scenario = useScenarios();
+
+/** A scenario with the app deployed by a first `up`. */
+async function deployed(options: Parameters<typeof scenario>[0] = {}) {
+  const s = await scenario(options);
+  const first = await s.up();
+  expect(first.exitCode, first.stderr).toBe(0);
+  return s;
+}
+
+describe('todo-deploy verify', () => {
+  it('passes on a healthy deployment: every check for both services, helm tests included', async () => {
+    const { sim, app, cli, callsSince } = await deployed();
+    const mark = sim.calls().length;
+    const result = await cli(['verify']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    for (const service of ['frontend', 'backend']) {
+      for (const check of ['release deployed', 'rollout complete', 'pods ready, no restarts climbing', 'health endpoint', 'helm test']) {
+        expect(result.stdout).toMatch(new RegExp(`ok\\s+${service} ${check}`));
+      }
+    }
+    expect(result.stdout).toContain(`http://localhost:${app.ports.backend}/api/health → HTTP 200, database reachable`);
+    expect(result.stderr).toMatch(/✔ Verifying the deployment: 10 checks passed/);
+    const calls = callsSince(mark);
+    // Nothing changes but the chart's test pods.
+    expect(calls.filter((c) => c.mutating).map((c) => `${c.tool} ${c.command} ${c.argv[1]}`).sort()).toEqual(['helm test backend', 'helm test frontend']);
+    expect(calls.some((c) => c.tool === 'minikube' && c.command === 'start')).toBe(false);
+    assertSafe(sim, result.stdout + result.stderr);
+  });
+
+  it.each([
+    ['CrashLoopBackOff', { state: 'CrashLoopBackOff', previousLogs: ['Traceback (most recent call last):', "KeyError: 'DATABASE_URL'"] }, [/CrashLoopBackOff: keeps crashing/, /│ KeyError: 'DATABASE_URL'/]],
+    ['ImagePullBackOff', { state: 'ImagePullBackOff' }, [/ImagePullBackOff: cannot get its image/, /IfNotPresent/]],
+    ['ErrImageNeverPull', { state: 'ErrImageNeverPull' }, [/ErrImageNeverPull: cannot get its image/, /docker-env/]],
+    ['CreateContainerConfigError', { state: 'CreateContainerConfigError', message: "couldn't find key auth-url in Secret todo/backend-secrets" }, [/CreateContainerConfigError: cannot be configured: couldn't find key auth-url/]],
+    ['OOMKilled', { state: 'OOMKilled' }, [/OOMKilled: was killed for using more memory than its limit \(1Gi\)/]],
+    ['Unschedulable', { state: 'Unschedulable', message: '0/1 nodes are available: 1 Insufficient memory.' }, [/Unschedulable: cannot be scheduled: 0\/1 nodes are available: 1 Insufficient memory/]],
+  ] as const)('fails with the diagnosis when the backend pod is in %s', async (_, fault, expected) => {
+    const { sim, cli } = await deployed();
+    sim.update((s) => {
+      s.faults.pods = { backend: fault as never };
+    });
+    const result = await cli(['verify']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toMatch(/FAIL\s+backend (rollout complete|pods ready)/);
+    for (const pattern of expected) expect(result.stdout).toMatch(pattern);
+    // The frontend is still checked, and passes.
+    expect(result.stdout).toMatch(/ok\s+frontend health endpoint/);
+    expect(result.stderr).toMatch(/✖ Verification failed: backend/);
+    assertSafe(sim, result.stdout + result.stderr);
+  });
+
+  it.each([
+    ['answers 503', 503, /FAIL\s+backend health endpoint\s+http:\/\/localhost:\d+\/api\/health: HTTP 503 after \d+ attempts/],
+    ['does not answer', 0, /FAIL\s+backend health endpoint\s+http:\/\/localhost:\d+\/api\/health: (no answer within|ECONNREFUSED)/],
+  ])('fails naming the URL when the backend health endpoint %s, and says the database is checked there', async (_, status, message) => {
+    const { app, cli } = await deployed();
+    if (status) app.setHealth('backend', status);
+    else await app.close();
+    const result = await cli(['verify']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toMatch(message);
+    expect(result.stdout).toContain('DATABASE_URL');
+  });
+
+  it('fails when a helm test hook fails, with the test pod\'s logs', async () => {
+    const { sim, cli } = await deployed();
+    sim.update((s) => {
+      s.faults.helmTest = [{ release: 'frontend', logs: ['wget: server returned error: HTTP/1.1 500 Internal Server Error'] }];
+    });
+    const result = await cli(['verify']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toMatch(/FAIL\s+frontend helm test\s+helm test frontend failed/);
+    expect(result.stdout).toContain('HTTP/1.1 500 Internal Server Error');
+  });
+
+  it('says what is missing when nothing is deployed, and when the cluster is stopped', async () => {
+    const { sim, cli } = await scenario({ minikube: 'running' });
+    const empty = await cli(['verify']);
+    expect(empty.exitCode).toBe(1);
+    expect(empty.stdout).toMatch(/FAIL\s+backend release deployed\s+release backend is not installed in namespace todo/);
+    expect(empty.stdout).toMatch(/skip\s+backend health endpoint\s+the release is not installed/);
+    sim.update((s) => {
+      s.minikube.profiles.minikube!.status = 'Stopped';
+    });
+    const stopped = await cli(['verify']);
+    expect(stopped.exitCode).toBe(3);
+    expect(stopped.stderr).toContain('The Minikube profile "minikube" is stopped.');
+    expect(sim.calls().filter((c) => c.mutating)).toEqual([]);
+  });
+
+  it('--resilience deletes the backend pod, reports its replacement and the measured outage, and verifies again', async () => {
+    const { sim, app, cli, callsSince } = await deployed();
+    const startMs = 1500;
+    sim.update((s) => {
+      s.faults.podStartMs = startMs;
+      // The deployed pods started long ago; only a new pod is slow.
+      for (const pod of Object.values(s.kube.clusters.minikube!.pods)) pod.created = new Date(Date.now() - 60_000).toISOString();
+    });
+    // The backend answers only while a ready pod serves it, as through its Service.
+    app.setHealth('backend', () => {
+      const pods = Object.values(sim.state().kube.clusters.minikube!.pods).filter((p) => p.labels['app.kubernetes.io/instance'] === 'backend');
+      return pods.some((p) => Date.now() - Date.parse(p.created) >= startMs) ? 200 : 503;
+    });
+    const before = Object.keys(sim.state().kube.clusters.minikube!.pods).filter((k) => k.startsWith('todo/backend-'));
+    const mark = sim.calls().length;
+    const result = await cli(['verify', '--resilience', '--json']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const doc = JSON.parse(result.stdout) as { ok: boolean; resilience: { deleted: string[]; replacements: string[]; replacementReadyMs: number; unavailableMs: number; failedProbes: number }; checks: Array<{ id: string; status: string }> };
+    expect(doc.ok).toBe(true);
+    expect(doc.resilience.deleted).toEqual(before.map((k) => k.split('/')[1]));
+    expect(doc.resilience.replacements).toHaveLength(1);
+    expect(doc.resilience.replacements[0]).not.toBe(doc.resilience.deleted[0]);
+    // The outage is measured, not assumed: the replacement took startMs to become ready.
+    expect(doc.resilience.failedProbes).toBeGreaterThan(0);
+    expect(doc.resilience.unavailableMs).toBeGreaterThan(startMs / 2);
+    expect(doc.resilience.replacementReadyMs).toBeGreaterThanOrEqual(doc.resilience.unavailableMs / 2);
+    expect(doc.checks.filter((c) => c.id.startsWith('after-resilience.')).map((c) => c.status)).toEqual(Array(8).fill('passed'));
+    expect(doc.checks.find((c) => c.id === 'resilience.backend.replacement')?.status).toBe('passed');
+    expect(result.stderr).toMatch(/Resilience: the backend was unavailable for \d+\.\ds while backend-/);
+    const deletes = callsSince(mark).filter((c) => c.tool === 'kubectl' && c.command === 'delete');
+    expect(deletes.map((c) => c.argv.slice(c.argv.indexOf('delete')))).toEqual([['delete', 'pod', ...doc.resilience.deleted, '--wait=false']]);
+    // Only the backend's pods were touched.
+    expect(callsSince(mark).filter((c) => c.mutating && !(c.tool === 'helm' && c.command === 'test'))).toHaveLength(1);
+  });
+
+  it('--report writes JUnit XML with one test case per check, and JSON in its documented shape', async () => {
+    const { sim, cli, app } = await deployed();
+    sim.update((s) => {
+      s.faults.pods = { backend: { state: 'CrashLoopBackOff', previousLogs: ['\u001b[31mERROR\u001b[0m <db> & "pool" exhausted'] } };
+    });
+    const xmlFile = join(app.dir, 'reports', 'verify.xml');
+    const jsonFile = join(app.dir, 'verify.json');
+    (await import('node:fs')).mkdirSync(join(app.dir, 'reports'));
+    expect((await cli(['verify', '--report', 'reports/verify.xml'])).exitCode).toBe(1);
+    expect((await cli(['verify', '--report', 'verify.json'])).exitCode).toBe(1);
+
+    const xml = readFileSync(xmlFile, 'utf8');
+    expect(XMLValidator.validate(xml)).toBe(true);
+    const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => name === 'testcase' || name === 'testsuite' }).parse(xml) as {
+      testsuites: { tests: string; failures: string; testsuite: Array<{ name: string; testcase: Array<{ name: string; classname: string; failure?: { message: string; '#text': string }; skipped?: unknown }> }> };
+    };
+    const cases = parsed.testsuites.testsuite.flatMap((s) => s.testcase);
+    expect(cases).toHaveLength(10);
+    expect(parsed.testsuites.tests).toBe('10');
+    expect(new Set(cases.map((c) => `${c.classname} ${c.name}`)).size).toBe(10);
+    const failures = cases.filter((c) => c.failure);
+    expect(Number(parsed.testsuites.failures)).toBe(failures.length);
+    expect(failures.map((c) => c.name)).toContain('backend pods ready, no restarts climbing');
+    expect(failures.map((c) => c.failure!['#text']).join('\n')).toContain('ERROR <db> & "pool" exhausted');
+    expect(cases.filter((c) => c.name.startsWith('frontend')).every((c) => !c.failure)).toBe(true);
+
+    const report = JSON.parse(readFileSync(jsonFile, 'utf8')) as Record<string, unknown> & { checks: Array<Record<string, unknown>>; summary: Record<string, number> };
+    expect(Object.keys(report)).toEqual(['tool', 'version', 'command', 'ok', 'startedAt', 'durationMs', 'target', 'urls', 'summary', 'checks']);
+    expect(report).toMatchObject({ tool: 'todo-deploy', command: 'verify', ok: false, target: { profile: 'minikube', kubeContext: 'minikube', namespace: 'todo' } });
+    expect(report.summary.tests).toBe(10);
+    expect(report.summary.passed + report.summary.failed + report.summary.skipped).toBe(10);
+    for (const check of report.checks) {
+      expect(Object.keys(check)).toEqual(expect.arrayContaining(['id', 'group', 'service', 'kind', 'name', 'status', 'detail', 'durationMs']));
+    }
+    assertSafe(sim, xml + JSON.stringify(report));
+  });
+
+  it('refuses a report file it cannot write in a known format, before doing anything', async () => {
+    const { sim, cli } = await scenario({ minikube: 'running' });
+    const result = await cli(['verify', '--report', 'verify.html']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('--report verify.html: the file name must end in .json (a JSON report) or .xml (JUnit XML).');
+    expect(sim.calls()).toEqual([]);
+  });
+});
