@@ -160,7 +160,7 @@ describe('todo-deploy verify', () => {
     expect(Object.keys(report)).toEqual(['tool', 'version', 'command', 'ok', 'startedAt', 'durationMs', 'target', 'urls', 'summary', 'checks']);
     expect(report).toMatchObject({ tool: 'todo-deploy', command: 'verify', ok: false, target: { profile: 'minikube', kubeContext: 'minikube', namespace: 'todo' } });
     expect(report.summary.tests).toBe(10);
-    expect(report.summary.passed + report.summary.failed + report.summary.skipped).toBe(10);
+    expect(report.summary.passed! + report.summary.failed! + report.summary.skipped!).toBe(10);
     for (const check of report.checks) {
       expect(Object.keys(check)).toEqual(expect.arrayContaining(['id', 'group', 'service', 'kind', 'name', 'status', 'detail', 'durationMs']));
     }

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { assertSafe, useScenarios } from './up-fixture.js';
+
+const scenario = useScenarios();
+
+async function deployed() {
+  const s = await scenario();
+  const first = await s.up();
+  expect(first.exitCode, first.stderr).toBe(0);
+  return s;
+}
+
+const releasesOf = (state: ReturnType<import('../sim/harness.js').Sim['state']>) => Object.keys(state.helm.releases.minikube ?? {});
+const secretsOf = (state: ReturnType<import('../sim/harness.js').Sim['state']>) => Object.keys(state.kube.clusters.minikube?.secrets ?? {});
+
+describe('todo-deploy teardown', () => {
+  it('after up, removes both releases and both secrets, keeps the cluster; a second teardown is a clean no-op', async () => {
+    const { sim, cli, callsSince } = await deployed();
+    expect(releasesOf(sim.state())).toHaveLength(2);
+    expect(secretsOf(sim.state())).toEqual(expect.arrayContaining(['todo/frontend-secrets', 'todo/backend-secrets']));
+
+    const mark = sim.calls().length;
+    const result = await cli(['teardown', '--yes']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toContain('This removes:');
+    expect(result.stdout).toContain('• Helm release frontend (revision 1) in namespace todo');
+    expect(result.stdout).toContain('• Secret todo/backend-secrets');
+    expect(result.stdout).toContain('Torn down: release frontend, release backend, secret frontend-secrets, secret backend-secrets.');
+    expect(releasesOf(sim.state())).toEqual([]);
+    expect(secretsOf(sim.state()).filter((k) => k.startsWith('todo/'))).toEqual([]);
+    expect(Object.keys(sim.state().kube.clusters.minikube!.pods)).toEqual([]);
+    expect(sim.state().minikube.profiles.minikube!.status).toBe('Running');
+    const uninstalls = callsSince(mark).filter((c) => c.tool === 'helm' && c.command === 'uninstall');
+    expect(uninstalls).toHaveLength(2);
+    for (const u of uninstalls) expect(u.argv).toContain('--wait');
+    assertSafe(sim, result.stdout + result.stderr);
+
+    const again = sim.calls().length;
+    const second = await cli(['teardown', '--yes']);
+    expect(second.exitCode).toBe(0);
+    expect(second.stdout).toContain('Nothing to tear down in namespace todo of Minikube profile "minikube".');
+    expect(callsSince(again).filter((c) => c.mutating)).toEqual([]);
+  });
+
+  it('without a terminal and without --yes, changes nothing and exits 2', async () => {
+    const { sim, cli } = await deployed();
+    const mark = sim.calls().length;
+    const result = await cli(['teardown']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stdout).toContain('• Helm release backend (revision 1)');
+    expect(result.stderr).toContain('teardown removes the items above and needs a confirmation, but there is no terminal to ask on.');
+    expect(result.stderr).toContain('--yes');
+    expect(sim.calls().slice(mark).filter((c) => c.mutating)).toEqual([]);
+    expect(releasesOf(sim.state())).toHaveLength(2);
+  });
+
+  it('--dry-run lists what would go and the commands, and changes nothing', async () => {
+    const { sim, cli } = await deployed();
+    const mark = sim.calls().length;
+    const result = await cli(['teardown', '--dry-run', '--cluster', 'delete']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toContain('Would remove:');
+    expect(result.stdout).toMatch(/\[dry-run\] helm uninstall frontend --namespace todo --kube-context minikube --wait/);
+    expect(result.stdout).toMatch(/\[dry-run\] kubectl --context minikube --namespace todo delete secret frontend-secrets backend-secrets --ignore-not-found/);
+    expect(result.stdout).toContain('[dry-run] minikube delete -p minikube');
+    expect(sim.calls().slice(mark).filter((c) => c.mutating)).toEqual([]);
+    expect(sim.state().minikube.profiles.minikube).toBeDefined();
+  });
+
+  it('--cluster stop stops the profile; --cluster delete deletes it', async () => {
+    const { sim, cli } = await deployed();
+    const stop = await cli(['teardown', '--yes', '--cluster', 'stop']);
+    expect(stop.exitCode, stop.stderr).toBe(0);
+    expect(stop.stdout).toContain('• Minikube profile "minikube": stopped');
+    expect(sim.state().minikube.profiles.minikube!.status).toBe('Stopped');
+    expect(releasesOf(sim.state())).toEqual([]);
+
+    // Stopped: there is nothing left to uninstall, but the profile can still be deleted.
+    const del = await cli(['teardown', '--yes', '--cluster', 'delete']);
+    expect(del.exitCode, del.stderr).toBe(0);
+    expect(del.stdout).toContain('• Minikube profile "minikube": deleted, with its cluster, its images and its kube-context');
+    expect(sim.state().minikube.profiles.minikube).toBeUndefined();
+
+    const none = await cli(['teardown', '--yes', '--cluster', 'delete']);
+    expect(none.exitCode).toBe(0);
+    expect(none.stdout).toContain('Nothing to tear down: the Minikube profile "minikube" does not exist.');
+  });
+
+  it('rejects an unknown --cluster action with the valid ones', async () => {
+    const { sim, cli } = await scenario();
+    const result = await cli(['teardown', '--cluster', 'destroy']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain("Allowed choices are keep, stop, delete.");
+    expect(sim.calls()).toEqual([]);
+  });
+});
