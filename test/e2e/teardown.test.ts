@@ -1,4 +1,8 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { teardown } from '../../src/commands/teardown.js';
+import { ScriptedPrompter } from '../support/scripted-prompter.js';
+import { testContext } from '../support/setup-fixture.js';
 import { assertSafe, useScenarios } from './up-fixture.js';
 
 const scenario = useScenarios();
@@ -52,6 +56,25 @@ describe('todo-deploy teardown', () => {
     expect(result.stderr).toContain('--yes');
     expect(sim.calls().slice(mark).filter((c) => c.mutating)).toEqual([]);
     expect(releasesOf(sim.state())).toHaveLength(2);
+  });
+
+  it('in a terminal, asks first: "no" removes nothing, "yes" removes what it listed', async () => {
+    const { sim, app } = await deployed();
+    const tools = Object.fromEntries(['minikube', 'kubectl', 'helm', 'docker'].map((t) => [t, join(sim.binDir, t)]));
+    const ask = async (answer: boolean) => {
+      const prompter = new ScriptedPrompter([{ kind: 'confirm', message: /^Remove all of this\?$/, type: [answer] }]);
+      const { ctx, stdout } = await testContext({ appDir: app.dir, interactive: true, prompts: prompter, tools });
+      await teardown(ctx, {});
+      expect(prompter.remaining).toEqual([]);
+      expect(prompter.asked[0]!.default).toBe(false);
+      return stdout();
+    };
+    const mark = sim.calls().length;
+    expect(await ask(false)).toContain('Nothing was removed.');
+    expect(sim.calls().slice(mark).filter((c) => c.mutating)).toEqual([]);
+    expect(releasesOf(sim.state())).toHaveLength(2);
+    expect(await ask(true)).toContain('Torn down: release frontend, release backend');
+    expect(releasesOf(sim.state())).toEqual([]);
   });
 
   it('--dry-run lists what would go and the commands, and changes nothing', async () => {

@@ -5,8 +5,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { helmRollbackArgs, helmStatusArgs, helmUninstallArgs, helmUpgradeArgs, helmVersionArgs, type HelmMajor } from '../../src/tools/helm.js';
-import { applyArgs, getContextsArgs, getPodsArgs, kubectlArgs, kubectlVersionArgs, logsArgs, rolloutStatusArgs } from '../../src/tools/kubectl.js';
+import { helmHistoryArgs, helmRollbackArgs, helmStatusArgs, helmTestArgs, helmUninstallArgs, helmUpgradeArgs, helmVersionArgs, type HelmMajor } from '../../src/tools/helm.js';
+import { applyArgs, deletePodsArgs, deleteSecretsArgs, getContextsArgs, getDeploymentArgs, getPodsArgs, getSecretNamesArgs, kubectlArgs, kubectlVersionArgs, logsArgs, podLogsArgs, rolloutStatusArgs } from '../../src/tools/kubectl.js';
 import { realToolPath } from '../support/real-tools.js';
 
 const home = mkdtempSync(join(tmpdir(), 'contract-home-'));
@@ -28,7 +28,9 @@ describe.each([3, 4] as const)('Helm %d accepts every flag todo-deploy passes', 
   it.each([
     ['upgrade', helmUpgradeArgs({ ...ref, chart: 'c', helmMajor: major, timeoutMs: 1000, valuesFiles: ['x.yaml'] })],
     ['status', helmStatusArgs(ref)],
-    ['rollback', helmRollbackArgs({ ...ref, timeoutMs: 1000 })],
+    ['rollback', helmRollbackArgs({ ...ref, revision: 2, timeoutMs: 1000 })],
+    ['history', helmHistoryArgs(ref)],
+    ['test', helmTestArgs({ ...ref, timeoutMs: 1000 })],
     ['uninstall', helmUninstallArgs({ ...ref, timeoutMs: 1000 })],
     ['version', helmVersionArgs],
   ])('helm %s', (subcommand, args) => {
@@ -50,6 +52,11 @@ describe.each(['kubectl132', 'kubectl134'] as const)('%s accepts every flag todo
     [['rollout', 'status'], kubectlArgs('minikube', 'todo', ...rolloutStatusArgs('backend', 1000))],
     [['get'], kubectlArgs('minikube', 'todo', ...getPodsArgs('app.kubernetes.io/instance=backend'))],
     [['logs'], kubectlArgs('minikube', 'todo', ...logsArgs('pod', 'backend', true, 20))],
+    [['logs'], kubectlArgs('minikube', 'todo', ...podLogsArgs({ pod: 'p', container: 'backend', tail: 100, since: '10m', follow: true }))],
+    [['delete'], kubectlArgs('minikube', 'todo', ...deletePodsArgs(['p']))],
+    [['delete'], kubectlArgs('minikube', 'todo', ...deleteSecretsArgs(['frontend-secrets']))],
+    [['get'], kubectlArgs('minikube', 'todo', ...getSecretNamesArgs(['frontend-secrets']))],
+    [['get'], kubectlArgs('minikube', 'todo', ...getDeploymentArgs('backend'))],
     [['version'], kubectlVersionArgs],
     [['config', 'get-contexts'], getContextsArgs],
   ])('kubectl %j', (subcommand, args) => {
