@@ -19,6 +19,13 @@ Examples:
   $ todo-deploy doctor                 check tools, cluster, todo-deploy.yaml and .env
   $ todo-deploy doctor --json          the same report as one JSON document
   $ todo-deploy --app-dir ~/todo doctor
+  $ todo-deploy verify --resilience --report verify.xml
+                                       check everything, kill the backend pod, measure; JUnit for CI
+  $ todo-deploy status                 releases, pods and URLs at a glance
+  $ todo-deploy logs backend --follow  stream the backend's pods
+  $ todo-deploy rollback backend       back to the last good revision, verified
+  $ todo-deploy teardown --cluster stop
+                                       uninstall, delete the secrets, stop Minikube (asks first)
 
 Exit codes: 0 success, 1 operation failed, 2 invalid usage or input, 3 prerequisite missing, 130 interrupted.
 Settings: flags > TODO_DEPLOY_* variables > todo-deploy.yaml > defaults.`;

@@ -50,7 +50,7 @@ export function newCheck(group: string, service: Service, kind: CheckKind): Veri
   return { id: `${group}.${service}.${kind}`, group, service, kind, name: `${service} ${titles[kind]}`, status: 'skipped', detail: '', durationMs: 0 };
 }
 
-/** Times fn and records its outcome on the check; a thrown ToolError fails the check instead of the run. */
+/** Times fn (adding to the check's time) and records its outcome; a thrown ToolError fails the check instead of the run. */
 async function measure(check: VerifyCheck, fn: () => Promise<Pick<VerifyCheck, 'status' | 'detail' | 'diagnosis' | 'hint'>>): Promise<void> {
   const started = performance.now();
   try {
@@ -59,7 +59,7 @@ async function measure(check: VerifyCheck, fn: () => Promise<Pick<VerifyCheck, '
     if (!(error instanceof ToolError)) throw error;
     Object.assign(check, { status: 'failed', detail: error.message, diagnosis: [`command: ${error.command}`, ...tailLines(error.stderrTail)] });
   } finally {
-    check.durationMs = Math.round(performance.now() - started);
+    check.durationMs += Math.round(performance.now() - started);
   }
 }
 
@@ -137,6 +137,9 @@ export async function runChecks(ctx: Context, deployment: Deployment, options: C
 
   if (options.helmTests) {
     await stage('helm tests', 'helm-test', async (plan) => {
+      // A test pod of a service whose own pods are not ready would only wait out its timeout.
+      const broken = (['rollout', 'pods'] as const).find((k) => checks[plan.service][k].status === 'failed');
+      if (broken) return { status: 'skipped', detail: `not run: the ${checks[plan.service][broken].name} check failed` };
       const timeoutMs = deadline;
       const result = await ctx.exec({ tool: 'helm', args: helmTestArgs({ ...releaseRef(deployment, plan.service), timeoutMs }), mutates: true, allowFailure: true, timeoutMs: timeoutMs + 30_000 });
       const { passed, total } = parseHelmTestSummary(result.stdout);
