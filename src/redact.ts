@@ -15,8 +15,12 @@ export class Redactor {
     this.values.add(value);
     this.values.add(Buffer.from(value, 'utf8').toString('base64'));
     // URL-encoded forms appear when a value is embedded in a URL (a password in DATABASE_URL).
-    const encoded = encodeURIComponent(value);
-    if (encoded !== value) this.values.add(encoded);
+    // JSON- and XML-escaped forms: a value inside a --json document or a JUnit report is scrubbed
+    // after it is serialised.
+    const xml = value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+    for (const form of [encodeURIComponent(value), JSON.stringify(value).slice(1, -1), xml, xml.replace(/"/g, '&quot;')]) {
+      if (form !== value) this.values.add(form);
+    }
   }
 
   scrub(text: string): string {

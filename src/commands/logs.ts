@@ -12,7 +12,8 @@ export interface LogsOptions {
   follow?: boolean;
   since?: string;
   previous?: boolean;
-  tail?: string;
+  /** Lines per container (the CLI's default is 100). */
+  tail: string;
 }
 
 interface Target {
@@ -23,8 +24,8 @@ interface Target {
 
 export async function logs(ctx: Context, service: string | undefined, options: LogsOptions): Promise<void> {
   const selected = selectServices(service);
-  const tail = Number(options.tail ?? 100);
-  if (!/^\d+$/.test(options.tail ?? '100')) throw new UsageError(`--tail ${options.tail}: expected a whole number of lines (0 or more).`, 'For example: --tail 200');
+  const tail = Number(options.tail);
+  if (!/^\d+$/.test(options.tail)) throw new UsageError(`--tail ${options.tail}: expected a whole number of lines (0 or more).`, 'For example: --tail 200');
   if (options.since !== undefined && !isLogDuration(options.since)) {
     throw new UsageError(`--since ${options.since}: expected a duration such as 30s, 10m or 1h30m.`, 'For example: --since 15m');
   }

@@ -64,12 +64,13 @@ async function history(ctx: Context, deployment: Deployment, service: Service): 
   if (isReleaseNotFound(result.stderr)) {
     throw new OperationError(`${service} is not installed (no release ${ref.release} in namespace ${ref.namespace}), so there is nothing to roll back.`, [], 'Run `todo-deploy up` to deploy it.');
   }
-  throw new OperationError(`helm history ${ref.release} failed.`, [result.command, ...result.stderr.trim().split('\n').slice(-5)]);
+  throw new OperationError(`helm history ${ref.release} failed.`, [`command: ${result.command}`, ...result.stderr.trim().split('\n').slice(-5)], 'Helm could not read the release history: check that the cluster answers (`todo-deploy status`), then try again.');
 }
 
 /**
  * The revision to go back to: --to N when the history has it and it is not the current one;
- * otherwise the newest earlier revision that was once deployed (superseded), never a failed one.
+ * otherwise the newest earlier revision that was once running (deployed or superseded, never a
+ * failed one) and is not what the current revision already rolled back to.
  */
 export function pickTarget(release: string, entries: readonly HistoryEntry[], to: number | undefined): { release: string; from: number; target: number } {
   const current = entries.at(-1);
@@ -82,7 +83,8 @@ export function pickTarget(release: string, entries: readonly HistoryEntry[], to
     }
     return { release, from: current.revision, target: to };
   }
-  const previous = entries.filter((e) => e.revision < current.revision && e.status === 'superseded').at(-1);
-  if (!previous) throw new UsageError(`${release} has no earlier revision that was deployed successfully.`, `Its revisions: ${listing.join('; ')}.`);
+  const same = /^Rollback to (\d+)$/.exec(current.description)?.[1];
+  const previous = entries.filter((e) => e.revision < current.revision && ['deployed', 'superseded'].includes(e.status) && String(e.revision) !== same).at(-1);
+  if (!previous) throw new UsageError(`${release} has no earlier revision that was deployed successfully.`, `Its revisions: ${listing.join('; ')}. Use --to N to pick one.`);
   return { release, from: current.revision, target: previous.revision };
 }

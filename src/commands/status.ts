@@ -2,7 +2,8 @@
 // one screen. Read-only; a stopped or missing cluster is a state to show, not an error.
 import { services, type Service } from '../config/schema.js';
 import type { Context } from '../context.js';
-import { clusterState, connect, loadSettings, releaseRef, type Deployment } from '../deployment/connect.js';
+import { connect, loadSettings, releaseRef, type Deployment } from '../deployment/connect.js';
+import { minikubeStatus } from '../phases/cluster.js';
 import { releaseStatus } from '../phases/deploy.js';
 import { readPods } from '../phases/verify.js';
 import type { ReleaseStatus } from '../tools/helm.js';
@@ -18,11 +19,11 @@ interface ServiceStatus {
 export async function status(ctx: Context): Promise<void> {
   const config = await loadSettings(ctx);
   const { profile } = config.minikube;
-  const cluster = await clusterState(ctx, config);
+  const cluster = await minikubeStatus(ctx, profile);
   const { style } = ctx.out;
   if (cluster.state !== 'running') {
-    const hint = cluster.state === 'absent' ? 'it does not exist yet' : cluster.state === 'stopped' ? 'it is stopped' : `it is not healthy (apiserver ${cluster.apiServer}, kubelet ${cluster.kubelet})`;
-    ctx.out.print(`Cluster   Minikube profile "${profile}": ${style.yellow(cluster.state)}; ${hint}. \`todo-deploy up\` starts it and deploys the app.`);
+    const state = cluster.state === 'absent' ? 'does not exist yet' : cluster.state === 'stopped' ? 'stopped' : `not healthy (host ${cluster.host}, apiserver ${cluster.apiServer}, kubelet ${cluster.kubelet})`;
+    ctx.out.print(`Cluster   Minikube profile "${profile}": ${style.yellow(state)}. \`todo-deploy up\` ${cluster.state === 'absent' ? 'creates' : 'starts'} it and deploys the app.`);
     ctx.out.result({ cluster: { profile, state: cluster.state }, services: {} });
     return;
   }

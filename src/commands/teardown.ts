@@ -3,19 +3,18 @@
 // remove and asks first (unless --yes); what is already gone is not an error.
 import { services } from '../config/schema.js';
 import type { Context } from '../context.js';
-import { connect, clusterState, loadSettings, releaseRef } from '../deployment/connect.js';
-import { UsageError } from '../errors.js';
+import { connect, loadSettings, releaseRef } from '../deployment/connect.js';
+import { minikubeStatus } from '../phases/cluster.js';
+import { PrereqError, UsageError } from '../errors.js';
 import { releaseStatus } from '../phases/deploy.js';
 import { secretNames } from '../phases/state.js';
 import { helmUninstallArgs } from '../tools/helm.js';
 import { deleteSecretsArgs, getSecretNamesArgs, kubectlArgs, parseNames } from '../tools/kubectl.js';
 import { minikubeDeleteArgs, minikubeStopArgs } from '../tools/minikube.js';
 
-export const clusterActions = ['keep', 'stop', 'delete'] as const;
-
 export interface TeardownOptions {
   /** What happens to the Minikube profile (the CLI checks the choice). */
-  cluster?: (typeof clusterActions)[number];
+  cluster?: 'keep' | 'stop' | 'delete';
 }
 
 export async function teardown(ctx: Context, options: TeardownOptions): Promise<void> {
@@ -23,13 +22,19 @@ export async function teardown(ctx: Context, options: TeardownOptions): Promise<
   const config = await loadSettings(ctx);
   const { profile } = config.minikube;
   const { namespace } = config;
-  const status = await clusterState(ctx, config);
+  const status = await minikubeStatus(ctx, profile);
+  if (status.state === 'degraded' && action !== 'delete') {
+    throw new PrereqError(
+      `The Minikube profile "${profile}" is not healthy (host ${status.host}, apiserver ${status.apiServer}, kubelet ${status.kubelet}), so its releases cannot be uninstalled.`,
+      `Run \`minikube start -p ${profile}\` and then teardown again, or \`todo-deploy teardown --cluster delete\` to delete the profile with everything in it.`,
+    );
+  }
 
   // What exists, read-only; a profile that is not running holds nothing we can uninstall.
   const releases: Array<{ service: (typeof services)[number]; release: string; revision: number }> = [];
   let secrets: string[] = [];
   let deployment: Awaited<ReturnType<typeof connect>> | undefined;
-  if (status.state === 'running' || (status.state === 'degraded' && action !== 'delete')) {
+  if (status.state === 'running') {
     deployment = await connect(ctx, config, status);
     const ref = deployment;
     const found = await Promise.all(services.map(async (service) => ({ service, status: await releaseStatus(ctx, releaseRef(ref, service)) })));

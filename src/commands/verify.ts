@@ -1,12 +1,15 @@
 // `todo-deploy verify`: proves the running deployment healthy, check by check; `--resilience`
 // deletes the backend's pods and measures the outage; `--report` writes the checks for CI.
+import { existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { packageVersion } from '../assets.js';
 import type { Context } from '../context.js';
-import { runChecks, type VerifyCheck } from '../deployment/checks.js';
+import { newCheck, runChecks, type VerifyCheck } from '../deployment/checks.js';
 import { connect, loadSettings } from '../deployment/connect.js';
 import { resilienceTest } from '../deployment/resilience.js';
 import { reportFormat, summarize, writeReport, type ResilienceResult, type VerifyReport } from '../deployment/report.js';
-import { OperationError } from '../errors.js';
+import { OperationError, UsageError } from '../errors.js';
+import { formatDuration } from '../format.js';
 import type { Output } from '../ui/output.js';
 
 export interface VerifyOptions {
@@ -17,7 +20,7 @@ export interface VerifyOptions {
 export async function verify(ctx: Context, options: VerifyOptions): Promise<void> {
   const startedAt = new Date();
   const started = performance.now();
-  if (options.report) reportFormat(options.report);
+  if (options.report) checkReportFile(options.report);
   const config = await loadSettings(ctx);
   const deployment = await connect(ctx, config);
 
@@ -26,7 +29,8 @@ export async function verify(ctx: Context, options: VerifyOptions): Promise<void
   let resilience: ResilienceResult | undefined;
   if (options.resilience) {
     if (checks.some((c) => c.status === 'failed')) {
-      task.update('skipping the resilience test: the deployment is not healthy');
+      // Recorded as skipped, so a CI report shows the test was asked for and why it did not run.
+      for (const kind of ['replacement', 'availability'] as const) checks.push(Object.assign(newCheck('resilience', 'backend', kind), { detail: 'not run: the deployment is not healthy' }));
     } else {
       task.update('resilience: deleting the backend pods, waiting for their replacement');
       const test = await resilienceTest(ctx, deployment);
@@ -44,7 +48,7 @@ export async function verify(ctx: Context, options: VerifyOptions): Promise<void
 
   ctx.out.print(renderChecks(checks, ctx.out));
   if (resilience?.replacementReadyMs !== undefined) {
-    ctx.out.print(`\nResilience: the backend was unavailable for ${(resilience.unavailableMs / 1000).toFixed(1)}s while ${resilience.deleted.join(', ')} was replaced.`);
+    ctx.out.print(`\nResilience: the backend was unavailable for ${formatDuration(resilience.unavailableMs)} while ${resilience.deleted.join(', ')} was replaced.`);
   }
   const report: VerifyReport = {
     tool: 'todo-deploy',
@@ -71,6 +75,13 @@ export async function verify(ctx: Context, options: VerifyOptions): Promise<void
       failed.find((c) => c.hint)?.hint ?? 'The checks above say what failed; `todo-deploy status` shows the pods.',
     );
   }
+}
+
+/** Before any work: a report needs a known format and a folder to go in. */
+function checkReportFile(file: string): void {
+  reportFormat(file);
+  const dir = dirname(resolve(file));
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--report ${file}: the folder ${dir} does not exist.`, `Create it first (mkdir -p ${dir}), or write the report elsewhere.`);
 }
 
 const marks: Record<VerifyCheck['status'], [tty: string, plain: string]> = { passed: ['✔', 'ok'], failed: ['✖', 'FAIL'], skipped: ['-', 'skip'] };

@@ -10,8 +10,8 @@ import { formatDuration } from '../format.js';
 import { waitHealthy } from '../health.js';
 import { releaseStatus } from '../phases/deploy.js';
 import { checkRollout, explainPods, healthHint, readPods, type VerifiedService } from '../phases/verify.js';
-import { helmTestArgs, parseHelmTestSummary } from '../tools/helm.js';
-import type { PodInfo } from '../tools/kubectl.js';
+import { helmTestArgs, parseHelmTestSuites } from '../tools/helm.js';
+import { kubectlArgs, type PodInfo } from '../tools/kubectl.js';
 import { releaseRef, type Deployment } from './connect.js';
 
 export type CheckStatus = 'passed' | 'failed' | 'skipped';
@@ -108,24 +108,43 @@ export async function runChecks(ctx: Context, deployment: Deployment, options: C
   );
   for (const s of selected) if (!live.has(s)) skipRest(checks[s], kinds, 'the release is not installed');
 
+  // Pods being deleted (an old ReplicaSet's, a replaced pod) are not the deployment's any more.
+  const currentPods = async (plan: VerifiedService) => (await readPods(ctx, deployment, plan)).filter((p) => !p.terminating);
+  const early = new Map<Service, { pods: PodInfo[]; problems: string[] }>();
+
   await stage('rollouts', 'rollout', async (plan) => {
+    const release = `deployment/${plan.config.release}`;
+    // A pod that cannot start will not within any deadline: say so now rather than wait it out.
+    const pods = await currentPods(plan);
+    const stuck = pods.filter((p) => !p.ready);
+    if (diagnosePods(stuck, plan.config.healthPath).length > 0) {
+      const problems = await podProblems(ctx, deployment, plan, pods);
+      early.set(plan.service, { pods, problems });
+      return { status: 'failed', detail: `${release} cannot complete its rollout`, diagnosis: problems, hint: fixAndRerun };
+    }
     const result = await checkRollout(ctx, deployment, plan, deadline);
-    if (!result.problem) return { status: 'passed', detail: `deployment/${plan.config.release} rolled out` };
-    return { status: 'failed', detail: `deployment/${plan.config.release} did not complete its rollout within ${formatDuration(deadline)}`, diagnosis: result.details, hint: 'The pod states above say why; fix the cause and run `todo-deploy up` again.' };
+    if (!result.problem) return { status: 'passed', detail: `${release} rolled out` };
+    return { status: 'failed', detail: `${release} did not complete its rollout within ${formatDuration(deadline)}`, diagnosis: result.details, hint: fixAndRerun };
   });
 
   await stage('pods', 'pods', async (plan) => {
-    const pods = await readPods(ctx, deployment, plan);
+    let seen = early.get(plan.service);
+    if (!seen) {
+      const pods = await currentPods(plan);
+      seen = { pods, problems: await podProblems(ctx, deployment, plan, pods) };
+    }
+    const { pods, problems } = seen;
     before.set(plan.service, pods);
-    const problems = await podProblems(ctx, deployment, plan, pods);
-    if (problems.length > 0) return { status: 'failed', detail: `${pods.filter((p) => p.ready).length} of ${pods.length} pods ready`, diagnosis: problems };
+    if (problems.length > 0) return { status: 'failed', detail: `${pods.filter((p) => p.ready).length} of ${pods.length} pods ready`, diagnosis: problems, hint: fixAndRerun };
     const restarts = pods.reduce((n, p) => n + p.containers.reduce((m, c) => m + c.restartCount, 0), 0);
     return { status: 'passed', detail: `${pods.length} of ${pods.length} pods ready${restarts ? ` (${restarts} earlier restart${restarts === 1 ? '' : 's'})` : ''}` };
   });
 
   await stage('health endpoints', 'health', async (plan) => {
     const url = plan.url + plan.config.healthPath;
-    const health = await waitHealthy(url, { deadlineMs: deadline, signal: ctx.signal });
+    // With its pods broken, one short try says enough; waiting out the deadline again would not.
+    const broken = checks[plan.service].rollout.status === 'failed' || checks[plan.service].pods.status === 'failed';
+    const health = await waitHealthy(url, { deadlineMs: broken ? Math.min(deadline, 5000) : deadline, signal: ctx.signal });
     const database = plan.service === 'backend' ? ', database reachable' : '';
     if (health.ok) return { status: 'passed', detail: `${url} → HTTP ${health.status}${database}` };
     return {
@@ -140,15 +159,23 @@ export async function runChecks(ctx: Context, deployment: Deployment, options: C
       // A test pod of a service whose own pods are not ready would only wait out its timeout.
       const broken = (['rollout', 'pods'] as const).find((k) => checks[plan.service][k].status === 'failed');
       if (broken) return { status: 'skipped', detail: `not run: the ${checks[plan.service][broken].name} check failed` };
-      const timeoutMs = deadline;
-      const result = await ctx.exec({ tool: 'helm', args: helmTestArgs({ ...releaseRef(deployment, plan.service), timeoutMs }), mutates: true, allowFailure: true, timeoutMs: timeoutMs + 30_000 });
-      const { passed, total } = parseHelmTestSummary(result.stdout);
-      if (result.exitCode === 0) return { status: 'passed', detail: total ? `${passed} of ${total} test${total === 1 ? '' : 's'} passed` : 'the chart has no tests' };
+      const result = await ctx.exec({ tool: 'helm', args: helmTestArgs({ ...releaseRef(deployment, plan.service), timeoutMs: deadline }), mutates: true, allowFailure: true, timeoutMs: deadline + 30_000 });
+      const suites = parseHelmTestSuites(result.stdout);
+      if (result.exitCode === 0) return { status: 'passed', detail: suites.length ? `${suites.length} of ${suites.length} test${suites.length === 1 ? '' : 's'} passed` : 'the chart has no tests' };
+      // The failed test pods stay until the next run (hook-succeeded deletes only passing ones).
+      const failedPods = suites.filter((t) => t.phase !== 'Succeeded').map((t) => t.name);
+      const logs = await Promise.all(
+        failedPods.map(async (pod) => {
+          const args = kubectlArgs(deployment.kubeContext, deployment.config.namespace, 'logs', pod, '--tail=10');
+          const read = await ctx.exec({ tool: 'kubectl', args, allowFailure: true, timeoutMs: 30_000 });
+          return read.exitCode === 0 ? [`${pod} logs:`, ...tailLines(read.stdout, 10)] : [];
+        }),
+      );
       return {
         status: 'failed',
-        detail: `helm test ${plan.config.release} failed`,
-        diagnosis: [`command: ${result.command}`, ...tailLines(result.stderr), ...tailLines(result.stdout.slice(result.stdout.indexOf('POD LOGS')).trim(), 10)].filter(Boolean),
-        hint: "The test pod calls the service's health endpoint from inside the cluster; its logs are above.",
+        detail: `helm test ${plan.config.release} failed${failedPods.length ? `: ${failedPods.join(', ')}` : ''}`,
+        diagnosis: [`command: ${result.command}`, ...tailLines(result.stderr, 5), ...logs.flat()],
+        hint: "The test pod calls the service's health endpoint from inside the cluster, through its Service: check the Service's port and the pod's readiness.",
       };
     });
   }
@@ -157,7 +184,7 @@ export async function runChecks(ctx: Context, deployment: Deployment, options: C
   await stage('restarts', 'pods', async (plan, check) => {
     if (check.status !== 'passed') return check;
     const counts = restartCounts(before.get(plan.service) ?? []);
-    const now = await readPods(ctx, deployment, plan);
+    const now = await currentPods(plan);
     const climbing = [...restartCounts(now)].filter(([key, n]) => n > (counts.get(key) ?? n)).map(([key, n]) => `${key}: restarted ${n - counts.get(key)!} more time(s) during verification (now ${n})`);
     if (climbing.length === 0) return check;
     return { status: 'failed', detail: 'restarts are climbing', diagnosis: [...climbing, ...(await explainPods(ctx, deployment, plan, now))], hint: `A container keeps restarting: \`todo-deploy logs ${plan.service} --previous\` shows why.` };
@@ -179,6 +206,8 @@ const waitingReason = (pod: PodInfo) => pod.containers.find((c) => c.waiting)?.w
 function restartCounts(pods: readonly PodInfo[]): Map<string, number> {
   return new Map(pods.flatMap((p) => p.containers.map((c) => [`${p.name} (${c.name})`, c.restartCount] as const)));
 }
+
+const fixAndRerun = 'The pod states above say why; fix the cause and run `todo-deploy up` again.';
 
 function skipRest(checks: Record<CheckKind, VerifyCheck>, kinds: CheckKind[], why: string): void {
   for (const kind of kinds) if (kind !== 'release') Object.assign(checks[kind], { status: 'skipped', detail: why });

@@ -11,9 +11,8 @@ import type { VerifiedService, VerifyState } from '../phases/verify.js';
 import type { ReleaseRef } from '../tools/helm.js';
 import type { MinikubeStatus } from '../tools/minikube.js';
 
-export interface Deployment extends VerifyState {
-  services: Record<Service, VerifiedService>;
-}
+/** The running deployment a day-two command acts on. */
+export type Deployment = VerifyState;
 
 /** todo-deploy.yaml (and TODO_DEPLOY_*, flags); .env is read only so its values are redacted from whatever a day-two command prints. */
 export async function loadSettings(ctx: Context): Promise<Config> {
@@ -28,15 +27,10 @@ export async function loadSettings(ctx: Context): Promise<Config> {
   return loaded.config;
 }
 
-/** The profile's state; nothing is started. */
-export function clusterState(ctx: Context, config: Config): Promise<MinikubeStatus> {
-  return minikubeStatus(ctx, config.minikube.profile);
-}
-
 /** The running deployment's context and URLs; a profile that does not run is a prerequisite error (exit 3). */
 export async function connect(ctx: Context, config: Config, status?: MinikubeStatus): Promise<Deployment> {
   const { profile } = config.minikube;
-  const { state, host, apiServer, kubelet } = status ?? (await clusterState(ctx, config));
+  const { state, host, apiServer, kubelet } = status ?? (await minikubeStatus(ctx, profile));
   if (state === 'absent') {
     throw new PrereqError(`The Minikube profile "${profile}" does not exist, so nothing is deployed.`, 'Run `todo-deploy up` to create it and deploy the app.');
   }

@@ -34,36 +34,41 @@ export async function resilienceTest(ctx: Context, deployment: Deployment): Prom
   // Probe the endpoint the whole time, from just before the deletion until it answers again.
   const stopProbing = new AbortController();
   const probing = watchAvailability(url, AbortSignal.any([ctx.signal, stopProbing.signal]), result, () => result.replacementReadyMs !== undefined);
-
   const started = performance.now();
-  await ctx.exec({ tool: 'kubectl', args: kubectlArgs(deployment.kubeContext, deployment.config.namespace, ...deletePodsArgs(result.deleted)), mutates: true, timeoutMs: 30_000 });
-  let pods = before;
-  while (performance.now() - started < deadline) {
-    await sleep(POLL_INTERVAL_MS, undefined, { signal: ctx.signal });
-    pods = await readPods(ctx, deployment, plan);
-    const fresh = pods.filter((p) => !old.has(p.name) && !p.terminating);
-    if (fresh.length >= Math.max(plan.config.replicas, 1) && fresh.every((p) => p.ready)) {
-      result.replacements = fresh.map((p) => p.name);
-      result.replacementReadyMs = Math.round(performance.now() - started);
-      break;
+  let recovered = false;
+  try {
+    await ctx.exec({ tool: 'kubectl', args: kubectlArgs(deployment.kubeContext, deployment.config.namespace, ...deletePodsArgs(result.deleted)), mutates: true, timeoutMs: 30_000 });
+    let pods = before;
+    while (performance.now() - started < deadline) {
+      await sleep(POLL_INTERVAL_MS, undefined, { signal: ctx.signal });
+      pods = await readPods(ctx, deployment, plan);
+      // Old pods may linger Terminating; only new, ready ones count.
+      const fresh = pods.filter((p) => !old.has(p.name) && !p.terminating);
+      if (fresh.length >= Math.max(plan.config.replicas, 1) && fresh.every((p) => p.ready)) {
+        result.replacements = fresh.map((p) => p.name);
+        result.replacementReadyMs = Math.round(performance.now() - started);
+        break;
+      }
     }
+    replacement.durationMs = Math.round(performance.now() - started);
+    if (result.replacementReadyMs === undefined) {
+      Object.assign(replacement, {
+        status: 'failed',
+        detail: `no ready replacement for ${result.deleted.join(', ')} within ${formatDuration(deadline)}`,
+        diagnosis: await explainPods(ctx, deployment, plan, pods),
+        hint: 'The Deployment did not bring the backend back: the pod states above say why.',
+      });
+    } else {
+      Object.assign(replacement, { status: 'passed', detail: `${result.deleted.join(', ')} replaced by ${result.replacements.join(', ')}, ready after ${formatDuration(result.replacementReadyMs)}` });
+      // Keep probing until the endpoint answers 200 (it may lag the pod's readiness), within the deadline.
+      const timer = new AbortController();
+      recovered = await Promise.race([probing, sleep(Math.max(0, deadline - (performance.now() - started)), false, { signal: timer.signal }).catch(() => false)]);
+      timer.abort();
+    }
+  } finally {
+    stopProbing.abort();
+    await probing;
   }
-  replacement.durationMs = Math.round(performance.now() - started);
-  if (result.replacementReadyMs === undefined) {
-    Object.assign(replacement, {
-      status: 'failed',
-      detail: `no ready replacement for ${result.deleted.join(', ')} within ${formatDuration(deadline)}`,
-      diagnosis: await explainPods(ctx, deployment, plan, pods),
-      hint: 'The Deployment did not bring the backend back: the pod states above say why.',
-    });
-  } else {
-    Object.assign(replacement, { status: 'passed', detail: `${result.deleted.join(', ')} replaced by ${result.replacements.join(', ')}, ready after ${formatDuration(result.replacementReadyMs)}` });
-  }
-
-  // Keep probing until the endpoint answers 200 after the replacement (it may lag the pod's readiness), within the deadline.
-  const recovered = await Promise.race([probing, sleep(Math.max(0, deadline - (performance.now() - started)), false, { signal: ctx.signal })]);
-  stopProbing.abort();
-  await probing;
   availability.durationMs = Math.round(performance.now() - started);
   const outage = `unavailable for ${formatDuration(result.unavailableMs)} (${result.failedProbes} of ${result.probes} probes of ${url} failed)`;
   if (recovered) Object.assign(availability, { status: 'passed', detail: result.failedProbes === 0 ? `${url} answered 200 throughout (${result.probes} probes)` : outage });
@@ -73,13 +78,14 @@ export async function resilienceTest(ctx: Context, deployment: Deployment): Prom
 
 /**
  * Probes url every PROBE_INTERVAL_MS, adding up the time it does not answer 200. Resolves true at
- * the first 200 once the replacements are ready (false when stopped first).
+ * the first 200 once the replacements are ready (false when stopped first); never throws.
  */
 async function watchAvailability(url: string, signal: AbortSignal, result: ResilienceResult, replaced: () => boolean): Promise<boolean> {
   let downSince: number | undefined;
   while (!signal.aborted) {
     const at = performance.now();
-    const { status } = await probe(url, 1000, signal);
+    // Stopped mid-request: the loop ends below (a Ctrl-C is seen by the caller's own waits).
+    const { status } = await probe(url, 1000, signal).catch(() => ({ status: undefined }));
     if (signal.aborted) break;
     result.probes++;
     if (status === 200) {

@@ -111,14 +111,16 @@ export function parseHelmHistory(stdout: string): HistoryEntry[] {
     .sort((a, b) => a.revision - b.revision);
 }
 
-/** Runs the chart's `helm.sh/hook: test` pods; --logs prints their output, which explains a failure. */
+/**
+ * Runs the chart's `helm.sh/hook: test` pods. No --logs: Helm reads the logs after deleting a
+ * passing pod with hook-succeeded and then fails (helm/helm#9098); a failed pod stays, and its
+ * logs are read with kubectl.
+ */
 export function helmTestArgs(r: ReleaseRef & { timeoutMs: number }): string[] {
-  return ['test', r.release, ...scope(r), '--logs', '--timeout', seconds(r.timeoutMs)];
+  return ['test', r.release, ...scope(r), '--timeout', seconds(r.timeoutMs)];
 }
 
-/** How many test suites `helm test` reports as Succeeded, out of how many (its table output, the same on both majors). */
-export function parseHelmTestSummary(stdout: string): { passed: number; total: number } {
-  const total = [...stdout.matchAll(/^TEST SUITE:\s+(?!None$)\S+/gm)].length;
-  const passed = [...stdout.matchAll(/^Phase:\s+Succeeded$/gm)].length;
-  return { passed, total };
+/** The test suites in `helm test`'s table (the same on both majors), with their phase. */
+export function parseHelmTestSuites(stdout: string): Array<{ name: string; phase: string }> {
+  return [...stdout.matchAll(/^TEST SUITE:\s+(\S+)(?:\n(?!TEST SUITE:).*)*?\nPhase:\s+(\S+)/gm)].map((m) => ({ name: m[1]!, phase: m[2]! }));
 }

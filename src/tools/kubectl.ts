@@ -75,7 +75,6 @@ export interface DeploymentInfo {
   desired: number;
   ready: number;
   updated: number;
-  images: string[];
 }
 
 /** A Deployment as JSON, or undefined for the empty output of --ignore-not-found. */
@@ -83,7 +82,7 @@ export function parseDeployment(stdout: string): DeploymentInfo | undefined {
   if (!stdout.trim()) return undefined;
   const d = JSON.parse(stdout) as {
     metadata?: { name?: string };
-    spec?: { replicas?: number; template?: { spec?: { containers?: Array<{ image?: string }> } } };
+    spec?: { replicas?: number };
     status?: { readyReplicas?: number; updatedReplicas?: number };
   };
   return {
@@ -92,7 +91,6 @@ export function parseDeployment(stdout: string): DeploymentInfo | undefined {
     desired: d.spec?.replicas ?? 1,
     ready: d.status?.readyReplicas ?? 0,
     updated: d.status?.updatedReplicas ?? 0,
-    images: (d.spec?.template?.spec?.containers ?? []).map((c) => c.image ?? '').filter(Boolean),
   };
 }
 

@@ -109,6 +109,19 @@ describe('todo-deploy teardown', () => {
     expect(none.stdout).toContain('Nothing to tear down: the Minikube profile "minikube" does not exist.');
   });
 
+  it('on an unhealthy profile, changes nothing unless told to delete it', async () => {
+    const { sim, cli } = await deployed();
+    sim.update((s) => {
+      s.minikube.profiles.minikube!.status = 'Paused';
+    });
+    const mark = sim.calls().length;
+    const result = await cli(['teardown', '--yes']);
+    expect(result.exitCode).toBe(3);
+    expect(result.stderr).toContain('The Minikube profile "minikube" is not healthy');
+    expect(result.stderr).toContain('todo-deploy teardown --cluster delete');
+    expect(sim.calls().slice(mark).filter((c) => c.mutating)).toEqual([]);
+  });
+
   it('rejects an unknown --cluster action with the valid ones', async () => {
     const { sim, cli } = await scenario();
     const result = await cli(['teardown', '--cluster', 'destroy']);

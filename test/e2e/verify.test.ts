@@ -76,8 +76,11 @@ describe('todo-deploy verify', () => {
     });
     const result = await cli(['verify']);
     expect(result.exitCode).toBe(1);
-    expect(result.stdout).toMatch(/FAIL\s+frontend helm test\s+helm test frontend failed/);
-    expect(result.stdout).toContain('HTTP/1.1 500 Internal Server Error');
+    expect(result.stdout).toMatch(/FAIL\s+frontend helm test\s+helm test frontend failed: frontend-test-health/);
+    // Read from the failed test pod, which stays (helm test --logs would fail on passing pods).
+    expect(result.stdout).toContain('│ wget: server returned error: HTTP/1.1 500 Internal Server Error');
+    const test = sim.calls().filter((c) => c.command === 'test');
+    expect(test.every((c) => !c.argv.includes('--logs'))).toBe(true);
   });
 
   it('says what is missing when nothing is deployed, and when the cluster is stopped', async () => {
@@ -130,6 +133,36 @@ describe('todo-deploy verify', () => {
     expect(callsSince(mark).filter((c) => c.mutating && !(c.tool === 'helm' && c.command === 'test'))).toHaveLength(1);
   });
 
+  it('--resilience on an unhealthy deployment deletes nothing and reports the test as skipped', async () => {
+    const { sim, cli, callsSince } = await deployed();
+    sim.update((s) => {
+      s.faults.pods = { backend: { state: 'CrashLoopBackOff' } };
+    });
+    const mark = sim.calls().length;
+    const result = await cli(['verify', '--resilience', '--json']);
+    expect(result.exitCode).toBe(1);
+    const doc = JSON.parse(result.stdout) as { checks: Array<{ id: string; status: string; detail: string }> };
+    expect(doc.checks.filter((c) => c.id.startsWith('resilience.'))).toEqual([
+      expect.objectContaining({ id: 'resilience.backend.replacement', status: 'skipped', detail: 'not run: the deployment is not healthy' }),
+      expect.objectContaining({ id: 'resilience.backend.availability', status: 'skipped' }),
+    ]);
+    expect(callsSince(mark).some((c) => c.command === 'delete')).toBe(false);
+  });
+
+  it('--resilience fails, with the pod states, when no replacement becomes ready', async () => {
+    const { sim, app, cli } = await deployed();
+    sim.update((s) => {
+      s.faults.podStartMs = 60_000;
+      for (const pod of Object.values(s.kube.clusters.minikube!.pods)) pod.created = new Date(Date.now() - 120_000).toISOString();
+    });
+    app.setHealth('backend', () => (Object.values(sim.state().kube.clusters.minikube!.pods).some((p) => p.labels['app.kubernetes.io/instance'] === 'backend' && Date.now() - Date.parse(p.created) > 60_000) ? 200 : 503));
+    const result = await cli(['verify', '--resilience']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toMatch(/FAIL\s+backend pod replaced\s+no ready replacement for backend-\S+ within 5\.0s/);
+    expect(result.stdout).toMatch(/FAIL\s+backend availability while replaced\s+http:\/\/localhost:\d+\/api\/health did not answer 200 again/);
+    expect(result.stdout).not.toContain('After the replacement');
+  });
+
   it('--report writes JUnit XML with one test case per check, and JSON in its documented shape', async () => {
     const { sim, cli, app } = await deployed();
     sim.update((s) => {
@@ -172,6 +205,9 @@ describe('todo-deploy verify', () => {
     const result = await cli(['verify', '--report', 'verify.html']);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain('--report verify.html: the file name must end in .json (a JSON report) or .xml (JUnit XML).');
+    const folder = await cli(['verify', '--report', 'reports/verify.xml']);
+    expect(folder.exitCode).toBe(2);
+    expect(folder.stderr).toMatch(/--report reports\/verify\.xml: the folder \S+\/reports does not exist\./);
     expect(sim.calls()).toEqual([]);
   });
 });

@@ -134,6 +134,8 @@ export interface ClusterState {
   deployments: Record<string, DeploymentObject>;
   pods: Record<string, PodObject>;
   services: Record<string, ServiceObject>;
+  /** Failed `helm test` pods (they stay for their logs): "namespace/name" -> their log lines. */
+  testPods?: Record<string, { logs: string[] }>;
   /** The last resourceVersion handed out. */
   resourceVersion?: number;
 }
@@ -162,6 +164,8 @@ export interface ReleaseObjects {
   secrets: Record<string, Omit<SecretObject, 'resourceVersion' | 'created' | 'managers'>>;
   /** Names of the chart's `helm.sh/hook: test` pods. */
   tests: string[];
+  /** Those of them whose hook-delete-policy deletes them once they pass. */
+  testsDeletedOnSuccess?: string[];
   /** Other rendered objects, as "apiVersion/Kind/namespace/name" (kept, not modelled). */
   others: string[];
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { pickTarget } from '../../src/commands/rollback.js';
 import { newCheck } from '../../src/deployment/checks.js';
 import { junit, reportFormat, summarize, type VerifyReport } from '../../src/deployment/report.js';
-import { parseHelmHistory, parseHelmTestSummary, type HistoryEntry } from '../../src/tools/helm.js';
+import { parseHelmHistory, parseHelmTestSuites, type HistoryEntry } from '../../src/tools/helm.js';
 import { isLogDuration, parseDeployment, parseNames, parsePods } from '../../src/tools/kubectl.js';
 
 describe('helm output parsers', () => {
@@ -16,10 +16,12 @@ describe('helm output parsers', () => {
     expect(parseHelmHistory('null')).toEqual([]);
   });
 
-  it('counts test suites and successes in `helm test` output', () => {
-    const two = 'NAME: frontend\nTEST SUITE:     frontend-test\nLast Started:   x\nPhase:          Succeeded\nTEST SUITE:     frontend-test-2\nPhase:          Failed\n';
-    expect(parseHelmTestSummary(two)).toEqual({ passed: 1, total: 2 });
-    expect(parseHelmTestSummary('NAME: frontend\nTEST SUITE: None\n')).toEqual({ passed: 0, total: 0 });
+  it('reads the test suites and their phases from `helm test` output', () => {
+    const two =
+      'NAME: frontend\nREVISION: 1\nTEST SUITE:     frontend-test\nLast Started:   Mon Nov 24 10:00:00 2026\nLast Completed: Mon Nov 24 10:00:03 2026\nPhase:          Succeeded\n' +
+      'TEST SUITE:     frontend-test-2\nLast Started:   Mon Nov 24 10:00:03 2026\nLast Completed: Mon Nov 24 10:00:05 2026\nPhase:          Failed\nNOTES:\nOpen http://localhost:30000\n';
+    expect(parseHelmTestSuites(two)).toEqual([{ name: 'frontend-test', phase: 'Succeeded' }, { name: 'frontend-test-2', phase: 'Failed' }]);
+    expect(parseHelmTestSuites('NAME: frontend\nTEST SUITE: None\n')).toEqual([]);
   });
 });
 
@@ -54,6 +56,15 @@ describe('rollback target', () => {
   it('goes back to the newest earlier revision that was deployed, skipping failed ones', () => {
     const history = [entry(1, 'superseded'), entry(2, 'superseded'), entry(3, 'failed'), entry(4, 'deployed')];
     expect(pickTarget('backend', history, undefined)).toEqual({ release: 'backend', from: 4, target: 2 });
+  });
+
+  it('after an upgrade that failed without a rollback, goes back to the revision still marked deployed', () => {
+    expect(pickTarget('backend', [entry(1, 'deployed'), entry(2, 'failed')], undefined).target).toBe(1);
+  });
+
+  it('skips the revision the current one already rolled back to', () => {
+    const history = [entry(1, 'superseded'), entry(2, 'superseded'), entry(3, 'failed'), { ...entry(4, 'deployed'), description: 'Rollback to 2' }];
+    expect(pickTarget('backend', history, undefined).target).toBe(1);
   });
 
   it('takes --to N when the history has it, and refuses the current or a missing revision with the list', () => {
@@ -94,5 +105,21 @@ describe('verify reports', () => {
     expect(suite.testcase[0]!.failure!['#text']).toContain('│ ERROR a < b && c > d');
     expect(suite.testcase[0]!.failure!['#text']).toContain('hint: check & fix');
     expect(suite.testcase[1]).toHaveProperty('skipped');
+  });
+});
+
+describe('the redactor and serialised output', () => {
+  it('scrubs a secret from a JSON document and a JUnit report even when serialising escaped it', async () => {
+    const { Redactor } = await import('../../src/redact.js');
+    const redactor = new Redactor();
+    const secret = 'p&ss<w>rd"with\\quote';
+    redactor.add(secret);
+    const check = Object.assign(newCheck('verify', 'backend', 'pods'), { status: 'failed' as const, detail: `log: ${secret}`, diagnosis: [`│ ${secret}`] });
+    const report: VerifyReport = { tool: 'todo-deploy', version: '0', command: 'verify', ok: false, startedAt: '', durationMs: 0, target: { profile: 'm', kubeContext: 'm', namespace: 't' }, urls: {}, summary: summarize([check]), checks: [check] };
+    for (const text of [junit(report), JSON.stringify(report)]) {
+      const scrubbed = redactor.scrub(text);
+      expect(scrubbed).toContain('••••••');
+      for (const part of ['p&ss', 'p&amp;ss', 'rd\\"with', 'rd&quot;with']) expect(scrubbed).not.toContain(part);
+    }
   });
 });

@@ -264,10 +264,10 @@ function releaseJson(state, cluster, name, ns, rev) {
   };
 }
 
-function statusTable(name, ns, rev, tests) {
+function statusTable(name, ns, rev, tests, failed = []) {
   let text = `NAME: ${name}\nLAST DEPLOYED: ${ansic(rev.updated)}\nNAMESPACE: ${ns}\nSTATUS: ${rev.status}\nREVISION: ${rev.revision}\n`;
   if (!tests || tests.length === 0) text += 'TEST SUITE: None\n';
-  else for (const t of tests) text += `TEST SUITE:     ${t}\nLast Started:   ${ansic(rev.updated)}\nLast Completed: ${ansic(rev.updated)}\nPhase:          Succeeded\n`;
+  else for (const t of tests) text += `TEST SUITE:     ${t}\nLast Started:   ${ansic(rev.updated)}\nLast Completed: ${ansic(rev.updated)}\nPhase:          ${failed.includes(t) ? 'Failed' : 'Succeeded'}\n`;
   return text;
 }
 
@@ -704,15 +704,26 @@ export const commands = {
     run(call, args) {
       const release = args.positionals[0];
       const fault = call.takeFault('helmTest', (f) => f.release === release);
+      const logs = fault?.logs ?? ['wget: download timed out'];
       const view = withReleases(call, args, (s, cluster, releases, ns) => {
         const rev = findRelease(call, releases, `${ns}/${release}`).at(-1);
         const unready = Object.keys(rev.objects?.deployments ?? {}).some((k) => !cluster.deployments[k] || !rolloutState(s, cluster, k).done);
+        const tests = rev.tests ?? [];
+        // A failed test pod stays (hook-succeeded deletes only passing ones): `kubectl logs` reads it.
+        if (tests.length > 0 && (fault || unready)) cluster.testPods = { ...cluster.testPods, [`${ns}/${tests[0]}`]: { logs } };
         return { ns, rev: structuredClone(rev), unready };
       });
       const tests = view.rev.tests ?? [];
       if (tests.length > 0 && (fault || view.unready)) {
-        if (args.flags.logs) call.out(`POD LOGS: ${tests[0]}\n${(fault?.logs ?? ['wget: download timed out']).join('\n')}\n`);
+        call.out(statusTable(release, view.ns, view.rev, tests, [tests[0]]));
+        if (args.flags.logs) call.out(`POD LOGS: ${tests[0]}\n${logs.join('\n')}\n`);
         helmError(call, `1 error occurred:\n\t* pod ${tests[0]} failed\n`);
+      }
+      // Helm reads the logs after its hook cleanup: a passing pod with hook-succeeded is gone (helm/helm#9098).
+      const deleted = tests.find((t) => (view.rev.objects?.testsDeletedOnSuccess ?? []).includes(t));
+      if (args.flags.logs && deleted) {
+        call.out(statusTable(release, view.ns, view.rev, tests));
+        helmError(call, `unable to get pod logs for ${deleted}: pods "${deleted}" not found`);
       }
       call.out(statusTable(release, view.ns, view.rev, tests));
     },

@@ -520,11 +520,14 @@ const logs = {
           keys = Object.keys(cluster.pods).filter((p) => cluster.pods[p].deployment === `${ns}/${name}`).slice(0, 1);
         } else call.unexpected(`logs of a ${kind} are not simulated`);
       } else keys = [`${ns}/${target}`];
+      const testPod = !selector && cluster.testPods?.[keys[0]];
+      if (testPod) return [{ key: keys[0], testPod }];
       if (!selector && !cluster.pods[keys[0]]) call.fail(1, notFound('pods', keys[0]?.split('/')[1] ?? target));
       return keys.map((key) => ({ key, pod: cluster.pods[key], status: podStatus(s, cluster, key, cluster.pods[key]) }));
     };
     const release = (pod) => pod.labels['app.kubernetes.io/instance'];
     const linesOf = (s, entry) => {
+      if (entry.testPod) return { container: 'test', lines: entry.testPod.logs };
       const fault = s.faults.pods?.[release(entry.pod)];
       const container = args.flags.container ?? entry.status.containers[0]?.name;
       const c = entry.status.containers.find((x) => x.name === container);

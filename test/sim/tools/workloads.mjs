@@ -82,7 +82,7 @@ function containerFrom(c, podSpec) {
  * { deployments, services, secrets, tests, others } with keys "namespace/name".
  */
 export function objectsFromManifests(docs, release, namespace) {
-  const out = { deployments: {}, services: {}, secrets: {}, tests: [], others: [] };
+  const out = { deployments: {}, services: {}, secrets: {}, tests: [], testsDeletedOnSuccess: [], others: [] };
   for (const doc of docs) {
     if (!doc || typeof doc !== 'object' || !doc.kind) continue;
     const meta = doc.metadata ?? {};
@@ -91,6 +91,8 @@ export function objectsFromManifests(docs, release, namespace) {
     const hook = meta.annotations?.['helm.sh/hook'] ?? '';
     if (hook.split(',').includes('test')) {
       out.tests.push(meta.name);
+      const policy = (meta.annotations?.['helm.sh/hook-delete-policy'] ?? '').split(',').map((p) => p.trim());
+      if (policy.includes('hook-succeeded')) out.testsDeletedOnSuccess.push(meta.name);
       continue;
     }
     if (hook) continue;
