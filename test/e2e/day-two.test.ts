@@ -155,6 +155,19 @@ describe('todo-deploy rollback', () => {
     assertSafe(sim, result.stdout + result.stderr);
   });
 
+  it('--dry-run prints the rollback and changes nothing', async () => {
+    const { sim, app, cli, up } = await deployed();
+    app.write('backend/main.py', 'version = 2\n');
+    expect((await up()).exitCode).toBe(0);
+    const mark = sim.calls().length;
+    const result = await cli(['rollback', 'backend', '--dry-run']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toContain('[dry-run] helm rollback backend 1 --namespace todo --kube-context minikube --wait');
+    expect(result.stdout).toContain('Dry run: nothing was changed.');
+    expect(sim.calls().slice(mark).filter((c) => c.mutating)).toEqual([]);
+    expect(sim.state().helm.releases.minikube!['todo/backend']).toHaveLength(2);
+  });
+
   it('--to N goes to that revision; a revision that does not exist is refused with the history', async () => {
     const { sim, app, cli, up } = await deployed();
     for (const n of [2, 3]) {
