@@ -3,9 +3,9 @@
 import { services } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { OperationError, ToolError } from '../errors.js';
-import { contentTag } from '../images/content-tag.js';
+import { tagOf } from '../images/content-tag.js';
 import type { Phase } from '../pipeline/runner.js';
-import { dockerBuildArgs, imageInspectArgs } from '../tools/docker.js';
+import { dockerBuildArgs, imageInspectArgs, parseImageTags } from '../tools/docker.js';
 import { minikubeImageBuildArgs, minikubeImageListArgs } from '../tools/minikube.js';
 import type { ServicePlan, UpState } from './state.js';
 
@@ -18,7 +18,7 @@ export function buildPhase(ctx: Context): Phase<UpState> {
       const plans = services.map((s) => state.services[s]);
       // NEXT_PUBLIC_* values are baked into the Next.js bundle at build time: the browser's backend URL is a build argument.
       state.services.frontend.buildArgs = { NEXT_PUBLIC_BACKEND_URL: state.config.frontend.backendUrl || state.services.backend.url };
-      await Promise.all(plans.map(async (plan) => setTag(plan, await contentTag({ context: plan.sourceDir, dockerfile: plan.dockerfile, buildArgs: plan.buildArgs }))));
+      await Promise.all(plans.map(async (plan) => setTag(plan, tagOf(await plan.contextDigest, plan.buildArgs))));
       const present = await imagesPresent(ctx, state, plans);
       const missing = plans.filter((plan, i) => !present[i]);
       if (state.skipBuild) {
@@ -56,12 +56,10 @@ function describe(plans: ServicePlan[]): string {
 async function imagesPresent(ctx: Context, state: UpState, plans: ServicePlan[]): Promise<boolean[]> {
   if (!state.clusterLive) return plans.map(() => false);
   if (state.buildEnv) {
-    return Promise.all(
-      plans.map(async (plan) => {
-        const inspect = await ctx.exec({ tool: 'docker', args: imageInspectArgs(plan.image.ref), env: state.buildEnv, allowFailure: true, timeoutMs: 30_000 });
-        return inspect.exitCode === 0;
-      }),
-    );
+    // Exit code 1 when one is missing: the tags printed say which ones exist.
+    const inspect = await ctx.exec({ tool: 'docker', args: imageInspectArgs(plans.map((p) => p.image.ref)), env: state.buildEnv, allowFailure: true, timeoutMs: 30_000 });
+    const tags = parseImageTags(inspect.stdout);
+    return plans.map((plan) => tags.includes(plan.image.ref));
   }
   const list = await ctx.exec({ tool: 'minikube', args: minikubeImageListArgs(state.config.minikube.profile), timeoutMs: 60_000 });
   const refs = list.stdout.split('\n').map((line) => line.trim().replace(/^docker\.io\/(library\/)?/, ''));

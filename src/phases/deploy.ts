@@ -46,7 +46,7 @@ async function deployService(ctx: Context, state: UpState, plan: ServicePlan, pr
   const [chart, userValues, current] = await Promise.all([
     chartId(plan.chart),
     userValuesFile ? readValuesFile(userValuesFile, plan.service) : {},
-    state.clusterLive ? releaseStatus(ctx, ref) : undefined,
+    state.reads?.releases[plan.service],
   ]);
 
   if (current?.status.startsWith('pending-')) await recover(ctx, state, ref, current);
