@@ -12,6 +12,8 @@ import type { ServicePlan, UpState } from './state.js';
 export function buildPhase(ctx: Context): Phase<UpState> {
   return {
     id: 'build',
+    // The cluster's URLs (the frontend bakes the backend's in) and where to build.
+    after: ['cluster', 'image-target'],
     title: 'Build the images',
     leftBehind: 'No image was tagged unless its build finished; nothing changed in the cluster.',
     async run(state, progress) {

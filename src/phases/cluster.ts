@@ -13,6 +13,7 @@ import type { UpState } from './state.js';
 export function clusterPhase(ctx: Context): Phase<UpState> {
   return {
     id: 'cluster',
+    after: ['prereqs'],
     title: 'Start the cluster',
     leftBehind: 'The Minikube profile may be half-started; the next run starts it again.',
     async run(state) {

@@ -16,6 +16,7 @@ import type { ServicePlan, UpState } from './state.js';
 export function deployPhase(ctx: Context): Phase<UpState> {
   return {
     id: 'deploy',
+    after: ['build', 'secrets'],
     title: 'Deploy with Helm',
     leftBehind: 'A release may be left pending-upgrade; the next run recovers it.',
     async run(state, progress) {

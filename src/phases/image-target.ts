@@ -10,6 +10,7 @@ import type { UpState } from './state.js';
 export function imageTargetPhase(): Phase<UpState> {
   return {
     id: 'image-target',
+    after: ['cluster'],
     title: "Point builds at Minikube's image store",
     async run(state) {
       const { containerRuntime } = state.config.minikube;

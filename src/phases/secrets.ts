@@ -28,6 +28,8 @@ export function secretChecksum(data: Record<string, string>): string {
 export function secretsPhase(ctx: Context): Phase<UpState> {
   return {
     id: 'secrets',
+    // Only the running cluster: so the Secrets are written while the images build.
+    after: ['cluster'],
     title: 'Create the secrets',
     leftBehind: 'A Secret may be half-written; the next run writes it again.',
     async run(state) {
