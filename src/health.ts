@@ -1,4 +1,5 @@
 // Health endpoints, checked over plain HTTP at the URLs the user will open.
+import { get } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CancelledError } from './errors.js';
 
@@ -22,6 +23,8 @@ export interface HealthOptions {
   maxDelayMs?: number;
 }
 
+const MIN_ATTEMPT_MS = 100;
+
 /** Polls until the URL answers 2xx, backing off between attempts, until the deadline. */
 export async function waitHealthy(url: string, options: HealthOptions): Promise<HealthResult> {
   const { deadlineMs, signal, requestTimeoutMs = 5000, firstDelayMs = 250, maxDelayMs = 2000 } = options;
@@ -34,7 +37,8 @@ export async function waitHealthy(url: string, options: HealthOptions): Promise<
     const remaining = deadlineMs - (Date.now() - started);
     last = await probe(url, Math.max(1, Math.min(requestTimeoutMs, remaining)), signal);
     const done = last.status !== undefined && last.status >= 200 && last.status < 300;
-    if (done || Date.now() - started + delay >= deadlineMs) {
+    // No attempt with too little time left to be answered: its "no answer" would hide the last real one.
+    if (done || Date.now() - started + delay + MIN_ATTEMPT_MS >= deadlineMs) {
       return { url, ok: done, attempts, ...last, durationMs: Date.now() - started };
     }
     try {
@@ -47,16 +51,28 @@ export async function waitHealthy(url: string, options: HealthOptions): Promise<
 }
 
 /** One request: the HTTP status, or why there was none. */
-export async function probe(url: string, timeoutMs: number, signal?: AbortSignal): Promise<Pick<HealthResult, 'status' | 'error'>> {
-  const timeout = AbortSignal.timeout(timeoutMs);
-  try {
-    const response = await fetch(url, { signal: signal ? AbortSignal.any([signal, timeout]) : timeout, redirect: 'manual' });
-    await response.body?.cancel();
-    return response.ok ? { status: response.status } : { status: response.status, error: `HTTP ${response.status}` };
-  } catch (error) {
-    if (signal?.aborted) throw new CancelledError(`Interrupted while checking ${url}`);
-    if (timeout.aborted) return { error: `no answer within ${timeoutMs}ms` };
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    return { error: cause?.code ?? cause?.message ?? String(error) };
-  }
+export function probe(url: string, timeoutMs: number, signal?: AbortSignal): Promise<Pick<HealthResult, 'status' | 'error'>> {
+  // node:http rather than fetch: fetch loads its whole HTTP client on first use, which a run
+  // that makes two requests pays for at its very end.
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new CancelledError(`Interrupted while checking ${url}`));
+    let timedOut = false;
+    // agent: false — no pooled keep-alive connection; redirects are not followed (an answer, not health).
+    const request = get(url, { agent: false, signal }, (response) => {
+      clearTimeout(timer);
+      response.resume();
+      const status = response.statusCode ?? 0;
+      resolve(status >= 200 && status < 300 ? { status } : { status, error: `HTTP ${status}` });
+    });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      request.destroy();
+    }, timeoutMs);
+    request.on('error', (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      if (signal?.aborted) reject(new CancelledError(`Interrupted while checking ${url}`));
+      else if (timedOut) resolve({ error: `no answer within ${timeoutMs}ms` });
+      else resolve({ error: error.code ?? error.message });
+    });
+  });
 }

@@ -7,7 +7,7 @@ import type { Exec } from '../tools/exec.js';
 import { helmVersionArgs, parseHelmVersion } from '../tools/helm.js';
 import { installHints } from '../tools/install-hints.js';
 import { getContextsArgs, kubectlVersionArgs, parseContexts, parseKubectlVersion } from '../tools/kubectl.js';
-import { minikubeStatusArgs, minikubeVersionArgs, parseMinikubeStatus, parseMinikubeVersion } from '../tools/minikube.js';
+import { minikubeStatusArgs, minikubeVersionArgs, parseMinikubeStatus, parseMinikubeVersion, type MinikubeStatus } from '../tools/minikube.js';
 import { atLeast, type Version } from '../tools/version.js';
 import type { CheckResult } from './check.js';
 
@@ -17,15 +17,25 @@ type Tool = keyof typeof minimumVersions;
 const PROBE_TIMEOUT_MS = 20_000;
 
 export async function checkPrereqs(exec: Exec, config: Config): Promise<CheckResult[]> {
+  return (await readPrereqs(exec, config)).checks;
+}
+
+export interface Prereqs {
+  checks: CheckResult[];
+  /** The Minikube profile's state, when it could be read: `up` goes on from it instead of asking again. */
+  cluster?: MinikubeStatus;
+}
+
+export async function readPrereqs(exec: Exec, config: Config): Promise<Prereqs> {
   const minikube = config.target === 'minikube';
-  const groups = await Promise.all([
+  const [docker, cluster, ...rest] = await Promise.all([
     checkDocker(exec),
-    minikube ? checkMinikube(exec, config.minikube.profile) : Promise.resolve([]),
+    minikube ? checkMinikube(exec, config.minikube.profile) : { checks: [], status: undefined },
     checkTool(exec, 'helm', helmVersionArgs, parseHelmVersion, (v) => (v.major > 4 ? `Helm ${v.major} is untested; Helm 3.12+ and 4.x are supported.` : undefined)),
     checkTool(exec, 'kubectl', kubectlVersionArgs, parseKubectlVersion),
-    minikube ? Promise.resolve([]) : checkContext(exec, config.cluster.context),
+    minikube ? [] : checkContext(exec, config.cluster.context),
   ]);
-  return groups.flat();
+  return { checks: [...docker, ...cluster.checks, ...rest.flat()], cluster: cluster.status };
 }
 
 async function checkDocker(exec: Exec): Promise<CheckResult[]> {
@@ -42,13 +52,13 @@ async function checkDocker(exec: Exec): Promise<CheckResult[]> {
   ];
 }
 
-async function checkMinikube(exec: Exec, profile: string): Promise<CheckResult[]> {
+async function checkMinikube(exec: Exec, profile: string): Promise<{ checks: CheckResult[]; status?: MinikubeStatus }> {
   const cluster = { id: 'minikube-profile', title: `minikube profile "${profile}"`, category: 'prereq' as const };
   const [version, status] = await Promise.all([
     checkTool(exec, 'minikube', minikubeVersionArgs, parseMinikubeVersion),
     run(exec, 'minikube', minikubeStatusArgs(profile)),
   ]);
-  if ('missing' in status) return [...version, { ...cluster, status: 'skip', detail: 'needs minikube' }];
+  if ('missing' in status) return { checks: [...version, { ...cluster, status: 'skip', detail: 'needs minikube' }] };
   const parsed = parseMinikubeStatus(status.stdout, status.exitCode);
   const states: Record<typeof parsed.state, Pick<CheckResult, 'status' | 'detail'>> = {
     running: { status: 'pass', detail: 'running' },
@@ -56,7 +66,7 @@ async function checkMinikube(exec: Exec, profile: string): Promise<CheckResult[]
     absent: { status: 'warn', detail: 'does not exist yet; `todo-deploy up` will create it' },
     degraded: { status: 'warn', detail: `host ${parsed.host}, apiserver ${parsed.apiServer}, kubelet ${parsed.kubelet}; \`todo-deploy up\` will restart it` },
   };
-  return [...version, { ...cluster, ...states[parsed.state] }];
+  return { checks: [...version, { ...cluster, ...states[parsed.state] }], status: parsed };
 }
 
 async function checkContext(exec: Exec, context: string): Promise<CheckResult[]> {

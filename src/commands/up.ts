@@ -8,6 +8,7 @@ import { services, type Config, type Service } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { ConfigError } from '../errors.js';
 import { formatDuration } from '../format.js';
+import { digestContext } from '../images/content-tag.js';
 import { buildPhase } from '../phases/build.js';
 import { clusterPhase } from '../phases/cluster.js';
 import { deployPhase } from '../phases/deploy.js';
@@ -16,6 +17,7 @@ import { prereqsPhase } from '../phases/prereqs.js';
 import { secretsPhase } from '../phases/secrets.js';
 import { secretNames, type ServicePlan, type UpState } from '../phases/state.js';
 import { verifyPhase } from '../phases/verify.js';
+import { ahead } from '../pipeline/ahead.js';
 import { runPhases } from '../pipeline/runner.js';
 
 export interface UpOptions {
@@ -79,12 +81,12 @@ async function initialState(ctx: Context, options: UpOptions): Promise<UpState> 
     helmMajor: 4,
     kubeContext: loaded.config.minikube.profile,
     clusterLive: true,
-    services: Object.fromEntries(plans.map((p) => [p.service, p])) as Record<Service, ServicePlan>,
+    services: Object.fromEntries(plans.map((p) => [p.service, { ...p, contextDigest: ahead(digestContext({ context: p.sourceDir, dockerfile: p.dockerfile })) }])) as Record<Service, ServicePlan>,
     changes: [],
   };
 }
 
-function plan(ctx: Context, config: Config, service: Service): ServicePlan {
+function plan(ctx: Context, config: Config, service: Service): Omit<ServicePlan, 'contextDigest'> {
   const c = config[service];
   return {
     service,

@@ -4,10 +4,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, readdir, readlink, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import dockerignore from '@balena/dockerignore';
-
-// The package's types declare an ES default export, but it is CommonJS `module.exports = factory`.
-const createIgnore = dockerignore as unknown as typeof dockerignore.default;
+import type dockerignore from '@balena/dockerignore';
 
 export interface TagInput {
   context: string;
@@ -18,21 +15,36 @@ export interface TagInput {
 const TAG_LENGTH = 12;
 
 export async function contentTag(input: TagInput): Promise<string> {
-  const dockerfile = await readFile(input.dockerfile);
-  const patterns = await ignorePatterns(input);
+  return tagOf(await digestContext(input), input.buildArgs);
+}
+
+/** The Dockerfile and one digest line per file of the context that reaches the build. */
+export interface ContextDigest {
+  dockerfile: Buffer;
+  entries: string[];
+}
+
+/** Reads the Dockerfile and the build context: the slow part of a tag, and it needs nothing but the files, so it can start first. */
+export async function digestContext(input: Omit<TagInput, 'buildArgs'>): Promise<ContextDigest> {
+  const [dockerfile, patterns, createIgnore] = await Promise.all([readFile(input.dockerfile), ignorePatterns(input), loadDockerignore()]);
   const ignore = createIgnore({ ignorecase: false }).add(patterns);
-  const hash = createHash('sha256');
-  hash.update(dockerfile).update('\0');
-  for (const [key, value] of Object.entries(input.buildArgs).sort(([a], [b]) => a.localeCompare(b))) hash.update(`${key}=${value}\0`);
   // With an exception (`!pattern`) an excluded folder may still contribute files, so only
   // without exceptions can a whole excluded folder (node_modules, .venv) be skipped unread.
   const canPrune = !patterns.some((pattern) => pattern.trim().startsWith('!'));
-  for (const entry of await contextEntries(input.context, ignore, canPrune)) hash.update(entry);
+  return { dockerfile, entries: await contextEntries(input.context, ignore, canPrune) };
+}
+
+/** The tag of a digested context built with these build arguments. */
+export function tagOf(digest: ContextDigest, buildArgs: Record<string, string>): string {
+  const hash = createHash('sha256');
+  hash.update(digest.dockerfile).update('\0');
+  for (const [key, value] of Object.entries(buildArgs).sort(([a], [b]) => a.localeCompare(b))) hash.update(`${key}=${value}\0`);
+  for (const entry of digest.entries) hash.update(entry);
   return hash.digest('hex').slice(0, TAG_LENGTH);
 }
 
 /** BuildKit prefers `<Dockerfile>.dockerignore` beside the Dockerfile over the context's `.dockerignore`. */
-async function ignorePatterns(input: TagInput): Promise<string[]> {
+async function ignorePatterns(input: Omit<TagInput, 'buildArgs'>): Promise<string[]> {
   for (const file of [`${input.dockerfile}.dockerignore`, join(input.context, '.dockerignore')]) {
     try {
       return (await readFile(file, 'utf8')).split(/\r?\n/).filter((line) => line.trim() && !line.trim().startsWith('#'));
@@ -43,7 +55,13 @@ async function ignorePatterns(input: TagInput): Promise<string[]> {
   return [];
 }
 
-type Ignore = ReturnType<typeof createIgnore>;
+// Loaded on first use: `up` needs it only once the cluster runs, and nothing else needs it at all.
+async function loadDockerignore() {
+  // The package's types declare an ES default export, but it is CommonJS `module.exports = factory`.
+  return (await import('@balena/dockerignore')).default as unknown as typeof dockerignore.default;
+}
+
+type Ignore = ReturnType<Awaited<ReturnType<typeof loadDockerignore>>>;
 
 /** One digest line per file or link that reaches the build, in a stable order. */
 async function contextEntries(context: string, ignore: Ignore, canPrune: boolean): Promise<string[]> {

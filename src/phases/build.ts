@@ -1,26 +1,30 @@
 // Builds the images whose content tag the cluster's image store does not hold yet — both at
 // once — straight into Minikube's daemon.
-import { services } from '../config/schema.js';
+import { services, type Service } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { OperationError, ToolError } from '../errors.js';
-import { contentTag } from '../images/content-tag.js';
+import { tagOf } from '../images/content-tag.js';
 import type { Phase } from '../pipeline/runner.js';
-import { dockerBuildArgs, imageInspectArgs } from '../tools/docker.js';
+import { dockerBuildArgs, imageInspectArgs, parseImageTags } from '../tools/docker.js';
 import { minikubeImageBuildArgs, minikubeImageListArgs } from '../tools/minikube.js';
 import type { ServicePlan, UpState } from './state.js';
 
 export function buildPhase(ctx: Context): Phase<UpState> {
   return {
     id: 'build',
+    // The cluster's URLs (the frontend bakes the backend's in) and where to build.
+    after: ['cluster', 'image-target'],
     title: 'Build the images',
     leftBehind: 'No image was tagged unless its build finished; nothing changed in the cluster.',
     async run(state, progress) {
       const plans = services.map((s) => state.services[s]);
-      // NEXT_PUBLIC_* values are baked into the Next.js bundle at build time: the browser's backend URL is a build argument.
-      state.services.frontend.buildArgs = { NEXT_PUBLIC_BACKEND_URL: state.config.frontend.backendUrl || state.services.backend.url };
-      await Promise.all(plans.map(async (plan) => setTag(plan, await contentTag({ context: plan.sourceDir, dockerfile: plan.dockerfile, buildArgs: plan.buildArgs }))));
-      const present = await imagesPresent(ctx, state, plans);
-      const missing = plans.filter((plan, i) => !present[i]);
+      // Looked up by the cluster phase as soon as the cluster ran, unless under --dry-run it would first have been started.
+      const images = await (state.reads?.images ?? lookUpImages(ctx, state, state.buildEnv));
+      for (const plan of plans) {
+        plan.buildArgs = buildArgsOf(state, plan.service);
+        plan.image = { ...plan.image, tag: images[plan.service].tag, ref: `${plan.image.repository}:${images[plan.service].tag}` };
+      }
+      const missing = plans.filter((plan) => !images[plan.service].present);
       if (state.skipBuild) {
         if (missing.length > 0) {
           throw new OperationError(
@@ -45,27 +49,39 @@ export function buildPhase(ctx: Context): Phase<UpState> {
   };
 }
 
-function setTag(plan: ServicePlan, tag: string): void {
-  plan.image = { ...plan.image, tag, ref: `${plan.image.repository}:${tag}` };
-}
-
 function describe(plans: ServicePlan[]): string {
   return plans.map((p) => `${p.image.ref} (${p.image.built ? 'built' : 'unchanged'})`).join(', ');
 }
 
-async function imagesPresent(ctx: Context, state: UpState, plans: ServicePlan[]): Promise<boolean[]> {
-  if (!state.clusterLive) return plans.map(() => false);
-  if (state.buildEnv) {
-    return Promise.all(
-      plans.map(async (plan) => {
-        const inspect = await ctx.exec({ tool: 'docker', args: imageInspectArgs(plan.image.ref), env: state.buildEnv, allowFailure: true, timeoutMs: 30_000 });
-        return inspect.exitCode === 0;
-      }),
-    );
+/** A service's build arguments: public values only (they persist in the image). */
+export function buildArgsOf(state: Pick<UpState, 'config' | 'services'>, service: Service): Record<string, string> {
+  // NEXT_PUBLIC_* values are baked into the Next.js bundle at build time: the browser's backend URL is a build argument.
+  return service === 'frontend' ? { NEXT_PUBLIC_BACKEND_URL: state.config.frontend.backendUrl || state.services.backend.url } : {};
+}
+
+export type ImageLookup = Record<Service, { tag: string; present: boolean }>;
+
+/**
+ * Each service's content tag (its context's digest with its build arguments), and whether the
+ * cluster's image store holds that image: one read for both. `buildEnv` is Minikube's
+ * docker-env; without it the store is asked through minikube.
+ */
+export async function lookUpImages(ctx: Context, state: UpState, buildEnv: Record<string, string> | undefined): Promise<ImageLookup> {
+  const tags = await Promise.all(services.map(async (s) => tagOf(await state.services[s].contextDigest, buildArgsOf(state, s))));
+  const refs = services.map((s, i) => `${state.services[s].image.repository}:${tags[i]}`);
+  const held = state.clusterLive ? await imagesHeld(ctx, state, buildEnv, refs) : [];
+  return Object.fromEntries(services.map((s, i) => [s, { tag: tags[i]!, present: held.includes(refs[i]!) }])) as ImageLookup;
+}
+
+/** Which of the refs the cluster's image store holds. */
+async function imagesHeld(ctx: Context, state: UpState, buildEnv: Record<string, string> | undefined, refs: string[]): Promise<string[]> {
+  if (buildEnv) {
+    // Exit code 1 when one is missing: the tags printed say which ones exist.
+    const inspect = await ctx.exec({ tool: 'docker', args: imageInspectArgs(refs), env: buildEnv, allowFailure: true, timeoutMs: 30_000 });
+    return parseImageTags(inspect.stdout);
   }
   const list = await ctx.exec({ tool: 'minikube', args: minikubeImageListArgs(state.config.minikube.profile), timeoutMs: 60_000 });
-  const refs = list.stdout.split('\n').map((line) => line.trim().replace(/^docker\.io\/(library\/)?/, ''));
-  return plans.map((plan) => refs.includes(plan.image.ref));
+  return list.stdout.split('\n').map((line) => line.trim().replace(/^docker\.io\/(library\/)?/, ''));
 }
 
 async function build(ctx: Context, state: UpState, plan: ServicePlan): Promise<void> {

@@ -7,17 +7,19 @@ import type { Phase } from '../pipeline/runner.js';
 import { getContextsArgs, parseContexts } from '../tools/kubectl.js';
 import { containerDrivers, minikubeIpArgs, minikubeStartArgs, minikubeStatusArgs, parseMinikubeStatus, parsePublishedPorts, profileListArgs, type MinikubeStatus } from '../tools/minikube.js';
 import { services, type Config, type Service } from '../config/schema.js';
+import { startClusterReads, startDockerEnvRead } from './cluster-reads.js';
 import type { UpState } from './state.js';
 
 export function clusterPhase(ctx: Context): Phase<UpState> {
   return {
     id: 'cluster',
+    after: ['prereqs'],
     title: 'Start the cluster',
     leftBehind: 'The Minikube profile may be half-started; the next run starts it again.',
     async run(state) {
       const { minikube } = state.config;
       checkTarget(state.config);
-      const { state: clusterState } = await minikubeStatus(ctx, minikube.profile);
+      const { state: clusterState } = state.cluster ?? (await minikubeStatus(ctx, minikube.profile));
       let detail = `profile "${minikube.profile}" already running`;
       if (clusterState !== 'running') {
         const started = performance.now();
@@ -43,8 +45,10 @@ export function clusterPhase(ctx: Context): Phase<UpState> {
         setUrls(state, urlsAt('localhost', state.config));
         return `${detail} (dry run)`;
       }
+      const dockerEnv = startDockerEnvRead(ctx, state.config);
       const access = await resolveAccess(ctx, state.config);
       setUrls(state, access.urls);
+      state.reads = startClusterReads(ctx, state, dockerEnv);
       return `${detail}; context "${state.kubeContext}"`;
     },
   };

@@ -16,6 +16,7 @@ import type { ServicePlan, UpState } from './state.js';
 export function deployPhase(ctx: Context): Phase<UpState> {
   return {
     id: 'deploy',
+    after: ['build', 'secrets'],
     title: 'Deploy with Helm',
     leftBehind: 'A release may be left pending-upgrade; the next run recovers it.',
     async run(state, progress) {
@@ -46,7 +47,7 @@ async function deployService(ctx: Context, state: UpState, plan: ServicePlan, pr
   const [chart, userValues, current] = await Promise.all([
     chartId(plan.chart),
     userValuesFile ? readValuesFile(userValuesFile, plan.service) : {},
-    state.clusterLive ? releaseStatus(ctx, ref) : undefined,
+    state.reads?.releases[plan.service],
   ]);
 
   if (current?.status.startsWith('pending-')) await recover(ctx, state, ref, current);

@@ -1,4 +1,4 @@
-import { checkPrereqs } from '../checks/prereqs.js';
+import { readPrereqs } from '../checks/prereqs.js';
 import type { Context } from '../context.js';
 import { PrereqError } from '../errors.js';
 import type { Phase } from '../pipeline/runner.js';
@@ -10,7 +10,8 @@ export function prereqsPhase(ctx: Context): Phase<UpState> {
     id: 'prereqs',
     title: 'Check prerequisites',
     async run(state) {
-      const checks = await checkPrereqs(ctx.exec, state.config);
+      const { checks, cluster } = await readPrereqs(ctx.exec, state.config);
+      state.cluster = cluster;
       for (const check of checks.filter((c) => c.status === 'warn' && c.id !== 'minikube-profile')) ctx.out.warn(`${check.title}: ${check.detail}. ${check.hint ?? ''}`);
       const failed = checks.filter((c) => c.status === 'fail');
       if (failed.length > 0) {

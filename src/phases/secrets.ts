@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { services, type Service } from '../config/schema.js';
 import type { Context } from '../context.js';
 import type { Phase } from '../pipeline/runner.js';
-import { applyArgs, kubectlArgs } from '../tools/kubectl.js';
+import { applyArgs, getObjectsArgs, kubectlArgs, parseObjects } from '../tools/kubectl.js';
 import { secretKeysOf, secretNames, type UpState } from './state.js';
 
 const labels = { 'app.kubernetes.io/managed-by': 'todo-deploy', 'app.kubernetes.io/part-of': 'todo-chatbot' };
@@ -28,21 +28,19 @@ export function secretChecksum(data: Record<string, string>): string {
 export function secretsPhase(ctx: Context): Phase<UpState> {
   return {
     id: 'secrets',
+    // Only the running cluster: so the Secrets are written while the images build.
+    after: ['cluster'],
     title: 'Create the secrets',
     leftBehind: 'A Secret may be half-written; the next run writes it again.',
     async run(state) {
       const { namespace } = state.config;
-      const kubectl = (...args: string[]) => kubectlArgs(state.kubeContext, namespace, ...args);
       const data = Object.fromEntries(services.map((s) => [s, secretData(state, s)])) as Record<Service, Record<string, string>>;
       for (const service of services) state.services[service].secretChecksum = secretChecksum(data[service]);
 
-      const [namespaceExists, ...current] = state.clusterLive
-        ? await Promise.all([
-            ctx.exec({ tool: 'kubectl', args: kubectlArgs(state.kubeContext, undefined, 'get', 'namespace', namespace, '--output', 'name'), allowFailure: true, timeoutMs: 15_000 }).then((r) => r.exitCode === 0),
-            ...services.map((s) => readSecretData(ctx, kubectl('get', 'secret', secretNames[s], '--output', 'json'))),
-          ])
-        : [false];
-      const stale = services.filter((s, i) => !sameData(current[i] as Record<string, string> | undefined, data[s]));
+      // Under --dry-run, with the cluster not started, there is nothing to compare against.
+      const current: CurrentSecrets = state.reads ? await state.reads.secrets : { namespace: false, data: {} };
+      const namespaceExists = current.namespace;
+      const stale = services.filter((s) => !sameData(current.data[s], data[s]));
 
       const items: object[] = [];
       if (!namespaceExists) items.push(namespaceManifest(namespace));
@@ -78,10 +76,22 @@ function namespaceManifest(name: string): object {
   };
 }
 
-async function readSecretData(ctx: Context, args: string[]): Promise<Record<string, string> | undefined> {
-  const result = await ctx.exec({ tool: 'kubectl', args, allowFailure: true, timeoutMs: 15_000 });
-  if (result.exitCode !== 0) return undefined;
-  return (JSON.parse(result.stdout) as { data?: Record<string, string> }).data ?? {};
+/** The namespace and both Secrets as the cluster holds them. */
+export interface CurrentSecrets {
+  namespace: boolean;
+  data: Partial<Record<Service, Record<string, string>>>;
+}
+
+/** The namespace and both Secrets, in one read. */
+export async function readSecrets(ctx: Context, kubeContext: string, namespace: string): Promise<CurrentSecrets> {
+  const objects = [`namespace/${namespace}`, ...services.map((s) => `secret/${secretNames[s]}`)];
+  const result = await ctx.exec({ tool: 'kubectl', args: kubectlArgs(kubeContext, namespace, ...getObjectsArgs(objects)), timeoutMs: 15_000 });
+  const found = parseObjects(result.stdout);
+  const secret = (service: Service) => found.find((o) => o.kind === 'Secret' && o.metadata.name === secretNames[service]);
+  return {
+    namespace: found.some((o) => o.kind === 'Namespace'),
+    data: Object.fromEntries(services.filter(secret).map((s) => [s, secret(s)!.data ?? {}])),
+  };
 }
 
 function sameData(current: Record<string, string> | undefined, wanted: Record<string, string>): boolean {

@@ -1,7 +1,11 @@
-// What the phases of `up` hand forward to each other: one typed object, filled in order.
+// What the phases of `up` hand forward to each other: one typed object, each field filled by the
+// phase that owns it before any phase that reads it runs (the runner's `after`).
 import type { Secrets } from '../config/env-file.js';
 import type { Config, Service, ServiceConfig } from '../config/schema.js';
+import type { ContextDigest } from '../images/content-tag.js';
 import type { HelmMajor } from '../tools/helm.js';
+import type { MinikubeStatus } from '../tools/minikube.js';
+import type { ClusterReads } from './cluster-reads.js';
 
 export interface ServicePlan {
   service: Service;
@@ -9,6 +13,8 @@ export interface ServicePlan {
   /** Absolute paths. */
   sourceDir: string;
   dockerfile: string;
+  /** Read from the start of `up`: the files need nothing of the cluster. The tag adds the build arguments. */
+  contextDigest: Promise<ContextDigest>;
   chart: string;
   secretName: string;
   /** Build arguments: public values only (they persist in the image). */
@@ -27,6 +33,10 @@ export interface UpState {
   skipBuild: boolean;
   /** Resolved once, by the prereqs phase. */
   helmMajor: HelmMajor;
+  /** The Minikube profile's state, read once by the prereqs phase; the cluster phase goes on from it. */
+  cluster?: MinikubeStatus;
+  /** What the later phases compare against, asked of the running cluster once, by the cluster phase (undefined under --dry-run when it would first have been started). */
+  reads?: ClusterReads;
   /** Resolved once, by the cluster phase; passed to every kubectl and helm call. */
   kubeContext: string;
   /** False only under --dry-run when the cluster would first have been started: reads are skipped. */

@@ -24,6 +24,7 @@ export interface VerifyState {
 export function verifyPhase(ctx: Context): Phase<UpState> {
   return {
     id: 'verify',
+    after: ['deploy'],
     title: 'Verify rollouts and health',
     async run(state) {
       if (!state.clusterLive) return 'skipped (dry run)';

@@ -1,11 +1,14 @@
-// Runs phases in order: times each, shows its progress, stops at the first failure, and
-// records every phase's outcome for the summary and the --json document.
+// Runs phases, each as soon as the phases it needs are done — so independent ones overlap —
+// times each, shows its progress, stops starting new ones at the first failure, and records
+// every phase's outcome for the summary and the --json document.
 import { CancelledError, TodoDeployError } from '../errors.js';
 import type { Output } from '../ui/output.js';
 
 export interface Phase<S> {
   id: string;
   title: string;
+  /** The ids of the phases whose results this one needs; by default, the phase before it in the list. */
+  after?: readonly string[];
   /** Returns a one-line detail for the summary. */
   run(state: S, progress: (text: string) => void): Promise<string | undefined>;
   /** What an interruption during this phase leaves behind, for the Ctrl-C message. */
@@ -25,28 +28,49 @@ export interface PhaseReport {
 export async function runPhases<S>(out: Output, phases: ReadonlyArray<Phase<S>>, state: S): Promise<PhaseReport[]> {
   const reports: PhaseReport[] = phases.map(({ id, title }) => ({ id, title, status: 'not run', durationMs: 0 }));
   out.result({ phases: reports });
-  for (const [index, phase] of phases.entries()) {
-    const report = reports[index]!;
+  const failures: Array<{ phase: Phase<S>; error: unknown }> = [];
+
+  const runOne = async (phase: Phase<S>, report: PhaseReport): Promise<boolean> => {
+    // A phase whose inputs are ready after another one failed is not started.
+    if (failures.length > 0) return false;
     const task = out.task(phase.title);
     const started = performance.now();
     try {
       report.detail = await phase.run(state, (text) => task.update(text));
       report.status = 'done';
       task.succeed(report.detail);
+      return true;
     } catch (error) {
       const cancelled = error instanceof CancelledError;
       report.status = cancelled ? 'interrupted' : 'failed';
       task.fail(cancelled ? 'interrupted' : error instanceof TodoDeployError ? error.message : 'failed');
-      if (cancelled) {
-        throw new CancelledError(
-          `Interrupted during "${phase.title}".`,
-          `${phase.leftBehind ?? 'Nothing was left half-done.'} Run the same command again: it picks up where this one stopped.`,
-        );
-      }
-      throw error;
+      failures.push({ phase, error });
+      return false;
     } finally {
       report.durationMs = Math.round(performance.now() - started);
     }
+  };
+
+  const needs = phases.map((phase, index) => phase.after ?? (index > 0 ? [phases[index - 1]!.id] : []));
+  for (const [index, ids] of needs.entries()) {
+    const bad = ids.find((id) => !phases.slice(0, index).some((p) => p.id === id));
+    if (bad) throw new Error(`phase ${phases[index]!.id} needs ${bad}, which does not come before it`);
   }
+  const finished = new Map<string, Promise<boolean>>();
+  for (const [index, phase] of phases.entries()) {
+    const inputs = needs[index]!.map((id) => finished.get(id)!);
+    finished.set(phase.id, Promise.all(inputs).then((ok) => ok.every(Boolean) && runOne(phase, reports[index]!)));
+  }
+  // Phases already under way when another fails are let finish, so none is left half-done.
+  await Promise.all(finished.values());
+
+  const interrupted = failures.filter((f) => f.error instanceof CancelledError);
+  if (interrupted.length > 0) {
+    throw new CancelledError(
+      `Interrupted during ${interrupted.map((f) => `"${f.phase.title}"`).join(' and ')}.`,
+      `${[...new Set(interrupted.map((f) => f.phase.leftBehind ?? 'Nothing was left half-done.'))].join(' ')} Run the same command again: it picks up where this one stopped.`,
+    );
+  }
+  if (failures.length > 0) throw failures[0]!.error;
   return reports;
 }

@@ -42,4 +42,17 @@ export function dockerBuildArgs(o: BuildOptions): string[] {
   ];
 }
 
-export const imageInspectArgs = (ref: string) => ['image', 'inspect', '--format', '{{.Id}}', ref];
+// One call for several images: each one found prints its tags on a line; a missing one only
+// adds an error to stderr (and exit code 1), so whatever is on stdout is what exists.
+export const imageInspectArgs = (refs: readonly string[]) => ['image', 'inspect', '--format', '{{json .RepoTags}}', ...refs];
+
+/** The tags of the images `imageInspectArgs` found, as `name:tag` (Docker Hub's implicit prefix dropped). */
+export function parseImageTags(stdout: string): string[] {
+  return stdout.split('\n').flatMap((line) => {
+    try {
+      return ((JSON.parse(line) as string[] | null) ?? []).map((tag) => tag.replace(/^docker\.io\/(library\/)?/, ''));
+    } catch {
+      return [];
+    }
+  });
+}

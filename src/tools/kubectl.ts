@@ -68,6 +68,22 @@ export function parseNames(stdout: string): string[] {
   return stdout.split('\n').map((line) => line.trim().split('/').at(-1) ?? '').filter(Boolean);
 }
 
+/** Several objects in one read, each as `kind/name` (kinds may differ); the missing ones are left out, not an error. */
+export const getObjectsArgs = (objects: readonly string[]) => ['get', ...objects, '--ignore-not-found', '--output', 'json'];
+
+export interface KubeObject {
+  kind: string;
+  metadata: { name: string };
+  data?: Record<string, string>;
+}
+
+/** `get --output json`: one object, or a List of several; nothing at all when --ignore-not-found found none. */
+export function parseObjects(stdout: string): KubeObject[] {
+  if (!stdout.trim()) return [];
+  const doc = JSON.parse(stdout) as KubeObject & { items?: KubeObject[] };
+  return doc.kind === 'List' ? (doc.items ?? []) : [doc];
+}
+
 export const getDeploymentArgs = (name: string) => ['get', 'deployment', name, '--ignore-not-found', '--output', 'json'];
 
 export interface DeploymentInfo {

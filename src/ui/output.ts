@@ -81,21 +81,39 @@ export async function createOutput(options: OutputOptions): Promise<Output> {
     };
   };
 
+  // One spinner for every task under way (phases can run at once): a line per task, each with
+  // its elapsed time; a task that ends is printed above it, and the spinner goes on below.
+  const active: Array<{ title: string; text: string; started: number }> = [];
+  let spinner: ReturnType<NonNullable<typeof ora>> | undefined;
+  let ticker: NodeJS.Timeout | undefined;
+  const spinnerText = () => active.map((t) => (Date.now() - t.started < 1000 ? t.text : `${t.text} ${style.dim(elapsed(t.started))}`)).join('\n  ');
   const ttyTask = (title: string): Task => {
-    const started = Date.now();
-    const spinner = ora!({ text: redactor.scrub(title), stream: options.stderr, discardStdin: false }).start();
-    const timer = setInterval(() => (spinner.suffixText = style.dim(elapsed(started))), 1000);
-    timer.unref();
-    const end = (method: 'succeed' | 'warn' | 'fail', detail?: string) => {
-      clearInterval(timer);
-      spinner.suffixText = '';
-      spinner[method](redactor.scrub(`${title}${detail ? `: ${detail}` : ''} ${style.dim(`(${elapsed(started)})`)}`));
+    const task = { title, text: redactor.scrub(title), started: Date.now() };
+    active.push(task);
+    if (!spinner) {
+      // is-interactive would say no under CI, but mode 'tty' already means an interactive terminal.
+      spinner = ora!({ text: spinnerText(), stream: options.stderr, discardStdin: false, isEnabled: true }).start();
+      ticker = setInterval(() => (spinner!.text = spinnerText()), 1000);
+      ticker.unref();
+    } else spinner.text = spinnerText();
+    const end = (mark: string, detail?: string) => {
+      if (!active.includes(task)) return;
+      active.splice(active.indexOf(task), 1);
+      if (active.length === 0) {
+        clearInterval(ticker);
+        spinner!.stop();
+        spinner = undefined;
+      } else spinner!.text = spinnerText();
+      write(options.stderr, `${mark} ${title}${detail ? `: ${detail}` : ''} ${style.dim(`(${elapsed(task.started)})`)}`);
     };
     return {
-      update: (text) => (spinner.text = redactor.scrub(`${title}: ${text}`)),
-      succeed: (detail) => end('succeed', detail),
-      warn: (detail) => end('warn', detail),
-      fail: (detail) => end('fail', detail),
+      update: (text) => {
+        task.text = redactor.scrub(`${title}: ${text}`);
+        if (spinner && active.includes(task)) spinner.text = spinnerText();
+      },
+      succeed: (detail) => end(style.green('✔'), detail),
+      warn: (detail) => end(style.yellow('⚠'), detail),
+      fail: (detail) => end(style.red('✖'), detail),
     };
   };
 

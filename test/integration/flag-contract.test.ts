@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { helmHistoryArgs, helmRollbackArgs, helmStatusArgs, helmTestArgs, helmUninstallArgs, helmUpgradeArgs, helmVersionArgs, type HelmMajor } from '../../src/tools/helm.js';
-import { applyArgs, deletePodsArgs, deleteSecretsArgs, getContextsArgs, getDeploymentArgs, getPodsArgs, getSecretNamesArgs, kubectlArgs, kubectlVersionArgs, logsArgs, podLogsArgs, rolloutStatusArgs } from '../../src/tools/kubectl.js';
+import { applyArgs, deletePodsArgs, deleteSecretsArgs, getContextsArgs, getDeploymentArgs, getObjectsArgs, getPodsArgs, getSecretNamesArgs, kubectlArgs, kubectlVersionArgs, logsArgs, podLogsArgs, rolloutStatusArgs } from '../../src/tools/kubectl.js';
 import { realToolPath } from '../support/real-tools.js';
 
 const home = mkdtempSync(join(tmpdir(), 'contract-home-'));
@@ -57,6 +57,7 @@ describe.each(['kubectl132', 'kubectl134'] as const)('%s accepts every flag todo
     [['delete'], kubectlArgs('minikube', 'todo', ...deleteSecretsArgs(['frontend-secrets']))],
     [['get'], kubectlArgs('minikube', 'todo', ...getSecretNamesArgs(['frontend-secrets']))],
     [['get'], kubectlArgs('minikube', 'todo', ...getDeploymentArgs('backend'))],
+    [['get'], kubectlArgs('minikube', 'todo', ...getObjectsArgs(['namespace/todo', 'secret/frontend-secrets']))],
     [['version'], kubectlVersionArgs],
     [['config', 'get-contexts'], getContextsArgs],
   ])('kubectl %j', (subcommand, args) => {

@@ -68,4 +68,30 @@ describe('createOutput', () => {
     expect(stderr.text()).toMatch(/^… a step\n✖ a step: broke \(\d+ms\)\n$/);
     expect(stderr.text()).not.toContain('\u001b[');
   });
+
+  it('on a terminal shows tasks under way at once, each ending on its own line above the spinner', async () => {
+    const stdout = stream(true);
+    // What ora needs of a terminal: cursor control, written as the escape sequences a terminal gets.
+    const stderr = Object.assign(stream(true), {
+      columns: 100,
+      cursorTo: (x: number) => stderr.write(`\u001b[${x + 1}G`),
+      moveCursor: (_dx: number, dy: number) => stderr.write(dy < 0 ? `\u001b[${-dy}A` : ''),
+      clearLine: () => stderr.write('\u001b[2K'),
+    });
+    const redactor = new Redactor();
+    redactor.add('super-secret-value');
+    const out = await createOutput({ json: false, verbose: false, color: true, env: {}, stdout: stdout as never, stderr: stderr as never, redactor });
+    expect(out.mode).toBe('tty');
+    const secrets = out.task('Create the secrets');
+    const build = out.task('Build the images');
+    build.update('1 of 2 built with super-secret-value');
+    secrets.succeed('wrote them');
+    build.succeed('both built');
+    build.succeed('twice');
+    // What remains on the screen once the cursor movements are applied: only the finished lines.
+    const screen = stderr.text().replace(/\u001b\[1G/g, '\r').replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
+    const lines = screen.split('\n').map((line) => line.split('\r').at(-1)!.trim()).filter(Boolean);
+    expect(lines.filter((line) => line.startsWith('✔'))).toEqual([expect.stringMatching(/^✔ Create the secrets: wrote them \(\d+ms\)$/), expect.stringMatching(/^✔ Build the images: both built \(\d+ms\)$/)]);
+    expect(stderr.text()).not.toContain('super-secret-value');
+  });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseDockerVersion } from '../../src/tools/docker.js';
+import { imageInspectArgs, parseDockerVersion, parseImageTags } from '../../src/tools/docker.js';
 import { parseHelmVersion } from '../../src/tools/helm.js';
-import { parseContexts, parseKubectlVersion } from '../../src/tools/kubectl.js';
+import { getObjectsArgs, parseContexts, parseKubectlVersion, parseObjects } from '../../src/tools/kubectl.js';
 import { parseMinikubeStatus, parseMinikubeVersion } from '../../src/tools/minikube.js';
 import { atLeast, parseVersion } from '../../src/tools/version.js';
 
@@ -65,4 +65,23 @@ describe('parseMinikubeStatus', () => {
 
 describe('parseContexts', () => {
   it('lists one context per line', () => expect(parseContexts('minikube\nprod-eu\n\n')).toEqual(['minikube', 'prod-eu']));
+});
+
+describe('one read for several things', () => {
+  it('asks docker for both images at once and reads which exist from their tags', () => {
+    expect(imageInspectArgs(['todo-frontend:abc', 'todo-backend:def'])).toEqual(['image', 'inspect', '--format', '{{json .RepoTags}}', 'todo-frontend:abc', 'todo-backend:def']);
+    // One line per image found (a missing one is only on stderr); Docker Hub's prefix is dropped.
+    expect(parseImageTags('["todo-frontend:abc","todo-frontend:latest"]\n["docker.io/library/todo-backend:def"]\n')).toEqual(['todo-frontend:abc', 'todo-frontend:latest', 'todo-backend:def']);
+    expect(parseImageTags('')).toEqual([]);
+    expect(parseImageTags('null\n')).toEqual([]);
+  });
+
+  it('asks kubectl for objects of several kinds at once; none found is an empty answer', () => {
+    expect(getObjectsArgs(['namespace/todo', 'secret/a'])).toEqual(['get', 'namespace/todo', 'secret/a', '--ignore-not-found', '--output', 'json']);
+    const list = { kind: 'List', items: [{ kind: 'Namespace', metadata: { name: 'todo' } }, { kind: 'Secret', metadata: { name: 'a' }, data: { k: 'dg==' } }] };
+    expect(parseObjects(JSON.stringify(list))).toEqual(list.items);
+    expect(parseObjects(JSON.stringify(list.items[1]))).toEqual([list.items[1]]);
+    expect(parseObjects(JSON.stringify({ kind: 'List', items: [] }))).toEqual([]);
+    expect(parseObjects('')).toEqual([]);
+  });
 });
