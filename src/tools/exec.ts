@@ -1,9 +1,7 @@
-// The one seam between todo-deploy and the outside world: the only module that starts a child
-// process. Every external command passes through run(): argv arrays (never a shell string),
-// per-call env, a timeout, cancellation, redaction, dry-run and one typed error.
-// It is node:child_process itself, not a wrapper library: loading execa took longer than the
-// rest of `up`'s start-up together (bench/, README "Performance"), and this is all of it we use.
-import { spawn } from 'node:child_process';
+// The one seam between todo-deploy and the outside world: the only module that imports execa.
+// Every external command passes through run(): argv arrays (never a shell string), per-call
+// env, a timeout, cancellation, redaction, dry-run and one typed error.
+import { execa } from 'execa';
 import { CancelledError, PrereqError, ToolError } from '../errors.js';
 import type { Redactor } from '../redact.js';
 import { formatDuration } from '../format.js';
@@ -75,13 +73,33 @@ export function createExec(options: ExecOptions): Exec {
 
     const timeoutMs = cmd.timeoutMs ?? defaultTimeoutMs;
     const onLine = cmd.onStdoutLine;
-    const result = await runChild(cmd, { env: childEnv(baseEnv, cmd.env), timeoutMs, signal, graceMs, onLine: onLine && ((line) => onLine(redactor.scrub(line))) });
-    const { stdout, stderr } = result;
+    const result = await execa(cmd.tool, [...cmd.args], {
+      input: cmd.input ?? '',
+      // A generator transform sees stdout line by line; yielding nothing keeps none of it in memory.
+      stdout: onLine
+        ? function* (line: unknown) {
+            onLine(redactor.scrub(String(line)));
+          }
+        : 'pipe',
+      env: childEnv(baseEnv, cmd.env),
+      extendEnv: false,
+      cwd: cmd.cwd,
+      timeout: timeoutMs,
+      cancelSignal: signal,
+      // A child gets the same signal as a user's Ctrl-C would send it, then a grace period.
+      killSignal: 'SIGINT',
+      forceKillAfterDelay: graceMs,
+      reject: false,
+      stripFinalNewline: true,
+      windowsHide: true,
+    });
+    const stdout = String(result.stdout ?? '');
+    const stderr = String(result.stderr ?? '');
     const exitCode = result.exitCode ?? -1;
     options.onEvent?.({ kind: 'ran', command, exitCode, durationMs: Math.round(result.durationMs), inputLabel: cmd.inputLabel });
 
-    if (result.canceled) throw new CancelledError(`Interrupted while running: ${command}`);
-    if (result.spawnError?.code === 'ENOENT') {
+    if (result.isCanceled) throw new CancelledError(`Interrupted while running: ${command}`);
+    if (result.code === 'ENOENT' && result.exitCode === undefined) {
       throw new PrereqError(`${cmd.tool} was not found on PATH.`, installHints[cmd.tool]);
     }
     if (result.timedOut) {
@@ -93,106 +111,13 @@ export function createExec(options: ExecOptions): Exec {
         true,
       );
     }
-    const failed = result.exitCode !== 0;
-    if (failed && !cmd.allowFailure) {
-      const how = result.exitCode !== undefined ? `exit code ${result.exitCode}` : (result.signal ?? result.spawnError?.code ?? 'no exit code');
-      throw new ToolError(`${cmd.tool} failed (${how}).`, command, result.exitCode, redactor.scrub(tail(stderr || (result.spawnError?.message ?? ''))), false);
+    if (result.failed && !cmd.allowFailure) {
+      const how = result.exitCode !== undefined ? `exit code ${result.exitCode}` : (result.signal ?? 'no exit code');
+      throw new ToolError(`${cmd.tool} failed (${how}).`, command, result.exitCode, redactor.scrub(tail(stderr)), false);
     }
     return { command, exitCode, stdout, stderr, durationMs: result.durationMs, dryRun: false };
   };
 }
-
-interface ChildOutcome {
-  /** Undefined when the child was killed by a signal or never started. */
-  exitCode?: number;
-  signal?: NodeJS.Signals;
-  /** Why the child could not be started (ENOENT: not on PATH). */
-  spawnError?: NodeJS.ErrnoException;
-  /** Without its final newline; empty when the lines went to onLine. */
-  stdout: string;
-  stderr: string;
-  durationMs: number;
-  timedOut: boolean;
-  canceled: boolean;
-}
-
-interface ChildOptions {
-  env: Record<string, string>;
-  /** 0: no limit. */
-  timeoutMs: number;
-  signal?: AbortSignal;
-  graceMs: number;
-  onLine?: (line: string) => void;
-}
-
-function runChild(cmd: Command, o: ChildOptions): Promise<ChildOutcome> {
-  const started = performance.now();
-  return new Promise((resolve) => {
-    // The command is looked up on the PATH of `env`, which is what the child gets.
-    const child = spawn(cmd.tool, [...cmd.args], { env: o.env, cwd: cmd.cwd, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
-    let stdout = '';
-    let stderr = '';
-    let partial = '';
-    let timedOut = false;
-    let canceled = false;
-    let spawnError: NodeJS.ErrnoException | undefined;
-    let forceKill: NodeJS.Timeout | undefined;
-    // The same signal a user's Ctrl-C would send, so the tool can clean up; then a grace period.
-    const stop = () => {
-      child.kill('SIGINT');
-      forceKill ??= setTimeout(() => child.kill('SIGKILL'), o.graceMs);
-    };
-    const timer =
-      o.timeoutMs > 0
-        ? setTimeout(() => {
-            timedOut = true;
-            stop();
-          }, o.timeoutMs)
-        : undefined;
-    const onAbort = () => {
-      canceled = true;
-      stop();
-    };
-    o.signal?.addEventListener('abort', onAbort, { once: true });
-
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      if (!o.onLine) {
-        stdout += chunk;
-        return;
-      }
-      // Line by line as the child writes them, keeping none of it.
-      const lines = (partial + chunk).split('\n');
-      partial = lines.pop() ?? '';
-      for (const line of lines) o.onLine(line.replace(/\r$/, ''));
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    // A child that reads no stdin may exit before the write lands (EPIPE): that is no failure.
-    child.stdin.on('error', () => {});
-    child.stdin.end(cmd.input ?? '');
-    child.on('error', (error) => {
-      spawnError = error;
-    });
-    // 'close' follows 'error' too, and comes once stdout and stderr are drained.
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      clearTimeout(forceKill);
-      o.signal?.removeEventListener('abort', onAbort);
-      if (o.onLine && partial) o.onLine(partial.replace(/\r$/, ''));
-      resolve({
-        exitCode: spawnError || code === null ? undefined : code,
-        signal: signal ?? undefined,
-        spawnError,
-        stdout: stripFinalNewline(stdout),
-        stderr: stripFinalNewline(stderr),
-        durationMs: performance.now() - started,
-        timedOut,
-        canceled,
-      });
-    });
-  });
-}
-
-const stripFinalNewline = (text: string) => text.replace(/\r?\n$/, '');
 
 function childEnv(base: NodeJS.ProcessEnv, extra: Command['env']): Record<string, string> {
   const env: Record<string, string> = {};

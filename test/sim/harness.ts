@@ -196,7 +196,7 @@ export async function createSim(options: SimOptions = {}): Promise<Sim> {
           if (value === undefined) delete childEnv[key];
           else childEnv[key] = value;
         }
-        // Resolved through the sim's PATH, exactly as the product's exec seam would resolve them.
+        // Resolved through the sim's PATH, exactly as the product's execa calls would be.
         const child = spawn(tool, args, { cwd: execOptions.cwd ?? home, env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] });
         let stdout = '';
         let stderr = '';
