@@ -138,6 +138,24 @@ describe('exec seam', () => {
     expect((error as ToolError).stderrTail).toBe('bad key: •••••• b64 ••••••');
   });
 
+  it('hands stdout line by line, redacted, as the child writes it, and keeps none of it', async () => {
+    const { exec, redactor } = setup();
+    redactor.add('hunter2-secret');
+    const lines: string[] = [];
+    const result = await exec({
+      tool: node,
+      args: script(`process.stdout.write('one\\r\\ntwo hunter2-secret\\nthr'); setTimeout(() => process.stdout.write('ee'), 50)`),
+      onStdoutLine: (line) => lines.push(line),
+    });
+    expect(lines).toEqual(['one', 'two ••••••', 'three']);
+    expect(result.stdout).toBe('');
+  });
+
+  it('sets no time limit with timeoutMs 0 (a stream the user follows)', async () => {
+    const { exec } = setup();
+    expect((await exec({ tool: node, args: script('setTimeout(() => console.log("late"), 300)'), timeoutMs: 0 })).stdout).toBe('late');
+  });
+
   it('under dry-run prints a mutating command instead of running it, and still runs read-only ones', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'exec-dry-'));
     const marker = join(dir, 'mutated');
