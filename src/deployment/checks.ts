@@ -46,6 +46,11 @@ const titles: Record<CheckKind, string> = {
   availability: 'availability while replaced',
 };
 
+/** What runChecks checks of each service. */
+export function checkKinds(helmTests: boolean): CheckKind[] {
+  return ['release', 'rollout', 'pods', 'health', ...(helmTests ? (['helm-test'] as const) : [])];
+}
+
 export function newCheck(group: string, service: Service, kind: CheckKind): VerifyCheck {
   return { id: `${group}.${service}.${kind}`, group, service, kind, name: `${service} ${titles[kind]}`, status: 'skipped', detail: '', durationMs: 0 };
 }
@@ -76,7 +81,7 @@ export interface CheckOptions {
 export async function runChecks(ctx: Context, deployment: Deployment, options: CheckOptions): Promise<VerifyCheck[]> {
   const deadline = deployment.config.timeouts.verify;
   const selected = options.services ?? services;
-  const kinds: CheckKind[] = ['release', 'rollout', 'pods', 'health', ...(options.helmTests ? (['helm-test'] as const) : [])];
+  const kinds = checkKinds(options.helmTests);
   const checks = Object.fromEntries(selected.map((s) => [s, Object.fromEntries(kinds.map((k) => [k, newCheck(options.group, s, k)]))])) as Record<Service, Record<CheckKind, VerifyCheck>>;
   const live = new Set<Service>();
   const before = new Map<Service, PodInfo[]>();

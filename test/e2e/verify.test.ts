@@ -14,6 +14,16 @@ async function deployed(options: Parameters<typeof scenario>[0] = {}) {
   return s;
 }
 
+interface Junit {
+  testsuites: { tests: string; failures: string; testsuite: Array<{ name: string; testcase: Array<{ name: string; classname: string; failure?: { message: string; '#text': string }; skipped?: unknown }> }> };
+}
+
+/** A JUnit report, checked to be well-formed XML first. */
+function parseJunit(xml: string): Junit {
+  expect(XMLValidator.validate(xml)).toBe(true);
+  return new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => name === 'testcase' || name === 'testsuite' }).parse(xml) as Junit;
+}
+
 describe('todo-deploy verify', () => {
   it('passes on a healthy deployment: every check for both services, helm tests included', async () => {
     const { sim, app, cli, callsSince } = await deployed();
@@ -98,6 +108,22 @@ describe('todo-deploy verify', () => {
     expect(sim.calls().filter((c) => c.mutating)).toEqual([]);
   });
 
+  it('--report is written even when the deployment cannot be reached: every check failed, with the reason', async () => {
+    const { sim, cli, app } = await scenario({ minikube: 'stopped' });
+    const result = await cli(['verify', '--report', 'verify.xml']);
+    expect(result.exitCode).toBe(3);
+    expect(result.stderr).toContain('Report written to verify.xml');
+    const cases = parseJunit(readFileSync(join(app.dir, 'verify.xml'), 'utf8')).testsuites.testsuite.flatMap((s) => s.testcase);
+    expect(cases).toHaveLength(10);
+    for (const c of cases) expect(c.failure?.message).toBe('not checked: The Minikube profile "minikube" is stopped.');
+    expect(cases[0]!.failure!['#text']).toContain('hint: ');
+
+    expect((await cli(['verify', '--report', 'verify.json'])).exitCode).toBe(3);
+    const report = JSON.parse(readFileSync(join(app.dir, 'verify.json'), 'utf8')) as { ok: boolean; summary: Record<string, number>; target: Record<string, string> };
+    expect(report).toMatchObject({ ok: false, summary: { tests: 10, passed: 0, failed: 10, skipped: 0 }, target: { profile: 'minikube', namespace: 'todo' } });
+    expect(sim.calls().filter((c) => c.mutating)).toEqual([]);
+  });
+
   it('--resilience deletes the backend pod, reports its replacement and the measured outage, and verifies again', async () => {
     const { sim, app, cli, callsSince } = await deployed();
     const startMs = 1500;
@@ -175,10 +201,7 @@ describe('todo-deploy verify', () => {
     expect((await cli(['verify', '--report', 'verify.json'])).exitCode).toBe(1);
 
     const xml = readFileSync(xmlFile, 'utf8');
-    expect(XMLValidator.validate(xml)).toBe(true);
-    const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => name === 'testcase' || name === 'testsuite' }).parse(xml) as {
-      testsuites: { tests: string; failures: string; testsuite: Array<{ name: string; testcase: Array<{ name: string; classname: string; failure?: { message: string; '#text': string }; skipped?: unknown }> }> };
-    };
+    const parsed = parseJunit(xml);
     const cases = parsed.testsuites.testsuite.flatMap((s) => s.testcase);
     expect(cases).toHaveLength(10);
     expect(parsed.testsuites.tests).toBe('10');
