@@ -5,7 +5,7 @@ import type { Context } from '../context.js';
 import { OperationError, ToolError } from '../errors.js';
 import { tagOf } from '../images/content-tag.js';
 import type { Phase } from '../pipeline/runner.js';
-import { dockerBuildArgs, imageInspectArgs, parseImageTags } from '../tools/docker.js';
+import { dockerBuildArgs, familiarRef, imageInspectArgs, parseImageTags } from '../tools/docker.js';
 import { minikubeImageBuildArgs, minikubeImageListArgs } from '../tools/minikube.js';
 import type { ServicePlan, UpState } from './state.js';
 
@@ -70,10 +70,10 @@ export async function lookUpImages(ctx: Context, state: UpState, buildEnv: Recor
   const tags = await Promise.all(services.map(async (s) => tagOf(await state.services[s].contextDigest, buildArgsOf(state, s))));
   const refs = services.map((s, i) => `${state.services[s].image.repository}:${tags[i]}`);
   const held = state.clusterLive ? await imagesHeld(ctx, state, buildEnv, refs) : [];
-  return Object.fromEntries(services.map((s, i) => [s, { tag: tags[i]!, present: held.includes(refs[i]!) }])) as ImageLookup;
+  return Object.fromEntries(services.map((s, i) => [s, { tag: tags[i]!, present: held.includes(familiarRef(refs[i]!)) }])) as ImageLookup;
 }
 
-/** Which of the refs the cluster's image store holds. */
+/** Which of the refs the cluster's image store holds, in their familiar form. */
 async function imagesHeld(ctx: Context, state: UpState, buildEnv: Record<string, string> | undefined, refs: string[]): Promise<string[]> {
   if (buildEnv) {
     // Exit code 1 when one is missing: the tags printed say which ones exist.
@@ -81,7 +81,7 @@ async function imagesHeld(ctx: Context, state: UpState, buildEnv: Record<string,
     return parseImageTags(inspect.stdout);
   }
   const list = await ctx.exec({ tool: 'minikube', args: minikubeImageListArgs(state.config.minikube.profile), timeoutMs: 60_000 });
-  return list.stdout.split('\n').map((line) => line.trim().replace(/^docker\.io\/(library\/)?/, ''));
+  return list.stdout.split('\n').map((line) => familiarRef(line.trim()));
 }
 
 async function build(ctx: Context, state: UpState, plan: ServicePlan): Promise<void> {

@@ -46,11 +46,21 @@ export function dockerBuildArgs(o: BuildOptions): string[] {
 // adds an error to stderr (and exit code 1), so whatever is on stdout is what exists.
 export const imageInspectArgs = (refs: readonly string[]) => ['image', 'inspect', '--format', '{{json .RepoTags}}', ...refs];
 
-/** The tags of the images `imageInspectArgs` found, as `name:tag` (Docker Hub's implicit prefix dropped). */
+/**
+ * A reference as Docker shows it: Docker Hub's implicit `docker.io/` and, for official images,
+ * `library/` dropped (`docker.io/alice/web:1` is `alice/web:1`, `docker.io/library/web:1` is
+ * `web:1`). Compare references in this form only: Docker lists tags this way whichever way
+ * they were written.
+ */
+export function familiarRef(ref: string): string {
+  return ref.replace(/^(?:index\.)?docker\.io\//, '').replace(/^library\/(?=[^/]+$)/, '');
+}
+
+/** The tags of the images `imageInspectArgs` found, in their familiar form. */
 export function parseImageTags(stdout: string): string[] {
   return stdout.split('\n').flatMap((line) => {
     try {
-      return ((JSON.parse(line) as string[] | null) ?? []).map((tag) => tag.replace(/^docker\.io\/(library\/)?/, ''));
+      return ((JSON.parse(line) as string[] | null) ?? []).map(familiarRef);
     } catch {
       return [];
     }

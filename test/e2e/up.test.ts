@@ -52,6 +52,20 @@ describe('todo-deploy up is idempotent and precise', () => {
     expect(Object.values(revisions).map((r) => r.length)).toEqual([1, 1]);
   });
 
+  it('finds its images again however their names are written (docker.io/ as Docker lists it, or not)', async () => {
+    const { sim, app, up } = await scenario();
+    app.write(
+      'todo-deploy.yaml',
+      `timeouts:\n  verify: 5s\nfrontend:\n  image: docker.io/alice/todo-frontend\n  nodePort: ${app.ports.frontend}\nbackend:\n  image: docker.io/library/todo-backend\n  nodePort: ${app.ports.backend}\n`,
+    );
+    expect((await up()).exitCode).toBe(0);
+    const mark = sim.calls().length;
+    const second = await up();
+    expect(second.exitCode, second.stderr).toBe(0);
+    expect(sim.calls().slice(mark).filter((c) => c.mutating).map((c) => `${c.tool} ${c.argv.join(' ')}`)).toEqual([]);
+    expect((await up(['--skip-build'])).exitCode).toBe(0);
+  });
+
   it('rebuilds and redeploys only the backend when a backend file changes', async () => {
     const { sim, app, up, callsSince } = await scenario();
     expect((await up()).exitCode).toBe(0);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { imageInspectArgs, parseDockerVersion, parseImageTags } from '../../src/tools/docker.js';
+import { familiarRef, imageInspectArgs, parseDockerVersion, parseImageTags } from '../../src/tools/docker.js';
 import { parseHelmVersion } from '../../src/tools/helm.js';
 import { getObjectsArgs, parseContexts, parseKubectlVersion, parseObjects } from '../../src/tools/kubectl.js';
 import { parseMinikubeStatus, parseMinikubeVersion } from '../../src/tools/minikube.js';
@@ -74,6 +74,19 @@ describe('one read for several things', () => {
     expect(parseImageTags('["todo-frontend:abc","todo-frontend:latest"]\n["docker.io/library/todo-backend:def"]\n')).toEqual(['todo-frontend:abc', 'todo-frontend:latest', 'todo-backend:def']);
     expect(parseImageTags('')).toEqual([]);
     expect(parseImageTags('null\n')).toEqual([]);
+  });
+
+  it.each([
+    ['todo-frontend:abc', 'todo-frontend:abc'],
+    ['docker.io/alice/todo-frontend:abc', 'alice/todo-frontend:abc'],
+    ['docker.io/library/todo-backend:abc', 'todo-backend:abc'],
+    ['index.docker.io/library/todo-backend:abc', 'todo-backend:abc'],
+    ['library/todo-backend:abc', 'todo-backend:abc'],
+    ['library/team/todo-backend:abc', 'library/team/todo-backend:abc'],
+    ['registry:5000/team/todo-frontend:abc', 'registry:5000/team/todo-frontend:abc'],
+    ['ghcr.io/alice/todo-frontend:abc', 'ghcr.io/alice/todo-frontend:abc'],
+  ])('compares %s to what Docker lists as %s', (ref, familiar) => {
+    expect(familiarRef(ref)).toBe(familiar);
   });
 
   it('asks kubectl for objects of several kinds at once; none found is an empty answer', () => {
