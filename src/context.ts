@@ -3,7 +3,7 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { LoadOptions } from './config/load.js';
-import { UsageError } from './errors.js';
+import { CancelledError, UsageError } from './errors.js';
 import { Redactor } from './redact.js';
 import { createExec, type Exec } from './tools/exec.js';
 import { createOutput, type Output } from './ui/output.js';
@@ -41,7 +41,13 @@ export interface Context {
   redactor: Redactor;
   exec: Exec;
   out: Output;
+  /** Aborted by Ctrl-C, or by stop(). Every external command and wait of the run listens to it. */
   signal: AbortSignal;
+  /**
+   * Stops the rest of the run's work as Ctrl-C would (children get SIGINT, waits end), for a
+   * command whose work has failed in one part while other parts are under way.
+   */
+  stop(): void;
   yes: boolean;
   dryRun: boolean;
   /** Prompts are allowed: stdin and stderr are a terminal, not CI, not --json. */
@@ -68,9 +74,11 @@ export async function createContext(options: GlobalOptions, io: Io): Promise<Con
     throw new UsageError(`--app-dir ${appDir} is not a directory.`, "Run todo-deploy from your app's repository root, or point --app-dir at it.");
   }
   const dryRun = options.dryRun ?? false;
+  const stopper = new AbortController();
+  const signal = AbortSignal.any([io.signal, stopper.signal]);
   const exec = createExec({
     redactor,
-    signal: io.signal,
+    signal,
     dryRun,
     baseEnv: io.env,
     onEvent: (event) => {
@@ -91,13 +99,14 @@ export async function createContext(options: GlobalOptions, io: Io): Promise<Con
     redactor,
     exec,
     out,
-    signal: io.signal,
+    signal,
+    stop: () => stopper.abort(new CancelledError()),
     yes: options.yes ?? false,
     dryRun,
     // Colour is no condition: NO_COLOR and --no-color users still get the wizard.
     interactive: out.mode !== 'json' && io.stdin.isTTY === true && io.stderr.isTTY === true && !io.env.CI && io.env.TERM !== 'dumb',
     // Prompts go to stderr, like progress: stdout stays the command's output.
-    prompts: createInquirerPrompter({ input: io.stdin, output: io.stderr, signal: io.signal }),
+    prompts: createInquirerPrompter({ input: io.stdin, output: io.stderr, signal }),
     stdin: io.stdin,
   };
 }

@@ -28,7 +28,7 @@ export async function up(ctx: Context, options: UpOptions = {}): Promise<void> {
   const started = performance.now();
   const state = await initialState(ctx, options);
   const phases = [prereqsPhase, clusterPhase, imageTargetPhase, secretsPhase, buildPhase, deployPhase, verifyPhase].map((phase) => phase(ctx));
-  const reports = await runPhases(ctx.out, phases, state);
+  const reports = await runPhases(ctx.out, phases, state, ctx.stop);
 
   const { frontend, backend } = state.services;
   const urls = { frontend: frontend.url, backend: backend.url, apiDocs: `${backend.url}/docs` };

@@ -1,6 +1,7 @@
 // Runs phases, each as soon as the phases it needs are done — so independent ones overlap —
-// times each, shows its progress, stops starting new ones at the first failure, and records
-// every phase's outcome for the summary and the --json document.
+// times each, shows its progress, and records every phase's outcome for the summary and the
+// --json document. At the first failure it starts nothing more and has `stop` end the phases
+// under way (as Ctrl-C would), so the failure is reported at once and nothing else changes.
 import { CancelledError, TodoDeployError } from '../errors.js';
 import type { Output } from '../ui/output.js';
 
@@ -25,7 +26,7 @@ export interface PhaseReport {
   detail?: string;
 }
 
-export async function runPhases<S>(out: Output, phases: ReadonlyArray<Phase<S>>, state: S): Promise<PhaseReport[]> {
+export async function runPhases<S>(out: Output, phases: ReadonlyArray<Phase<S>>, state: S, stop: () => void = () => {}): Promise<PhaseReport[]> {
   const reports: PhaseReport[] = phases.map(({ id, title }) => ({ id, title, status: 'not run', durationMs: 0 }));
   out.result({ phases: reports });
   const failures: Array<{ phase: Phase<S>; error: unknown }> = [];
@@ -42,9 +43,12 @@ export async function runPhases<S>(out: Output, phases: ReadonlyArray<Phase<S>>,
       return true;
     } catch (error) {
       const cancelled = error instanceof CancelledError;
+      // Cancelled after another phase failed: stopped by this runner, not by the user.
+      const stopped = cancelled && failures.length > 0 && !(failures[0]!.error instanceof CancelledError);
       report.status = cancelled ? 'interrupted' : 'failed';
-      task.fail(cancelled ? 'interrupted' : error instanceof TodoDeployError ? error.message : 'failed');
+      task.fail(stopped ? `stopped: "${failures[0]!.phase.title}" failed. ${phase.leftBehind ?? ''}`.trim() : cancelled ? 'interrupted' : error instanceof TodoDeployError ? error.message : 'failed');
       failures.push({ phase, error });
+      if (!cancelled && failures.length === 1) stop();
       return false;
     } finally {
       report.durationMs = Math.round(performance.now() - started);
@@ -61,9 +65,10 @@ export async function runPhases<S>(out: Output, phases: ReadonlyArray<Phase<S>>,
     const inputs = needs[index]!.map((id) => finished.get(id)!);
     finished.set(phase.id, Promise.all(inputs).then((ok) => ok.every(Boolean) && runOne(phase, reports[index]!)));
   }
-  // Phases already under way when another fails are let finish, so none is left half-done.
   await Promise.all(finished.values());
 
+  // The first failure is what the user needs; the phases it stopped only followed from it.
+  if (failures.length > 0 && !(failures[0]!.error instanceof CancelledError)) throw failures[0]!.error;
   const interrupted = failures.filter((f) => f.error instanceof CancelledError);
   if (interrupted.length > 0) {
     throw new CancelledError(
@@ -71,6 +76,5 @@ export async function runPhases<S>(out: Output, phases: ReadonlyArray<Phase<S>>,
       `${[...new Set(interrupted.map((f) => f.phase.leftBehind ?? 'Nothing was left half-done.'))].join(' ')} Run the same command again: it picks up where this one stopped.`,
     );
   }
-  if (failures.length > 0) throw failures[0]!.error;
   return reports;
 }

@@ -32,6 +32,20 @@ describe('todo-deploy up: each fault gives the right exit code and an error a us
     expect(result.stderr).toContain('minikube delete -p minikube');
   });
 
+  it('one phase fails while others run: they are stopped, nothing more changes, and its error is the one shown', async () => {
+    // docker-env refuses a profile running containerd; the Secrets phase runs alongside and would write them.
+    const { sim, up } = await scenario({ minikube: 'running', faults: { latency: { 'minikube docker-env': 300 } } });
+    sim.update((s) => {
+      s.minikube.profiles.minikube!.containerRuntime = 'containerd';
+    });
+    const result = await up();
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('The docker-env command is only compatible with the "docker" runtime');
+    expect(result.stderr).toMatch(/✖ Create the secrets: stopped: "Point builds at Minikube's image store" failed\./);
+    expect(result.stderr).not.toContain('Interrupted');
+    expect(sim.calls().filter((c) => c.mutating)).toEqual([]);
+  });
+
   it('a build fails: exit 1, with the tail of the build log', async () => {
     const { sim, up } = await scenario({ faults: { builds: [{ match: 'todo-backend', log: ['#9 [builder 4/6] RUN uv sync --locked', 'error: The lockfile at `uv.lock` needs to be updated'] }] } });
     const result = await up();

@@ -72,9 +72,9 @@ describe('runPhases', () => {
     expect(order).toEqual(['a', 'b', 'c']);
   });
 
-  it('after a failure starts nothing new, lets what runs finish, and throws the failure', async () => {
+  it('at a failure starts nothing new, stops what runs, and throws the failure, not the stop', async () => {
     const { out, text } = await output();
-    const slowMayFinish = signal();
+    const stopper = new AbortController();
     const failure = new OperationError('the build broke', [], 'fix it');
     const running = runPhases(
       out,
@@ -82,22 +82,34 @@ describe('runPhases', () => {
         phase('start', async () => undefined),
         phase('build', async () => {
           await Promise.resolve();
-          slowMayFinish.fire();
           throw failure;
         }, ['start']),
-        phase('secrets', async () => {
-          // Still running when build fails: it finishes all the same.
-          await slowMayFinish.promise;
-          return 'written';
-        }, ['start']),
+        {
+          ...phase('secrets', async () => {
+            // Under way when build fails: it waits for what only the stop ends, as a child process would.
+            await new Promise((_, reject) => stopper.signal.addEventListener('abort', () => reject(new CancelledError())));
+            return 'written';
+          }, ['start']),
+          leftBehind: 'A Secret may be half-written.',
+        },
         phase('deploy', async () => 'deployed', ['build', 'secrets']),
       ],
       [],
+      () => stopper.abort(),
     );
     await expect(running).rejects.toBe(failure);
+    expect(stopper.signal.aborted).toBe(true);
     expect(text()).toMatch(/✖ Phase build: the build broke/);
-    expect(text()).toMatch(/✔ Phase secrets: written/);
+    expect(text()).toMatch(/✖ Phase secrets: stopped: "Phase build" failed\. A Secret may be half-written\./);
     expect(text()).not.toContain('Phase deploy');
+  });
+
+  it('stops nothing when the phases are interrupted: Ctrl-C already stops everything', async () => {
+    const { out } = await output();
+    let stops = 0;
+    const running = runPhases(out, [phase('x', async () => Promise.reject(new CancelledError()))], [], () => stops++);
+    await expect(running).rejects.toBeInstanceOf(CancelledError);
+    expect(stops).toBe(0);
   });
 
   it('names every phase an interruption stopped and what each leaves behind', async () => {
