@@ -58,12 +58,20 @@ export function probe(url: string, timeoutMs: number, signal?: AbortSignal): Pro
     if (signal?.aborted) return reject(new CancelledError(`Interrupted while checking ${url}`));
     let timedOut = false;
     // agent: false — no pooled keep-alive connection; redirects are not followed (an answer, not health).
-    const request = get(url, { agent: false, signal }, (response) => {
+    let request: ReturnType<typeof get>;
+    try {
+      request = get(url, { agent: false, signal }, onResponse);
+    } catch (error) {
+      // A URL node:http cannot request (https:, or not a URL at all) is an answer too.
+      return resolve({ error: (error as Error).message });
+    }
+    function onResponse(response: import('node:http').IncomingMessage) {
       clearTimeout(timer);
-      response.resume();
+      // The status is the answer: the body is not waited for, nor its socket kept open.
+      response.destroy();
       const status = response.statusCode ?? 0;
       resolve(status >= 200 && status < 300 ? { status } : { status, error: `HTTP ${status}` });
-    });
+    }
     const timer = setTimeout(() => {
       timedOut = true;
       request.destroy();

@@ -29,12 +29,16 @@ export async function verify(ctx: Context, options: VerifyOptions): Promise<void
   } catch (error) {
     // A CI job that asked for a report still gets one to show: every check failed, and why.
     if (options.report && error instanceof TodoDeployError) {
-      const checks = services.flatMap((s) =>
+      const checks: VerifyCheck[] = services.flatMap((s) =>
         checkKinds(true).map((kind) => ({ ...newCheck('verify', s, kind), status: 'failed' as const, detail: `not checked: ${error.message}`, ...(error.hint && { hint: error.hint }) })),
       );
+      if (options.resilience) checks.push(...notRunResilience('not run: the deployment could not be reached'));
       const report = reportOf({ startedAt, started, target: { profile: config.minikube.profile, kubeContext: '', namespace: config.namespace }, urls: {}, checks });
-      await writeReport(options.report, report, ctx.redactor);
-      ctx.out.info(`Report written to ${options.report}`);
+      // The reason the deployment could not be reached stays the error, even if the report cannot be written.
+      await writeReport(options.report, report, ctx.redactor).then(
+        () => ctx.out.info(`Report written to ${options.report}`),
+        (writeError: unknown) => ctx.out.warn(`The report could not be written to ${options.report}: ${(writeError as Error).message}`),
+      );
     }
     throw error;
   }
@@ -44,8 +48,7 @@ export async function verify(ctx: Context, options: VerifyOptions): Promise<void
   let resilience: ResilienceResult | undefined;
   if (options.resilience) {
     if (checks.some((c) => c.status === 'failed')) {
-      // Recorded as skipped, so a CI report shows the test was asked for and why it did not run.
-      for (const kind of ['replacement', 'availability'] as const) checks.push(Object.assign(newCheck('resilience', 'backend', kind), { detail: 'not run: the deployment is not healthy' }));
+      checks.push(...notRunResilience('not run: the deployment is not healthy'));
     } else {
       task.update('resilience: deleting the backend pods, waiting for their replacement');
       const test = await resilienceTest(ctx, deployment);
@@ -85,6 +88,11 @@ export async function verify(ctx: Context, options: VerifyOptions): Promise<void
       failed.find((c) => c.hint)?.hint ?? 'The checks above say what failed; `todo-deploy status` shows the pods.',
     );
   }
+}
+
+/** The resilience test's checks, recorded as skipped so a CI report shows it was asked for and why it did not run. */
+function notRunResilience(detail: string): VerifyCheck[] {
+  return (['replacement', 'availability'] as const).map((kind) => ({ ...newCheck('resilience', 'backend', kind), detail }));
 }
 
 function reportOf(run: Pick<VerifyReport, 'target' | 'urls' | 'checks' | 'resilience'> & { startedAt: Date; started: number }): VerifyReport {

@@ -118,9 +118,9 @@ describe('todo-deploy verify', () => {
     for (const c of cases) expect(c.failure?.message).toBe('not checked: The Minikube profile "minikube" is stopped.');
     expect(cases[0]!.failure!['#text']).toContain('hint: ');
 
-    expect((await cli(['verify', '--report', 'verify.json'])).exitCode).toBe(3);
+    expect((await cli(['verify', '--resilience', '--report', 'verify.json'])).exitCode).toBe(3);
     const report = JSON.parse(readFileSync(join(app.dir, 'verify.json'), 'utf8')) as { ok: boolean; summary: Record<string, number>; target: Record<string, string> };
-    expect(report).toMatchObject({ ok: false, summary: { tests: 10, passed: 0, failed: 10, skipped: 0 }, target: { profile: 'minikube', namespace: 'todo' } });
+    expect(report).toMatchObject({ ok: false, summary: { tests: 12, passed: 0, failed: 10, skipped: 2 }, target: { profile: 'minikube', namespace: 'todo' } });
     expect(sim.calls().filter((c) => c.mutating)).toEqual([]);
   });
 

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CancelledError } from '../../src/errors.js';
-import { waitHealthy } from '../../src/health.js';
+import { probe, waitHealthy } from '../../src/health.js';
 
 const servers: Server[] = [];
 afterEach(() => servers.splice(0).forEach((s) => s.close()));
@@ -49,6 +49,24 @@ describe('waitHealthy', () => {
     servers.splice(0).forEach((s) => s.close());
     await new Promise((r) => setTimeout(r, 50));
     expect(await waitHealthy(url, { deadlineMs: 200, ...fast })).toMatchObject({ ok: false, error: 'ECONNREFUSED' });
+  });
+
+  it('answers with the status alone: a body that never ends keeps no socket open', async () => {
+    let closed!: Promise<void>;
+    const server = createServer((req, res) => {
+      closed = new Promise((resolve) => req.socket.on('close', () => resolve()));
+      res.writeHead(200);
+      res.write('{"status": "ok"');
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    expect(await probe(`http://127.0.0.1:${(server.address() as AddressInfo).port}/api/health`, 1000)).toEqual({ status: 200 });
+    await closed;
+  });
+
+  it('names a URL it cannot request instead of throwing', async () => {
+    expect(await probe('https://127.0.0.1:1/api/health', 1000)).toMatchObject({ error: expect.stringContaining('https:') });
+    expect(await probe('not a url', 1000)).toMatchObject({ error: expect.stringMatching(/Invalid URL/) });
   });
 
   it('stops when aborted', async () => {
