@@ -22,6 +22,8 @@ export async function contentTag(input: TagInput): Promise<string> {
 export interface ContextDigest {
   dockerfile: Buffer;
   entries: string[];
+  /** The paths, relative to the context, of the files and links that reach the build. */
+  files: string[];
 }
 
 /** Reads the Dockerfile and the build context: the slow part of a tag, and it needs nothing but the files, so it can start first. */
@@ -31,7 +33,8 @@ export async function digestContext(input: Omit<TagInput, 'buildArgs'>): Promise
   // With an exception (`!pattern`) an excluded folder may still contribute files, so only
   // without exceptions can a whole excluded folder (node_modules, .venv) be skipped unread.
   const canPrune = !patterns.some((pattern) => pattern.trim().startsWith('!'));
-  return { dockerfile, entries: await contextEntries(input.context, ignore, canPrune) };
+  const entries = await contextEntries(input.context, ignore, canPrune);
+  return { dockerfile, entries, files: entries.map((entry) => entry.slice(0, entry.indexOf('\0'))) };
 }
 
 /** The tag of a digested context built with these build arguments. */

@@ -4,6 +4,7 @@ import { services, type Service } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { OperationError, ToolError } from '../errors.js';
 import { tagOf } from '../images/content-tag.js';
+import { STAGED_DOCKERFILE, stageContext } from '../images/stage-context.js';
 import type { Phase } from '../pipeline/runner.js';
 import { dockerBuildArgs, familiarRef, imageInspectArgs, parseImageTags } from '../tools/docker.js';
 import { minikubeImageBuildArgs, minikubeImageListArgs } from '../tools/minikube.js';
@@ -86,9 +87,11 @@ async function imagesHeld(ctx: Context, state: UpState, buildEnv: Record<string,
 
 async function build(ctx: Context, state: UpState, plan: ServicePlan): Promise<void> {
   const labels = { 'org.opencontainers.image.title': plan.image.repository, 'dev.todo-deploy.content-tag': plan.image.tag };
-  const command = state.buildEnv
-    ? { tool: 'docker', args: dockerBuildArgs({ ref: plan.image.ref, dockerfile: plan.dockerfile, context: plan.sourceDir, buildArgs: plan.buildArgs, labels }), env: state.buildEnv }
-    : { tool: 'minikube', args: minikubeImageBuildArgs({ profile: state.config.minikube.profile, ref: plan.image.ref, dockerfile: plan.dockerfile, context: plan.sourceDir, buildArgs: plan.buildArgs }) };
+  // Without docker-env, minikube builds from a staged copy of the context that holds the Dockerfile.
+  const staged = state.buildEnv ? undefined : await stageContext(plan.sourceDir, (await plan.contextDigest).files, plan.dockerfile);
+  const command = staged
+    ? { tool: 'minikube', args: minikubeImageBuildArgs({ profile: state.config.minikube.profile, ref: plan.image.ref, dockerfile: STAGED_DOCKERFILE, context: staged.dir, buildArgs: plan.buildArgs }) }
+    : { tool: 'docker', args: dockerBuildArgs({ ref: plan.image.ref, dockerfile: plan.dockerfile, context: plan.sourceDir, buildArgs: plan.buildArgs, labels }), env: state.buildEnv };
   try {
     await ctx.exec({ ...command, mutates: true, timeoutMs: state.config.timeouts.build });
   } catch (error) {
@@ -96,5 +99,7 @@ async function build(ctx: Context, state: UpState, plan: ServicePlan): Promise<v
       throw new ToolError(`The ${plan.service} image failed to build.`, error.command, error.exitCode, error.stderrTail, error.timedOut, `The build log's last lines are above; the build context is ${plan.sourceDir}.`);
     }
     throw error;
+  } finally {
+    await staged?.remove();
   }
 }

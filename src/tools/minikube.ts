@@ -113,6 +113,7 @@ export function parsePublishedPorts(stdout: string, profile: string): number[] {
   }
 }
 
+/** `dockerfile` is a path inside `context`: minikube sends the context folder to the node and looks for it there. */
 export function minikubeImageBuildArgs(o: { profile: string; ref: string; dockerfile: string; context: string; buildArgs: Record<string, string> }): string[] {
   return [
     'image', 'build', '-p', o.profile, '-t', o.ref, '-f', o.dockerfile,

@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { assertSafe, useScenarios } from './up-fixture.js';
 
@@ -64,6 +66,30 @@ describe('todo-deploy up is idempotent and precise', () => {
     expect(second.exitCode, second.stderr).toBe(0);
     expect(sim.calls().slice(mark).filter((c) => c.mutating).map((c) => `${c.tool} ${c.argv.join(' ')}`)).toEqual([]);
     expect((await up(['--skip-build'])).exitCode).toBe(0);
+  });
+
+  it('with the containerd runtime builds with minikube image build, from a staged context that holds the Dockerfile', async () => {
+    const { sim, app, up } = await scenario();
+    sim.update((s) => {
+      s.minikube.profiles.minikube!.containerRuntime = 'containerd';
+    });
+    const config = join(app.dir, 'todo-deploy.yaml');
+    app.write('todo-deploy.yaml', `${readFileSync(config, 'utf8')}minikube:\n  containerRuntime: containerd\n`);
+    const first = await up();
+    expect(first.exitCode, first.stderr).toBe(0);
+    const builds = sim.calls().filter((c) => c.tool === 'minikube' && c.command === 'image build');
+    expect(builds).toHaveLength(2);
+    for (const build of builds) {
+      const context = build.argv.at(-1)!;
+      expect(build.argv).toEqual(expect.arrayContaining(['-f', 'Dockerfile.todo-deploy']));
+      // Staged outside the app, and removed after the build.
+      expect(context.startsWith(app.dir)).toBe(false);
+      expect(existsSync(context)).toBe(false);
+    }
+    expect(Object.keys(sim.state().docker.images['minikube/minikube']!).sort()).toEqual([expect.stringMatching(/^todo-backend:/), expect.stringMatching(/^todo-frontend:/)]);
+    const mark = sim.calls().length;
+    expect((await up()).exitCode).toBe(0);
+    expect(sim.calls().slice(mark).filter((c) => c.mutating)).toEqual([]);
   });
 
   it('rebuilds and redeploys only the backend when a backend file changes', async () => {
