@@ -1,17 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it, vi } from 'vitest';
-import { assertSafe, useScenarios } from './up-fixture.js';
+import { assertSafe, deployedFrom, useScenarios } from './up-fixture.js';
 import { secrets } from './app-fixture.js';
 
 const scenario = useScenarios();
 
-async function deployed(options: Parameters<typeof scenario>[0] = {}) {
-  const s = await scenario(options);
-  const first = await s.up();
-  expect(first.exitCode, first.stderr).toBe(0);
-  return s;
-}
+const deployed = deployedFrom(scenario);
 
 const podsOf = (sim: import('../sim/harness.js').Sim, release: string) =>
   Object.keys(sim.state().kube.clusters.minikube!.pods)

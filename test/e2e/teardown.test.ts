@@ -3,16 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { teardown } from '../../src/commands/teardown.js';
 import { ScriptedPrompter } from '../support/scripted-prompter.js';
 import { testContext } from '../support/setup-fixture.js';
-import { assertSafe, useScenarios } from './up-fixture.js';
+import { assertSafe, deployedFrom, useScenarios } from './up-fixture.js';
 
 const scenario = useScenarios();
 
-async function deployed() {
-  const s = await scenario();
-  const first = await s.up();
-  expect(first.exitCode, first.stderr).toBe(0);
-  return s;
-}
+const deployed = deployedFrom(scenario);
 
 const releasesOf = (state: ReturnType<import('../sim/harness.js').Sim['state']>) => Object.keys(state.helm.releases.minikube ?? {});
 const secretsOf = (state: ReturnType<import('../sim/harness.js').Sim['state']>) => Object.keys(state.kube.clusters.minikube?.secrets ?? {});

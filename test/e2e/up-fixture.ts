@@ -1,4 +1,4 @@
-import { afterEach } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { createSim, type CallRecord, type Sim, type SimOptions } from '../sim/harness.js';
 import { runCli, type RunCliOptions } from '../sim/run-cli.js';
 import { createApp, secretValues, type App } from './app-fixture.js';
@@ -29,6 +29,16 @@ export function useScenarios(): (options?: SimOptions & { published?: boolean })
     });
     const cli = (args: string[], extra: Partial<RunCliOptions> = {}) => runCli(args, { sim, cwd: app.dir, timeoutMs: 60_000, ...extra, env: { CI: 'true', ...extra.env } });
     return { sim, app, cli, up: (args = [], extra = {}) => cli(['up', ...args], extra), callsSince: (mark) => sim.calls().slice(mark) };
+  };
+}
+
+/** Scenarios like `scenario`'s, with the app deployed by a first `up`. */
+export function deployedFrom(scenario: ReturnType<typeof useScenarios>): ReturnType<typeof useScenarios> {
+  return async (options) => {
+    const s = await scenario(options);
+    const first = await s.up();
+    expect(first.exitCode, first.stderr).toBe(0);
+    return s;
   };
 }
 

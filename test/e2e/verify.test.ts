@@ -2,17 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
-import { assertSafe, useScenarios } from './up-fixture.js';
+import { assertSafe, deployedFrom, useScenarios } from './up-fixture.js';
 
 const scenario = useScenarios();
 
-/** A scenario with the app deployed by a first `up`. */
-async function deployed(options: Parameters<typeof scenario>[0] = {}) {
-  const s = await scenario(options);
-  const first = await s.up();
-  expect(first.exitCode, first.stderr).toBe(0);
-  return s;
-}
+const deployed = deployedFrom(scenario);
 
 interface Junit {
   testsuites: { tests: string; failures: string; testsuite: Array<{ name: string; testcase: Array<{ name: string; classname: string; failure?: { message: string; '#text': string }; skipped?: unknown }> }> };
