@@ -7,7 +7,7 @@ import { minikubeStatus } from '../phases/cluster.js';
 import { releaseStatus } from '../phases/deploy.js';
 import { readPods } from '../phases/verify.js';
 import type { ReleaseStatus } from '../tools/helm.js';
-import { getDeploymentArgs, kubectlArgs, parseDeployment, type DeploymentInfo, type PodInfo } from '../tools/kubectl.js';
+import { getDeploymentArgs, kubectlArgs, parseDeployment, podRestarts, waitingReason, type DeploymentInfo, type PodInfo } from '../tools/kubectl.js';
 
 interface ServiceStatus {
   url: string;
@@ -87,8 +87,8 @@ function describeRelease(name: string, r: ReleaseStatus): NonNullable<ServiceSta
 }
 
 function describePod(pod: PodInfo): ServiceStatus['pods'][number] {
-  const waiting = pod.terminating ? 'Terminating' : (pod.containers.find((c) => c.waiting)?.waiting?.reason ?? (pod.unschedulable ? 'Unschedulable' : undefined));
-  return { name: pod.name, phase: pod.phase, ready: pod.ready, restarts: pod.containers.reduce((n, c) => n + c.restartCount, 0), ...(waiting && { waiting }) };
+  const waiting = pod.terminating ? 'Terminating' : (waitingReason(pod) ?? (pod.unschedulable ? 'Unschedulable' : undefined));
+  return { name: pod.name, phase: pod.phase, ready: pod.ready, restarts: podRestarts(pod), ...(waiting && { waiting }) };
 }
 
 /** The age of a timestamp as kubectl shows it: 45s, 12m, 3h, 2d. */

@@ -10,8 +10,9 @@ import { formatDuration } from '../format.js';
 import { waitHealthy } from '../health.js';
 import { releaseStatus } from '../phases/deploy.js';
 import { checkRollout, explainPods, healthHint, readPods, type VerifiedService } from '../phases/verify.js';
+import { tail } from '../tools/exec.js';
 import { helmTestArgs, parseHelmTestSuites } from '../tools/helm.js';
-import { kubectlArgs, type PodInfo } from '../tools/kubectl.js';
+import { kubectlArgs, podRestarts, waitingReason, type PodInfo } from '../tools/kubectl.js';
 import { releaseRef, type Deployment } from './connect.js';
 
 export type CheckStatus = 'passed' | 'failed' | 'skipped';
@@ -141,7 +142,7 @@ export async function runChecks(ctx: Context, deployment: Deployment, options: C
     const { pods, problems } = seen;
     before.set(plan.service, pods);
     if (problems.length > 0) return { status: 'failed', detail: `${pods.filter((p) => p.ready).length} of ${pods.length} pods ready`, diagnosis: problems, hint: fixAndRerun };
-    const restarts = pods.reduce((n, p) => n + p.containers.reduce((m, c) => m + c.restartCount, 0), 0);
+    const restarts = pods.reduce((n, p) => n + podRestarts(p), 0);
     return { status: 'passed', detail: `${pods.length} of ${pods.length} pods ready${restarts ? ` (${restarts} earlier restart${restarts === 1 ? '' : 's'})` : ''}` };
   });
 
@@ -206,8 +207,6 @@ async function podProblems(ctx: Context, deployment: Deployment, plan: VerifiedS
   return [...diagnosed, ...unready];
 }
 
-const waitingReason = (pod: PodInfo) => pod.containers.find((c) => c.waiting)?.waiting?.reason;
-
 function restartCounts(pods: readonly PodInfo[]): Map<string, number> {
   return new Map(pods.flatMap((p) => p.containers.map((c) => [`${p.name} (${c.name})`, c.restartCount] as const)));
 }
@@ -219,5 +218,5 @@ function skipRest(checks: Record<CheckKind, VerifyCheck>, kinds: CheckKind[], wh
 }
 
 function tailLines(text: string, lines = 15): string[] {
-  return text.trim() ? text.trimEnd().split('\n').slice(-lines).map((line) => `│ ${line}`) : [];
+  return text.trim() ? tail(text, lines).split('\n').map((line) => `│ ${line}`) : [];
 }

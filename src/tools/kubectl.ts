@@ -130,6 +130,12 @@ export interface PodInfo {
   terminating?: boolean;
 }
 
+/** Why the pod's first waiting container waits (CrashLoopBackOff, ImagePullBackOff, …), if one does. */
+export const waitingReason = (pod: PodInfo): string | undefined => pod.containers.find((c) => c.waiting)?.waiting?.reason;
+
+/** The restarts of all the pod's containers. */
+export const podRestarts = (pod: PodInfo): number => pod.containers.reduce((n, c) => n + c.restartCount, 0);
+
 interface RawPod {
   metadata?: { name?: string; deletionTimestamp?: string };
   spec?: { containers?: Array<{ name?: string; resources?: { limits?: { memory?: string } } }> };
