@@ -6,17 +6,13 @@ import { readFile, readdir, readlink, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type dockerignore from '@balena/dockerignore';
 
-export interface TagInput {
+/** A build: its context folder and its Dockerfile. */
+export interface BuildInput {
   context: string;
   dockerfile: string;
-  buildArgs: Record<string, string>;
 }
 
 const TAG_LENGTH = 12;
-
-export async function contentTag(input: TagInput): Promise<string> {
-  return tagOf(await digestContext(input), input.buildArgs);
-}
 
 /** The Dockerfile and one digest line per file of the context that reaches the build. */
 export interface ContextDigest {
@@ -27,7 +23,7 @@ export interface ContextDigest {
 }
 
 /** Reads the Dockerfile and the build context: the slow part of a tag, and it needs nothing but the files, so it can start first. */
-export async function digestContext(input: Omit<TagInput, 'buildArgs'>): Promise<ContextDigest> {
+export async function digestContext(input: BuildInput): Promise<ContextDigest> {
   const [dockerfile, patterns, createIgnore] = await Promise.all([readFile(input.dockerfile), ignorePatterns(input), loadDockerignore()]);
   const ignore = createIgnore({ ignorecase: false }).add(patterns);
   // With an exception (`!pattern`) an excluded folder may still contribute files, so only
@@ -47,7 +43,7 @@ export function tagOf(digest: ContextDigest, buildArgs: Record<string, string>):
 }
 
 /** BuildKit prefers `<Dockerfile>.dockerignore` beside the Dockerfile over the context's `.dockerignore`. */
-async function ignorePatterns(input: Omit<TagInput, 'buildArgs'>): Promise<string[]> {
+async function ignorePatterns(input: BuildInput): Promise<string[]> {
   for (const file of [`${input.dockerfile}.dockerignore`, join(input.context, '.dockerignore')]) {
     try {
       return (await readFile(file, 'utf8')).split(/\r?\n/).filter((line) => line.trim() && !line.trim().startsWith('#'));

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { contentTag } from '../../src/images/content-tag.js';
+import { digestContext, tagOf } from '../../src/images/content-tag.js';
 
 function project(files: Record<string, string>) {
   const root = mkdtempSync(join(tmpdir(), 'tag-'));
@@ -13,11 +13,11 @@ function project(files: Record<string, string>) {
     mkdirSync(join(context, path, '..'), { recursive: true });
     writeFileSync(join(context, path), content);
   }
-  const tag = (buildArgs: Record<string, string> = {}) => contentTag({ context, dockerfile, buildArgs });
+  const tag = async (buildArgs: Record<string, string> = {}) => tagOf(await digestContext({ context, dockerfile }), buildArgs);
   return { root, context, dockerfile, tag, write: (path: string, content: string) => writeFileSync(join(context, path), content) };
 }
 
-describe('contentTag', () => {
+describe('content tags (digestContext + tagOf)', () => {
   it('is stable for unchanged content and 12 hex characters long', async () => {
     const p = project({ 'main.py': 'print(1)', 'app/api.py': 'x = 1' });
     const first = await p.tag();
