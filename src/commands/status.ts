@@ -2,9 +2,9 @@
 // one screen. Read-only; a stopped or missing cluster is a state to show, not an error.
 import { services, type Service } from '../config/schema.js';
 import type { Context } from '../context.js';
-import { connect, loadSettings, releaseRef, type Deployment } from '../deployment/connect.js';
+import { connect, loadSettings, type Deployment } from '../deployment/connect.js';
 import { minikubeStatus } from '../phases/cluster.js';
-import { releaseStatus } from '../phases/deploy.js';
+import { releasesOf } from '../deployment/releases.js';
 import { readPods } from '../phases/verify.js';
 import type { ReleaseStatus } from '../tools/helm.js';
 import { getDeploymentArgs, kubectlArgs, parseDeployment, podRestarts, waitingReason, type DeploymentInfo, type PodInfo } from '../tools/kubectl.js';
@@ -28,7 +28,8 @@ export async function status(ctx: Context): Promise<void> {
     return;
   }
   const deployment = await connect(ctx, config, cluster);
-  const entries = await Promise.all(services.map(async (service) => [service, await serviceStatus(ctx, deployment, service)] as const));
+  const releases = releasesOf(ctx, deployment, services);
+  const entries = await Promise.all(services.map(async (service) => [service, await serviceStatus(ctx, deployment, service, releases)] as const));
   const byService = Object.fromEntries(entries) as Record<Service, ServiceStatus>;
 
   const lines = [`Cluster   Minikube profile "${profile}": ${style.green('running')}, context ${deployment.kubeContext}, namespace ${config.namespace}`];
@@ -58,11 +59,11 @@ export async function status(ctx: Context): Promise<void> {
   ctx.out.result({ cluster: { profile, state: cluster.state, kubeContext: deployment.kubeContext, namespace: config.namespace }, services: byService });
 }
 
-async function serviceStatus(ctx: Context, deployment: Deployment, service: Service): Promise<ServiceStatus> {
+async function serviceStatus(ctx: Context, deployment: Deployment, service: Service, releases: Promise<Map<string, ReleaseStatus>>): Promise<ServiceStatus> {
   const plan = deployment.services[service];
   const args = kubectlArgs(deployment.kubeContext, deployment.config.namespace, ...getDeploymentArgs(plan.config.release));
   const [release, object, pods] = await Promise.all([
-    releaseStatus(ctx, releaseRef(deployment, service)),
+    releases.then((found) => found.get(plan.config.release)),
     ctx.exec({ tool: 'kubectl', args, timeoutMs: 30_000 }).then((r) => parseDeployment(r.stdout)),
     readPods(ctx, deployment, plan),
   ]);

@@ -6,7 +6,7 @@ import type { Context } from '../context.js';
 import { connect, loadSettings, releaseRef } from '../deployment/connect.js';
 import { minikubeStatus } from '../phases/cluster.js';
 import { PrereqError, UsageError } from '../errors.js';
-import { releaseStatus } from '../phases/deploy.js';
+import { releasesOf } from '../deployment/releases.js';
 import { secretNames } from '../phases/state.js';
 import { helmUninstallArgs } from '../tools/helm.js';
 import { deleteSecretsArgs, getSecretNamesArgs, kubectlArgs, parseNames } from '../tools/kubectl.js';
@@ -36,9 +36,11 @@ export async function teardown(ctx: Context, options: TeardownOptions): Promise<
   let deployment: Awaited<ReturnType<typeof connect>> | undefined;
   if (status.state === 'running') {
     deployment = await connect(ctx, config, status);
-    const ref = deployment;
-    const found = await Promise.all(services.map(async (service) => ({ service, status: await releaseStatus(ctx, releaseRef(ref, service)) })));
-    for (const { service, status: release } of found) if (release) releases.push({ service, release: config[service].release, revision: release.revision });
+    const found = await releasesOf(ctx, deployment, services);
+    for (const service of services) {
+      const release = found.get(config[service].release);
+      if (release) releases.push({ service, release: config[service].release, revision: release.revision });
+    }
     const existing = await ctx.exec({ tool: 'kubectl', args: kubectlArgs(deployment.kubeContext, namespace, ...getSecretNamesArgs(Object.values(secretNames))), timeoutMs: 30_000 });
     secrets = parseNames(existing.stdout);
   }

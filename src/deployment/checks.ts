@@ -8,7 +8,7 @@ import { diagnosePods } from '../diagnose/pods.js';
 import { ToolError } from '../errors.js';
 import { formatDuration } from '../format.js';
 import { waitHealthy } from '../health.js';
-import { releaseStatus } from '../phases/deploy.js';
+import { releasesOf } from './releases.js';
 import { checkRollout, explainPods, healthHint, readPods, type VerifiedService } from '../phases/verify.js';
 import { tail } from '../tools/exec.js';
 import { helmTestArgs, parseHelmTestSuites } from '../tools/helm.js';
@@ -94,10 +94,11 @@ export async function runChecks(ctx: Context, deployment: Deployment, options: C
   };
 
   options.onProgress?.('releases');
+  const releases = releasesOf(ctx, deployment, selected);
   await Promise.all(
     selected.map((s) =>
       measure(checks[s].release, async () => {
-        const status = await releaseStatus(ctx, releaseRef(deployment, s));
+        const status = (await releases).get(deployment.config[s].release);
         if (status) live.add(s);
         if (!status) return { status: 'failed', detail: `release ${deployment.config[s].release} is not installed in namespace ${deployment.config.namespace}`, hint: 'Run `todo-deploy up` to deploy it.' };
         const detail = `revision ${status.revision}, ${status.status} (chart ${status.chart})`;

@@ -4,12 +4,12 @@
 // asked in the order they are needed: docker-env alongside the cluster phase's own reads, the
 // images (the builds wait for them) as soon as it is done, the rest once the images are known,
 // so that they are answered while the images build. Every phase decides on its answers itself.
-import { services, type Config, type Service } from '../config/schema.js';
+import { services, type Config } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { ahead } from '../pipeline/ahead.js';
+import { readReleases } from '../deployment/releases.js';
 import type { ReleaseStatus } from '../tools/helm.js';
 import { lookUpImages, type ImageLookup } from './build.js';
-import { releaseStatus } from './deploy.js';
 import { readDockerEnv } from './image-target.js';
 import { readSecrets, type CurrentSecrets } from './secrets.js';
 import type { UpState } from './state.js';
@@ -19,7 +19,8 @@ export interface ClusterReads {
   dockerEnv?: Promise<Record<string, string>>;
   images: Promise<ImageLookup>;
   secrets: Promise<CurrentSecrets>;
-  releases: Record<Service, Promise<ReleaseStatus | undefined>>;
+  /** Our releases that exist, by release name. */
+  releases: Promise<Map<string, ReleaseStatus>>;
 }
 
 export function startDockerEnvRead(ctx: Context, config: Config): ClusterReads['dockerEnv'] {
@@ -38,8 +39,6 @@ export function startClusterReads(ctx: Context, state: UpState, dockerEnv: Clust
     dockerEnv,
     images,
     secrets: ahead(imagesKnown.then(() => readSecrets(ctx, kubeContext, config.namespace))),
-    releases: Object.fromEntries(
-      services.map((s) => [s, ahead(imagesKnown.then(() => releaseStatus(ctx, { release: config[s].release, namespace: config.namespace, kubeContext })))]),
-    ) as ClusterReads['releases'],
+    releases: ahead(imagesKnown.then(() => readReleases(ctx, { namespace: config.namespace, kubeContext }, services.map((s) => config[s].release)))),
   };
 }

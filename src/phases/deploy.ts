@@ -9,7 +9,7 @@ import { services } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { ConfigError, OperationError, ToolError } from '../errors.js';
 import type { Phase } from '../pipeline/runner.js';
-import { helmRollbackArgs, helmStatusArgs, helmUninstallArgs, helmUpgradeArgs, isReleaseNotFound, parseHelmStatus, type ReleaseRef, type ReleaseStatus } from '../tools/helm.js';
+import { helmRollbackArgs, helmUninstallArgs, helmUpgradeArgs, type ReleaseRef, type ReleaseStatus } from '../tools/helm.js';
 import { watchPods } from './verify.js';
 import type { ServicePlan, UpState } from './state.js';
 
@@ -47,7 +47,7 @@ async function deployService(ctx: Context, state: UpState, plan: ServicePlan, pr
   const [chart, userValues, current] = await Promise.all([
     chartId(plan.chart),
     userValuesFile ? readValuesFile(userValuesFile, plan.service) : {},
-    state.reads?.releases[plan.service],
+    state.reads?.releases.then((releases) => releases.get(ref.release)),
   ]);
 
   if (current?.status.startsWith('pending-')) await recover(ctx, state, ref, current);
@@ -82,14 +82,6 @@ async function deployService(ctx: Context, state: UpState, plan: ServicePlan, pr
   plan.release = { revision, changed: true };
   state.changes.push(`${current ? 'upgraded' : 'installed'} ${ref.release} (revision ${revision})`);
   return `${ref.release} revision ${revision} (${current ? 'upgraded' : 'installed'})`;
-}
-
-/** The release as Helm reports it, or undefined when there is none. */
-export async function releaseStatus(ctx: Context, ref: ReleaseRef): Promise<ReleaseStatus | undefined> {
-  const result = await ctx.exec({ tool: 'helm', args: helmStatusArgs(ref), allowFailure: true, timeoutMs: 30_000 });
-  if (result.exitCode === 0) return parseHelmStatus(result.stdout);
-  if (isReleaseNotFound(result.stderr)) return undefined;
-  throw new ToolError(`helm could not read the status of ${ref.release}.`, result.command, result.exitCode, result.stderr.split('\n').slice(-20).join('\n'), false);
 }
 
 /** An interrupted install or upgrade leaves the release pending-*, and Helm refuses to touch it again. */

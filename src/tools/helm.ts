@@ -15,7 +15,7 @@ export interface ReleaseRef {
   kubeContext: string;
 }
 
-const scope = (r: ReleaseRef) => ['--namespace', r.namespace, '--kube-context', r.kubeContext];
+const scope = (r: Omit<ReleaseRef, 'release'>) => ['--namespace', r.namespace, '--kube-context', r.kubeContext];
 const seconds = (ms: number) => `${Math.ceil(ms / 1000)}s`;
 
 export interface UpgradeOptions extends ReleaseRef {
@@ -45,32 +45,57 @@ export function helmUpgradeArgs(o: UpgradeOptions): string[] {
 
 export const helmStatusArgs = (r: ReleaseRef) => ['status', r.release, ...scope(r), '--output', 'json'];
 
-export interface ReleaseStatus {
+/** What `helm status -o json` says of a release. It prints no chart: helm's status command strips it (`rel.Chart = nil`) on Helm 3 and 4 alike. */
+export interface ReleaseState {
   status: string;
   revision: number;
-  /** `name-version`, as `helm history` shows it. */
-  chart: string;
   /** The values the user (we) supplied; may hold anything the user put in a values file: never log it. */
   config: Record<string, unknown>;
   /** When this revision was deployed (RFC 3339), when Helm says. */
   lastDeployed?: string;
 }
 
-export function parseHelmStatus(stdout: string): ReleaseStatus {
+export interface ReleaseStatus extends ReleaseState {
+  /** `name-version`, from `helm list` (empty when it did not list the release). */
+  chart: string;
+}
+
+export function parseHelmStatus(stdout: string): ReleaseState {
   const release = JSON.parse(stdout) as {
     version?: number;
     info?: { status?: string; last_deployed?: string };
-    chart?: { metadata?: { name?: string; version?: string } };
     config?: Record<string, unknown> | null;
   };
-  const meta = release.chart?.metadata;
   return {
     status: release.info?.status ?? 'unknown',
     revision: release.version ?? 0,
-    chart: meta ? `${meta.name}-${meta.version}` : '',
     config: release.config ?? {},
     ...(release.info?.last_deployed && { lastDeployed: release.info.last_deployed }),
   };
+}
+
+/**
+ * The named releases of a namespace at their latest revision, with the chart each runs. By
+ * default Helm 3 lists only deployed and failed releases and Helm 4 all of them, and Helm 4 has
+ * no --all: these state flags mean the same on both and include the pending ones.
+ */
+export function helmListArgs(r: Omit<ReleaseRef, 'release'>, releases: readonly string[]): string[] {
+  const names = releases.map((name) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+  return ['list', ...scope(r), '--filter', `^(${names})$`, '--deployed', '--failed', '--pending', '--uninstalling', '--output', 'json'];
+}
+
+export interface ListedRelease {
+  name: string;
+  revision: number;
+  status: string;
+  /** `name-version`. */
+  chart: string;
+}
+
+/** `helm list -o json` (the revision is a string there, unlike in `helm history`). */
+export function parseHelmList(stdout: string): ListedRelease[] {
+  const rows = JSON.parse(stdout) as Array<{ name?: string; revision?: string | number; status?: string; chart?: string }> | null;
+  return (rows ?? []).map((r) => ({ name: r.name ?? '', revision: Number(r.revision ?? 0), status: r.status ?? 'unknown', chart: r.chart ?? '' }));
 }
 
 /** Helm's way of saying there is no such release (exit 1). */

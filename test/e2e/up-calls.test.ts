@@ -70,6 +70,7 @@ describe('up, from the call log', () => {
         // What is there to compare with: both images, the namespace and both Secrets, each release.
         'docker image inspect',
         'kubectl get',
+        'helm list',
         'helm status',
         'helm status',
         // Proof that it runs.

@@ -192,6 +192,22 @@ export interface HelmRevision {
   tests?: string[];
   /** Set on a revision made by a rollback: the revision it went back to. */
   rollback_revision?: number;
+  /** The chart's hooks (test pods among them), kept out of the manifest as Helm keeps them. */
+  hooks?: HelmHook[];
+  /** Helm 4: how the objects were applied (server-side for a release it installed). */
+  apply_method?: 'ssa' | 'csa';
+  notes?: string;
+}
+
+/** A hook as Helm stores it (and prints it in `helm status -o json`). */
+export interface HelmHook {
+  name: string;
+  kind: string;
+  path: string;
+  manifest: string;
+  events: string[];
+  delete_policies?: string[];
+  last_run?: { started_at: string; completed_at: string; phase: string };
 }
 
 export interface HelmState {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dockerBuildArgs } from '../../src/tools/docker.js';
-import { helmRollbackArgs, helmStatusArgs, helmUninstallArgs, helmUpgradeArgs, parseHelmStatus } from '../../src/tools/helm.js';
+import { helmRollbackArgs, helmStatusArgs, helmUninstallArgs, helmUpgradeArgs, parseHelmList, parseHelmStatus } from '../../src/tools/helm.js';
+import { readRecording, recordingPath } from '../contract/helm.js';
 import { applyArgs, kubectlArgs, parsePods } from '../../src/tools/kubectl.js';
 import { minikubeStartArgs, parseDockerEnv, parsePublishedPorts } from '../../src/tools/minikube.js';
 
@@ -36,10 +37,16 @@ describe('other helm commands name the release, namespace and context', () => {
   ])('%j', (args, expected) => expect(args).toEqual(expected));
 });
 
-describe('parseHelmStatus', () => {
-  it('reads status, revision, chart and the user-supplied values', () => {
-    const json = JSON.stringify({ name: 'backend', version: 3, info: { status: 'pending-upgrade' }, chart: { metadata: { name: 'backend', version: '0.1.0' } }, config: { replicaCount: 1 } });
-    expect(parseHelmStatus(json)).toEqual({ status: 'pending-upgrade', revision: 3, chart: 'backend-0.1.0', config: { replicaCount: 1 } });
+describe('what the product reads of a release, from real helm 3 and 4 (test/contract/recorded)', () => {
+  it.each([3, 4] as const)('helm %i: status gives state, revision and values, and no chart; list gives the chart', (major) => {
+    const status = readRecording(recordingPath(major, 'status-pending-upgrade'));
+    expect(JSON.parse(status.stdout)).not.toHaveProperty('chart');
+    expect(parseHelmStatus(status.stdout)).toEqual({ status: 'pending-upgrade', revision: 2, config: { replicaCount: 2 }, lastDeployed: '2026-11-30T10:00:00Z' });
+    const list = readRecording(recordingPath(major, 'list'));
+    expect(parseHelmList(list.stdout)).toEqual([
+      { name: 'backend', revision: 2, status: 'deployed', chart: 'backend-0.1.0' },
+      { name: 'frontend', revision: 2, status: 'pending-upgrade', chart: 'frontend-0.2.0' },
+    ]);
   });
 });
 

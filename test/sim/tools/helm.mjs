@@ -4,7 +4,7 @@
 // secret references the simulator models are exactly the ones the chart produces.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseDuration } from './args.mjs';
@@ -211,9 +211,34 @@ async function render(call, state, { release, namespace, chartDir, values, isUpg
   } catch {}
   return {
     chart: { name: chartMeta.name, version: String(chartMeta.version ?? ''), appVersion: String(chartMeta.appVersion ?? ''), description: chartMeta.description ?? '', defaults },
-    manifest: result.stdout,
+    ...(await splitHooks(result.stdout)),
     objects: objectsFromManifests(docs, release, namespace),
   };
+}
+
+/** `helm template` prints hooks among the objects; a release keeps them apart, as hooks, out of its manifest. */
+async function splitHooks(text) {
+  const { parse } = await import('yaml');
+  const manifest = [];
+  const hooks = [];
+  for (const chunk of text.split(/^---\n/m).filter((c) => c.trim())) {
+    const doc = parse(chunk);
+    const events = doc?.metadata?.annotations?.['helm.sh/hook'];
+    if (!events) {
+      manifest.push(`---\n${chunk}`);
+      continue;
+    }
+    const policies = doc.metadata.annotations['helm.sh/hook-delete-policy'];
+    hooks.push({
+      name: doc.metadata.name,
+      kind: doc.kind,
+      path: chunk.match(/^# Source: (.*)$/m)?.[1] ?? '',
+      manifest: chunk.replace(/^# Source: .*\n/m, '').trimEnd(),
+      events: events.split(',').map((e) => e.trim()),
+      ...(policies && { delete_policies: policies.split(',').map((p) => p.trim()) }),
+    });
+  }
+  return { manifest: manifest.join(''), hooks };
 }
 
 function newRevision(number, status, rendered, values, chartDir, description, firstDeployed) {
@@ -233,41 +258,94 @@ function newRevision(number, status, rendered, values, chartDir, description, fi
     values,
     chartPath: chartDir,
     manifest: rendered.manifest,
+    hooks: rendered.hooks,
     objects: rendered.objects,
     tests: rendered.objects.tests,
   };
 }
 
-function releaseJson(state, cluster, name, ns, rev) {
-  const info = { first_deployed: rev.first_deployed, last_deployed: rev.updated, deleted: rev.status === 'uninstalled' ? rev.updated : '', description: rev.description, status: rev.status, notes: '' };
-  if (major(state) >= 4 && cluster) {
+/**
+ * A release as `helm ... -o json` prints it (recorded from the real binaries: test/contract).
+ * `helm status` strips the chart (helm's status command sets rel.Chart = nil); install and upgrade
+ * print it. Helm 3 always prints info.deleted and first_deployed ("" when unset); Helm 4 leaves
+ * out unset times, and prints a hook's unrun last_run as {"phase":""}. Empty description, notes,
+ * manifest and hooks are left out by both.
+ */
+function releaseJson(state, cluster, name, ns, rev, { withChart = false, withResources = false } = {}) {
+  const v4 = major(state) >= 4;
+  const time = (t) => (v4 ? (t ? t : undefined) : (t ?? ''));
+  const info = {
+    first_deployed: time(rev.first_deployed),
+    last_deployed: time(rev.updated),
+    deleted: time(rev.status === 'uninstalled' ? rev.updated : undefined),
+    description: rev.description || undefined,
+    status: rev.status,
+    notes: rev.notes || undefined,
+  };
+  if (v4 && withResources && cluster) {
+    // Helm 4's status asks the cluster for the release's objects (pkg/action/status.go); not recordable offline.
     info.resources = {
       'apps/v1/Deployment': Object.keys(rev.objects?.deployments ?? {}).filter((k) => cluster.deployments[k]).map((k) => deploymentJson(state, cluster, k)),
       'v1/Service': Object.keys(rev.objects?.services ?? {}).filter((k) => cluster.services[k]).map((k) => serviceJson(cluster, k)),
     };
   }
+  const hooks = (rev.hooks ?? []).map((h) => ({
+    ...h,
+    last_run: h.last_run ?? (v4 ? { phase: '' } : { started_at: '', completed_at: '', phase: '' }),
+  }));
+  return JSON.parse(
+    JSON.stringify({
+      name,
+      info,
+      ...(withChart && { chart: chartJson(rev, v4) }),
+      config: rev.values,
+      manifest: rev.manifest || undefined,
+      hooks: hooks.length > 0 ? hooks : undefined,
+      version: rev.revision,
+      namespace: ns,
+      apply_method: rev.apply_method,
+    }),
+  );
+}
+
+/** The chart as install and upgrade print it: its metadata, and its files as Helm loaded them. */
+function chartJson(rev, v4) {
+  const files = rev.chartPath ? chartFiles(rev.chartPath) : [];
+  const templates = files.filter((f) => f.name.startsWith('templates/'));
+  const others = files.filter((f) => !f.name.startsWith('templates/') && !['Chart.yaml', 'values.yaml', 'values.schema.json', 'Chart.lock'].includes(f.name));
+  const schema = files.find((f) => f.name === 'values.schema.json');
+  const meta = { name: rev.chartName, version: rev.chartVersion, description: rev.chartDescription || undefined, apiVersion: 'v2', appVersion: rev.app_version || undefined };
+  const modtime = (f) => (v4 ? { modtime: f.modtime } : {});
   return {
-    name,
-    info,
-    chart: {
-      metadata: { name: rev.chartName, version: rev.chartVersion, description: rev.chartDescription ?? '', apiVersion: 'v2', appVersion: rev.app_version, type: 'application' },
-      lock: null,
-      templates: [],
-      values: rev.chartDefaults ?? {},
-      schema: null,
-      files: [],
-    },
-    config: rev.values,
-    manifest: rev.manifest ?? '',
-    version: rev.revision,
-    namespace: ns,
+    metadata: meta,
+    lock: null,
+    templates: templates.map((f) => ({ name: f.name, data: f.data, ...modtime(f) })),
+    values: files.some((f) => f.name === 'values.yaml') ? (rev.chartDefaults ?? {}) : null,
+    schema: schema ? schema.data : null,
+    ...(v4 && { schemamodtime: schema?.modtime ?? '0001-01-01T00:00:00Z' }),
+    files: others.length > 0 ? others.map((f) => ({ name: f.name, data: f.data, ...modtime(f) })) : null,
+    ...(v4 && { modtime: new Date().toISOString() }),
   };
 }
 
-function statusTable(name, ns, rev, tests, failed = []) {
+function chartFiles(dir, prefix = '') {
+  return readdirSync(join(dir, prefix), { withFileTypes: true }).flatMap((entry) => {
+    const name = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) return chartFiles(dir, name);
+    const full = join(dir, name);
+    return [{ name, data: readFileSync(full).toString('base64'), modtime: statSync(full).mtime.toISOString() }];
+  });
+}
+
+/** `helm status` (and install, upgrade, test) as a table; Helm 4 adds DESCRIPTION. Test suites that never ran are not listed. */
+function statusTable(state, name, ns, rev) {
   let text = `NAME: ${name}\nLAST DEPLOYED: ${ansic(rev.updated)}\nNAMESPACE: ${ns}\nSTATUS: ${rev.status}\nREVISION: ${rev.revision}\n`;
-  if (!tests || tests.length === 0) text += 'TEST SUITE: None\n';
-  else for (const t of tests) text += `TEST SUITE:     ${t}\nLast Started:   ${ansic(rev.updated)}\nLast Completed: ${ansic(rev.updated)}\nPhase:          ${failed.includes(t) ? 'Failed' : 'Succeeded'}\n`;
+  if (major(state) >= 4) text += `DESCRIPTION: ${rev.description}\n`;
+  const tests = (rev.hooks ?? []).filter((h) => h.events.includes('test'));
+  if (tests.length === 0) text += 'TEST SUITE: None\n';
+  for (const t of tests.filter((h) => h.last_run?.started_at)) {
+    text += `TEST SUITE:     ${t.name}\nLast Started:   ${ansic(t.last_run.started_at)}\nLast Completed: ${ansic(t.last_run.completed_at)}\nPhase:          ${t.last_run.phase}\n`;
+  }
   return text;
 }
 
@@ -366,6 +444,8 @@ async function upgrade(call, args, state, installOnly) {
     if (rendered.error) helmError(call, install ? (installOnly ? `INSTALLATION FAILED: ${rendered.error}` : rendered.error) : `UPGRADE FAILED: ${rendered.error}`);
     const number = (last?.revision ?? 0) + 1;
     revs.push(newRevision(number, install ? 'pending-install' : 'pending-upgrade', rendered, values, chart.dir, install ? 'Initial install underway' : 'Preparing upgrade', install ? undefined : revs.find((r) => r.first_deployed)?.first_deployed));
+    // Helm 4 records how it applied: server-side for a new release, as before for an existing one.
+    if (major(s) >= 4) revs.at(-1).apply_method = install ? 'ssa' : (last.apply_method ?? 'csa');
     call.changed = true;
     // Like helm, apply the objects first and only then wait (the latency): during the wait the
     // new pods exist, and a watcher can see them fail.
@@ -422,10 +502,10 @@ async function upgrade(call, args, state, installOnly) {
     if (v4) call.err(`level=WARN msg="upgrade failed" name=${release} error="${outcome.error.replace(/"/g, '\\"').split('\n').join('\\n')}"\n`);
     helmError(call, outcome.error);
   }
-  if (json) call.out(`${JSON.stringify(releaseJson(outcome.state, outcome.cluster, release, ns, outcome.rev))}\n`);
+  if (json) call.out(`${JSON.stringify(releaseJson(outcome.state, outcome.cluster, release, ns, outcome.rev, { withChart: true }))}\n`);
   else {
     if (!plan.install) call.out(`Release "${release}" has been upgraded. Happy Helming!\n`);
-    call.out(statusTable(release, ns, outcome.rev));
+    call.out(statusTable(outcome.state, release, ns, outcome.rev));
   }
 }
 
@@ -481,7 +561,7 @@ export const commands = {
         const revs = findRelease(call, releases, `${ns}/${args.positionals[0]}`);
         const rev = args.flags.revision ? revs.find((r) => r.revision === Number(args.flags.revision)) : revs.at(-1);
         if (!rev) helmError(call, 'release: not found');
-        return { json: releaseJson(s, cluster, args.positionals[0], ns, rev), table: statusTable(args.positionals[0], ns, rev) + (args.flags['show-desc'] ? `DESCRIPTION: ${rev.description}\n` : '') };
+        return { json: releaseJson(s, cluster, args.positionals[0], ns, rev, { withResources: true }), table: statusTable(s, args.positionals[0], ns, rev) + (args.flags['show-desc'] ? `DESCRIPTION: ${rev.description}\n` : '') };
       });
       if (args.flags.output === 'json') call.out(`${JSON.stringify(view.json)}\n`);
       else if (!args.flags.output || args.flags.output === 'table') call.out(view.table);
@@ -674,7 +754,7 @@ export const commands = {
         return args.flags.all ? deepMerge(rev.chartDefaults ?? {}, rev.values) : rev.values;
       });
       const empty = Object.keys(values).length === 0;
-      if (args.flags.output === 'json') call.out(`${empty && !args.flags.all ? 'null' : JSON.stringify(values)}\n`);
+      if (args.flags.output === 'json') call.out(`${JSON.stringify(values ?? null)}\n`);
       else if (!args.flags.output || args.flags.output === 'table' || args.flags.output === 'yaml') {
         const { stringify } = await import('yaml');
         if (args.flags.output !== 'yaml') call.out(args.flags.all ? 'COMPUTED VALUES:\n' : 'USER-SUPPLIED VALUES:\n');
@@ -693,7 +773,7 @@ export const commands = {
         if (!rev) helmError(call, 'release: not found');
         return rev.manifest ?? '';
       });
-      call.out(manifest);
+      call.out(`${manifest}\n`);
     },
   },
 
@@ -701,7 +781,7 @@ export const commands = {
     cluster: true,
     flags: { logs: 'bool', timeout: 'value', filter: 'list', 'hide-notes': 'bool' },
     mutating: true,
-    run(call, args) {
+    run(call, args, state) {
       const release = args.positionals[0];
       const fault = call.takeFault('helmTest', (f) => f.release === release);
       const logs = fault?.logs ?? ['wget: download timed out'];
@@ -709,23 +789,30 @@ export const commands = {
         const rev = findRelease(call, releases, `${ns}/${release}`).at(-1);
         const unready = Object.keys(rev.objects?.deployments ?? {}).some((k) => !cluster.deployments[k] || !rolloutState(s, cluster, k).done);
         const tests = rev.tests ?? [];
+        const failed = tests.length > 0 && (fault || unready);
         // A failed test pod stays (hook-succeeded deletes only passing ones): `kubectl logs` reads it.
-        if (tests.length > 0 && (fault || unready)) cluster.testPods = { ...cluster.testPods, [`${ns}/${tests[0]}`]: { logs } };
-        return { ns, rev: structuredClone(rev), unready };
+        if (failed) cluster.testPods = { ...cluster.testPods, [`${ns}/${tests[0]}`]: { logs } };
+        // Helm runs the test hooks in turn and stops at the first that fails; each run is recorded on its hook.
+        const now = new Date().toISOString();
+        for (const hook of (rev.hooks ?? []).filter((h) => h.events.includes('test'))) {
+          hook.last_run = { started_at: now, completed_at: now, phase: failed ? 'Failed' : 'Succeeded' };
+          if (failed) break;
+        }
+        return { ns, rev: structuredClone(rev), failed };
       });
       const tests = view.rev.tests ?? [];
-      if (tests.length > 0 && (fault || view.unready)) {
-        call.out(statusTable(release, view.ns, view.rev, tests, [tests[0]]));
+      if (view.failed) {
+        call.out(statusTable(state, release, view.ns, view.rev));
         if (args.flags.logs) call.out(`POD LOGS: ${tests[0]}\n${logs.join('\n')}\n`);
         helmError(call, `1 error occurred:\n\t* pod ${tests[0]} failed\n`);
       }
       // Helm reads the logs after its hook cleanup: a passing pod with hook-succeeded is gone (helm/helm#9098).
       const deleted = tests.find((t) => (view.rev.objects?.testsDeletedOnSuccess ?? []).includes(t));
       if (args.flags.logs && deleted) {
-        call.out(statusTable(release, view.ns, view.rev, tests));
+        call.out(statusTable(state, release, view.ns, view.rev));
         helmError(call, `unable to get pod logs for ${deleted}: pods "${deleted}" not found`);
       }
-      call.out(statusTable(release, view.ns, view.rev, tests));
+      call.out(statusTable(state, release, view.ns, view.rev));
     },
   },
 };
