@@ -154,7 +154,7 @@ function podRow(state, cluster, key) {
 
 const get = {
   cluster: true,
-  flags: { 'o|output': 'value', 'l|selector': 'list', 'A|all-namespaces': 'bool', 'ignore-not-found': 'bool', 'show-labels': 'bool', 'no-headers': 'bool', 'w|watch': 'bool' },
+  flags: { 'o|output': 'value', 'l|selector': 'list', 'A|all-namespaces': 'bool', 'ignore-not-found': 'bool', 'show-labels': 'bool', 'no-headers': 'bool', 'w|watch': 'bool', 'show-managed-fields': 'bool' },
   async run(call, args) {
     if (args.flags.watch) call.unexpected('get --watch is not simulated');
     const wanted = targets(call, args.positionals);
@@ -170,7 +170,10 @@ const get = {
             lost.push(notFound(t.kind, t.name));
             continue;
           }
-          found.push(objectJson(s, cluster, t.kind, key));
+          const object = objectJson(s, cluster, t.kind, key);
+          // kubectl get leaves managedFields out unless asked (test/contract/recorded/kubectl*).
+          if (!args.flags['show-managed-fields']) delete object.metadata.managedFields;
+          found.push(object);
           table.push(t.kind === 'pods' ? podRow(s, cluster, key) : `${key.split('/').pop()}   1m\n`);
         }
       }
@@ -180,7 +183,8 @@ const get = {
     const output = args.flags.output;
     if (objects.length === 0 && missing.length === 0 && !output) {
       call.err(args.flags['all-namespaces'] || !KINDS[wanted[0].kind].namespaced ? 'No resources found\n' : `No resources found in ${ns} namespace.\n`);
-    } else if (objects.length > 0 || (asList && output)) {
+      // Named objects that are all missing print nothing, not an empty List; a selector that matches none prints an empty List.
+    } else if (objects.length > 0 || (wanted.some((t) => !t.name) && output)) {
       if (output) await printObjects(call, output, objects, asList);
       else {
         if (!args.flags['no-headers']) call.out(wanted[0].kind === 'pods' ? 'NAME   READY   STATUS   RESTARTS   AGE\n' : 'NAME   AGE\n');
