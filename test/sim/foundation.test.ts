@@ -147,12 +147,16 @@ describe.concurrent('minikube docker-env', () => {
     expect(noTls.stderr).toContain('Client sent an HTTP request to an HTTPS server.');
   });
 
-  it('fails with 89 when the profile is stopped, 85 when absent, and refuses a containerd runtime', async () => {
-    expect((await (await sim({ minikube: 'stopped' })).exec('minikube', ['docker-env', '--shell', 'none'])).exitCode).toBe(89);
+  it('fails with 83 when the profile is stopped, 85 when absent (silent but for "false exit code N", stdout not being a terminal), and refuses cri-o and multi-node', async () => {
+    const stopped = await (await sim({ minikube: 'stopped' })).exec('minikube', ['docker-env', '--shell', 'none']);
+    expect(stopped).toMatchObject({ exitCode: 83, stdout: 'false exit code 83\n' });
     expect((await (await sim({ minikube: 'absent' })).exec('minikube', ['docker-env', '--shell', 'none'])).exitCode).toBe(85);
-    const containerd = await (await sim({ minikube: { profiles: { minikube: { containerRuntime: 'containerd' } } } })).exec('minikube', ['docker-env', '--shell', 'none']);
-    expect(containerd.exitCode).toBe(14);
-    expect(containerd.stderr).toContain('only compatible with the "docker" runtime');
+    const crio = await (await sim({ minikube: { profiles: { minikube: { containerRuntime: 'cri-o' } } } })).exec('minikube', ['docker-env', '--shell', 'none']);
+    expect(crio).toMatchObject({ exitCode: 14, stdout: 'false exit code 14\n' });
+    expect(crio.stderr).toBe('X Exiting due to MK_USAGE: the docker-env command only supports the docker and containerd runtimes\n');
+    const multi = await (await sim({ minikube: { profiles: { minikube: { nodes: 2 } } } })).exec('minikube', ['docker-env', '--shell', 'none']);
+    expect(multi.exitCode).toBe(81);
+    expect(multi.stderr).toContain('ENV_MULTINODE_CONFLICT');
   });
 });
 

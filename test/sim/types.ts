@@ -47,6 +47,8 @@ export interface ProfileState {
   memory: number;
   kubernetesVersion: string;
   ip: string;
+  /** Nodes in the cluster (default 1): `status -o json` prints an array for more, `docker-env` refuses them. */
+  nodes?: number;
   /** `--ports` as given, e.g. ['30000:30000']. */
   ports: string[];
   /** For `minikube service --url`: NodePort -> "host:port" actually serving it (tests point it at a local HTTP server). */

@@ -1,5 +1,6 @@
-// minikube v1.38.x. Output is what minikube prints when stdout is not a terminal (ASCII
+// minikube v1.38.1. Output is what minikube prints when stdout is not a terminal (ASCII
 // prefixes "* ", "X ", "! " instead of emoji). Exit codes follow pkg/minikube/reason/exitcodes.go.
+// The outputs todo-deploy parses are held to minikube's source by test/contract/minikube.contract.test.ts.
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,12 +8,14 @@ import { certsDir, dockerHostOf, newCluster, resolveContext } from './cluster.mj
 import { buildImage, normalizeRef } from './images.mjs';
 import { podsForService } from './workloads.mjs';
 
+const EX_PROGRAM_ERROR = 10;
 const EX_USAGE = 14;
 const EX_PROVIDER_NOT_RUNNING = 63;
 const EX_GUEST_ERROR = 80;
+const EX_GUEST_CONFLICT = 81;
+const EX_GUEST_NOT_RUNNING = 83;
 const EX_GUEST_NOT_FOUND = 85;
 const EX_GUEST_CONFIG = 88;
-const EX_GUEST_UNAVAILABLE = 89;
 const EX_SVC_NOT_FOUND = 115;
 const EX_SVC_UNAVAILABLE = 119;
 
@@ -28,26 +31,38 @@ export const globals = {
 const profileName = (args) => args.flags.profile ?? 'minikube';
 const startHint = (name) => (name === 'minikube' ? 'minikube start' : `minikube start -p ${name}`);
 
+// Key order of the CloudEvents SDK's WriteJson (cloudevents/sdk-go v2 event_marshal.go).
 function cloudEvent(type, data) {
-  return JSON.stringify({ data, datacontenttype: 'application/json', id: randomUUID(), source: 'https://minikube.sigs.k8s.io/', specversion: '1.0', type: `io.k8s.sigs.minikube.${type}` });
+  return JSON.stringify({ specversion: '1.0', id: randomUUID(), source: 'https://minikube.sigs.k8s.io/', type: `io.k8s.sigs.minikube.${type}`, datacontenttype: 'application/json', data });
+}
+
+/**
+ * A failure that mustload reports with out.Styled and exitTip (mustload.go): a shrug line and a
+ * "To start a cluster" tip on stdout, as `io.k8s.sigs.minikube.info` CloudEvents in JSON mode.
+ * `docker-env` with stdout not a terminal is silent (out.SetSilent) and exits through the shell
+ * path of exit.Code, which prints only "false exit code N".
+ */
+function styledExit(call, code, message, name, { json = false, silent = false } = {}) {
+  const tip = `To start a cluster, run: "${startHint(name)}"`;
+  if (silent) call.out(`false exit code ${code}\n`);
+  else if (json) call.out(`${[message, tip].map((m) => cloudEvent('info', { message: m })).join('\n')}\n`);
+  else call.out(`* ${message}\n  ${tip}\n`);
+  call.fail(code);
 }
 
 /** minikube's answer when the profile does not exist (mustload.Partial → exitTip, exit 85). */
-function profileNotFound(call, name, json) {
-  const lines = [`Profile "${name}" not found. Run "minikube profile list" to view all profiles.`, `To start a cluster, run: "${startHint(name)}"`];
-  if (json) call.out(`${lines.map((message) => cloudEvent('info', { message })).join('\n')}\n`);
-  else call.out(`* ${lines[0]}\n  - ${lines[1]}\n`);
-  call.fail(EX_GUEST_NOT_FOUND);
+function profileNotFound(call, name, json, silent) {
+  styledExit(call, EX_GUEST_NOT_FOUND, `Profile "${name}" not found. Run "minikube profile list" to view all profiles.`, name, { json, silent });
 }
 
 /** The profile, which must exist and be running (mustload.Running), or the call fails like minikube. */
-function runningProfile(call, args, state) {
+function runningProfile(call, args, state, silent = false) {
   const name = profileName(args);
   const profile = state.minikube.profiles[name];
-  if (!profile) profileNotFound(call, name, args.flags.output === 'json');
-  if (profile.status !== 'Running') {
-    call.out(`* The control plane node must be running for this command\n  - To fix this, run: "${startHint(name)}"\n`);
-    call.fail(EX_GUEST_UNAVAILABLE);
+  if (!profile) profileNotFound(call, name, args.flags.output === 'json', silent);
+  // A paused profile's host still runs (mustload checks the host, not the apiserver).
+  if (profile.status === 'Stopped') {
+    styledExit(call, EX_GUEST_NOT_RUNNING, `The control-plane node ${name} host is not running: state=${profile.status}`, name, { silent });
   }
   return { name, profile };
 }
@@ -85,26 +100,38 @@ function writeCerts(state) {
   for (const file of ['ca.pem', 'cert.pem', 'key.pem']) writeFileSync(join(dir, file), `simulated ${file}\n`);
 }
 
+/** Node names as config.MachineName gives them: the profile, then <profile>-m02, -m03, … */
+const nodeNames = (name, profile) => Array.from({ length: profile.nodes ?? 1 }, (_, i) => (i === 0 ? name : `${name}-m${String(i + 1).padStart(2, '0')}`));
+
+/** One cluster.Status per node, as cluster.NodeStatus fills it (pkg/minikube/cluster/status.go). */
 function statusOf(name, profile, env) {
-  const running = profile.status === 'Running';
-  const paused = profile.status === 'Paused';
-  const st = {
-    Name: name,
-    Host: running || paused ? 'Running' : profile.status,
-    Kubelet: running ? 'Running' : paused ? 'Stopped' : profile.status,
-    APIServer: running ? 'Running' : paused ? 'Paused' : profile.status,
-    Kubeconfig: running || paused ? 'Configured' : profile.status,
-    Worker: false,
-  };
-  if (env.MINIKUBE_ACTIVE_DOCKERD === name) st.DockerEnv = 'in-use';
-  return st;
+  return nodeNames(name, profile).map((node, i) => {
+    const worker = i > 0;
+    // A host that is not running gives its state to every component.
+    if (profile.status === 'Stopped') return { Name: node, Host: 'Stopped', Kubelet: 'Stopped', APIServer: 'Stopped', Kubeconfig: 'Stopped', Worker: worker };
+    const paused = profile.status === 'Paused';
+    const st = {
+      Name: node,
+      Host: 'Running',
+      Kubelet: paused ? 'Stopped' : 'Running',
+      APIServer: worker ? 'Irrelevant' : paused ? 'Paused' : 'Running',
+      Kubeconfig: worker ? 'Irrelevant' : 'Configured',
+      Worker: worker,
+    };
+    // Any non-empty value, whichever profile it names.
+    if (env.MINIKUBE_ACTIVE_DOCKERD) st.DockerEnv = 'in-use';
+    return st;
+  });
 }
 
-function statusExitCode(st) {
+/** cmd/minikube/cmd/status.go:exitCode: a bitmask over all nodes. */
+function statusExitCode(statuses) {
   let code = 0;
-  if (st.Host !== 'Running') code |= 1;
-  if (st.APIServer !== 'Running' || st.Kubelet !== 'Running') code |= 2;
-  if (st.Kubeconfig !== 'Configured') code |= 4;
+  for (const st of statuses) {
+    if (st.Host !== 'Running') code |= 1;
+    if ((st.APIServer !== 'Running' && st.APIServer !== 'Irrelevant') || st.Kubelet !== 'Running') code |= 2;
+    if (st.Kubeconfig !== 'Configured' && st.Kubeconfig !== 'Irrelevant') code |= 4;
+  }
   return code;
 }
 
@@ -118,7 +145,15 @@ function dockerEnvVars(state, name, profile) {
 }
 
 function profileJson(name, profile, state) {
-  const node = { Name: '', IP: profile.ip, Port: 8443, KubernetesVersion: profile.kubernetesVersion, ContainerRuntime: profile.containerRuntime, ControlPlane: true, Worker: true };
+  const nodes = nodeNames(name, profile).map((_, i) => ({
+    Name: i === 0 ? '' : `m${String(i + 1).padStart(2, '0')}`,
+    IP: i === 0 ? profile.ip : profile.ip.replace(/\d+$/, (last) => String(Number(last) + i)),
+    Port: 8443,
+    KubernetesVersion: profile.kubernetesVersion,
+    ContainerRuntime: profile.containerRuntime,
+    ControlPlane: i === 0,
+    Worker: true,
+  }));
   return {
     Name: name,
     Status: profile.status === 'Running' ? 'OK' : profile.status,
@@ -128,7 +163,7 @@ function profileJson(name, profile, state) {
       Memory: profile.memory,
       CPUs: profile.cpus,
       KubernetesConfig: { KubernetesVersion: profile.kubernetesVersion, ClusterName: name, ContainerRuntime: profile.containerRuntime },
-      Nodes: [node],
+      Nodes: nodes,
       ExposedPorts: profile.ports,
     },
     Active: name === 'minikube',
@@ -249,15 +284,21 @@ export const commands = {
       const profile = state.minikube.profiles[name];
       if (!profile) profileNotFound(call, name, json);
       if (args.flags.format) call.unexpected('status --format is not simulated');
-      const st = statusOf(name, profile, call.env);
-      // minikube writes the JSON with no trailing newline.
-      if (json) call.out(JSON.stringify(st));
+      const statuses = statusOf(name, profile, call.env);
+      // statusJSON: one node as an object, several as an array; no trailing newline.
+      if (json) call.out(JSON.stringify(statuses.length === 1 ? statuses[0] : statuses));
       else {
-        call.out(`${name}\ntype: Control Plane\nhost: ${st.Host}\nkubelet: ${st.Kubelet}\napiserver: ${st.APIServer}\nkubeconfig: ${st.Kubeconfig}\n`);
-        if (st.DockerEnv) call.out(`docker-env: ${st.DockerEnv}\n`);
-        call.out('\n');
+        for (const st of statuses) {
+          if (st.Worker) {
+            call.out(`${st.Name}\ntype: Worker\nhost: ${st.Host}\nkubelet: ${st.Kubelet}\n\n`);
+            continue;
+          }
+          call.out(`${st.Name}\ntype: Control Plane\nhost: ${st.Host}\nkubelet: ${st.Kubelet}\napiserver: ${st.APIServer}\nkubeconfig: ${st.Kubeconfig}\n`);
+          if (st.DockerEnv) call.out(`docker-env: ${st.DockerEnv}\n`);
+          call.out('\n');
+        }
       }
-      return statusExitCode(st);
+      return statusExitCode(statuses);
     },
   },
 
@@ -304,26 +345,42 @@ export const commands = {
   'docker-env': {
     flags: { shell: 'value', 'o|output': 'value', 'u|unset': 'bool', 'no-proxy': 'bool', 'ssh-host': 'bool', 'ssh-add': 'bool' },
     run(call, args, state) {
-      const { name, profile } = runningProfile(call, args, state);
-      if (profile.containerRuntime !== 'docker') {
-        exiting(call, EX_USAGE, 'MK_USAGE', `The docker-env command is only compatible with the "docker" runtime, but this cluster was configured to use the "${profile.containerRuntime}" runtime.`);
-      }
       const shell = args.flags.shell ?? 'bash';
       const output = args.flags.output;
       if (output && shell !== 'none') call.unexpected('-o only takes effect with --shell none');
-      if (output && output !== 'json' && output !== 'text' && output !== 'yaml') exiting(call, EX_USAGE, 'MK_USAGE', "error: --output must be 'text', 'yaml' or 'json'");
-      const vars = dockerEnvVars(state, name, profile);
-      const names = Object.keys(vars);
+      // --unset prints before the profile is looked at (dockerEnvNames: always these six).
       if (args.flags.unset) {
+        const names = ['DOCKER_TLS_VERIFY', 'DOCKER_HOST', 'DOCKER_CERT_PATH', 'MINIKUBE_ACTIVE_DOCKERD', 'SSH_AUTH_SOCK', 'SSH_AGENT_PID'];
         if (output === 'json') call.out(`${JSON.stringify(names)}\n`);
         else if (shell === 'none') call.out(names.map((n) => `${n}\n`).join(''));
         else if (shell === 'bash' || shell === 'zsh' || shell === 'sh') call.out(names.map((n) => `unset ${n};\n`).join(''));
         else call.unexpected(`docker-env --shell ${shell} is not simulated`);
         return;
       }
+      // With stdout not a terminal (always, under the product) minikube is silent on stdout and
+      // ends a failure with "false exit code N" there (exit.SetShell).
+      const silent = !process.stdout.isTTY;
+      const { name, profile } = runningProfile(call, args, state, silent);
+      const fail = (code, reason, message) => {
+        if (silent) call.out(`false exit code ${code}\n`);
+        exiting(call, code, reason, message);
+      };
+      if ((profile.nodes ?? 1) > 1) {
+        fail(EX_GUEST_CONFLICT, 'ENV_MULTINODE_CONFLICT', "The docker-env command is incompatible with multi-node clusters. Use the 'registry' add-on: https://minikube.sigs.k8s.io/docs/handbook/registry/");
+      }
+      // Real minikube serves containerd too (docker driver only, ssh:// through nerdctld): not simulated.
+      if (profile.containerRuntime === 'containerd') call.unexpected('docker-env with the containerd runtime is not simulated');
+      if (profile.containerRuntime !== 'docker') fail(EX_USAGE, 'MK_USAGE', 'the docker-env command only supports the docker and containerd runtimes');
+      if (output && output !== 'json' && output !== 'text' && output !== 'yaml') fail(EX_PROGRAM_ERROR, 'MK_OUTPUT_USAGE', "error: --output must be 'text', 'yaml' or 'json'");
+      const vars = dockerEnvVars(state, name, profile);
       if (output === 'json') {
-        // Go marshals a map with sorted keys.
-        const sorted = Object.fromEntries(Object.entries({ ...vars, SSH_AUTH_SOCK: '', SSH_AGENT_PID: '' }).sort(([a], [b]) => a.localeCompare(b)));
+        const all = { ...vars, SSH_AUTH_SOCK: '', SSH_AGENT_PID: '' };
+        // The caller's own docker variables are saved under MINIKUBE_EXISTING_* unless a docker-env is already active.
+        if (!call.env.MINIKUBE_ACTIVE_DOCKERD) {
+          for (const key of ['DOCKER_HOST', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH']) if (call.env[key]) all[`MINIKUBE_EXISTING_${key}`] = call.env[key];
+        }
+        // Go marshals a map with its keys in byte order.
+        const sorted = Object.fromEntries(Object.entries(all).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
         call.out(`${JSON.stringify(sorted)}\n`);
       } else if (shell === 'none') call.out(Object.entries(vars).map(([k, v]) => `${k}=${v}\n`).join(''));
       else if (shell === 'bash' || shell === 'zsh' || shell === 'sh') {
@@ -414,16 +471,21 @@ export const commands = {
   'image ls': {
     flags: { format: 'value' },
     run(call, args, state) {
-      const { name } = runningProfile(call, args, state);
-      const store = state.docker.images[`minikube/${name}`] ?? {};
+      // machine.ListImages loads the profile and skips nodes that are not running: a stopped profile lists nothing.
+      const name = profileName(args);
+      const profile = state.minikube.profiles[name];
+      if (!profile) exiting(call, EX_USAGE, 'MK_USAGE', `loading profile: cluster "${name}" does not exist`);
+      const store = (profile.status !== 'Stopped' && state.docker.images[`minikube/${name}`]) || {};
       const qualify = (ref) => (ref.split('/')[0].includes('.') ? ref : `docker.io/${ref.includes('/') ? '' : 'library/'}${ref}`);
       const format = args.flags.format ?? 'short';
       if (format === 'json') {
         const byId = new Map();
         for (const [ref, image] of Object.entries(store)) byId.set(image.id, { id: image.id.slice(7), repoDigests: [], repoTags: [...(byId.get(image.id)?.repoTags ?? []), qualify(ref)], size: String(image.size) });
         call.out(`${JSON.stringify([...byId.values()])}\n`);
-      } else if (format === 'short') call.out(Object.keys(store).map((r) => `${qualify(r)}\n`).join(''));
-      else call.unexpected(`image ls --format ${format} is not simulated`);
+      } else if (format === 'short') {
+        // Every tag, sorted in reverse, joined by newlines, plus one: an empty store prints "\n".
+        call.out(`${Object.keys(store).map(qualify).sort().reverse().join('\n')}\n`);
+      } else call.unexpected(`image ls --format ${format} is not simulated`);
     },
   },
 
