@@ -2,16 +2,20 @@
 // the tool prints, logs or throws — including their base64 form, which is how Kubernetes
 // Secrets carry them and how a tool's error message may echo them back.
 
-export const REDACTED = '••••••';
+import { isRedactable } from './config/secret-strength.js';
 
-// Below this length a "secret" would scrub ordinary words out of every message.
-const MIN_SECRET_LENGTH = 4;
+export const REDACTED = '••••••';
 
 export class Redactor {
   private readonly values = new Set<string>();
 
+  /**
+   * A value too short or too common to mask (it would mask ordinary words in every message)
+   * is not kept: .env validation refuses such a value by the same rule, so it never reaches a
+   * tool or a Secret.
+   */
   add(value: string | undefined): void {
-    if (!value || value.length < MIN_SECRET_LENGTH) return;
+    if (!value || !isRedactable(value)) return;
     this.values.add(value);
     this.values.add(Buffer.from(value, 'utf8').toString('base64'));
     // URL-encoded forms appear when a value is embedded in a URL (a password in DATABASE_URL).

@@ -130,9 +130,13 @@ async function readPrevious(ctx: Context): Promise<Previous> {
   const env: Partial<Secrets> = {};
   const envOthers: Record<string, string> = {};
   for (const [key, value] of Object.entries(values)) {
+    // Other keys are only copied to the new .env, never sent anywhere or printed: nothing to mask.
+    if (!(secretKeys as readonly string[]).includes(key)) {
+      envOthers[key] = value;
+      continue;
+    }
     if (!publicKeys.includes(key)) ctx.redactor.add(value);
-    if (!(secretKeys as readonly string[]).includes(key)) envOthers[key] = value;
-    else if (!envAnswerProblem(key as SecretKey, value)) env[key as SecretKey] = value;
+    if (!envAnswerProblem(key as SecretKey, value)) env[key as SecretKey] = value;
   }
   if (values.DATABASE_URL) addDatabaseUrlSecrets(ctx, values.DATABASE_URL);
   return { config, configText, envExists: envText !== undefined, env, envOthers };

@@ -5,6 +5,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { parse } from 'dotenv';
 import type { Redactor } from '../redact.js';
 import { databaseUrlSecrets, EXAMPLE, parseDatabaseUrl } from './database-url.js';
+import { lowVariety, weakPassword } from './secret-strength.js';
 import { suggest } from './suggest.js';
 
 export const secretKeys = ['BETTER_AUTH_SECRET', 'DATABASE_URL', 'OPENAI_API_KEY', 'BETTER_AUTH_URL'] as const;
@@ -23,13 +24,19 @@ export interface EnvCheck {
 const MAX_ENV_BYTES = 64 * 1024;
 const MIN_AUTH_SECRET = 32;
 const GENERATE_HINT = 'generate one with `openssl rand -base64 32` or `todo-deploy setup --generate-auth-secret`';
+// OpenAI's own keys have 51 characters (legacy) or well over 100 (project keys); OpenAI-compatible
+// gateways issue sk- keys of their own lengths, so the floor is lower: it catches a paste cut
+// short, and a value this short could not be masked in the output without masking words.
+const MIN_OPENAI_KEY = 20;
 
 /** Validates .env text; `label` names the file in messages. Pure: no I/O. */
 export function checkEnvText(raw: string, label: string, redactor: Redactor): EnvCheck {
   const text = raw.replace(/^\uFEFF/, '');
   const values = parse(text);
   // BETTER_AUTH_URL is where users open the app: a public URL that the tool prints, not a secret.
-  for (const [key, value] of Object.entries(values)) if (!publicKeys.includes(key)) redactor.add(value);
+  // Keys the tool does not use are never sent anywhere, so nothing it prints can carry them
+  // (and a LOG_LEVEL=debug must not mask the word "debug").
+  for (const key of secretKeys) if (!publicKeys.includes(key)) redactor.add(values[key]);
   for (const secret of databaseUrlSecrets(values.DATABASE_URL ?? '')) redactor.add(secret);
   const databaseUrl = values.DATABASE_URL === undefined ? undefined : parseDatabaseUrl(values.DATABASE_URL).url;
 
@@ -129,14 +136,25 @@ const describeKey: Record<SecretKey, string> = {
 };
 
 const validate: Record<SecretKey, (value: string) => string | undefined> = {
-  BETTER_AUTH_SECRET: (value) =>
-    value.length < MIN_AUTH_SECRET ? `is too short: it needs at least ${MIN_AUTH_SECRET} characters, it has ${value.length}; ${GENERATE_HINT}.` : undefined,
+  BETTER_AUTH_SECRET(value) {
+    if (value.length < MIN_AUTH_SECRET) return `is too short: it needs at least ${MIN_AUTH_SECRET} characters, it has ${value.length}; ${GENERATE_HINT}.`;
+    const variety = lowVariety(value);
+    return variety && `is too easy to guess: ${variety}; ${GENERATE_HINT}.`;
+  },
   DATABASE_URL(value) {
-    return parseDatabaseUrl(value).problem;
+    const { url, problem } = parseDatabaseUrl(value);
+    if (!url) return problem;
+    const weak = url.password && weakPassword(url.password, url);
+    if (!weak) return undefined;
+    return (
+      `has a weak password: it ${weak}. A weak password is easy to guess, and todo-deploy cannot hide it in its output without hiding every word it appears in. ` +
+      'Set a strong password on the database, e.g. one from `openssl rand -hex 24` (hex needs no percent-encoding in a URL), and put it in the URL.'
+    );
   },
   OPENAI_API_KEY(value) {
     if (/\s/.test(value)) return 'contains whitespace; paste the key again without spaces or line breaks.';
     if (!value.startsWith('sk-')) return 'does not look like an OpenAI API key (they start with sk-).';
+    if (value.length < MIN_OPENAI_KEY) return `is too short for an OpenAI API key (they have ${MIN_OPENAI_KEY} characters or more); paste the whole key again.`;
     return undefined;
   },
   BETTER_AUTH_URL(value) {

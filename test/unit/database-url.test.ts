@@ -85,3 +85,11 @@ describe('databaseUrlSecrets', () => {
     );
   });
 });
+
+describe('the redactor', () => {
+  it('keeps no value too short or too common to mask', () => {
+    const redactor = new Redactor();
+    for (const value of ['todo', 'secret1', 'postgres', 'frontend']) redactor.add(value);
+    expect(redactor.scrub('todo-frontend in namespace todo on postgres, secret1')).toBe('todo-frontend in namespace todo on postgres, secret1');
+  });
+});

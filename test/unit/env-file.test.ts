@@ -80,7 +80,7 @@ describe('.env validation', () => {
   });
 
   it('warns about duplicate keys, unknown keys, stray lines and a localhost database', () => {
-    const text = `${valid.replace(DB, 'postgresql://u:p@localhost:5432/todo')}BETTER_AUTH_URL=http://localhost:30000\nBETTER_AUTH_SECRE=x\nthis line is junk\nPORT=3000\n`;
+    const text = `${valid.replace(DB, `postgresql://u:${DB_PASSWORD}@localhost:5432/todo`)}BETTER_AUTH_URL=http://localhost:30000\nBETTER_AUTH_SECRE=x\nthis line is junk\nPORT=3000\n`;
     const result = check(text);
     expect(result.problems).toEqual([]);
     expect(result.warnings).toEqual([
@@ -207,7 +207,52 @@ describe('a DATABASE_URL whose password is not percent-encoded', () => {
   });
 });
 
+describe('weak secrets are refused where .env is read', () => {
+  const weakDb = (reason: string) =>
+    `.env:2: DATABASE_URL has a weak password: it ${reason}. A weak password is easy to guess, and todo-deploy cannot hide it in its output without hiding every word it appears in. ` +
+    'Set a strong password on the database, e.g. one from `openssl rand -hex 24` (hex needs no percent-encoding in a URL), and put it in the URL.';
+  it.each([
+    ['a short password', 'postgresql://todo:todo@db.example.com:5432/todo', weakDb('is shorter than 8 characters')],
+    ['the user name', 'postgresql://neondb_owner:NeonDB_Owner@db.example.com/neondb', weakDb('is the user name')],
+    ['the database name', 'postgresql://app:todo-chatbot@db.example.com/todo-chatbot', weakDb('is the database name')],
+    ['a common password', 'postgresql://app:postgres@db.example.com/todo', weakDb('is a common password')],
+    ['a word todo-deploy prints', 'postgresql://app:frontend@db.example.com/todo', weakDb('is a common password')],
+    ['one character repeated', 'postgresql://app:aaaaaaaaaaaa@db.example.com/todo', weakDb('is too simple: it uses fewer than 5 different characters')],
+    ['a short password as a parameter', 'postgresql://app@db.example.com/todo?password=todo', weakDb('is shorter than 8 characters')],
+  ])('DATABASE_URL with %s', (_, url, expected) => {
+    const result = check(valid.replace(DB, url));
+    expect(result.problems).toEqual([expected]);
+  });
+
+  it('accepts a URL without a password (trust or peer authentication)', () => {
+    expect(check(valid.replace(DB, 'postgresql://todo@db.example.com:5432/todo')).problems).toEqual([]);
+  });
+
+  it.each([
+    ['one character repeated', 'a'.repeat(40), 'it uses fewer than 5 different characters'],
+    ['a word repeated', 'password'.repeat(4), 'it repeats a short pattern'],
+    ['digits counted up', '1234567890'.repeat(4), 'it repeats a short pattern'],
+  ])('BETTER_AUTH_SECRET with %s', (_, secret, reason) => {
+    const result = check(valid.replace(AUTH, secret));
+    expect(result.problems).toEqual([
+      `.env:1: BETTER_AUTH_SECRET is too easy to guess: ${reason}; generate one with \`openssl rand -base64 32\` or \`todo-deploy setup --generate-auth-secret\`.`,
+    ]);
+  });
+
+  it('OPENAI_API_KEY cut short', () => {
+    expect(check(valid.replace(OPENAI, 'sk-proj-9fJ2')).problems).toEqual([
+      '.env:3: OPENAI_API_KEY is too short for an OpenAI API key (they have 20 characters or more); paste the whole key again.',
+    ]);
+  });
+});
+
 describe('what the redactor learns from .env', () => {
+  it('nothing from keys todo-deploy does not use, and no value too short to mask', () => {
+    const redactor = new Redactor();
+    checkEnvText(`${valid.replace(DB, 'postgresql://todo:todo@db/todo')}NODE_ENV=production\n`, '.env', redactor);
+    expect(redactor.scrub('namespace todo, production build')).toBe('namespace todo, production build');
+  });
+
   it('scrubs every secret but not BETTER_AUTH_URL, the public URL the tool prints', () => {
     const redactor = new Redactor();
     checkEnvText(valid.replace('http://localhost:30000', 'http://localhost:31000'), '.env', redactor);

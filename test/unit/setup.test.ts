@@ -597,6 +597,17 @@ describe('todo-deploy setup through the CLI entry', () => {
     expect(checkEnvText(read(app, '.env'), '.env', new Redactor()).secrets?.DATABASE_URL).toBe(RAW_DB_ENCODED);
   });
 
+  it('refuses a weak database password by flag (exit 2), and masks no ordinary word in saying so', async () => {
+    const app = makeApp();
+    const { exitCode, stderr } = await cli(['setup', '--app-dir', app, '--yes', '--generate-auth-secret', '--database-url', 'postgresql://todo:todo@db.example.com/todo', '--openai-api-key-file', '-'], OPENAI);
+    expect(exitCode).toBe(2);
+    expect(stderr).toContain('--database-url: DATABASE_URL has a weak password: it is shorter than 8 characters.');
+    expect(stderr).toContain('`openssl rand -hex 24`');
+    expect(stderr).toContain('todo-deploy setup --help');
+    expect(stderr).not.toContain('••••••');
+    expect(written(app)).toEqual([]);
+  });
+
   it('lists the flags in its help', async () => {
     const { stdout } = await cli(['setup', '--help']);
     for (const flag of ['--database-url-file', '--openai-api-key-file', '--generate-auth-secret', '--better-auth-secret-file', '--better-auth-url', '--cpus', '--memory', '--no-check-database', '--up', '--frontend-dir', '--backend-dir']) {
