@@ -34,7 +34,9 @@ interface Parts {
   rest: string;
 }
 
-const SCHEME = /^postgres(?:ql)?:\/\//i;
+// Any scheme: a mysql:// URL typed by mistake still has a password to hide.
+const SCHEME = /^[a-z][\w+.-]*:\/\//i;
+const POSTGRES = /^postgres(?:ql)?:\/\//i;
 // What ends a user name or password for one parser or another, and a `%` that is no escape.
 const UNSAFE = /[@/?#]|%(?![0-9a-f]{2})/i;
 const QUERY_PASSWORD = /([?&]password=)([^&#]*)/gi;
@@ -60,7 +62,7 @@ const maskQuery = (rest: string, mask: (secret: string) => string) => rest.repla
 /** The URL parsed, or why `up` refuses it: a phrase that follows the key ("has no host (…)"). */
 export function parseDatabaseUrl(value: string): { url: DatabaseUrl; problem?: undefined } | { url?: undefined; problem: string } {
   const parts = split(value);
-  if (!parts) return { problem: `must be a postgres:// or postgresql:// URL, e.g. ${EXAMPLE}.` };
+  if (!parts || !POSTGRES.test(value)) return { problem: `must be a postgres:// or postgresql:// URL, e.g. ${EXAMPLE}.` };
   const { scheme, credentials, user, password, rest } = parts;
   if (credentials !== undefined && UNSAFE.test(credentials)) {
     return {

@@ -50,12 +50,17 @@ describe('maskDatabaseUrl', () => {
     ['postgresql://todo:p@ss/LEAKY9@db.example.internal:5432/todo', 'postgresql://todo:****@db.example.internal:5432/todo'],
     ['postgresql://p@ss/LEAKY9@db.example.internal/todo', 'postgresql://****@db.example.internal/todo'],
     ['not a url', 'not a url'],
+    ['mysql://root:LEAKY9@db/todo', 'mysql://root:****@db/todo'],
   ])('shows %j as %j', (value, shown) => {
     expect(maskDatabaseUrl(value)).toBe(shown);
   });
 
   it('while typing, with no @ yet, hides everything after a : (a / in the password does not end it)', () => {
     expect(maskDatabaseUrl('postgresql://app:S3/LEAKY9', true)).toBe('postgresql://app:*********');
+  });
+
+  it('while typing, hides the password of a URL with the wrong scheme too', () => {
+    expect(maskDatabaseUrl('mysql://app:LEAKY9@db/todo', true)).toBe('mysql://app:******@db/todo');
   });
 });
 
