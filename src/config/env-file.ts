@@ -154,7 +154,7 @@ const validate: Record<SecretKey, (value: string) => string | undefined> = {
   OPENAI_API_KEY(value) {
     if (/\s/.test(value)) return 'contains whitespace; paste the key again without spaces or line breaks.';
     if (!value.startsWith('sk-')) return 'does not look like an OpenAI API key (they start with sk-).';
-    if (value.length < MIN_OPENAI_KEY) return `is too short for an OpenAI API key (they have ${MIN_OPENAI_KEY} characters or more); paste the whole key again.`;
+    if (value.length < MIN_OPENAI_KEY) return `is too short to be an OpenAI API key (fewer than ${MIN_OPENAI_KEY} characters); paste the whole key again.`;
     return undefined;
   },
   BETTER_AUTH_URL(value) {

@@ -241,7 +241,7 @@ describe('weak secrets are refused where .env is read', () => {
 
   it('OPENAI_API_KEY cut short', () => {
     expect(check(valid.replace(OPENAI, 'sk-proj-9fJ2')).problems).toEqual([
-      '.env:3: OPENAI_API_KEY is too short for an OpenAI API key (they have 20 characters or more); paste the whole key again.',
+      '.env:3: OPENAI_API_KEY is too short to be an OpenAI API key (fewer than 20 characters); paste the whole key again.',
     ]);
   });
 });
