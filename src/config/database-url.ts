@@ -40,6 +40,7 @@ const POSTGRES = /^postgres(?:ql)?:\/\//i;
 // What ends a user name or password for one parser or another, and a `%` that is no escape.
 const UNSAFE = /[@/?#]|%(?![0-9a-f]{2})/i;
 const QUERY_PASSWORD = /([?&]password=)([^&#]*)/gi;
+const QUERY_PASSWORD_START = /[?&]password=/i;
 
 export const EXAMPLE = 'postgresql://user:password@host:5432/dbname';
 const ENCODINGS = '@ → %40, # → %23, / → %2F, ? → %3F, : → %3A, % → %25';
@@ -65,11 +66,12 @@ export function parseDatabaseUrl(value: string): { url: DatabaseUrl; problem?: u
   if (!parts || !POSTGRES.test(value)) return { problem: `must be a postgres:// or postgresql:// URL, e.g. ${EXAMPLE}.` };
   const { scheme, credentials, user, password, rest } = parts;
   if (credentials !== undefined && UNSAFE.test(credentials)) {
+    // After the last @ comes the host, unless that @ was inside a password=… parameter: then show nothing.
+    const shown = QUERY_PASSWORD_START.test(credentials) ? '' : ` The URL is shown without them: ${scheme}****@${maskQuery(rest, () => '****')}`;
     return {
       problem:
         'has a user name or password with characters a URL cannot hold as they are (@ / ? # or a lone %), so the host would be read from inside the password. ' +
-        `Percent-encode them in the user name and password: ${ENCODINGS} (\`todo-deploy setup\` can do it for you). ` +
-        `The URL is shown without them: ${scheme}****@${maskQuery(rest, () => '****')}`,
+        `Percent-encode them in the user name and password: ${ENCODINGS} (\`todo-deploy setup\` can do it for you).${shown}`,
     };
   }
   let url: URL;

@@ -32,10 +32,13 @@ describe('parseDatabaseUrl', () => {
     ['mysql://root:LEAKY9xyz@db/todo', 'must be a postgres:// or postgresql:// URL'],
     ['postgresql://todo:p@ss/LEAKY9@db.example.internal:5432/todo', 'The URL is shown without them: postgresql://****@db.example.internal:5432/todo'],
     ['postgresql://todo:LEAKY9xyz/host/todo', 'is not a valid URL'],
+    // The last @ is inside a password parameter: what follows it is no host, so nothing is shown.
+    ['postgresql://todo@db.example.internal/todo?password=LEAKY9@ss', 'Percent-encode them in the user name and password'],
   ])('refuses %s without showing its password', (value, expected) => {
     const { problem } = parseDatabaseUrl(value);
     expect(problem).toContain(expected);
     expect(problem).not.toContain('LEAKY9');
+    expect(problem).not.toMatch(/@ss\b/);
   });
 });
 
