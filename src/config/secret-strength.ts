@@ -19,6 +19,7 @@ const commonWords = new Set([
   'baseball', 'superman', 'trustno1', 'qwertyuiop', 'qwerty123', 'administrator', 'admin123', 'secret123',
   '12345678', '123456789', '1234567890', '87654321', 'abcdefgh', 'abc12345',
   'postgres', 'postgresql', 'database', 'localhost', 'frontend', 'minikube', 'kubernetes', 'namespace', 'todo-deploy',
+  'todo-frontend', 'todo-backend', 'todo-chatbot', 'neondb_owner',
 ]);
 
 /** Whether a value is one the redactor can mask without masking ordinary words. */
