@@ -2,21 +2,24 @@
 // the tool prints, logs or throws — including their base64 form, which is how Kubernetes
 // Secrets carry them and how a tool's error message may echo them back.
 
-export const REDACTED = '••••••';
+import { isRedactable } from './config/secret-strength.js';
 
-// Below this length a "secret" would scrub ordinary words out of every message.
-const MIN_SECRET_LENGTH = 4;
+export const REDACTED = '••••••';
 
 export class Redactor {
   private readonly values = new Set<string>();
 
+  /**
+   * A value too short or too common to mask (it would mask ordinary words in every message)
+   * is not kept: .env validation refuses such a value by the same rule, so it never reaches a
+   * tool or a Secret.
+   */
   add(value: string | undefined): void {
-    if (!value || value.length < MIN_SECRET_LENGTH) return;
+    if (!value || !isRedactable(value)) return;
     this.values.add(value);
     this.values.add(Buffer.from(value, 'utf8').toString('base64'));
     // URL-encoded forms appear when a value is embedded in a URL (a password in DATABASE_URL).
-    // JSON- and XML-escaped forms: a value inside a --json document or a JUnit report is scrubbed
-    // after it is serialised.
+    // JSON- and XML-escaped forms: a tool's output may quote a value escaped.
     const xml = value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
     for (const form of [encodeURIComponent(value), JSON.stringify(value).slice(1, -1), xml, xml.replace(/"/g, '&quot;')]) {
       if (form !== value) this.values.add(form);
@@ -31,5 +34,16 @@ export class Redactor {
       if (out.includes(value)) out = out.split(value).join(REDACTED);
     }
     return out;
+  }
+
+  /**
+   * A document for --json or a report, scrubbed string by string before it is serialised:
+   * scrubbing the serialised text could cut through quotes and keys and break the document.
+   */
+  scrubValues<T>(value: T): T {
+    if (typeof value === 'string') return this.scrub(value) as T;
+    if (Array.isArray(value)) return value.map((item) => this.scrubValues(item)) as T;
+    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, this.scrubValues(item)])) as T;
+    return value;
   }
 }

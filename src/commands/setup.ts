@@ -8,6 +8,7 @@ import os from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { assetPath } from '../assets.js';
+import { encodeDatabaseUrl, maskDatabaseUrl } from '../config/database-url.js';
 import { checkEnvText, publicKeys, secretKeys, type SecretKey, type Secrets } from '../config/env-file.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -23,7 +24,6 @@ import {
   cpusWarning,
   envAnswerProblem,
   generateAuthSecret,
-  maskDatabaseUrl,
   memoryWarning,
   type ConfigAnswerPath,
   type HostResources,
@@ -31,7 +31,7 @@ import {
 import { setConfigValues } from '../setup/config-text.js';
 import { databaseAddress, probeTcp } from '../setup/database-probe.js';
 import { renderEnvFile } from '../setup/env-text.js';
-import { addUrlPassword, readFlags, type AnswerId, type Given, type SetupFlags } from '../setup/flags.js';
+import { addDatabaseUrlSecrets, readFlags, type AnswerId, type Given, type SetupFlags } from '../setup/flags.js';
 import { appendToGitignore, gitignoreCovers, gitIgnores } from '../setup/gitignore.js';
 
 export interface SetupOptions extends SetupFlags {
@@ -130,11 +130,15 @@ async function readPrevious(ctx: Context): Promise<Previous> {
   const env: Partial<Secrets> = {};
   const envOthers: Record<string, string> = {};
   for (const [key, value] of Object.entries(values)) {
+    // Other keys are only copied to the new .env, never sent anywhere or printed: nothing to mask.
+    if (!(secretKeys as readonly string[]).includes(key)) {
+      envOthers[key] = value;
+      continue;
+    }
     if (!publicKeys.includes(key)) ctx.redactor.add(value);
-    if (!(secretKeys as readonly string[]).includes(key)) envOthers[key] = value;
-    else if (!envAnswerProblem(key as SecretKey, value)) env[key as SecretKey] = value;
+    if (!envAnswerProblem(key as SecretKey, value)) env[key as SecretKey] = value;
   }
-  if (values.DATABASE_URL) addUrlPassword(ctx, values.DATABASE_URL);
+  if (values.DATABASE_URL) addDatabaseUrlSecrets(ctx, values.DATABASE_URL);
   return { config, configText, envExists: envText !== undefined, env, envOthers };
 }
 
@@ -196,16 +200,28 @@ async function buildQuestions(ctx: Context, previous: Previous, given: Partial<R
     show: (value) => maskDatabaseUrl(value),
     ask: async () => {
       const current = env.DATABASE_URL;
-      const answer = await prompts.input({
-        message: `DATABASE_URL (postgresql://user:password@host:5432/dbname${current ? keep(maskDatabaseUrl(current)) : ''})`,
-        validate: (value) => (current && value.trim() === '' ? undefined : envAnswerProblem('DATABASE_URL', value.trim())),
-        display: (value, final) => (final && current && value.trim() === '' ? maskDatabaseUrl(current) : maskDatabaseUrl(value, !final)),
-      });
-      return answer.trim() || current!;
+      for (;;) {
+        const answer = await prompts.input({
+          message: `DATABASE_URL (postgresql://user:password@host:5432/dbname${current ? keep(maskDatabaseUrl(current)) : ''})`,
+          // A raw password with @ / ? # in it is let through when encoding it is all it needs: setup offers that next.
+          validate: (value) => (current && value.trim() === '' ? undefined : envAnswerProblem('DATABASE_URL', encodeDatabaseUrl(value.trim()) ?? value.trim())),
+          display: (value, final) => (final && current && value.trim() === '' ? maskDatabaseUrl(current) : maskDatabaseUrl(value, !final)),
+        });
+        const value = answer.trim() || current!;
+        const encoded = encodeDatabaseUrl(value);
+        if (encoded === undefined) return value;
+        addDatabaseUrlSecrets(ctx, value);
+        const encode = await prompts.confirm({
+          message: `The user name or password has characters a URL cannot hold as they are (@ / ? # or a lone %). Write it percent-encoded, as ${maskDatabaseUrl(encoded)}?`,
+          default: true,
+        });
+        if (encode) return encoded;
+        ctx.out.info('Then enter the URL with its user name and password percent-encoded (@ → %40, # → %23, / → %2F, ? → %3F, : → %3A, % → %25).');
+      }
     },
     after: async (value) => {
       ctx.redactor.add(value);
-      addUrlPassword(ctx, value);
+      addDatabaseUrlSecrets(ctx, value);
       if (options.checkDatabase !== false) await checkDatabase(ctx, value);
     },
   });

@@ -4,6 +4,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { parse } from 'dotenv';
 import type { Redactor } from '../redact.js';
+import { databaseUrlSecrets, EXAMPLE, parseDatabaseUrl } from './database-url.js';
+import { lowVariety, weakPassword } from './secret-strength.js';
 import { suggest } from './suggest.js';
 
 export const secretKeys = ['BETTER_AUTH_SECRET', 'DATABASE_URL', 'OPENAI_API_KEY', 'BETTER_AUTH_URL'] as const;
@@ -22,15 +24,21 @@ export interface EnvCheck {
 const MAX_ENV_BYTES = 64 * 1024;
 const MIN_AUTH_SECRET = 32;
 const GENERATE_HINT = 'generate one with `openssl rand -base64 32` or `todo-deploy setup --generate-auth-secret`';
+// OpenAI's own keys have 51 characters (legacy) or well over 100 (project keys); OpenAI-compatible
+// gateways issue sk- keys of their own lengths, so the floor is lower: it catches a paste cut
+// short, and a value this short could not be masked in the output without masking words.
+const MIN_OPENAI_KEY = 20;
 
 /** Validates .env text; `label` names the file in messages. Pure: no I/O. */
 export function checkEnvText(raw: string, label: string, redactor: Redactor): EnvCheck {
   const text = raw.replace(/^\uFEFF/, '');
   const values = parse(text);
   // BETTER_AUTH_URL is where users open the app: a public URL that the tool prints, not a secret.
-  for (const [key, value] of Object.entries(values)) if (!publicKeys.includes(key)) redactor.add(value);
-  const databaseUrl = safeUrl(values.DATABASE_URL);
-  if (databaseUrl?.password) redactor.add(decodeURIComponent(databaseUrl.password));
+  // Keys the tool does not use are never sent anywhere, so nothing it prints can carry them
+  // (and a LOG_LEVEL=debug must not mask the word "debug").
+  for (const key of secretKeys) if (!publicKeys.includes(key)) redactor.add(values[key]);
+  for (const secret of databaseUrlSecrets(values.DATABASE_URL ?? '')) redactor.add(secret);
+  const databaseUrl = values.DATABASE_URL === undefined ? undefined : parseDatabaseUrl(values.DATABASE_URL).url;
 
   const problems: string[] = [];
   const warnings: string[] = [];
@@ -47,9 +55,13 @@ export function checkEnvText(raw: string, label: string, redactor: Redactor): En
     warnings.push(`${label}:${line}: not a KEY=value line; it is ignored.`);
   }
 
+  const cut = cutByComment(text);
   for (const key of secretKeys) {
     const value = values[key];
-    if (value === undefined) {
+    if (value !== undefined && cut.has(key)) {
+      // What is left of the value is not what the user wrote: checking it would only quote a piece of it.
+      problems.push(`${at(key)} has a # in its value, which .env reads as the start of a comment, so the value is cut there; ${cutFix[key]}.`);
+    } else if (value === undefined) {
       const typo = Object.keys(values).find((k) => !(secretKeys as readonly string[]).includes(k) && suggest(k, [key]) === key);
       problems.push(`${at(key)} is missing${typo ? ` (is ${typo} a typo of it?)` : ''}; ${describeKey[key]}.`);
     } else {
@@ -58,9 +70,9 @@ export function checkEnvText(raw: string, label: string, redactor: Redactor): En
     }
   }
 
-  if (databaseUrl && ['localhost', '127.0.0.1', '[::1]'].includes(databaseUrl.hostname)) {
+  if (databaseUrl && ['localhost', '127.0.0.1', '[::1]'].includes(databaseUrl.host)) {
     warnings.push(
-      `${at('DATABASE_URL')} points at ${databaseUrl.hostname}, which inside a pod is the pod itself; ` +
+      `${at('DATABASE_URL')} points at ${databaseUrl.host}, which inside a pod is the pod itself; ` +
         'for a database on your machine use host.minikube.internal instead.',
     );
   }
@@ -109,32 +121,44 @@ export function checkEnvValue(key: SecretKey, value: string): string | undefined
   return validate[key](value);
 }
 
+const cutFix: Record<SecretKey, string> = {
+  BETTER_AUTH_SECRET: "put the value in single quotes (BETTER_AUTH_SECRET='…'), or generate one without # (`openssl rand -base64 32` has none)",
+  DATABASE_URL: 'percent-encode the # as %23 in the password (and @ as %40, / as %2F, ? as %3F, : as %3A)',
+  OPENAI_API_KEY: "put the value in single quotes (OPENAI_API_KEY='…')",
+  BETTER_AUTH_URL: "put the value in single quotes (BETTER_AUTH_URL='…')",
+};
+
 const describeKey: Record<SecretKey, string> = {
   BETTER_AUTH_SECRET: `set it to a random string of at least ${MIN_AUTH_SECRET} characters (${GENERATE_HINT})`,
-  DATABASE_URL: 'set it to your PostgreSQL URL, e.g. postgresql://user:password@host:5432/dbname (Neon: Dashboard → Connection string)',
+  DATABASE_URL: `set it to your PostgreSQL URL, e.g. ${EXAMPLE} (Neon: Dashboard → Connection string)`,
   OPENAI_API_KEY: 'set it to your OpenAI API key, which starts with sk- (https://platform.openai.com/api-keys)',
   BETTER_AUTH_URL: 'set it to the URL users open the app at, e.g. http://localhost:30000',
 };
 
 const validate: Record<SecretKey, (value: string) => string | undefined> = {
-  BETTER_AUTH_SECRET: (value) =>
-    value.length < MIN_AUTH_SECRET ? `is too short: it needs at least ${MIN_AUTH_SECRET} characters, it has ${value.length}; ${GENERATE_HINT}.` : undefined,
+  BETTER_AUTH_SECRET(value) {
+    if (value.length < MIN_AUTH_SECRET) return `is too short: it needs at least ${MIN_AUTH_SECRET} characters, it has ${value.length}; ${GENERATE_HINT}.`;
+    const variety = lowVariety(value);
+    return variety && `is too easy to guess: ${variety}; ${GENERATE_HINT}.`;
+  },
   DATABASE_URL(value) {
-    const url = safeUrl(value);
-    if (!url || !['postgres:', 'postgresql:'].includes(url.protocol)) {
-      return 'must be a postgres:// or postgresql:// URL, e.g. postgresql://user:password@host:5432/dbname.';
-    }
-    if (!url.hostname) return `has no host (${maskUrl(url)}).`;
-    if (url.pathname.replace(/^\//, '') === '') return `has no database name after the host (${maskUrl(url)}); add /dbname.`;
-    return undefined;
+    const { url, problem } = parseDatabaseUrl(value);
+    if (!url) return problem;
+    const weak = url.password && weakPassword(url.password, url);
+    if (!weak) return undefined;
+    return (
+      `has a weak password: it ${weak}. A weak password is easy to guess, and todo-deploy cannot hide it in its output without hiding every word it appears in. ` +
+      'Set a strong password on the database, e.g. one from `openssl rand -hex 24` (hex needs no percent-encoding in a URL), and put it in the URL.'
+    );
   },
   OPENAI_API_KEY(value) {
     if (/\s/.test(value)) return 'contains whitespace; paste the key again without spaces or line breaks.';
     if (!value.startsWith('sk-')) return 'does not look like an OpenAI API key (they start with sk-).';
+    if (value.length < MIN_OPENAI_KEY) return `is too short to be an OpenAI API key (fewer than ${MIN_OPENAI_KEY} characters); paste the whole key again.`;
     return undefined;
   },
   BETTER_AUTH_URL(value) {
-    const url = safeUrl(value);
+    const url = URL.canParse(value) ? new URL(value) : undefined;
     return url && ['http:', 'https:'].includes(url.protocol) && url.hostname ? undefined : 'must be an http:// or https:// URL, e.g. http://localhost:30000.';
   },
 };
@@ -153,22 +177,6 @@ export function isPlaceholder(value: string): boolean {
   return placeholderPatterns.some((pattern) => pattern.test(trimmed));
 }
 
-function safeUrl(value: string | undefined): URL | undefined {
-  if (!value) return undefined;
-  try {
-    return new URL(value);
-  } catch {
-    return undefined;
-  }
-}
-
-/** A URL fit to print: the password replaced. */
-export function maskUrl(url: URL): string {
-  const copy = new URL(url.href);
-  if (copy.password) copy.password = '****';
-  return copy.href;
-}
-
 function pick(values: Record<string, string>): Secrets {
   return Object.fromEntries(secretKeys.map((key) => [key, values[key]!])) as Secrets;
 }
@@ -182,6 +190,21 @@ function keyLines(text: string): Map<string, number[]> {
     if (key) lines.set(key, [...(lines.get(key) ?? []), line]);
   });
   return lines;
+}
+
+/**
+ * Keys whose (last) unquoted value has a # right after another character: dotenv ends an
+ * unquoted value at any #, so `p@ss#word` arrives as `p@ss`. A # after a space is a comment
+ * the user meant.
+ */
+function cutByComment(text: string): Set<string> {
+  const cut = new Map<string, boolean>();
+  forEachEntryLine(text, (_, key, content) => {
+    if (!key) return;
+    const value = content.slice(keyLine.exec(content)![0].length).trimStart();
+    cut.set(key, !`'"\``.includes(value[0] ?? "'") && /[^\s#]#/.test(value));
+  });
+  return new Set([...cut].filter(([, isCut]) => isCut).map(([key]) => key));
 }
 
 /** Lines that are neither blank, a comment, a KEY=value line nor inside a quoted multi-line value. */

@@ -50,10 +50,12 @@ export function summarize(checks: readonly VerifyCheck[]): VerifyReport['summary
 }
 
 export async function writeReport(file: string, report: VerifyReport, redactor: Redactor): Promise<void> {
-  const text = reportFormat(file) === 'json' ? `${JSON.stringify(report, null, 2)}\n` : junit(report);
+  // Scrubbed value by value before serialising, so the JSON or XML around them stays intact.
+  const scrubbed = redactor.scrubValues(report);
+  const text = reportFormat(file) === 'json' ? `${JSON.stringify(scrubbed, null, 2)}\n` : junit(scrubbed);
   // Written whole or not at all: a CI step never reads half a report.
   const partial = `${file}.partial`;
-  await writeFile(partial, redactor.scrub(text));
+  await writeFile(partial, text);
   await rename(partial, file);
 }
 

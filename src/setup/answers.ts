@@ -74,28 +74,3 @@ function formatBytes(bytes: number): string {
   const gib = bytes / 1024 ** 3;
   return gib >= 1 ? `${gib.toFixed(1).replace(/\.0$/, '')} GiB` : `${Math.round(bytes / 1024 ** 2)} MiB`;
 }
-
-/**
- * A PostgreSQL URL fit to show: the password (between the user name's `:` and the last `@` of
- * the authority) becomes `****`. While it is being typed the URL may not be valid yet, so the
- * mask errs on the safe side: one `*` per character (the terminal's cursor stays where the
- * user types), a `/` typed inside the password does not end it, and with no `@` yet whatever
- * follows the `:` may still be a password.
- */
-export function maskDatabaseUrl(value: string, typing = false): string {
-  const scheme = /^[a-z][\w+.-]*:\/\//i.exec(value);
-  if (!scheme) return value;
-  const start = scheme[0].length;
-  const rest = value.slice(start);
-  const lastAt = typing ? Math.max(0, rest.lastIndexOf('@')) : 0;
-  const authorityEnd = rest.slice(lastAt).search(/[/?#]/);
-  const end = authorityEnd === -1 ? value.length : start + lastAt + authorityEnd;
-  const authority = value.slice(start, end);
-  const colon = authority.indexOf(':');
-  const at = authority.lastIndexOf('@');
-  if (colon === -1 || (at === -1 && !typing) || (at !== -1 && at < colon)) return value;
-  const passwordStart = start + colon + 1;
-  const passwordEnd = at === -1 ? end : start + at;
-  const mask = typing ? '*'.repeat(passwordEnd - passwordStart) : '****';
-  return value.slice(0, passwordStart) + mask + value.slice(passwordEnd);
-}

@@ -1,6 +1,7 @@
 // "Does the database answer?" as a TCP connect with a short deadline: enough to catch a typo
 // in the host or port, or a database that is not running, without a PostgreSQL client.
 import { connect } from 'node:net';
+import { parseDatabaseUrl } from '../config/database-url.js';
 import { CancelledError } from '../errors.js';
 
 export interface DatabaseAddress {
@@ -14,15 +15,10 @@ const POSTGRES_PORT = 5432;
 
 /** Where to knock; undefined for a URL without a host. */
 export function databaseAddress(databaseUrl: string): DatabaseAddress | undefined {
-  let url: URL;
-  try {
-    url = new URL(databaseUrl);
-  } catch {
-    return undefined;
-  }
-  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  if (!host) return undefined;
-  const port = url.port ? Number(url.port) : POSTGRES_PORT;
+  const { url } = parseDatabaseUrl(databaseUrl);
+  if (!url) return undefined;
+  const host = url.host.replace(/^\[(.*)\]$/, '$1');
+  const port = url.port ?? POSTGRES_PORT;
   // That name resolves inside Minikube only, to this machine: probe this machine.
   if (host === 'host.minikube.internal') return { host: '127.0.0.1', port, note: 'host.minikube.internal is this machine as the cluster sees it' };
   return { host, port };

@@ -2,6 +2,7 @@
 // the prompts, all problems reported at once before anything is asked.
 import { readFile } from 'node:fs/promises';
 import type { Service } from '../config/schema.js';
+import { databaseUrlSecrets, encodeDatabaseUrl, maskDatabaseUrl } from '../config/database-url.js';
 import type { SecretKey } from '../config/env-file.js';
 import type { Context } from '../context.js';
 import { CancelledError, ConfigError } from '../errors.js';
@@ -66,7 +67,15 @@ export async function readFlags(ctx: Context, flags: SetupFlags): Promise<Partia
     }
     if (!entry) return;
     ctx.redactor.add(entry.value);
-    if (key === 'DATABASE_URL') addUrlPassword(ctx, entry.value);
+    if (key === 'DATABASE_URL') {
+      addDatabaseUrlSecrets(ctx, entry.value);
+      // A raw password with @ / ? # in it: encoded as the user meant it (split at the last @), and said so.
+      const encoded = encodeDatabaseUrl(entry.value);
+      if (encoded !== undefined) {
+        entry.value = encoded;
+        if (!envAnswerProblem(key, encoded)) ctx.out.warn(encodedNotice(entry.from, encoded));
+      }
+    }
     const problem = envAnswerProblem(key, entry.value);
     if (problem) problems.push(`${entry.from}: ${problem}`);
     else given[key] = entry;
@@ -160,19 +169,18 @@ async function readStdin(ctx: Context): Promise<string> {
 }
 
 function hasPassword(url: string): boolean {
-  try {
-    return new URL(url).password !== '';
-  } catch {
-    return false;
-  }
+  return databaseUrlSecrets(url).length > 0;
 }
 
-/** The database password alone, as it may appear decoded in a tool's message. */
-export function addUrlPassword(ctx: Pick<Context, 'redactor'>, url: string): void {
-  try {
-    const { password } = new URL(url);
-    if (password) ctx.redactor.add(decodeURIComponent(password));
-  } catch {
-    // Not a URL: nothing more to register than the value itself.
-  }
+/** The database password alone, in every form a tool's message may carry it. */
+export function addDatabaseUrlSecrets(ctx: Pick<Context, 'redactor'>, url: string): void {
+  for (const secret of databaseUrlSecrets(url)) ctx.redactor.add(secret);
+}
+
+/** What setup says when it percent-encodes a DATABASE_URL's user name or password. */
+export function encodedNotice(from: string, encoded: string): string {
+  return (
+    `${from}: DATABASE_URL's user name or password held characters a URL cannot hold as they are (@ / ? # or a lone %); ` +
+    `.env gets them percent-encoded (${maskDatabaseUrl(encoded)}), which PostgreSQL reads as the same password.`
+  );
 }

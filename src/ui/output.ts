@@ -1,7 +1,7 @@
 // The output port. Commands describe what happens (a task starts, succeeds, a warning, the
 // final result); this module decides how it looks: spinners and colour on a TTY, plain lines
 // in CI or a pipe, and one JSON document on stdout under --json. Everything written passes
-// through the redactor first.
+// through the redactor first (the document value by value, so it stays valid JSON).
 import { Chalk, type ChalkInstance } from 'chalk';
 import { formatDuration } from '../format.js';
 import type { Redactor } from '../redact.js';
@@ -129,7 +129,7 @@ export async function createOutput(options: OutputOptions): Promise<Output> {
     task: (title) => (mode === 'tty' ? ttyTask(title) : plainTask(title)),
     result: (fields) => Object.assign(document, fields),
     finish: (fields) => {
-      if (mode === 'json') write(options.stdout, JSON.stringify({ ...document, ...fields }, null, 2));
+      if (mode === 'json') options.stdout.write(`${JSON.stringify(redactor.scrubValues({ ...document, ...fields }), null, 2)}\n`);
     },
   };
 }

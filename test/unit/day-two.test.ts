@@ -1,8 +1,11 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { pickTarget } from '../../src/commands/rollback.js';
 import { newCheck } from '../../src/deployment/checks.js';
-import { junit, reportFormat, summarize, type VerifyReport } from '../../src/deployment/report.js';
+import { junit, reportFormat, summarize, writeReport, type VerifyReport } from '../../src/deployment/report.js';
 import { parseHelmHistory, parseHelmTestSuites, type HistoryEntry } from '../../src/tools/helm.js';
 import { isLogDuration, parseDeployment, parseNames, parsePods } from '../../src/tools/kubectl.js';
 
@@ -121,5 +124,23 @@ describe('the redactor and serialised output', () => {
       expect(scrubbed).toContain('••••••');
       for (const part of ['p&ss', 'p&amp;ss', 'rd\\"with', 'rd&quot;with']) expect(scrubbed).not.toContain(part);
     }
+  });
+
+  it('writes a report whose JSON and XML stay intact whatever the secret looks like: values are scrubbed before serialising', async () => {
+    const { Redactor } = await import('../../src/redact.js');
+    const redactor = new Redactor();
+    // Each would cut through the serialised text of one format.
+    for (const secret of ['"namespace": "', '<testcase classname="']) redactor.add(secret);
+    const check = Object.assign(newCheck('verify', 'backend', 'pods'), { status: 'failed' as const, detail: 'log: "namespace": "x"', diagnosis: ['│ <testcase classname="y'] });
+    const report: VerifyReport = { tool: 'todo-deploy', version: '0', command: 'verify', ok: false, startedAt: '', durationMs: 0, target: { profile: 'm', kubeContext: 'm', namespace: 'todo' }, urls: {}, summary: summarize([check]), checks: [check] };
+    const dir = mkdtempSync(join(tmpdir(), 'report-'));
+    await writeReport(join(dir, 'r.json'), report, redactor);
+    await writeReport(join(dir, 'r.xml'), report, redactor);
+    const json = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as VerifyReport;
+    expect(json.target.namespace).toBe('todo');
+    expect(json.checks[0]!.detail).toBe('log: ••••••x"');
+    const xml = readFileSync(join(dir, 'r.xml'), 'utf8');
+    expect(XMLValidator.validate(xml)).toBe(true);
+    expect(xml).toContain('│ ••••••y');
   });
 });

@@ -80,7 +80,7 @@ describe('.env validation', () => {
   });
 
   it('warns about duplicate keys, unknown keys, stray lines and a localhost database', () => {
-    const text = `${valid.replace(DB, 'postgresql://u:p@localhost:5432/todo')}BETTER_AUTH_URL=http://localhost:30000\nBETTER_AUTH_SECRE=x\nthis line is junk\nPORT=3000\n`;
+    const text = `${valid.replace(DB, `postgresql://u:${DB_PASSWORD}@localhost:5432/todo`)}BETTER_AUTH_URL=http://localhost:30000\nBETTER_AUTH_SECRE=x\nthis line is junk\nPORT=3000\n`;
     const result = check(text);
     expect(result.problems).toEqual([]);
     expect(result.warnings).toEqual([
@@ -143,7 +143,116 @@ describe('.env files on disk', () => {
   });
 });
 
+describe('a DATABASE_URL whose password is not percent-encoded', () => {
+  // The user meant everything up to the last @ as user:password; a URL parser stops earlier.
+  it.each([
+    ['@ and /', 'postgresql://todo:p@ss/LEAKY9@db.example.internal:5432/todo', 'p@ss/LEAKY9'],
+    ['@ and # (quoted, or # would start a comment)', "'postgresql://todo:p@ssLEAKY9#x@db.example.internal:5432/todo'", 'p@ssLEAKY9#x'],
+    ['# (quoted)', "'postgresql://todo:pa#xLEAKY9@db.example.internal:5432/todo'", 'pa#xLEAKY9'],
+    ['/', 'postgresql://todo:pa/xLEAKY9@db.example.internal:5432/todo', 'pa/xLEAKY9'],
+    ['?', 'postgresql://todo:pa?xLEAKY9@db.example.internal:5432/todo', 'pa?xLEAKY9'],
+    ['a lone %', 'postgresql://todo:100%LEAKY9@db.example.internal:5432/todo', '100%LEAKY9'],
+    ['an @ in the user name', 'postgresql://todo@LEAKY9corp:Vq8rT2mZk4Lp@db.example.internal:5432/todo', 'Vq8rT2mZk4Lp'],
+  ])('with %s: refused by key and line, with how to encode, and no character of it shown', (_, url, password) => {
+    const result = check(valid.replace(DB, url));
+    expect(result.secrets).toBeUndefined();
+    expect(result.problems).toEqual([
+      '.env:2: DATABASE_URL has a user name or password with characters a URL cannot hold as they are (@ / ? # or a lone %), so the host would be read from inside the password. ' +
+        'Percent-encode them in the user name and password: @ → %40, # → %23, / → %2F, ? → %3F, : → %3A, % → %25 (`todo-deploy setup` can do it for you). ' +
+        'The URL is shown without them: postgresql://****@db.example.internal:5432/todo',
+    ]);
+    expect(result.printed.toLowerCase()).not.toContain('leaky9');
+    for (const piece of password.split(/[@/?#%]/).filter((p) => p.length >= 4)) expect(result.printed).not.toContain(piece);
+  });
+
+  // dotenv ends an unquoted value at a #: what is left would show a piece of the password as "the host".
+  it.each([
+    ['@ and #', 'postgresql://todo:p@ssLEAKY9#x@db.example.internal:5432/todo'],
+    ['#', 'postgresql://todo:pa#xLEAKY9@db.example.internal:5432/todo'],
+  ])('unquoted, with %s: says the # cut the value, and shows none of it', (_, url) => {
+    const result = check(valid.replace(DB, url));
+    expect(result.problems).toEqual([
+      '.env:2: DATABASE_URL has a # in its value, which .env reads as the start of a comment, so the value is cut there; percent-encode the # as %23 in the password (and @ as %40, / as %2F, ? as %3F, : as %3A).',
+    ]);
+    expect(result.printed.toLowerCase()).not.toContain('leaky9');
+  });
+
+  it('a # after a space is a comment, as the user meant', () => {
+    const result = check(valid.replace(DB, `${DB} # Neon, eu-central-1`));
+    expect(result.problems).toEqual([]);
+    expect(result.secrets?.DATABASE_URL).toBe(DB);
+  });
+
+  it('an auth secret with an unquoted # is cut too: said so, nothing shown', () => {
+    const result = check(valid.replace(AUTH, `${AUTH.slice(0, 20)}#${AUTH.slice(20)}`));
+    expect(result.problems).toEqual([
+      ".env:1: BETTER_AUTH_SECRET has a # in its value, which .env reads as the start of a comment, so the value is cut there; put the value in single quotes (BETTER_AUTH_SECRET='…'), or generate one without # (`openssl rand -base64 32` has none).",
+    ]);
+  });
+
+  it('accepts the same password percent-encoded, and masks it decoded', () => {
+    const result = check(valid.replace(DB, 'postgresql://todo:p%40ss%2FLEAKY9xyz@db.example.internal:5432/todo'));
+    expect(result.problems).toEqual([]);
+    expect(result.redactor.scrub('auth failed for p@ss/LEAKY9xyz')).toBe('auth failed for ••••••');
+  });
+
+  it('says "not a valid URL" without showing any of it when the host part is broken', () => {
+    const result = check(valid.replace(DB, 'postgresql://todo:Vq8rT2mZk4Lp/db.example.internal:5432/todo'));
+    expect(result.problems).toEqual(['.env:2: DATABASE_URL is not a valid URL; check the host and port after the @, e.g. postgresql://user:password@host:5432/dbname.']);
+  });
+
+  it('masks a password given as a parameter', () => {
+    const result = check(valid.replace(DB, 'postgresql://todo@db.example.internal:5432?password=Vq8rT2mZk4Lp'));
+    expect(result.problems).toEqual(['.env:2: DATABASE_URL has no database name after the host (postgresql://todo@db.example.internal:5432?password=****); add /dbname.']);
+  });
+});
+
+describe('weak secrets are refused where .env is read', () => {
+  const weakDb = (reason: string) =>
+    `.env:2: DATABASE_URL has a weak password: it ${reason}. A weak password is easy to guess, and todo-deploy cannot hide it in its output without hiding every word it appears in. ` +
+    'Set a strong password on the database, e.g. one from `openssl rand -hex 24` (hex needs no percent-encoding in a URL), and put it in the URL.';
+  it.each([
+    ['a short password', 'postgresql://todo:todo@db.example.com:5432/todo', weakDb('is shorter than 8 characters')],
+    ['the user name', 'postgresql://neondb_owner:NeonDB_Owner@db.example.com/neondb', weakDb('is the user name')],
+    ['the database name', 'postgresql://app:todo-chatbot@db.example.com/todo-chatbot', weakDb('is the database name')],
+    ['a common password', 'postgresql://app:postgres@db.example.com/todo', weakDb('is a common password')],
+    ['a word todo-deploy prints', 'postgresql://app:frontend@db.example.com/todo', weakDb('is a common password')],
+    ['one character repeated', 'postgresql://app:aaaaaaaaaaaa@db.example.com/todo', weakDb('is too simple: it uses fewer than 5 different characters')],
+    ['a short password as a parameter', 'postgresql://app@db.example.com/todo?password=todo', weakDb('is shorter than 8 characters')],
+  ])('DATABASE_URL with %s', (_, url, expected) => {
+    const result = check(valid.replace(DB, url));
+    expect(result.problems).toEqual([expected]);
+  });
+
+  it('accepts a URL without a password (trust or peer authentication)', () => {
+    expect(check(valid.replace(DB, 'postgresql://todo@db.example.com:5432/todo')).problems).toEqual([]);
+  });
+
+  it.each([
+    ['one character repeated', 'a'.repeat(40), 'it uses fewer than 5 different characters'],
+    ['a word repeated', 'password'.repeat(4), 'it repeats a short pattern'],
+    ['digits counted up', '1234567890'.repeat(4), 'it repeats a short pattern'],
+  ])('BETTER_AUTH_SECRET with %s', (_, secret, reason) => {
+    const result = check(valid.replace(AUTH, secret));
+    expect(result.problems).toEqual([
+      `.env:1: BETTER_AUTH_SECRET is too easy to guess: ${reason}; generate one with \`openssl rand -base64 32\` or \`todo-deploy setup --generate-auth-secret\`.`,
+    ]);
+  });
+
+  it('OPENAI_API_KEY cut short', () => {
+    expect(check(valid.replace(OPENAI, 'sk-proj-9fJ2')).problems).toEqual([
+      '.env:3: OPENAI_API_KEY is too short to be an OpenAI API key (fewer than 20 characters); paste the whole key again.',
+    ]);
+  });
+});
+
 describe('what the redactor learns from .env', () => {
+  it('nothing from keys todo-deploy does not use, and no value too short to mask', () => {
+    const redactor = new Redactor();
+    checkEnvText(`${valid.replace(DB, 'postgresql://todo:todo@db/todo')}NODE_ENV=production\n`, '.env', redactor);
+    expect(redactor.scrub('namespace todo, production build')).toBe('namespace todo, production build');
+  });
+
   it('scrubs every secret but not BETTER_AUTH_URL, the public URL the tool prints', () => {
     const redactor = new Redactor();
     checkEnvText(valid.replace('http://localhost:30000', 'http://localhost:31000'), '.env', redactor);

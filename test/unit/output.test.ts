@@ -59,6 +59,19 @@ describe('createOutput', () => {
     expect(stderr.text()).not.toContain('super-secret-value');
   });
 
+  it('under --json scrubs the document value by value, so a secret that looks like JSON cannot break it', async () => {
+    const stdout = stream(false);
+    const redactor = new Redactor();
+    // As the document's own text, this would cut a key and its quotes out of the serialised JSON.
+    const secret = '"namespace": "';
+    redactor.add(secret);
+    redactor.add('Vq8rT2mZk4Lp');
+    const out = await createOutput({ json: true, verbose: false, color: true, env: {}, stdout: stdout as never, stderr: stream(false) as never, redactor });
+    out.result({ namespace: 'todo', lines: ['a Vq8rT2mZk4Lp b', 3, null] });
+    out.finish({ ok: false, error: { message: `failed: ${secret}` } });
+    expect(JSON.parse(stdout.text())).toEqual({ ok: false, namespace: 'todo', error: { message: 'failed: ••••••' }, lines: ['a •••••• b', 3, null] });
+  });
+
   it('in plain mode prints the report on stdout, progress on stderr, no colour and no document', async () => {
     const { out, stdout, stderr } = await make(false);
     out.print('report');

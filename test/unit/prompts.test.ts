@@ -3,7 +3,8 @@
 import { render } from '@inquirer/testing';
 import { describe, expect, it } from 'vitest';
 import { CancelledError } from '../../src/errors.js';
-import { envAnswerProblem, maskDatabaseUrl } from '../../src/setup/answers.js';
+import { maskDatabaseUrl } from '../../src/config/database-url.js';
+import { envAnswerProblem } from '../../src/setup/answers.js';
 import { createInquirerPrompter, type Prompter } from '../../src/ui/prompts.js';
 
 type Rendered = Awaited<ReturnType<typeof render>>;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { parse } from 'dotenv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { maskDatabaseUrl } from '../../src/config/database-url.js';
 import { checkEnvText, secretKeys, type Secrets } from '../../src/config/env-file.js';
 import { loadConfig } from '../../src/config/load.js';
 import { CancelledError } from '../../src/errors.js';
@@ -16,7 +17,6 @@ import {
   cpusWarning,
   envAnswerProblem,
   generateAuthSecret,
-  maskDatabaseUrl,
   memoryBytes,
   memoryWarning,
 } from '../../src/setup/answers.js';

@@ -23,6 +23,12 @@ const DB = `postgresql://neondb_owner:${DB_PASSWORD}@ep-cool-rain-123456.eu-cent
 const DB_SHOWN = 'postgresql://neondb_owner:****@ep-cool-rain-123456.eu-central-1.aws.neon.tech/neondb?sslmode=require';
 const OPENAI = 'sk-proj-9fJ2kLmN4pQ7rS0tUvW3xYz6AbCdEfGh';
 const secrets = [AUTH, DB, DB_PASSWORD, OPENAI];
+// A password pasted raw: the host is after the last @, and the first @ would make it "ss".
+const RAW_DB = 'postgresql://todo:p@ss/LEAKY9@db.example.internal:5432/todo';
+const RAW_DB_ENCODED = 'postgresql://todo:p%40ss%2FLEAKY9@db.example.internal:5432/todo';
+const ENCODED_NOTICE =
+  "DATABASE_URL's user name or password held characters a URL cannot hold as they are (@ / ? # or a lone %); " +
+  '.env gets them percent-encoded (postgresql://todo:****@db.example.internal:5432/todo), which PostgreSQL reads as the same password.';
 const git = realGit();
 
 /** The questions of a first run in order, each answered with a bare Enter unless `type` says otherwise. */
@@ -295,6 +301,47 @@ function refusedByPrompt(prompter: ScriptedPrompter): Record<string, string[]> {
   return out;
 }
 
+describe('setup: a database password with characters a URL cannot hold', () => {
+  it('in a terminal, offers to percent-encode it, and shows only the masked URL', async () => {
+    const app = makeApp();
+    const steps = script({ db: [RAW_DB] });
+    steps.splice(3, 0, { kind: 'confirm', message: /^The user name or password has characters a URL cannot hold/, type: [true] });
+    const { prompter, output, error } = await interactive(app, steps);
+    expect(error).toBeUndefined();
+    const offer = prompter.asked.find((a) => a.kind === 'confirm' && a.message.startsWith('The user name'))!;
+    expect(offer.message).toBe(
+      'The user name or password has characters a URL cannot hold as they are (@ / ? # or a lone %). Write it percent-encoded, as postgresql://todo:****@db.example.internal:5432/todo?',
+    );
+    expect(prompter.asked.find((a) => a.message.startsWith('DATABASE_URL'))?.shown).toBe('postgresql://todo:****@db.example.internal:5432/todo');
+    expect(output).toContain('DATABASE_URL        postgresql://todo:****@db.example.internal:5432/todo');
+    expect(output.toLowerCase()).not.toContain('leaky9');
+    expect(checkEnvText(read(app, '.env'), '.env', new Redactor()).secrets?.DATABASE_URL).toBe(RAW_DB_ENCODED);
+  });
+
+  it('in a terminal, asks again when the offer is declined', async () => {
+    const app = makeApp();
+    const steps = script({ db: [RAW_DB] });
+    steps.splice(3, 0, { kind: 'confirm', message: /^The user name or password/, type: [false] }, { kind: 'input', message: /^DATABASE_URL/, type: [DB] });
+    const { output, error } = await interactive(app, steps);
+    expect(error).toBeUndefined();
+    expect(output).toContain('Then enter the URL with its user name and password percent-encoded (@ → %40, # → %23, / → %2F, ? → %3F, : → %3A, % → %25).');
+    expect(checkEnvText(read(app, '.env'), '.env', new Redactor()).secrets?.DATABASE_URL).toBe(DB);
+  });
+
+  it('without a terminal, encodes it with a notice', async () => {
+    const app = makeApp();
+    const file = join(app, '..', `${app.split('/').pop()}-raw-db.url`);
+    writeFileSync(file, `${RAW_DB}\n`);
+    const { output, error } = await flagsOnly(app, { databaseUrlFile: file, openaiApiKey: OPENAI, generateAuthSecret: true }, { yes: true });
+    expect(error).toBeUndefined();
+    expect(output).toContain(`warning: --database-url-file ${file}: ${ENCODED_NOTICE}`);
+    expect(output.toLowerCase()).not.toContain('leaky9');
+    const { env } = await doctorChecks(app);
+    expect(env.result.status).toBe('pass');
+    expect(env.secrets?.DATABASE_URL).toBe(RAW_DB_ENCODED);
+  });
+});
+
 describe('setup: does the database answer?', () => {
   let server: Server;
   let port: number;
@@ -538,6 +585,27 @@ describe('todo-deploy setup through the CLI entry', () => {
       up: false,
     });
     expectNoSecrets(stdout + stderr);
+  });
+
+  it('percent-encodes a raw password given by flag, says so, and shows none of it, also under --json', async () => {
+    const app = makeApp();
+    const { exitCode, stdout, stderr } = await cli(['setup', '--app-dir', app, '--json', '--yes', '--generate-auth-secret', '--database-url', RAW_DB, '--openai-api-key-file', '-', '--no-check-database'], OPENAI);
+    expect(exitCode).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ command: 'setup', ok: true });
+    expect(stderr).toContain(`warning: --database-url: ${ENCODED_NOTICE}`);
+    expect((stdout + stderr).toLowerCase()).not.toContain('leaky9');
+    expect(checkEnvText(read(app, '.env'), '.env', new Redactor()).secrets?.DATABASE_URL).toBe(RAW_DB_ENCODED);
+  });
+
+  it('refuses a weak database password by flag (exit 2), and masks no ordinary word in saying so', async () => {
+    const app = makeApp();
+    const { exitCode, stderr } = await cli(['setup', '--app-dir', app, '--yes', '--generate-auth-secret', '--database-url', 'postgresql://todo:todo@db.example.com/todo', '--openai-api-key-file', '-'], OPENAI);
+    expect(exitCode).toBe(2);
+    expect(stderr).toContain('--database-url: DATABASE_URL has a weak password: it is shorter than 8 characters.');
+    expect(stderr).toContain('`openssl rand -hex 24`');
+    expect(stderr).toContain('todo-deploy setup --help');
+    expect(stderr).not.toContain('••••••');
+    expect(written(app)).toEqual([]);
   });
 
   it('lists the flags in its help', async () => {
