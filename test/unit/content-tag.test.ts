@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { assetPath } from '../../src/assets.js';
 import { digestContext, tagOf } from '../../src/images/content-tag.js';
 
 function project(files: Record<string, string>) {
@@ -67,5 +68,20 @@ describe('content tags (digestContext + tagOf)', () => {
     expect(await p.tag()).toBe(before);
     p.write('docs/keep.md', 'b');
     expect(await p.tag()).not.toBe(before);
+  });
+});
+
+describe('the shipped Dockerfiles keep secrets out of their build contexts at any depth', () => {
+  const secretFiles = ['.env', 'app/conf/.env', 'app/conf/.env.local', '.env.production', 'certs/key.pem', 'certs/server.key', 'deploy/id_rsa', 'deploy/id_ed25519'];
+
+  it.each(['frontend', 'backend'] as const)('%s: nested .env, .env.*, keys and pem files are not in the context digest, and changing them keeps the tag', async (service) => {
+    const p = project({ 'main.py': 'x', 'app/conf/settings.py': 'y', '.env.example': 'KEY=', ...Object.fromEntries(secretFiles.map((f) => [f, 'SECRET=1'])) });
+    const input = { context: p.context, dockerfile: assetPath.dockerfile(service) };
+    const digest = await digestContext(input);
+    expect(digest.files).toEqual(expect.arrayContaining(['main.py', 'app/conf/settings.py', '.env.example']));
+    for (const file of secretFiles) expect(digest.files).not.toContain(file);
+    const before = tagOf(digest, {});
+    for (const file of secretFiles) p.write(file, 'SECRET=2');
+    expect(tagOf(await digestContext(input), {})).toBe(before);
   });
 });
