@@ -1,9 +1,8 @@
 // `todo-deploy up`: prereqs → cluster → image target → secrets → build → deploy → verify.
 // Idempotent: on an unchanged app a second run builds nothing and changes nothing.
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { assetPath } from '../assets.js';
-import { checkConfig, checkEnv } from '../checks/inputs.js';
+import { buildInputOf, checkConfig, checkEnv } from '../checks/inputs.js';
 import { services, type Config, type Service } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { ConfigError } from '../errors.js';
@@ -55,10 +54,9 @@ export async function up(ctx: Context, options: UpOptions = {}): Promise<void> {
 }
 
 async function initialState(ctx: Context, options: UpOptions): Promise<UpState> {
-  const [{ result: configCheck, loaded }, { result: envCheck, secrets }] = await Promise.all([
-    checkConfig(ctx.configOptions),
-    checkEnv(ctx.exec, ctx.envFile, ctx.redactor),
-  ]);
+  // The config first: with it, the env file is also checked against the build contexts.
+  const { result: configCheck, loaded } = await checkConfig(ctx.configOptions);
+  const { result: envCheck, secrets } = await checkEnv(ctx.exec, ctx.envFile, ctx.redactor, loaded && { appDir: ctx.appDir, config: loaded.config });
   const problems = [...(configCheck.problems ?? []), ...(envCheck.problems ?? [])];
   if (!loaded || !secrets) {
     throw new ConfigError(`${[!loaded && configCheck.title, !secrets && envCheck.title].filter(Boolean).join(' and ')} must be fixed first:`, problems, configCheck.hint ?? envCheck.hint);
@@ -88,11 +86,12 @@ async function initialState(ctx: Context, options: UpOptions): Promise<UpState> 
 
 function plan(ctx: Context, config: Config, service: Service): Omit<ServicePlan, 'contextDigest'> {
   const c = config[service];
+  const build = buildInputOf(ctx.appDir, config, service);
   return {
     service,
     config: c,
-    sourceDir: resolve(ctx.appDir, c.sourceDir),
-    dockerfile: c.dockerfile ? resolve(ctx.appDir, c.dockerfile) : assetPath.dockerfile(service),
+    sourceDir: build.context,
+    dockerfile: build.dockerfile,
     chart: assetPath.chart(service),
     secretName: secretNames[service],
     buildArgs: {},

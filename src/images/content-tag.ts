@@ -3,7 +3,7 @@
 // is never rebuilt and a changed one always gets a new tag (and so always rolls out).
 import { createHash } from 'node:crypto';
 import { readFile, readdir, readlink, stat } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import type dockerignore from '@balena/dockerignore';
 
 /** A build: its context folder and its Dockerfile. */
@@ -24,7 +24,7 @@ export interface ContextDigest {
 
 /** Reads the Dockerfile and the build context: the slow part of a tag, and it needs nothing but the files, so it can start first. */
 export async function digestContext(input: BuildInput): Promise<ContextDigest> {
-  const [dockerfile, patterns, createIgnore] = await Promise.all([readFile(input.dockerfile), ignorePatterns(input), loadDockerignore()]);
+  const [dockerfile, { patterns }, createIgnore] = await Promise.all([readFile(input.dockerfile), ignoreFileOf(input), loadDockerignore()]);
   const ignore = createIgnore({ ignorecase: false }).add(patterns);
   // With an exception (`!pattern`) an excluded folder may still contribute files, so only
   // without exceptions can a whole excluded folder (node_modules, .venv) be skipped unread.
@@ -42,16 +42,28 @@ export function tagOf(digest: ContextDigest, buildArgs: Record<string, string>):
   return hash.digest('hex').slice(0, TAG_LENGTH);
 }
 
+/**
+ * Whether `docker build` would send this file with the context: it is inside the context
+ * folder and the dockerignore in effect lets it through. Returns that dockerignore too.
+ */
+export async function reachesBuild(input: BuildInput, file: string): Promise<{ reaches: boolean; ignoreFile?: string }> {
+  const rel = relative(input.context, file);
+  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return { reaches: false };
+  const [{ file: ignoreFile, patterns }, createIgnore] = await Promise.all([ignoreFileOf(input), loadDockerignore()]);
+  const ignored = createIgnore({ ignorecase: false }).add(patterns).ignores(rel.split(sep).join('/'));
+  return { reaches: !ignored, ...(ignoreFile && { ignoreFile }) };
+}
+
 /** BuildKit prefers `<Dockerfile>.dockerignore` beside the Dockerfile over the context's `.dockerignore`. */
-async function ignorePatterns(input: BuildInput): Promise<string[]> {
+async function ignoreFileOf(input: BuildInput): Promise<{ file?: string; patterns: string[] }> {
   for (const file of [`${input.dockerfile}.dockerignore`, join(input.context, '.dockerignore')]) {
     try {
-      return (await readFile(file, 'utf8')).split(/\r?\n/).filter((line) => line.trim() && !line.trim().startsWith('#'));
+      return { file, patterns: (await readFile(file, 'utf8')).split(/\r?\n/).filter((line) => line.trim() && !line.trim().startsWith('#')) };
     } catch {
       // Not there: try the next one.
     }
   }
-  return [];
+  return { patterns: [] };
 }
 
 // Loaded on first use: `up` needs it only once the cluster runs, and nothing else needs it at all.
