@@ -5,6 +5,7 @@ import { assetPath } from '../assets.js';
 import { buildInputOf, checkConfig, checkEnv } from '../checks/inputs.js';
 import { services, type Config, type Service } from '../config/schema.js';
 import type { Context } from '../context.js';
+import { withDeployLock } from '../deployment/lock.js';
 import { ConfigError } from '../errors.js';
 import { formatDuration } from '../format.js';
 import { digestContext } from '../images/content-tag.js';
@@ -21,13 +22,18 @@ import { runPhases } from '../pipeline/runner.js';
 
 export interface UpOptions {
   skipBuild?: boolean;
+  /** false with --no-wait-for-lock: refuse at once while another run deploys to the same target. */
+  waitForLock?: boolean;
 }
 
 export async function up(ctx: Context, options: UpOptions = {}): Promise<void> {
   const started = performance.now();
   const state = await initialState(ctx, options);
-  const phases = [prereqsPhase, clusterPhase, imageTargetPhase, secretsPhase, buildPhase, deployPhase, verifyPhase].map((phase) => phase(ctx));
-  const reports = await runPhases(ctx.out, phases, state, ctx.stop);
+  const reports = await withDeployLock(ctx, state.config, { command: 'up', wait: options.waitForLock ?? true }, (previous) => {
+    state.previousRun = previous;
+    const phases = [prereqsPhase, clusterPhase, imageTargetPhase, secretsPhase, buildPhase, deployPhase, verifyPhase].map((phase) => phase(ctx));
+    return runPhases(ctx.out, phases, state, ctx.stop);
+  });
 
   const { frontend, backend } = state.services;
   const urls = { frontend: frontend.url, backend: backend.url, apiDocs: `${backend.url}/docs` };
