@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config/schema.js';
 import type { Context } from '../context.js';
-import { CancelledError, OperationError } from '../errors.js';
+import { CancelledError, OperationError, PrereqError } from '../errors.js';
 import { formatDuration } from '../format.js';
 import type { Task } from '../ui/output.js';
 
@@ -103,7 +103,6 @@ export interface LockOptions {
 
 export async function takeLock(ctx: Context, target: LockTarget, options: LockOptions): Promise<DeployLock> {
   const files = lockFiles(ctx.stateDir, target);
-  await mkdir(dirname(files.lock), { recursive: true, mode: 0o700 });
   const host = hostname();
   const me: RunRecord = { pid: process.pid, host, command: options.command, appDir: ctx.appDir, startedAt: new Date().toISOString() };
   const mine = JSON.stringify(me);
@@ -111,7 +110,7 @@ export async function takeLock(ctx: Context, target: LockTarget, options: LockOp
   let previous: EndedRun | undefined;
   let waiting: { task: Task; holder: string } | undefined;
 
-  while (!(await createExclusive(files.lock, mine))) {
+  while (!(await createExclusive(files.lock, mine).catch((error: unknown) => unwritable(files.lock, error)))) {
     const text = await readFile(files.lock, 'utf8').catch(() => undefined);
     if (text === undefined) continue; // released between the two calls
     const holder = parseRunRecord(text);
@@ -165,10 +164,12 @@ export async function takeLock(ctx: Context, target: LockTarget, options: LockOp
     previous,
     async release(outcome) {
       process.off('exit', onExit);
+      // How it ended is written before the lock goes: the next run reads it once it holds the lock.
       const ended: EndedRun = { ...me, endedAt: new Date().toISOString(), outcome };
       const tmp = `${files.last}.${process.pid}.tmp`;
-      await writeFile(tmp, JSON.stringify(ended), { mode: 0o600 });
-      await rename(tmp, files.last);
+      await writeFile(tmp, JSON.stringify(ended), { mode: 0o600 })
+        .then(() => rename(tmp, files.last))
+        .catch(() => {}); // Without it the next run only recovers what has been pending for long.
       await removeIfUnchanged(files.lock, mine);
     },
   };
@@ -193,6 +194,7 @@ export async function peekLock(ctx: Context, target: LockTarget): Promise<{ hold
  */
 async function createExclusive(file: string, content: string): Promise<boolean> {
   const tmp = `${file}.${process.pid}.tmp`;
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   await writeFile(tmp, content, { mode: 0o600 });
   try {
     await link(tmp, file);
@@ -203,6 +205,13 @@ async function createExclusive(file: string, content: string): Promise<boolean> 
   } finally {
     await unlink(tmp).catch(() => {});
   }
+}
+
+function unwritable(file: string, error: unknown): never {
+  throw new PrereqError(
+    `Cannot create the deployment lock ${file}: ${(error as Error).message}.`,
+    'todo-deploy keeps its locks in $XDG_STATE_HOME/todo-deploy (else ~/.local/state/todo-deploy): make that folder writable, or point XDG_STATE_HOME at one that is.',
+  );
 }
 
 /** Removes the lock only if it still holds what was read, so a lock another run has just taken stays. */

@@ -2,7 +2,7 @@
 // held inside `helm upgrade --wait` (its releases pending-install) by the simulator's `hold`
 // fault until the test lets it go. Every wait is on an event — a state reached, a line printed.
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
@@ -35,11 +35,13 @@ const letGo = (sim: Sim) =>
   });
 
 describe('two runs on one deployment target', () => {
-  it('a second up waits for the first (inside helm upgrade), naming it, then changes nothing: one deployment, nothing recovered', async () => {
+  it('a second up, from another checkout of the app, waits for the first (inside helm upgrade), naming it, then changes nothing: one deployment, nothing recovered', async () => {
     const s = await scenario({ faults: { hold: ['helm upgrade'] } });
+    const clone = join(s.sim.dir, 'app-clone');
+    cpSync(s.app.dir, clone, { recursive: true });
     const first = await firstRunInsideUpgrade(s);
     const seen = stderrOf();
-    const second = s.up([], { onSpawn: seen.onSpawn });
+    const second = s.up([], { onSpawn: seen.onSpawn, cwd: clone });
     await vi.waitFor(() => expect(seen.text()).toContain('Waiting for another todo-deploy run'), { timeout: 30_000, interval: 50 });
     letGo(s.sim);
     const [a, b] = await Promise.all([first.run, second]);
@@ -151,5 +153,17 @@ describe('the lock of a run that is gone', () => {
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain('Another todo-deploy run is deploying to Minikube profile "minikube", namespace todo: pid 4242 on build-agent-7 (todo-deploy up in /ci/todo), since');
     expect(result.stderr).toContain(`If that run is gone (its machine restarted), delete ${lockFile(s.sim)}.`);
+  });
+});
+
+describe('the lock folder', () => {
+  it('not writable: exit 3, naming the file and how to fix it', async () => {
+    const s = await scenario({ minikube: 'running' });
+    const notAFolder = join(s.sim.dir, 'state-file');
+    writeFileSync(notAFolder, '');
+    const result = await s.cli(['teardown', '--yes'], { env: { XDG_STATE_HOME: notAFolder } });
+    expect(result.exitCode).toBe(3);
+    expect(result.stderr).toContain(`✖ Cannot create the deployment lock ${join(notAFolder, 'todo-deploy', 'locks', 'minikube@todo.lock')}:`);
+    expect(result.stderr).toContain('point XDG_STATE_HOME at one that is');
   });
 });
