@@ -7,7 +7,7 @@
 // way names the run that holds it. A lock whose process is gone is taken over with a warning.
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
+import { hostname, uptime } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config/schema.js';
@@ -79,9 +79,14 @@ export function parseRunRecord(text: string): RunRecord | undefined {
   return undefined;
 }
 
-/** A lock is stale when its holder ran on this machine and its process is gone. Another machine's process cannot be checked. */
-export function isStale(holder: RunRecord, host: string, alive: (pid: number) => boolean): boolean {
-  return holder.host === host && !alive(holder.pid);
+/**
+ * A lock is stale when its holder ran on this machine and its process is gone — or started
+ * before the machine last booted, whatever process has its pid now. Another machine's process
+ * cannot be checked.
+ */
+export function isStale(holder: RunRecord, host: string, alive: (pid: number) => boolean, bootedAt = Date.now() - uptime() * 1000): boolean {
+  // A minute's slack: the wall clock may have been set since boot, and uptime never is.
+  return holder.host === host && (!alive(holder.pid) || Date.parse(holder.startedAt) < bootedAt - 60_000);
 }
 
 export function processAlive(pid: number): boolean {

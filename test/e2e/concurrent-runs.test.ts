@@ -34,7 +34,8 @@ const letGo = (sim: Sim) =>
     s.faults.hold = [];
   });
 
-describe('two runs on one deployment target', () => {
+// Two CLI runs each: give them room on a busy machine.
+describe('two runs on one deployment target', { timeout: 90_000 }, () => {
   it('a second up, from another checkout of the app, waits for the first (inside helm upgrade), naming it, then changes nothing: one deployment, nothing recovered', async () => {
     const s = await scenario({ faults: { hold: ['helm upgrade'] } });
     const clone = join(s.sim.dir, 'app-clone');

@@ -41,11 +41,15 @@ describe('lock files', () => {
     expect(new Set(names).size).toBe(names.length);
   });
 
-  it('a holder is stale only on this machine with its process gone', () => {
-    const holder = run('ok');
-    expect(isStale(holder, 'laptop', () => false)).toBe(true);
-    expect(isStale(holder, 'laptop', () => true)).toBe(false);
-    expect(isStale(holder, 'build-agent', () => false)).toBe(false);
+  it('a holder is stale only on this machine, with its process gone or started before the machine booted', () => {
+    const holder = run('ok'); // started 10:00
+    const bootedAt = at('2026-12-01T08:00:00Z');
+    expect(isStale(holder, 'laptop', () => false, bootedAt)).toBe(true);
+    expect(isStale(holder, 'laptop', () => true, bootedAt)).toBe(false);
+    expect(isStale(holder, 'build-agent', () => false, bootedAt)).toBe(false);
+    // Its pid taken by another process after a restart at 11:00.
+    expect(isStale(holder, 'laptop', () => true, at('2026-12-01T11:00:00Z'))).toBe(true);
+    expect(isStale(holder, 'build-agent', () => true, at('2026-12-01T11:00:00Z'))).toBe(false);
   });
 
   it.each(['', '{', '{"pid":"1"}', 'null', '[]'])('a lock file holding %j is no holder', (text) => {
