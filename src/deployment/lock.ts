@@ -109,18 +109,21 @@ export interface LockOptions {
 export async function takeLock(ctx: Context, target: LockTarget, options: LockOptions): Promise<DeployLock> {
   const files = lockFiles(ctx.stateDir, target);
   const host = hostname();
-  const me: RunRecord = { pid: process.pid, host, command: options.command, appDir: ctx.appDir, startedAt: new Date().toISOString() };
-  const mine = JSON.stringify(me);
   const deadline = Date.now() + options.timeoutMs;
+  // Its start is when it takes the lock, not when it began to wait: the next run's recovery
+  // counts on what happened to the releases from then on being this run's doing.
+  const recordNow = (): RunRecord => ({ pid: process.pid, host, command: options.command, appDir: ctx.appDir, startedAt: new Date().toISOString() });
+  let me = recordNow();
   let previous: EndedRun | undefined;
   let waiting: { task: Task; holder: string } | undefined;
 
-  while (!(await createExclusive(files.lock, mine).catch((error: unknown) => unwritable(files.lock, error)))) {
-    const text = await readFile(files.lock, 'utf8').catch(() => undefined);
+  while (!(await createExclusive(files.lock, JSON.stringify(me)).catch((error: unknown) => lockError(files.lock, error)))) {
+    const text = await readFile(files.lock, 'utf8').catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : lockError(files.lock, error)));
+    me = recordNow();
     if (text === undefined) continue; // released between the two calls
     const holder = parseRunRecord(text);
     if (!holder || isStale(holder, host, processAlive)) {
-      if (await removeIfUnchanged(files.lock, text)) {
+      if (await removeIfUnchanged(files.lock, text).catch((error: unknown) => lockError(files.lock, error))) {
         ctx.out.warn(
           holder
             ? `Took over the lock of ${describeTarget(target)} from a run that is gone: ${describeRun(holder)}. A release it left pending is recovered by \`todo-deploy up\`.`
@@ -152,15 +155,16 @@ export async function takeLock(ctx: Context, target: LockTarget, options: LockOp
   }
   waiting?.task.succeed('that run has finished');
   previous ??= await readEndedRun(files.last);
+  const mine = JSON.stringify(me);
 
   // A second Ctrl-C ends the process at once (process.exit), past every finally: the lock goes then too.
   const releaseNow = (outcome: EndedRun['outcome']) => {
-    const ended: EndedRun = { ...me, endedAt: new Date().toISOString(), outcome };
     try {
-      writeFileSync(files.last, JSON.stringify(ended), { mode: 0o600 });
-      if (readFileSync(files.lock, 'utf8') === mine) unlinkSync(files.lock);
+      if (readFileSync(files.lock, 'utf8') !== mine) return;
+      writeFileSync(files.last, JSON.stringify({ ...me, endedAt: new Date().toISOString(), outcome } satisfies EndedRun), { mode: 0o600 });
+      unlinkSync(files.lock);
     } catch {
-      // Gone already, or taken over: nothing of ours is left to remove.
+      // Gone already: nothing of ours is left to remove.
     }
   };
   const onExit = () => releaseNow('interrupted');
@@ -169,13 +173,15 @@ export async function takeLock(ctx: Context, target: LockTarget, options: LockOp
     previous,
     async release(outcome) {
       process.off('exit', onExit);
+      // Taken over meanwhile (its holder was thought gone): the lock and the record are another run's now.
+      if ((await readFile(files.lock, 'utf8').catch(() => undefined)) !== mine) return;
       // How it ended is written before the lock goes: the next run reads it once it holds the lock.
       const ended: EndedRun = { ...me, endedAt: new Date().toISOString(), outcome };
       const tmp = `${files.last}.${process.pid}.tmp`;
       await writeFile(tmp, JSON.stringify(ended), { mode: 0o600 })
         .then(() => rename(tmp, files.last))
         .catch(() => {}); // Without it the next run only recovers what has been pending for long.
-      await removeIfUnchanged(files.lock, mine);
+      await unlink(files.lock).catch(() => {});
     },
   };
 }
@@ -212,18 +218,20 @@ async function createExclusive(file: string, content: string): Promise<boolean> 
   }
 }
 
-function unwritable(file: string, error: unknown): never {
+function lockError(file: string, error: unknown): never {
   throw new PrereqError(
     `Cannot create the deployment lock ${file}: ${(error as Error).message}.`,
     'todo-deploy keeps its locks in $XDG_STATE_HOME/todo-deploy (else ~/.local/state/todo-deploy): make that folder writable, or point XDG_STATE_HOME at one that is.',
   );
 }
 
-/** Removes the lock only if it still holds what was read, so a lock another run has just taken stays. */
+/** Removes a stale lock only if it still holds what was read, so a lock another run has just taken stays. */
 async function removeIfUnchanged(file: string, content: string): Promise<boolean> {
   const now = await readFile(file, 'utf8').catch(() => undefined);
   if (now !== content) return false;
-  await unlink(file).catch(() => {});
+  await unlink(file).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+  });
   return true;
 }
 
