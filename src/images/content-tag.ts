@@ -20,17 +20,32 @@ export interface ContextDigest {
   entries: string[];
   /** The paths, relative to the context, of the files and links that reach the build. */
   files: string[];
+  /** The dockerignore in effect, if any. */
+  ignoreFile?: string;
+}
+
+/**
+ * Files that hold secrets by their names — env files, private keys — at any depth: the shipped
+ * Dockerfiles' ignore files exclude these (a test holds them to it); in a context of the user's
+ * own they are what would put a secret into an image.
+ */
+export const SECRET_FILE_PATTERNS = ['**/.env', '**/.env.*', '!**/.env.example', '**/*.pem', '**/*.key', '**/*.p12', '**/*.pfx', '**/id_rsa*', '**/id_dsa*', '**/id_ecdsa*', '**/id_ed25519*'];
+
+/** The files of a digested context that look like secrets: they reach the build, so the image may hold them. */
+export async function secretLookingFiles(digest: ContextDigest): Promise<string[]> {
+  const matcher = (await loadDockerignore())({ ignorecase: false }).add(SECRET_FILE_PATTERNS);
+  return digest.files.filter((file) => matcher.ignores(file));
 }
 
 /** Reads the Dockerfile and the build context: the slow part of a tag, and it needs nothing but the files, so it can start first. */
 export async function digestContext(input: BuildInput): Promise<ContextDigest> {
-  const [dockerfile, { patterns }, createIgnore] = await Promise.all([readFile(input.dockerfile), ignoreFileOf(input), loadDockerignore()]);
+  const [dockerfile, { file: ignoreFile, patterns }, createIgnore] = await Promise.all([readFile(input.dockerfile), ignoreFileOf(input), loadDockerignore()]);
   const ignore = createIgnore({ ignorecase: false }).add(patterns);
   // With an exception (`!pattern`) an excluded folder may still contribute files, so only
   // without exceptions can a whole excluded folder (node_modules, .venv) be skipped unread.
   const canPrune = !patterns.some((pattern) => pattern.trim().startsWith('!'));
   const entries = await contextEntries(input.context, ignore, canPrune);
-  return { dockerfile, entries, files: entries.map((entry) => entry.slice(0, entry.indexOf('\0'))) };
+  return { dockerfile, entries, files: entries.map((entry) => entry.slice(0, entry.indexOf('\0'))), ...(ignoreFile && { ignoreFile }) };
 }
 
 /** The tag of a digested context built with these build arguments. */

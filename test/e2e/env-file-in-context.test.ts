@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { assetPath } from '../../src/assets.js';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useScenarios } from './up-fixture.js';
@@ -35,5 +36,24 @@ describe('an --env-file inside a build context', () => {
     const result = await cli(['doctor', '--env-file', 'backend/app/conf/.env']);
     expect(result.stdout).toMatch(/^(ok|warn) +\.env +/m);
     expect(result.stdout).not.toContain('build context');
+  });
+});
+
+describe('env files and keys in a build context of your own', () => {
+  it('up warns, naming them, the context and where to exclude them', async () => {
+    const { app, up } = await scenario();
+    // The user's own Dockerfile, with no ignore file beside it or in the context.
+    app.write('backend/Dockerfile', readFileSync(assetPath.dockerfile('backend'), 'utf8'));
+    app.write('todo-deploy.yaml', readFileSync(join(app.dir, 'todo-deploy.yaml'), 'utf8').replace('backend:\n', 'backend:\n  dockerfile: backend/Dockerfile\n'));
+    app.write('backend/app/conf/.env', 'DEBUG=1\n');
+    app.write('backend/certs/server.key', 'KEY\n');
+    app.write('backend/.env.example', 'DEBUG=\n');
+    const result = await up();
+    expect(result.exitCode, result.stderr).toBe(0);
+    const context = join(app.dir, 'backend');
+    expect(result.stderr).toContain(
+      `warning: app/conf/.env, certs/server.key in the backend's build context (${context}) are excluded by no .dockerignore, so its image holds them. If they hold secrets, exclude them: add **/.env, **/.env.* and **/*.key (or their names) to ${context}/.dockerignore.`,
+    );
+    expect(result.stderr).not.toContain("frontend's build context");
   });
 });

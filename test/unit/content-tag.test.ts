@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { assetPath } from '../../src/assets.js';
-import { digestContext, tagOf } from '../../src/images/content-tag.js';
+import { digestContext, secretLookingFiles, SECRET_FILE_PATTERNS, tagOf } from '../../src/images/content-tag.js';
 
 function project(files: Record<string, string>) {
   const root = mkdtempSync(join(tmpdir(), 'tag-'));
@@ -83,5 +83,19 @@ describe('the shipped Dockerfiles keep secrets out of their build contexts at an
     const before = tagOf(digest, {});
     for (const file of secretFiles) p.write(file, 'SECRET=2');
     expect(tagOf(await digestContext(input), {})).toBe(before);
+  });
+});
+
+describe('secret-looking files that reach a build', () => {
+  it.each(['frontend', 'backend'] as const)("the shipped %s ignore file excludes every one of them (the names up warns about)", (service) => {
+    const lines = readFileSync(`${assetPath.dockerfile(service)}.dockerignore`, 'utf8').split('\n').map((l) => l.trim());
+    for (const pattern of SECRET_FILE_PATTERNS) expect(lines).toContain(pattern);
+  });
+
+  it("are found in a context whose own .dockerignore lets them through, at any depth; .env.example is none", async () => {
+    const p = project({ '.dockerignore': '.env\n', '.env': 'x', 'app/.env': 'x', 'app/.env.local': 'x', '.env.example': 'x', 'certs/tls.pem': 'x', 'keys/id_ed25519': 'x', 'main.py': 'x' });
+    const digest = await digestContext({ context: p.context, dockerfile: p.dockerfile });
+    expect(digest.ignoreFile).toBe(join(p.context, '.dockerignore'));
+    expect(await secretLookingFiles(digest)).toEqual(['app/.env', 'app/.env.local', 'certs/tls.pem', 'keys/id_ed25519']);
   });
 });
