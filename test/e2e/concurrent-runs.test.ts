@@ -72,8 +72,14 @@ describe('two runs on one deployment target', { timeout: 90_000 }, () => {
     expect(second.exitCode).toBe(1);
     expect(second.stderr).toMatch(new RegExp(`✖ Another todo-deploy run is deploying to Minikube profile "minikube", namespace todo: pid ${first.pid} on ${hostname()} \\(todo-deploy up in ${s.app.dir}\\), since `));
     expect(second.stderr).toContain('Wait for it to finish and run this again, or run without --no-wait-for-lock to wait for it.');
-    // It stopped before the cluster: not one call of its own.
     expect(pendingInstall(s.sim)).toBe(true);
+    // status shows the run under way, beside the releases it holds pending.
+    const status = await s.cli(['status']);
+    expect(status.exitCode, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(new RegExp(`^Deploying pid ${first.pid} on ${hostname()} \\(todo-deploy up in ${s.app.dir}\\), since `, 'm'));
+    expect(status.stdout).toMatch(/release +frontend revision 1, pending-install/);
+    const json = JSON.parse((await s.cli(['status', '--json'])).stdout) as { deploying?: { pid: number; command: string } };
+    expect(json.deploying).toMatchObject({ pid: first.pid, command: 'up' });
     letGo(s.sim);
     const a = await first.run;
     expect(a.exitCode, a.stderr).toBe(0);
