@@ -2,7 +2,7 @@
 // dockerignore lets through, the Dockerfile and the build arguments — so an unchanged service
 // is never rebuilt and a changed one always gets a new tag (and so always rolls out).
 import { createHash } from 'node:crypto';
-import { readFile, readdir, readlink, stat } from 'node:fs/promises';
+import { readFile, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import type dockerignore from '@balena/dockerignore';
 
@@ -58,11 +58,14 @@ export function tagOf(digest: ContextDigest, buildArgs: Record<string, string>):
 }
 
 /**
- * Whether `docker build` would send this file with the context: it is inside the context
- * folder and the dockerignore in effect lets it through. Returns that dockerignore too.
+ * Whether `docker build` would send this file's content with the context: it is inside the
+ * context folder and the dockerignore in effect lets it through. Returns that dockerignore too.
+ * Real paths are compared: a `.env` that links to `frontend/secrets.env` is sent as that file
+ * (and a link inside the context to a file outside it is sent as a link, not the content).
  */
 export async function reachesBuild(input: BuildInput, file: string): Promise<{ reaches: boolean; ignoreFile?: string }> {
-  const rel = relative(input.context, file);
+  const real = (path: string) => realpath(path).catch(() => path);
+  const rel = relative(await real(input.context), await real(file));
   if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return { reaches: false };
   const [{ file: ignoreFile, patterns }, createIgnore] = await Promise.all([ignoreFileOf(input), loadDockerignore()]);
   const ignored = createIgnore({ ignorecase: false }).add(patterns).ignores(rel.split(sep).join('/'));

@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { assetPath } from '../../src/assets.js';
-import { digestContext, secretLookingFiles, SECRET_FILE_PATTERNS, tagOf } from '../../src/images/content-tag.js';
+import { digestContext, reachesBuild, secretLookingFiles, SECRET_FILE_PATTERNS, tagOf } from '../../src/images/content-tag.js';
 
 function project(files: Record<string, string>) {
   const root = mkdtempSync(join(tmpdir(), 'tag-'));
@@ -97,5 +97,26 @@ describe('secret-looking files that reach a build', () => {
     const digest = await digestContext({ context: p.context, dockerfile: p.dockerfile });
     expect(digest.ignoreFile).toBe(join(p.context, '.dockerignore'));
     expect(await secretLookingFiles(digest)).toEqual(['app/.env', 'app/.env.local', 'certs/tls.pem', 'keys/id_ed25519']);
+  });
+});
+
+describe('reachesBuild: whether a file goes to the builder with a context', () => {
+  it.each([
+    ['a file inside the context that the ignore file lets through', 'backend/secrets.env', true],
+    ['a nested .env the ignore file excludes', 'backend/app/.env', false],
+    ['a file outside the context', 'secrets.env', false],
+    ['a link outside the context to a file inside it (sent as that file)', 'link-to-inside.env', true],
+    ['a link inside the context to a file outside it (sent as a link)', 'backend/link-to-outside.env', false],
+  ])('%s: %s', async (_, file, expected) => {
+    const p = project({ '.dockerignore': '**/.env\n', 'secrets.env': 'x', 'app/.env': 'x', 'main.py': 'x' });
+    writeFileSync(join(p.root, 'secrets.env'), 'x');
+    writeFileSync(join(p.context, 'secrets.env'), 'x');
+    symlinkSync(join(p.context, 'secrets.env'), join(p.root, 'link-to-inside.env'));
+    symlinkSync(join(p.root, 'secrets.env'), join(p.context, 'link-to-outside.env'));
+    // The app's folder reached through a link: real paths on both sides.
+    const linkedRoot = `${p.root}-linked`;
+    symlinkSync(p.root, linkedRoot);
+    const input = { context: join(linkedRoot, 'backend'), dockerfile: p.dockerfile };
+    expect((await reachesBuild(input, join(p.root, file))).reaches).toBe(expected);
   });
 });
