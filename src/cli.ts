@@ -81,8 +81,9 @@ export async function main(argv: readonly string[], io: Partial<Io> = {}): Promi
     .description('build, deploy and verify the whole app on Minikube; a re-run on an unchanged app changes nothing')
     .option('--dry-run', 'print every command that would change something (secrets redacted) and change nothing')
     .option('--skip-build', 'deploy the images already built for the current content')
+    .option('--no-wait-for-lock', 'fail at once, instead of waiting, while another run deploys to the same profile and namespace')
     .action(
-      run('up', async (opts: { skipBuild?: boolean }) => {
+      run('up', async (opts: import('./commands/up.js').UpOptions) => {
         const { up } = await import('./commands/up.js');
         return (ctx) => up(ctx, opts);
       }),
@@ -163,6 +164,7 @@ The global --namespace and --profile are written to todo-deploy.yaml too.`,
     .addArgument(new Argument('[service]', 'frontend or backend').choices([...services]))
     .option('--to <revision>', 'the revision to go back to (see `helm history`, or the error that lists them)')
     .option('--dry-run', 'print the rollback commands and change nothing')
+    .option('--no-wait-for-lock', 'fail at once, instead of waiting, while another run deploys to the same profile and namespace')
     .action(async (service: string | undefined, opts: import('./commands/rollback.js').RollbackOptions, command: Command) =>
       run('rollback', async () => {
         const { rollback } = await import('./commands/rollback.js');
@@ -175,6 +177,7 @@ The global --namespace and --profile are written to todo-deploy.yaml too.`,
     .description('uninstall both releases and delete the secrets; keep, stop or delete the Minikube profile; asks first unless --yes')
     .addOption(new Option('--cluster <action>', 'what happens to the Minikube profile').choices(['keep', 'stop', 'delete']).default('keep'))
     .option('--dry-run', 'list what would be removed and the commands, and change nothing')
+    .option('--no-wait-for-lock', 'fail at once, instead of waiting, while another run deploys to the same profile and namespace')
     .action(
       run('teardown', async (opts: import('./commands/teardown.js').TeardownOptions) => {
         const { teardown } = await import('./commands/teardown.js');

@@ -1,7 +1,8 @@
 // What every command receives: resolved paths, the exec seam, the output port, the abort
 // signal. Built once per run by the CLI entry; tests build their own.
 import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
 import type { LoadOptions } from './config/load.js';
 import { CancelledError, UsageError } from './errors.js';
 import { Redactor } from './redact.js';
@@ -36,6 +37,8 @@ export interface Io {
 export interface Context {
   appDir: string;
   envFile: string;
+  /** The user's todo-deploy state folder (the deployment locks): $XDG_STATE_HOME/todo-deploy or ~/.local/state/todo-deploy. */
+  stateDir: string;
   /** How to load todo-deploy.yaml with this run's flags and environment. */
   configOptions: LoadOptions;
   redactor: Redactor;
@@ -90,6 +93,7 @@ export async function createContext(options: GlobalOptions, io: Io): Promise<Con
   return {
     appDir,
     envFile: resolve(appDir, options.envFile ?? '.env'),
+    stateDir: stateDirOf(io.env),
     configOptions: {
       file: resolve(appDir, options.config ?? 'todo-deploy.yaml'),
       fileRequired: options.config !== undefined,
@@ -117,4 +121,11 @@ function isDirectory(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Per user, not per app checkout: two checkouts deploying to one Minikube profile must see each other's lock. */
+function stateDirOf(env: NodeJS.ProcessEnv): string {
+  // The XDG spec says a relative $XDG_STATE_HOME is to be ignored.
+  const base = env.XDG_STATE_HOME && isAbsolute(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : join(env.HOME || homedir(), '.local', 'state');
+  return join(base, 'todo-deploy');
 }

@@ -1,6 +1,10 @@
 // The input checks shared by `doctor` and `up`: todo-deploy.yaml (and TODO_DEPLOY_*) and .env.
+import { join, resolve } from 'node:path';
+import { assetPath } from '../assets.js';
 import { checkEnvFile, envHint, type Secrets } from '../config/env-file.js';
 import { loadConfig, type LoadedConfig, type LoadOptions } from '../config/load.js';
+import { services, type Config, type Service } from '../config/schema.js';
+import { reachesBuild, type BuildInput } from '../images/content-tag.js';
 import { ConfigError } from '../errors.js';
 import type { Redactor } from '../redact.js';
 import type { Exec } from '../tools/exec.js';
@@ -23,14 +27,42 @@ export async function checkConfig(options: LoadOptions): Promise<{ result: Check
   }
 }
 
-export async function checkEnv(exec: Exec, file: string, redactor: Redactor): Promise<{ result: CheckResult; secrets?: Secrets }> {
+/** What each service's image is built from: its context folder and its Dockerfile (todo-deploy's own unless configured). */
+export function buildInputOf(appDir: string, config: Config, service: Service): BuildInput {
+  const { sourceDir, dockerfile } = config[service];
+  return { context: resolve(appDir, sourceDir), dockerfile: dockerfile ? resolve(appDir, dockerfile) : assetPath.dockerfile(service) };
+}
+
+/** With the app's valid config, the env file is also checked against the build contexts. */
+export async function checkEnv(exec: Exec, file: string, redactor: Redactor, app?: { appDir: string; config: Config }): Promise<{ result: CheckResult; secrets?: Secrets }> {
   const base = { id: 'env', title: '.env', category: 'input' as const };
-  const [check, tracked] = await Promise.all([checkEnvFile(file, redactor), isTrackedByGit(exec, file)]);
+  const [check, tracked, inBuilds] = await Promise.all([checkEnvFile(file, redactor), isTrackedByGit(exec, file), app ? envFileInBuilds(file, app.appDir, app.config) : []]);
   const warnings = [...check.warnings];
   if (tracked) warnings.unshift(`${file} is tracked by git, so its secrets are in your history; run: git rm --cached ${file} and add it to .gitignore`);
-  if (check.problems.length > 0) {
-    const count = check.problems.length;
-    return { result: { ...base, status: 'fail', detail: `${count} problem${count === 1 ? '' : 's'} in ${file}`, problems: check.problems, warnings, hint: envHint } };
+  const problems = [...inBuilds, ...check.problems];
+  if (problems.length > 0) {
+    const count = problems.length;
+    return { result: { ...base, status: 'fail', detail: `${count} problem${count === 1 ? '' : 's'} in ${file}`, problems, warnings, hint: envHint } };
   }
   return { result: { ...base, status: warnings.length > 0 ? 'warn' : 'pass', detail: `valid (${file})`, warnings }, secrets: check.secrets };
+}
+
+/**
+ * An env file that `docker build` sends with a build context ends up in the image (`COPY .`),
+ * with every secret in it: each context it would reach is a problem, saying how to fix it.
+ */
+async function envFileInBuilds(file: string, appDir: string, config: Config): Promise<string[]> {
+  const defaultFile = join(appDir, '.env');
+  const found = await Promise.all(
+    services.map(async (service) => {
+      const input = buildInputOf(appDir, config, service);
+      return { service, input, ...(await reachesBuild(input, file)) };
+    }),
+  );
+  return found
+    .filter((f) => f.reaches)
+    .map(({ service, input, ignoreFile }) => {
+      const fix = file === defaultFile ? `Exclude it: add .env to ${ignoreFile ?? join(input.context, '.dockerignore')}` : `Move it out of ${input.context}, or use the default .env at the app's root (${defaultFile})`;
+      return `${file} is inside the ${service}'s build context (${input.context}) and ${ignoreFile ? `its ignore file ${ignoreFile} lets it through` : 'no .dockerignore excludes it'}: docker build would copy it into the image, secrets and all. ${fix}.`;
+    });
 }

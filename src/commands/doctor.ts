@@ -13,7 +13,7 @@ export async function doctor(ctx: Context): Promise<void> {
   // With an invalid config the prerequisite checks still run, on the defaults.
   const [prereqs, env] = await Promise.all([
     checkPrereqs(ctx.exec, config.loaded?.config ?? defaults),
-    checkEnv(ctx.exec, ctx.envFile, ctx.redactor),
+    checkEnv(ctx.exec, ctx.envFile, ctx.redactor, config.loaded && { appDir: ctx.appDir, config: config.loaded.config }),
   ]);
   const checks = [...prereqs, config.result, env.result];
   const failed = checks.filter((c) => c.status === 'fail');

@@ -1,16 +1,19 @@
 // `todo-deploy rollback [frontend|backend]`: back to the last revision that was deployed
 // successfully before the current one (or `--to N`, checked against the history), then the
 // same checks as `verify` on what was rolled back.
-import type { Service } from '../config/schema.js';
+import type { Config, Service } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { runChecks } from '../deployment/checks.js';
 import { connect, loadSettings, releaseRef, selectServices, type Deployment } from '../deployment/connect.js';
+import { withDeployLock } from '../deployment/lock.js';
 import { OperationError, UsageError } from '../errors.js';
 import { helmHistoryArgs, helmRollbackArgs, isReleaseNotFound, parseHelmHistory, type HistoryEntry } from '../tools/helm.js';
 import { renderChecks } from './verify.js';
 
 export interface RollbackOptions {
   to?: string;
+  /** false with --no-wait-for-lock. */
+  waitForLock?: boolean;
 }
 
 export async function rollback(ctx: Context, service: string | undefined, options: RollbackOptions): Promise<void> {
@@ -20,7 +23,12 @@ export async function rollback(ctx: Context, service: string | undefined, option
   if (to !== undefined && selected.length > 1) {
     throw new UsageError('--to needs a service: the two releases have revisions of their own.', `For example: todo-deploy rollback backend --to ${to}`);
   }
-  const deployment = await connect(ctx, await loadSettings(ctx));
+  const config = await loadSettings(ctx);
+  await withDeployLock(ctx, config, { command: 'rollback', wait: options.waitForLock ?? true }, () => rollBack(ctx, config, selected, to));
+}
+
+async function rollBack(ctx: Context, config: Config, selected: Service[], to: number | undefined): Promise<void> {
+  const deployment = await connect(ctx, config);
   const plans = await Promise.all(selected.map(async (s) => ({ service: s, ...pickTarget(deployment.config[s].release, await history(ctx, deployment, s), to) })));
 
   const timeoutMs = deployment.config.timeouts.deploy;

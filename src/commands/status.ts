@@ -3,6 +3,7 @@
 import { services, type Service } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { connect, loadSettings, type Deployment } from '../deployment/connect.js';
+import { describeRun, peekLock } from '../deployment/lock.js';
 import { minikubeStatus } from '../phases/cluster.js';
 import { releasesOf } from '../deployment/releases.js';
 import { readPods } from '../phases/verify.js';
@@ -19,11 +20,14 @@ interface ServiceStatus {
 export async function status(ctx: Context): Promise<void> {
   const config = await loadSettings(ctx);
   const { profile } = config.minikube;
-  const cluster = await minikubeStatus(ctx, profile);
+  const [cluster, { holder }] = await Promise.all([minikubeStatus(ctx, profile), peekLock(ctx, { profile, namespace: config.namespace })]);
   const { style } = ctx.out;
+  // A run under way explains a release pending-* or a cluster starting.
+  const deploying = holder ? [`Deploying ${style.yellow(describeRun(holder))}`] : [];
+  if (holder) ctx.out.result({ deploying: holder });
   if (cluster.state !== 'running') {
     const state = cluster.state === 'absent' ? 'does not exist yet' : cluster.state === 'stopped' ? 'stopped' : `not healthy (host ${cluster.host}, apiserver ${cluster.apiServer}, kubelet ${cluster.kubelet})`;
-    ctx.out.print(`Cluster   Minikube profile "${profile}": ${style.yellow(state)}. \`todo-deploy up\` ${cluster.state === 'absent' ? 'creates' : 'starts'} it and deploys the app.`);
+    ctx.out.print([`Cluster   Minikube profile "${profile}": ${style.yellow(state)}. \`todo-deploy up\` ${cluster.state === 'absent' ? 'creates' : 'starts'} it and deploys the app.`, ...deploying].join('\n'));
     ctx.out.result({ cluster: { profile, state: cluster.state }, services: {} });
     return;
   }
@@ -32,7 +36,7 @@ export async function status(ctx: Context): Promise<void> {
   const entries = await Promise.all(services.map(async (service) => [service, await serviceStatus(ctx, deployment, service, releases)] as const));
   const byService = Object.fromEntries(entries) as Record<Service, ServiceStatus>;
 
-  const lines = [`Cluster   Minikube profile "${profile}": ${style.green('running')}, context ${deployment.kubeContext}, namespace ${config.namespace}`];
+  const lines = [`Cluster   Minikube profile "${profile}": ${style.green('running')}, context ${deployment.kubeContext}, namespace ${config.namespace}`, ...deploying];
   for (const [service, s] of entries) {
     lines.push('', style.bold(service));
     if (!s.release) {

@@ -1,9 +1,10 @@
 // `todo-deploy teardown`: uninstall both releases (waiting for their objects to go), delete the
 // two secrets, then keep, stop or delete the Minikube profile. It lists exactly what it will
 // remove and asks first (unless --yes); what is already gone is not an error.
-import { services } from '../config/schema.js';
+import { services, type Config } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { connect, loadSettings, releaseRef } from '../deployment/connect.js';
+import { withDeployLock } from '../deployment/lock.js';
 import { minikubeStatus } from '../phases/cluster.js';
 import { PrereqError, UsageError } from '../errors.js';
 import { releasesOf } from '../deployment/releases.js';
@@ -15,11 +16,16 @@ import { minikubeDeleteArgs, minikubeStopArgs } from '../tools/minikube.js';
 export interface TeardownOptions {
   /** What happens to the Minikube profile (the CLI checks the choice). */
   cluster?: 'keep' | 'stop' | 'delete';
+  /** false with --no-wait-for-lock. */
+  waitForLock?: boolean;
 }
 
 export async function teardown(ctx: Context, options: TeardownOptions): Promise<void> {
-  const action = options.cluster ?? 'keep';
   const config = await loadSettings(ctx);
+  await withDeployLock(ctx, config, { command: 'teardown', wait: options.waitForLock ?? true }, () => tearDown(ctx, config, options.cluster ?? 'keep'));
+}
+
+async function tearDown(ctx: Context, config: Config, action: NonNullable<TeardownOptions['cluster']>): Promise<void> {
   const { profile } = config.minikube;
   const { namespace } = config;
   const status = await minikubeStatus(ctx, profile);

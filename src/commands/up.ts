@@ -1,11 +1,11 @@
 // `todo-deploy up`: prereqs → cluster → image target → secrets → build → deploy → verify.
 // Idempotent: on an unchanged app a second run builds nothing and changes nothing.
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { assetPath } from '../assets.js';
-import { checkConfig, checkEnv } from '../checks/inputs.js';
+import { buildInputOf, checkConfig, checkEnv } from '../checks/inputs.js';
 import { services, type Config, type Service } from '../config/schema.js';
 import type { Context } from '../context.js';
+import { withDeployLock } from '../deployment/lock.js';
 import { ConfigError } from '../errors.js';
 import { formatDuration } from '../format.js';
 import { digestContext } from '../images/content-tag.js';
@@ -22,13 +22,18 @@ import { runPhases } from '../pipeline/runner.js';
 
 export interface UpOptions {
   skipBuild?: boolean;
+  /** false with --no-wait-for-lock: refuse at once while another run deploys to the same target. */
+  waitForLock?: boolean;
 }
 
 export async function up(ctx: Context, options: UpOptions = {}): Promise<void> {
   const started = performance.now();
   const state = await initialState(ctx, options);
-  const phases = [prereqsPhase, clusterPhase, imageTargetPhase, secretsPhase, buildPhase, deployPhase, verifyPhase].map((phase) => phase(ctx));
-  const reports = await runPhases(ctx.out, phases, state, ctx.stop);
+  const reports = await withDeployLock(ctx, state.config, { command: 'up', wait: options.waitForLock ?? true }, (previous) => {
+    state.previousRun = previous;
+    const phases = [prereqsPhase, clusterPhase, imageTargetPhase, secretsPhase, buildPhase, deployPhase, verifyPhase].map((phase) => phase(ctx));
+    return runPhases(ctx.out, phases, state, ctx.stop);
+  });
 
   const { frontend, backend } = state.services;
   const urls = { frontend: frontend.url, backend: backend.url, apiDocs: `${backend.url}/docs` };
@@ -55,10 +60,9 @@ export async function up(ctx: Context, options: UpOptions = {}): Promise<void> {
 }
 
 async function initialState(ctx: Context, options: UpOptions): Promise<UpState> {
-  const [{ result: configCheck, loaded }, { result: envCheck, secrets }] = await Promise.all([
-    checkConfig(ctx.configOptions),
-    checkEnv(ctx.exec, ctx.envFile, ctx.redactor),
-  ]);
+  // The config first: with it, the env file is also checked against the build contexts.
+  const { result: configCheck, loaded } = await checkConfig(ctx.configOptions);
+  const { result: envCheck, secrets } = await checkEnv(ctx.exec, ctx.envFile, ctx.redactor, loaded && { appDir: ctx.appDir, config: loaded.config });
   const problems = [...(configCheck.problems ?? []), ...(envCheck.problems ?? [])];
   if (!loaded || !secrets) {
     throw new ConfigError(`${[!loaded && configCheck.title, !secrets && envCheck.title].filter(Boolean).join(' and ')} must be fixed first:`, problems, configCheck.hint ?? envCheck.hint);
@@ -88,11 +92,12 @@ async function initialState(ctx: Context, options: UpOptions): Promise<UpState> 
 
 function plan(ctx: Context, config: Config, service: Service): Omit<ServicePlan, 'contextDigest'> {
   const c = config[service];
+  const build = buildInputOf(ctx.appDir, config, service);
   return {
     service,
     config: c,
-    sourceDir: resolve(ctx.appDir, c.sourceDir),
-    dockerfile: c.dockerfile ? resolve(ctx.appDir, c.dockerfile) : assetPath.dockerfile(service),
+    sourceDir: build.context,
+    dockerfile: build.dockerfile,
     chart: assetPath.chart(service),
     secretName: secretNames[service],
     buildArgs: {},

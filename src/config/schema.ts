@@ -30,7 +30,7 @@ export interface Config {
   };
   cluster: { context: string; registry: string };
   /** Milliseconds (written as durations such as `90s`, `5m` in the file). */
-  timeouts: { start: number; build: number; deploy: number; verify: number };
+  timeouts: { start: number; build: number; deploy: number; verify: number; lock: number };
   frontend: ServiceConfig & { backendUrl: string };
   backend: ServiceConfig;
 }
@@ -47,7 +47,7 @@ export const defaults: Config = {
     containerRuntime: 'docker',
   },
   cluster: { context: '', registry: '' },
-  timeouts: { start: 600_000, build: 900_000, deploy: 300_000, verify: 180_000 },
+  timeouts: { start: 600_000, build: 900_000, deploy: 300_000, verify: 180_000, lock: 600_000 },
   frontend: {
     sourceDir: './frontend',
     dockerfile: '',
@@ -167,7 +167,7 @@ export const schema: Section = {
     containerRuntime: oneOf('docker', 'containerd', 'cri-o'),
   },
   cluster: { context: anyText, registry: anyText },
-  timeouts: { start: duration, build: duration, deploy: duration, verify: duration },
+  timeouts: { start: duration, build: duration, deploy: duration, verify: duration, lock: duration },
   frontend: service({ backendUrl: httpUrlOrEmpty }),
   backend: service(),
 };

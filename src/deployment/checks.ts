@@ -107,7 +107,7 @@ export async function runChecks(ctx: Context, deployment: Deployment, options: C
           status: 'failed',
           detail,
           hint: status.status.startsWith('pending-')
-            ? 'An interrupted run left it pending; `todo-deploy up` recovers it.'
+            ? 'Another run may be deploying it right now (`todo-deploy status` shows a todo-deploy run under way); if a run was interrupted instead, `todo-deploy up` recovers it.'
             : `Roll back to the last good revision (\`todo-deploy rollback ${s}\`) or run \`todo-deploy up\` again.`,
         };
       }),

@@ -2,8 +2,8 @@
 // dockerignore lets through, the Dockerfile and the build arguments — so an unchanged service
 // is never rebuilt and a changed one always gets a new tag (and so always rolls out).
 import { createHash } from 'node:crypto';
-import { readFile, readdir, readlink, stat } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { readFile, readdir, readlink, realpath, stat } from 'node:fs/promises';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import type dockerignore from '@balena/dockerignore';
 
 /** A build: its context folder and its Dockerfile. */
@@ -20,17 +20,32 @@ export interface ContextDigest {
   entries: string[];
   /** The paths, relative to the context, of the files and links that reach the build. */
   files: string[];
+  /** The dockerignore in effect, if any. */
+  ignoreFile?: string;
+}
+
+/**
+ * Files that hold secrets by their names — env files, private keys — at any depth: the shipped
+ * Dockerfiles' ignore files exclude these (a test holds them to it); in a context of the user's
+ * own they are what would put a secret into an image.
+ */
+export const SECRET_FILE_PATTERNS = ['**/.env', '**/.env.*', '!**/.env.example', '**/*.pem', '**/*.key', '**/*.p12', '**/*.pfx', '**/id_rsa*', '**/id_dsa*', '**/id_ecdsa*', '**/id_ed25519*'];
+
+/** The files of a digested context that look like secrets: they reach the build, so the image may hold them. */
+export async function secretLookingFiles(digest: ContextDigest): Promise<string[]> {
+  const matcher = (await loadDockerignore())({ ignorecase: false }).add(SECRET_FILE_PATTERNS);
+  return digest.files.filter((file) => matcher.ignores(file));
 }
 
 /** Reads the Dockerfile and the build context: the slow part of a tag, and it needs nothing but the files, so it can start first. */
 export async function digestContext(input: BuildInput): Promise<ContextDigest> {
-  const [dockerfile, patterns, createIgnore] = await Promise.all([readFile(input.dockerfile), ignorePatterns(input), loadDockerignore()]);
+  const [dockerfile, { file: ignoreFile, patterns }, createIgnore] = await Promise.all([readFile(input.dockerfile), ignoreFileOf(input), loadDockerignore()]);
   const ignore = createIgnore({ ignorecase: false }).add(patterns);
   // With an exception (`!pattern`) an excluded folder may still contribute files, so only
   // without exceptions can a whole excluded folder (node_modules, .venv) be skipped unread.
   const canPrune = !patterns.some((pattern) => pattern.trim().startsWith('!'));
   const entries = await contextEntries(input.context, ignore, canPrune);
-  return { dockerfile, entries, files: entries.map((entry) => entry.slice(0, entry.indexOf('\0'))) };
+  return { dockerfile, entries, files: entries.map((entry) => entry.slice(0, entry.indexOf('\0'))), ...(ignoreFile && { ignoreFile }) };
 }
 
 /** The tag of a digested context built with these build arguments. */
@@ -42,16 +57,31 @@ export function tagOf(digest: ContextDigest, buildArgs: Record<string, string>):
   return hash.digest('hex').slice(0, TAG_LENGTH);
 }
 
+/**
+ * Whether `docker build` would send this file's content with the context: it is inside the
+ * context folder and the dockerignore in effect lets it through. Returns that dockerignore too.
+ * Real paths are compared: a `.env` that links to `frontend/secrets.env` is sent as that file
+ * (and a link inside the context to a file outside it is sent as a link, not the content).
+ */
+export async function reachesBuild(input: BuildInput, file: string): Promise<{ reaches: boolean; ignoreFile?: string }> {
+  const real = (path: string) => realpath(path).catch(() => path);
+  const rel = relative(await real(input.context), await real(file));
+  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return { reaches: false };
+  const [{ file: ignoreFile, patterns }, createIgnore] = await Promise.all([ignoreFileOf(input), loadDockerignore()]);
+  const ignored = createIgnore({ ignorecase: false }).add(patterns).ignores(rel.split(sep).join('/'));
+  return { reaches: !ignored, ...(ignoreFile && { ignoreFile }) };
+}
+
 /** BuildKit prefers `<Dockerfile>.dockerignore` beside the Dockerfile over the context's `.dockerignore`. */
-async function ignorePatterns(input: BuildInput): Promise<string[]> {
+async function ignoreFileOf(input: BuildInput): Promise<{ file?: string; patterns: string[] }> {
   for (const file of [`${input.dockerfile}.dockerignore`, join(input.context, '.dockerignore')]) {
     try {
-      return (await readFile(file, 'utf8')).split(/\r?\n/).filter((line) => line.trim() && !line.trim().startsWith('#'));
+      return { file, patterns: (await readFile(file, 'utf8')).split(/\r?\n/).filter((line) => line.trim() && !line.trim().startsWith('#')) };
     } catch {
       // Not there: try the next one.
     }
   }
-  return [];
+  return { patterns: [] };
 }
 
 // Loaded on first use: `up` needs it only once the cluster runs, and nothing else needs it at all.

@@ -3,7 +3,7 @@
 import { services, type Service } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { OperationError, ToolError } from '../errors.js';
-import { tagOf } from '../images/content-tag.js';
+import { secretLookingFiles, tagOf } from '../images/content-tag.js';
 import { STAGED_DOCKERFILE, stageContext } from '../images/stage-context.js';
 import type { Phase } from '../pipeline/runner.js';
 import { dockerBuildArgs, familiarRef, imageInspectArgs, parseImageTags } from '../tools/docker.js';
@@ -25,6 +25,7 @@ export function buildPhase(ctx: Context): Phase<UpState> {
         plan.buildArgs = buildArgsOf(state, plan.service);
         plan.image = { ...plan.image, tag: images[plan.service].tag, ref: `${plan.image.repository}:${images[plan.service].tag}` };
       }
+      await Promise.all(plans.map((plan) => warnOfSecretFiles(ctx, plan)));
       const missing = plans.filter((plan) => !images[plan.service].present);
       if (state.skipBuild) {
         if (missing.length > 0) {
@@ -48,6 +49,17 @@ export function buildPhase(ctx: Context): Phase<UpState> {
       return describe(plans);
     },
   };
+}
+
+/** Env files and keys that a context of the user's own lets into the build end up in the image; the shipped ignore files exclude them. */
+async function warnOfSecretFiles(ctx: Context, plan: ServicePlan): Promise<void> {
+  const digest = await plan.contextDigest;
+  const found = await secretLookingFiles(digest);
+  if (found.length === 0) return;
+  const where = digest.ignoreFile ? `get past ${digest.ignoreFile}` : 'are excluded by no .dockerignore';
+  ctx.out.warn(
+    `${found.join(', ')} in the ${plan.service}'s build context (${plan.sourceDir}) ${where}, so its image holds them. If they hold secrets, exclude them: add **/.env, **/.env.* and **/*.key (or their names) to ${digest.ignoreFile ?? `${plan.sourceDir}/.dockerignore`}.`,
+  );
 }
 
 function describe(plans: ServicePlan[]): string {

@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { services } from '../config/schema.js';
 import type { Context } from '../context.js';
+import { describeRun, localTime, pendingOrigin } from '../deployment/lock.js';
 import { ConfigError, OperationError, ToolError } from '../errors.js';
+import { formatDuration } from '../format.js';
 import type { Phase } from '../pipeline/runner.js';
 import { helmRollbackArgs, helmUninstallArgs, helmUpgradeArgs, type ReleaseRef, type ReleaseStatus } from '../tools/helm.js';
 import { watchPods } from './verify.js';
@@ -84,10 +86,37 @@ async function deployService(ctx: Context, state: UpState, plan: ServicePlan, pr
   return `${ref.release} revision ${revision} (${current ? 'upgraded' : 'installed'})`;
 }
 
-/** An interrupted install or upgrade leaves the release pending-*, and Helm refuses to touch it again. */
+/**
+ * An interrupted install or upgrade leaves the release pending-*, and Helm refuses to touch it
+ * again. But a release is pending-* too while a live run's Helm waits for it: it is recovered
+ * (rolled back or uninstalled) only when the run that left it is known to have ended, or it has
+ * been pending for longer than a run keeps it so; another run's is reported, never touched.
+ */
 async function recover(ctx: Context, state: UpState, ref: ReleaseRef, current: ReleaseStatus): Promise<void> {
-  ctx.out.warn(`Release ${ref.release} is stuck ${current.status} (revision ${current.revision}, an interrupted run); recovering it.`);
   const timeoutMs = state.config.timeouts.deploy;
+  // Past the backstop deployService gives `helm upgrade` (twice Helm's --timeout: the wait, then
+  // the automatic rollback's), no todo-deploy run's Helm is still at work on the release.
+  const abandonedAfterMs = timeoutMs * 2 + 60_000;
+  const since = current.lastDeployed ? ` since ${localTime(Date.parse(current.lastDeployed))}` : '';
+  const origin = pendingOrigin(current.lastDeployed, state.previousRun, Date.now(), abandonedAfterMs);
+  if (origin === 'live' && ctx.dryRun) {
+    // A dry run holds no lock: this may be the very run it was told about, which a real run would wait for.
+    ctx.out.warn(`Release ${ref.release} is ${current.status}${since}: another run is deploying it, so a real run would not recover it.`);
+    return;
+  }
+  if (origin === 'live') {
+    throw new OperationError(
+      `Another run is deploying ${ref.release} (${current.status}${since}), so it is not recovered.`,
+      [`It is no todo-deploy run of this machine (this run holds the lock of Minikube profile "${state.config.minikube.profile}", namespace ${ref.namespace}): another machine's run, a CI job, or a helm command.`],
+      `Wait for that run to finish, then run todo-deploy up again. A release still ${current.status} after ${formatDuration(abandonedAfterMs)} is taken as abandoned and recovered.`,
+    );
+  }
+  const ended = { ok: 'succeeded', failed: 'failed', interrupted: 'was interrupted', died: 'died' };
+  const why =
+    origin === 'previous-run' && state.previousRun
+      ? `left by the run before this one, which ${ended[state.previousRun.outcome]}: ${describeRun(state.previousRun)}`
+      : `pending${since || ' for an unknown time'}, longer than a run keeps it so`;
+  ctx.out.warn(`Release ${ref.release} is stuck ${current.status} (revision ${current.revision}, ${why}); recovering it.`);
   const args = current.status === 'pending-install' || current.revision <= 1 ? helmUninstallArgs({ ...ref, timeoutMs }) : helmRollbackArgs({ ...ref, timeoutMs });
   await ctx.exec({ tool: 'helm', args, mutates: true, timeoutMs: timeoutMs + 60_000 });
   state.changes.push(`recovered ${ref.release} from ${current.status}`);

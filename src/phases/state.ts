@@ -2,6 +2,7 @@
 // phase that owns it before any phase that reads it runs (the runner's `after`).
 import type { Secrets } from '../config/env-file.js';
 import type { Config, Service, ServiceConfig } from '../config/schema.js';
+import type { EndedRun } from '../deployment/lock.js';
 import type { ContextDigest } from '../images/content-tag.js';
 import type { HelmMajor } from '../tools/helm.js';
 import type { MinikubeStatus } from '../tools/minikube.js';
@@ -46,6 +47,8 @@ export interface UpState {
   services: Record<Service, ServicePlan>;
   /** What this run changed, for the summary ("nothing" on an idempotent re-run). */
   changes: string[];
+  /** The run that held this target's lock before this one, as it ended: a release it left pending-* is recovered at once. */
+  previousRun?: EndedRun;
 }
 
 export const secretNames: Record<Service, string> = { frontend: 'frontend-secrets', backend: 'backend-secrets' };

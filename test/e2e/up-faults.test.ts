@@ -71,22 +71,45 @@ describe('todo-deploy up: each fault gives the right exit code and an error a us
     expect(revisions.at(-1)).toMatchObject({ status: 'deployed', description: 'Rollback to 1' });
   });
 
-  it('a release stuck pending-upgrade is recovered, and the deploy goes on', async () => {
+  it('a release stuck pending-upgrade for longer than a run keeps it so is recovered, and the deploy goes on', async () => {
     const { sim, app, up, callsSince } = await scenario();
     expect((await up()).exitCode).toBe(0);
     app.write('backend/main.py', 'changed = True\n');
     expect((await up()).exitCode).toBe(0);
     sim.update((s) => {
-      s.helm.releases.minikube!['todo/backend']!.at(-1)!.status = 'pending-upgrade';
+      const last = s.helm.releases.minikube!['todo/backend']!.at(-1)!;
+      last.status = 'pending-upgrade';
+      // Older than twice timeouts.deploy (5m) and a minute: no run's Helm is at work on it.
+      last.updated = new Date(Date.now() - 12 * 60_000).toISOString();
     });
     app.write('backend/main.py', 'changed = 2\n');
     const mark = sim.calls().length;
     const result = await up();
-    expect(result.stderr).toContain('Release backend is stuck pending-upgrade');
+    expect(result.stderr).toMatch(/Release backend is stuck pending-upgrade \(revision 2, pending since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d, longer than a run keeps it so\); recovering it\./);
     expect(result.exitCode).toBe(0);
     const helmMutations = callsSince(mark).filter((c) => c.tool === 'helm' && c.mutating).map((c) => `${c.command} ${c.argv[1]}`);
     expect(helmMutations).toEqual(['rollback backend', 'upgrade --install']);
     expect(sim.state().helm.releases.minikube!['todo/backend']!.at(-1)!.status).toBe('deployed');
+  });
+
+  it('a release pending-upgrade since just now, left by no run of this machine, is not touched: exit 1, "another run is deploying"', async () => {
+    const { sim, app, up, callsSince } = await scenario();
+    expect((await up()).exitCode).toBe(0);
+    // As another machine's `helm upgrade` leaves it while it waits.
+    sim.update((s) => {
+      const last = s.helm.releases.minikube!['todo/backend']!.at(-1)!;
+      last.status = 'pending-upgrade';
+      last.updated = new Date().toISOString();
+    });
+    app.write('backend/main.py', 'changed = True\n');
+    const mark = sim.calls().length;
+    const result = await up();
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(/✖ Another run is deploying backend \(pending-upgrade since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\), so it is not recovered\./);
+    expect(result.stderr).toContain('It is no todo-deploy run of this machine');
+    expect(result.stderr).toContain('Wait for that run to finish, then run todo-deploy up again. A release still pending-upgrade after 11m is taken as abandoned and recovered.');
+    expect(callsSince(mark).filter((c) => c.tool === 'helm' && c.mutating)).toEqual([]);
+    expect(sim.state().helm.releases.minikube!['todo/backend']!.at(-1)!.status).toBe('pending-upgrade');
   });
 
   it.each([

@@ -144,10 +144,11 @@ describe.each(['frontend', 'backend'] as Service[])('%s.Dockerfile', (service) =
     const ignorePath = `${dockerfilePath(service)}.dockerignore`;
     expect(existsSync(ignorePath)).toBe(true);
     const lines = readFileSync(ignorePath, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
-    for (const pattern of ['.env', '.env.*', '.git']) expect(lines).toContain(pattern);
+    // At any depth (test/unit/content-tag.test.ts proves it with the matcher).
+    for (const pattern of ['**/.env', '**/.env.*', '**/*.pem', '**/*.key', '.git']) expect(lines).toContain(pattern);
     expect(lines).toContain(service === 'frontend' ? 'node_modules' : '.venv');
     // A later "!" line would put them back.
-    for (const negated of lines.filter((l) => l.startsWith('!'))) expect(negated).toMatch(/^!\.env\.example$/);
+    for (const negated of lines.filter((l) => l.startsWith('!'))) expect(negated).toMatch(/^!\*\*\/\.env\.example$/);
   });
 });
 

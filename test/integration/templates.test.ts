@@ -15,7 +15,7 @@ const configDefaults = {
   target: 'minikube',
   minikube: { profile: 'minikube', cpus: 2, memory: '3g', driver: 'docker', kubernetesVersion: 'stable', containerRuntime: 'docker' },
   cluster: { context: '', registry: '' },
-  timeouts: { start: '10m', build: '15m', deploy: '5m', verify: '3m' },
+  timeouts: { start: '10m', build: '15m', deploy: '5m', verify: '3m', lock: '10m' },
   frontend: {
     sourceDir: './frontend',
     dockerfile: '',

@@ -246,6 +246,12 @@ export interface Faults {
    * "kubectl rollout status", "kubectl rollout", "docker build", "minikube start", "docker", "default".
    */
   latency?: Record<string, number>;
+  /**
+   * Calls held, after their latency, until the test removes their key (keys as for latency):
+   * `['helm upgrade']` keeps a run inside its upgrade, the release pending, for as long as a
+   * test needs, with no guessed sleep.
+   */
+  hold?: string[];
 }
 
 export interface SimState {

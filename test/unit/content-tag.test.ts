@@ -1,8 +1,9 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { digestContext, tagOf } from '../../src/images/content-tag.js';
+import { assetPath } from '../../src/assets.js';
+import { digestContext, reachesBuild, secretLookingFiles, SECRET_FILE_PATTERNS, tagOf } from '../../src/images/content-tag.js';
 
 function project(files: Record<string, string>) {
   const root = mkdtempSync(join(tmpdir(), 'tag-'));
@@ -67,5 +68,55 @@ describe('content tags (digestContext + tagOf)', () => {
     expect(await p.tag()).toBe(before);
     p.write('docs/keep.md', 'b');
     expect(await p.tag()).not.toBe(before);
+  });
+});
+
+describe('the shipped Dockerfiles keep secrets out of their build contexts at any depth', () => {
+  const secretFiles = ['.env', 'app/conf/.env', 'app/conf/.env.local', '.env.production', 'certs/key.pem', 'certs/server.key', 'deploy/id_rsa', 'deploy/id_ed25519'];
+
+  it.each(['frontend', 'backend'] as const)('%s: nested .env, .env.*, keys and pem files are not in the context digest, and changing them keeps the tag', async (service) => {
+    const p = project({ 'main.py': 'x', 'app/conf/settings.py': 'y', '.env.example': 'KEY=', ...Object.fromEntries(secretFiles.map((f) => [f, 'SECRET=1'])) });
+    const input = { context: p.context, dockerfile: assetPath.dockerfile(service) };
+    const digest = await digestContext(input);
+    expect(digest.files).toEqual(expect.arrayContaining(['main.py', 'app/conf/settings.py', '.env.example']));
+    for (const file of secretFiles) expect(digest.files).not.toContain(file);
+    const before = tagOf(digest, {});
+    for (const file of secretFiles) p.write(file, 'SECRET=2');
+    expect(tagOf(await digestContext(input), {})).toBe(before);
+  });
+});
+
+describe('secret-looking files that reach a build', () => {
+  it.each(['frontend', 'backend'] as const)("the shipped %s ignore file excludes every one of them (the names up warns about)", (service) => {
+    const lines = readFileSync(`${assetPath.dockerfile(service)}.dockerignore`, 'utf8').split('\n').map((l) => l.trim());
+    for (const pattern of SECRET_FILE_PATTERNS) expect(lines).toContain(pattern);
+  });
+
+  it("are found in a context whose own .dockerignore lets them through, at any depth; .env.example is none", async () => {
+    const p = project({ '.dockerignore': '.env\n', '.env': 'x', 'app/.env': 'x', 'app/.env.local': 'x', '.env.example': 'x', 'certs/tls.pem': 'x', 'keys/id_ed25519': 'x', 'main.py': 'x' });
+    const digest = await digestContext({ context: p.context, dockerfile: p.dockerfile });
+    expect(digest.ignoreFile).toBe(join(p.context, '.dockerignore'));
+    expect(await secretLookingFiles(digest)).toEqual(['app/.env', 'app/.env.local', 'certs/tls.pem', 'keys/id_ed25519']);
+  });
+});
+
+describe('reachesBuild: whether a file goes to the builder with a context', () => {
+  it.each([
+    ['a file inside the context that the ignore file lets through', 'backend/secrets.env', true],
+    ['a nested .env the ignore file excludes', 'backend/app/.env', false],
+    ['a file outside the context', 'secrets.env', false],
+    ['a link outside the context to a file inside it (sent as that file)', 'link-to-inside.env', true],
+    ['a link inside the context to a file outside it (sent as a link)', 'backend/link-to-outside.env', false],
+  ])('%s: %s', async (_, file, expected) => {
+    const p = project({ '.dockerignore': '**/.env\n', 'secrets.env': 'x', 'app/.env': 'x', 'main.py': 'x' });
+    writeFileSync(join(p.root, 'secrets.env'), 'x');
+    writeFileSync(join(p.context, 'secrets.env'), 'x');
+    symlinkSync(join(p.context, 'secrets.env'), join(p.root, 'link-to-inside.env'));
+    symlinkSync(join(p.root, 'secrets.env'), join(p.context, 'link-to-outside.env'));
+    // The app's folder reached through a link: real paths on both sides.
+    const linkedRoot = `${p.root}-linked`;
+    symlinkSync(p.root, linkedRoot);
+    const input = { context: join(linkedRoot, 'backend'), dockerfile: p.dockerfile };
+    expect((await reachesBuild(input, join(p.root, file))).reaches).toBe(expected);
   });
 });

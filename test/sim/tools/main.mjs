@@ -33,6 +33,12 @@ function sleep(ms) {
   return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
 }
 
+/** The keys a call answers to, longest first: "helm upgrade", "helm" for `helm upgrade --install …`. */
+function keysOf(tool, command) {
+  const words = command.split(' ').filter(Boolean);
+  return words.map((_, i) => [tool, ...words.slice(0, words.length - i)].join(' ')).concat(tool);
+}
+
 /** The latency for a call: the longest "tool command words" key that is set, then tool, then default. */
 function latencyFor(faults, tool, command) {
   const table = faults?.latency ?? {};
@@ -182,7 +188,12 @@ export async function main(tool, dir) {
     call.mutating = typeof spec.mutating === 'function' ? Boolean(spec.mutating(args, state)) : Boolean(spec.mutating);
     if (mod.prepare) mod.prepare(call, args, state, spec);
     const latency = latencyFor(state.faults, tool, command);
-    call.delay = () => sleep(latency);
+    call.delay = async () => {
+      await sleep(latency);
+      // A held call waits (in its pending state, for helm) until the test lets it go.
+      const keys = keysOf(tool, command);
+      while ((call.state().faults.hold ?? []).some((key) => keys.includes(key))) await sleep(25);
+    };
     if (!spec.manualLatency) await call.delay();
     const code = await spec.run(call, args, state);
     exitCode = typeof code === 'number' ? code : 0;
