@@ -10,7 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ensureRealTools, realToolPath } from '../support/real-tools.js';
 import { newCluster } from './tools/cluster.mjs';
 import { readCalls, readState, updateState, writeState } from './tools/state.mjs';
-import type { CallRecord, DeepPartial, MinikubeState, ProfileState, SimState, ToolName } from './types.js';
+import type { CallRecord, DeepPartial, HeldCall, MinikubeState, ProfileState, SimState, ToolName } from './types.js';
 
 export type * from './types.js';
 export { newCluster };
@@ -50,6 +50,10 @@ export interface Sim {
   /** Mutates the state under the tools' lock (fault injection mid-test). */
   update(fn: (state: SimState) => void): void;
   calls(): CallRecord[];
+  /** Calls waiting on a `faults.hold` key right now. */
+  held(): HeldCall[];
+  /** Removes keys from `faults.hold`: the calls they held go on. */
+  release(...keys: string[]): void;
   /** Symlinks a real executable (found on the test runner's PATH) into binDir, e.g. git. */
   linkReal(name: string): void;
   /** Creates or removes a simulated tool's executable mid-test. */
@@ -175,6 +179,11 @@ export async function createSim(options: SimOptions = {}): Promise<Sim> {
     state: () => readState(dir),
     update: (fn) => updateState(dir, (s) => void fn(s)),
     calls: () => readCalls(dir),
+    held: () => readState(dir).held ?? [],
+    release: (...keys) =>
+      updateState(dir, (s) => {
+        s.faults.hold = (s.faults.hold ?? []).filter((k) => !keys.includes(k));
+      }),
     linkReal(name) {
       if ((SIMULATED_TOOLS as readonly string[]).includes(name)) throw new Error(`${name} is simulated; it cannot be linked to a real binary`);
       const real = findOnPath(name, binDir);

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { dockerEnv, useSims, writeApp } from './sim-fixture.js';
 
 const sim = useSims();
@@ -28,6 +28,22 @@ describe.concurrent('concurrency and latency', () => {
     expect(status).toBeGreaterThanOrEqual(300);
     expect(kubectl).toBeGreaterThanOrEqual(200);
     expect(helm).toBeGreaterThanOrEqual(100);
+  });
+
+  it('a held call waits, listed as held, until the test releases its key; other calls go on', async () => {
+    const s = await sim({ faults: { hold: ['kubectl rollout status', 'helm'] } });
+    const rollout = s.exec('kubectl', ['--context', 'minikube', 'rollout', 'status', 'deployment/x', '-n', 'todo', '--timeout=1s']);
+    const helm = s.exec('helm', ['version', '--short']);
+    expect((await s.exec('kubectl', ['config', 'current-context'])).exitCode).toBe(0);
+    await vi.waitFor(() => expect(s.held().map((h) => `${h.key}: ${h.tool} ${h.command}`).sort()).toEqual(['helm: helm version', 'kubectl rollout status: kubectl rollout status']), { timeout: 10_000, interval: 20 });
+    s.release('helm');
+    await helm;
+    expect(s.held().map((h) => h.key)).toEqual(['kubectl rollout status']);
+    expect(s.calls().map((c) => c.command)).toEqual(['config current-context', 'version']);
+    s.release('kubectl rollout status');
+    await rollout;
+    expect(s.held()).toEqual([]);
+    expect(s.calls().map((c) => c.command)).toEqual(['config current-context', 'version', 'rollout status']);
   });
 
   it('state updates from the test and from tools interleave without loss', async () => {
