@@ -1,7 +1,10 @@
-import { describe, expect, it } from 'vitest';
-import { assertSafe, useScenarios } from './up-fixture.js';
+import { describe, expect, it, vi } from 'vitest';
+import type { Sim } from '../sim/harness.js';
+import { assertSafe, useScenarios, waitUntilHeld } from './up-fixture.js';
 
 const scenario = useScenarios();
+
+const backendPodReads = (sim: Sim) => sim.calls().filter((c) => c.command === 'get' && c.argv.includes('app.kubernetes.io/instance=backend')).length;
 
 describe('todo-deploy up: each fault gives the right exit code and an error a user can act on', () => {
   it('a missing tool: exit 3, named with its install hint, nothing changed', async () => {
@@ -97,8 +100,14 @@ describe('todo-deploy up: each fault gives the right exit code and an error a us
     ['OOMKilled', { state: 'OOMKilled' }, [/OOMKilled: was killed for using more memory than its limit \(1Gi\), exit code 137/, /limits.memory/]],
     ['Unschedulable', { state: 'Unschedulable', message: '0/1 nodes are available: 1 Insufficient memory.' }, [/Unschedulable: cannot be scheduled: 0\/1 nodes are available: 1 Insufficient memory/, /minikube.memory/]],
   ] as const)('a pod in %s: exit 1 with the diagnosis and its hint', async (_, fault, expected) => {
-    const { sim, up } = await scenario({ faults: { pods: { backend: fault as never }, latency: { 'helm upgrade': 2500 } } });
-    const result = await up();
+    const { sim, up } = await scenario({ faults: { pods: { backend: fault as never }, hold: ['helm upgrade'] } });
+    const running = up();
+    // Helm waits until the pod watch has read the backend's pods and started another round, so
+    // what it saw in the first is kept; then Helm's wait fails, as it would on these pods.
+    await waitUntilHeld(sim, ['helm upgrade'], 2);
+    await vi.waitFor(() => expect(backendPodReads(sim)).toBeGreaterThanOrEqual(2), { timeout: 20_000, interval: 25 });
+    sim.release('helm upgrade');
+    const result = await running;
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toMatch(/Helm could not install backend|backend did not become ready/);
     for (const pattern of expected) expect(result.stderr).toMatch(pattern);

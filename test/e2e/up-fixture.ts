@@ -1,4 +1,4 @@
-import { afterEach, expect } from 'vitest';
+import { afterEach, expect, vi } from 'vitest';
 import { createSim, type CallRecord, type Sim, type SimOptions } from '../sim/harness.js';
 import { runCli, type RunCliOptions } from '../sim/run-cli.js';
 import { createApp, secretValues, type App } from './app-fixture.js';
@@ -58,4 +58,21 @@ export function assertSafe(sim: Sim, output: string): void {
   for (const secret of secretValues) {
     if (output.includes(secret)) throw new Error(`secret in output: ${secret.slice(0, 4)}…`);
   }
+}
+
+/** Waits until the sim holds `count` calls under these `faults.hold` keys at once. */
+export async function waitUntilHeld(sim: Sim, keys: string[], count: number): Promise<void> {
+  await vi.waitFor(
+    () => {
+      const held = sim.held().filter((h) => keys.includes(h.key));
+      if (held.length < count) throw new Error(`${held.length} of ${count} calls held under ${keys.join(', ')}: ${held.map((h) => `${h.tool} ${h.command}`).join(', ')}`);
+    },
+    { timeout: 20_000, interval: 25 },
+  );
+}
+
+/** Waits until `count` calls are held under these keys, then lets them go on. */
+export async function releaseWhenHeld(sim: Sim, keys: string[], count: number): Promise<void> {
+  await waitUntilHeld(sim, keys, count);
+  sim.release(...keys);
 }
