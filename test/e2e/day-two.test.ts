@@ -1,12 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it, vi } from 'vitest';
-import { assertSafe, deployedFrom, useScenarios } from './up-fixture.js';
+import { assertSafe, useDeployed, useScenarios } from './up-fixture.js';
 import { secrets } from './app-fixture.js';
 
 const scenario = useScenarios();
-
-const deployed = deployedFrom(scenario);
+const deployed = useDeployed();
 
 const podsOf = (sim: import('../sim/harness.js').Sim, release: string) =>
   Object.keys(sim.state().kube.clusters.minikube!.pods)
