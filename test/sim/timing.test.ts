@@ -5,11 +5,15 @@ const sim = useSims();
 
 describe.concurrent('concurrency and latency', () => {
   it('ten builds at once lose no image, and their calls overlap in time', async () => {
-    const s = await sim({ faults: { latency: { 'docker build': 400 } } });
+    const s = await sim({ faults: { latency: { 'docker build': 400 }, hold: ['docker build'] } });
     const app = writeApp(s, { 'svc/Dockerfile': 'FROM scratch\n' });
     const env = await dockerEnv(s);
     const tags = Array.from({ length: 10 }, (_, i) => `img-${i}:v1`);
-    const results = await Promise.all(tags.map((t) => s.exec('docker', ['build', '-t', t, 'svc'], { cwd: app, env })));
+    const building = Promise.all(tags.map((t) => s.exec('docker', ['build', '-t', t, 'svc'], { cwd: app, env })));
+    // All ten are running at once however slowly the machine starts them; then they go on together.
+    await vi.waitFor(() => expect(s.held()).toHaveLength(10), { timeout: 20_000, interval: 20 });
+    s.release('docker build');
+    const results = await building;
     expect(results.map((r) => r.exitCode)).toEqual(tags.map(() => 0));
     expect(Object.keys(s.state().docker.images['minikube/minikube']!).sort()).toEqual([...tags].sort());
     const builds = s.calls().filter((c) => c.command === 'build');
