@@ -1,8 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { Sim } from '../sim/harness.js';
-import { assertSafe, useScenarios, waitUntilHeld } from './up-fixture.js';
+import { assertSafe, useDeployed, useScenarios, waitUntilHeld } from './up-fixture.js';
 
 const scenario = useScenarios();
+const deployed = useDeployed();
 
 const backendPodReads = (sim: Sim) => sim.calls().filter((c) => c.command === 'get' && c.argv.includes('app.kubernetes.io/instance=backend')).length;
 
@@ -60,8 +61,7 @@ describe('todo-deploy up: each fault gives the right exit code and an error a us
   });
 
   it('a Helm upgrade fails: exit 1, rolled back to the previous revision', async () => {
-    const { sim, app, up } = await scenario();
-    expect((await up()).exitCode).toBe(0);
+    const { sim, app, up } = await deployed();
     sim.update((s) => {
       s.faults.helmUpgrade = [{ release: 'backend', message: 'cannot patch "backend" with kind Deployment: Internal error occurred' }];
     });
@@ -75,8 +75,7 @@ describe('todo-deploy up: each fault gives the right exit code and an error a us
   });
 
   it('a release stuck pending-upgrade is recovered, and the deploy goes on', async () => {
-    const { sim, app, up, callsSince } = await scenario();
-    expect((await up()).exitCode).toBe(0);
+    const { sim, app, up, callsSince } = await deployed();
     app.write('backend/main.py', 'changed = True\n');
     expect((await up()).exitCode).toBe(0);
     sim.update((s) => {
