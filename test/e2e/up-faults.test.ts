@@ -1,11 +1,11 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { Sim } from '../sim/harness.js';
+import type { CallRecord } from '../sim/harness.js';
 import { assertSafe, useDeployed, useScenarios, waitUntilHeld } from './up-fixture.js';
 
 const scenario = useScenarios();
 const deployed = useDeployed();
 
-const backendPodReads = (sim: Sim) => sim.calls().filter((c) => c.command === 'get' && c.argv.includes('app.kubernetes.io/instance=backend')).length;
+const backendPodReads = (calls: CallRecord[]) => calls.filter((c) => c.command === 'get' && c.argv.includes('app.kubernetes.io/instance=backend')).length;
 
 describe('todo-deploy up: each fault gives the right exit code and an error a user can act on', () => {
   it('a missing tool: exit 3, named with its install hint, nothing changed', async () => {
@@ -101,10 +101,13 @@ describe('todo-deploy up: each fault gives the right exit code and an error a us
   ] as const)('a pod in %s: exit 1 with the diagnosis and its hint', async (_, fault, expected) => {
     const { sim, up } = await scenario({ faults: { pods: { backend: fault as never }, hold: ['helm upgrade'] } });
     const running = up();
-    // Helm waits until the pod watch has read the backend's pods and started another round, so
-    // what it saw in the first is kept; then Helm's wait fails, as it would on these pods.
+    // Helm is held (its pods made) until the pod watch has surely seen them; then its wait fails,
+    // as it would on these pods. The watch reads one round after another: a read logged after the
+    // hold may have begun before it, the next one began after the pods were there, and the one
+    // after that begins only once that round is over and kept.
     await waitUntilHeld(sim, ['helm upgrade'], 2);
-    await vi.waitFor(() => expect(backendPodReads(sim)).toBeGreaterThanOrEqual(2), { timeout: 20_000, interval: 25 });
+    const mark = sim.calls().length;
+    await vi.waitFor(() => expect(backendPodReads(sim.calls().slice(mark))).toBeGreaterThanOrEqual(3), { timeout: 20_000, interval: 25 });
     sim.release('helm upgrade');
     const result = await running;
     expect(result.exitCode).toBe(1);
