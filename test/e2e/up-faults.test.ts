@@ -5,7 +5,8 @@ import { assertSafe, useDeployed, useScenarios, waitUntilHeld } from './up-fixtu
 const scenario = useScenarios();
 const deployed = useDeployed();
 
-const backendPodReads = (calls: CallRecord[]) => calls.filter((c) => c.command === 'get' && c.argv.includes('app.kubernetes.io/instance=backend')).length;
+const BACKEND = 'app.kubernetes.io/instance=backend';
+const backendPodReads = (calls: CallRecord[]) => calls.filter((c) => c.command === 'get' && c.argv.includes(BACKEND)).length;
 
 describe('todo-deploy up: each fault gives the right exit code and an error a user can act on', () => {
   it('a missing tool: exit 3, named with its install hint, nothing changed', async () => {
@@ -101,14 +102,19 @@ describe('todo-deploy up: each fault gives the right exit code and an error a us
   ] as const)('a pod in %s: exit 1 with the diagnosis and its hint', async (_, fault, expected) => {
     const { sim, up } = await scenario({ faults: { pods: { backend: fault as never }, hold: ['helm upgrade'] } });
     const running = up();
-    // Helm is held (its pods made) until the pod watch has surely seen them; then its wait fails,
-    // as it would on these pods. The watch reads one round after another: a read logged after the
-    // hold may have begun before it, the next one began after the pods were there, and the one
-    // after that begins only once that round is over and kept.
+    // Helm is held, its pods made, until the pod watch has seen them in a whole round; then its
+    // wait fails, as it would on these pods. The watch reads round after round: a read logged
+    // after the hold may have begun before it, the next one began after the pods were there.
     await waitUntilHeld(sim, ['helm upgrade'], 2);
     const mark = sim.calls().length;
-    await vi.waitFor(() => expect(backendPodReads(sim.calls().slice(mark))).toBeGreaterThanOrEqual(3), { timeout: 20_000, interval: 25 });
+    await vi.waitFor(() => expect(backendPodReads(sim.calls().slice(mark))).toBeGreaterThanOrEqual(2), { timeout: 20_000, interval: 25 });
+    // The round after it is held at its start (so that round is over and kept) until Helm has
+    // failed and removed the pods: a round reading them while they go would see less.
+    sim.update((s) => void s.faults.hold!.push('kubectl get'));
+    await vi.waitFor(() => expect(sim.held().filter((h) => h.key === 'kubectl get' && h.argv.includes(BACKEND))).not.toEqual([]), { timeout: 20_000, interval: 25 });
     sim.release('helm upgrade');
+    await vi.waitFor(() => expect(sim.calls().filter((c) => c.command === 'upgrade' && c.argv.includes('backend'))).toHaveLength(1), { timeout: 20_000, interval: 25 });
+    sim.release('kubectl get');
     const result = await running;
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toMatch(/Helm could not install backend|backend did not become ready/);
