@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { useDeployed, useScenarios } from './up-fixture.js';
+import { describe, expect, it, vi } from 'vitest';
+import { useDeployed, useScenarios, waitUntilHeld } from './up-fixture.js';
 
 const scenario = useScenarios();
 const deployed = useDeployed();
@@ -34,12 +34,18 @@ describe('todo-deploy up: each fault gives the right exit code and an error a us
   });
 
   it('one phase fails while others run: they are stopped, nothing more changes, and its error is the one shown', async () => {
-    // docker-env refuses a profile running containerd; the Secrets phase runs alongside and would write them.
-    const { sim, up } = await scenario({ minikube: 'running', faults: { latency: { 'minikube docker-env': 300 } } });
+    // docker-env refuses a profile running containerd; the Secrets phase runs alongside and would
+    // write them. docker-env is held (it is read while the cluster is checked) until that phase has begun.
+    const { sim, up } = await scenario({ minikube: 'running', faults: { hold: ['minikube docker-env'] } });
     sim.update((s) => {
       s.minikube.profiles.minikube!.containerRuntime = 'containerd';
     });
-    const result = await up();
+    let stderr = '';
+    const running = up([], { onSpawn: (c) => c.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString())) });
+    await waitUntilHeld(sim, ['minikube docker-env'], 1);
+    await vi.waitFor(() => expect(stderr).toContain('… Create the secrets'), { timeout: 20_000, interval: 25 });
+    sim.release('minikube docker-env');
+    const result = await running;
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain('The docker-env command is only compatible with the "docker" runtime');
     expect(result.stderr).toMatch(/✖ Create the secrets: stopped: "Point builds at Minikube's image store" failed\./);
