@@ -6,5 +6,8 @@ export default defineConfig({
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // vitest's default (cores - 1) runs one file at a time on a 2-core machine, while the
+    // end-to-end files mostly wait: on simulated tools, health checks and their timeouts.
+    maxWorkers: 3,
   },
 });

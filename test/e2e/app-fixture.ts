@@ -37,10 +37,7 @@ export async function createApp(sim: Sim, yaml = ''): Promise<App> {
     servers.push(server);
     ports[service] = port;
   }
-  const write = (path: string, content: string) => {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), content);
-  };
+  const write = writerIn(dir);
   write('frontend/package.json', '{"name":"frontend","dependencies":{"next":"15.0.0"}}\n');
   write('frontend/app/page.tsx', 'export default function Page() { return null }\n');
   write('backend/pyproject.toml', '[project]\nname = "backend"\n');
@@ -58,6 +55,22 @@ export async function createApp(sim: Sim, yaml = ''): Promise<App> {
     write,
     close: () => Promise.all(servers.map((s) => new Promise((r) => s.close(r)))).then(() => undefined),
   };
+}
+
+function writerIn(dir: string): App['write'] {
+  return (path, content) => {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), content);
+  };
+}
+
+/**
+ * The app in a sim started from a snapshot of `app`'s sim: its files are there already, and its
+ * NodePorts, written in the snapshot's cluster, are still answered by `app`'s servers.
+ */
+export function appIn(sim: Sim, app: App): App {
+  const dir = join(sim.dir, 'app');
+  return { ...app, dir, write: writerIn(dir) };
 }
 
 /** A free port in Kubernetes' NodePort range, listening on 127.0.0.1. */

@@ -1,12 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it, vi } from 'vitest';
-import { assertSafe, deployedFrom, useScenarios } from './up-fixture.js';
+import { assertSafe, useDeployed, useScenarios } from './up-fixture.js';
 import { secrets } from './app-fixture.js';
 
 const scenario = useScenarios();
-
-const deployed = deployedFrom(scenario);
+const deployed = useDeployed();
 
 const podsOf = (sim: import('../sim/harness.js').Sim, release: string) =>
   Object.keys(sim.state().kube.clusters.minikube!.pods)
@@ -97,12 +95,14 @@ describe('todo-deploy logs', () => {
         c.stdout!.on('data', (chunk: Buffer) => (seen += chunk.toString()));
       },
     });
-    // Following: the pod listing is done and kubectl logs -f is running.
-    await vi.waitFor(() => expect(sim.calls().filter((c) => c.command === 'get' && c.argv.includes('pods'))).toHaveLength(1), { timeout: 15_000, interval: 100 });
-    await sleep(1000);
-    sim.update((s) => {
-      s.kube.clusters.minikube!.pods[`todo/${backend}`]!.logs.push('INFO: POST /api/chat 200');
-    });
+    const write = (line: string) =>
+      sim.update((s) => {
+        s.kube.clusters.minikube!.pods[`todo/${backend}`]!.logs.push(line);
+      });
+    // Once a first line is shown, kubectl logs -f has read the pod: the next line can only come through the stream.
+    write('INFO: started');
+    await vi.waitFor(() => expect(seen).toContain(`${backend} │ INFO: started`), { timeout: 15_000, interval: 100 });
+    write('INFO: POST /api/chat 200');
     await vi.waitFor(() => expect(seen).toContain(`${backend} │ INFO: POST /api/chat 200`), { timeout: 15_000, interval: 100 });
     child!.kill('SIGINT');
     const result = await following;

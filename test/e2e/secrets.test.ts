@@ -3,10 +3,10 @@
 // is asserted: the exit code, a message naming key, line and fix, and no piece of the password.
 import { describe, expect, it } from 'vitest';
 import { secrets } from './app-fixture.js';
-import { assertSafe, deployedFrom, useScenarios } from './up-fixture.js';
+import { assertSafe, useDeployed, useScenarios } from './up-fixture.js';
 
 const scenario = useScenarios();
-const deployed = deployedFrom(scenario);
+const deployed = useDeployed();
 
 const envWith = (overrides: Partial<typeof secrets>) =>
   Object.entries({ ...secrets, ...overrides })

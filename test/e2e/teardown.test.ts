@@ -3,11 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { teardown } from '../../src/commands/teardown.js';
 import { ScriptedPrompter } from '../support/scripted-prompter.js';
 import { testContext } from '../support/setup-fixture.js';
-import { assertSafe, deployedFrom, useScenarios } from './up-fixture.js';
+import { assertSafe, useDeployed, useScenarios } from './up-fixture.js';
 
 const scenario = useScenarios();
-
-const deployed = deployedFrom(scenario);
+const deployed = useDeployed();
 
 const releasesOf = (state: ReturnType<import('../sim/harness.js').Sim['state']>) => Object.keys(state.helm.releases.minikube ?? {});
 const secretsOf = (state: ReturnType<import('../sim/harness.js').Sim['state']>) => Object.keys(state.kube.clusters.minikube?.secrets ?? {});

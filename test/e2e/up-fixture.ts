@@ -1,7 +1,7 @@
-import { afterEach, expect } from 'vitest';
-import { createSim, type CallRecord, type Sim, type SimOptions } from '../sim/harness.js';
+import { afterAll, afterEach, expect, vi } from 'vitest';
+import { createSim, type CallRecord, type Sim, type SimOptions, type SimSnapshot } from '../sim/harness.js';
 import { runCli, type RunCliOptions } from '../sim/run-cli.js';
-import { createApp, secretValues, type App } from './app-fixture.js';
+import { appIn, createApp, secretValues, type App } from './app-fixture.js';
 
 export interface Scenario {
   sim: Sim;
@@ -14,31 +14,79 @@ export interface Scenario {
 
 const cleanups: Array<() => Promise<unknown>> = [];
 
-export function useScenarios(): (options?: SimOptions & { published?: boolean }) => Promise<Scenario> {
-  afterEach(async () => {
-    await Promise.all(cleanups.splice(0).map((c) => c()));
+async function cleanUp(): Promise<void> {
+  await Promise.all(cleanups.splice(0).map((c) => c()));
+}
+
+function scenarioOf(sim: Sim, app: App): Scenario {
+  const cli = (args: string[], extra: Partial<RunCliOptions> = {}) => runCli(args, { sim, cwd: app.dir, timeoutMs: 60_000, ...extra, env: { CI: 'true', ...extra.env } });
+  return { sim, app, cli, up: (args = [], extra = {}) => cli(['up', ...args], extra), callsSince: (mark) => sim.calls().slice(mark) };
+}
+
+type ScenarioOptions = SimOptions & { published?: boolean };
+
+async function newScenario({ published = true, ...options }: ScenarioOptions): Promise<Scenario> {
+  const sim = await createSim({ minikube: 'stopped', ...options });
+  const app = await createApp(sim);
+  sim.update((s) => {
+    const profile = s.minikube.profiles.minikube;
+    // As if an earlier todo-deploy had created the profile, publishing the NodePorts on localhost.
+    if (profile && published) profile.ports = [app.ports.frontend, app.ports.backend].map((p) => `127.0.0.1:${p}:${p}`);
   });
-  return async ({ published = true, ...options } = {}) => {
-    const sim = await createSim({ minikube: 'stopped', ...options });
-    const app = await createApp(sim);
-    cleanups.push(() => app.close(), () => sim.cleanup());
-    sim.update((s) => {
-      const profile = s.minikube.profiles.minikube;
-      // As if an earlier todo-deploy had created the profile, publishing the NodePorts on localhost.
-      if (profile && published) profile.ports = [app.ports.frontend, app.ports.backend].map((p) => `127.0.0.1:${p}:${p}`);
-    });
-    const cli = (args: string[], extra: Partial<RunCliOptions> = {}) => runCli(args, { sim, cwd: app.dir, timeoutMs: 60_000, ...extra, env: { CI: 'true', ...extra.env } });
-    return { sim, app, cli, up: (args = [], extra = {}) => cli(['up', ...args], extra), callsSince: (mark) => sim.calls().slice(mark) };
+  return scenarioOf(sim, app);
+}
+
+export function useScenarios(): (options?: ScenarioOptions) => Promise<Scenario> {
+  afterEach(cleanUp);
+  return async (options = {}) => {
+    const scenario = await newScenario(options);
+    cleanups.push(() => scenario.app.close(), () => scenario.sim.cleanup());
+    return scenario;
   };
 }
 
-/** Scenarios like `scenario`'s, with the app deployed by a first `up`. */
-export function deployedFrom(scenario: ReturnType<typeof useScenarios>): ReturnType<typeof useScenarios> {
-  return async (options) => {
-    const s = await scenario(options);
-    const first = await s.up();
-    expect(first.exitCode, first.stderr).toBe(0);
-    return s;
+/**
+ * Scenarios with the app deployed by a first `up`. That `up` runs once per file and options;
+ * each test gets a copy of the world it left (a sim from its snapshot, call log included) and
+ * its HTTP servers, answering 200 again. The servers are shared, so a file's tests that use this
+ * must run one at a time (vitest's default); a test that closes them gets the next test a new `up`.
+ */
+export function useDeployed(): (options?: ScenarioOptions) => Promise<Scenario> {
+  const templates = new Map<string, Promise<{ snapshot: SimSnapshot; app: App }>>();
+  const all: Array<Promise<{ snapshot: SimSnapshot; app: App }>> = [];
+  afterEach(cleanUp);
+  afterAll(async () => {
+    const made = await Promise.allSettled(all);
+    for (const m of made) if (m.status === 'fulfilled') await Promise.all([m.value.snapshot.cleanup(), m.value.app.close()]);
+  });
+  const deploy = async (options: ScenarioOptions) => {
+    const { sim, app, up } = await newScenario(options);
+    const first = await up();
+    const snapshot = sim.snapshot();
+    await sim.cleanup();
+    if (first.exitCode !== 0) {
+      await Promise.all([snapshot.cleanup(), app.close()]);
+      throw new Error(`the first up failed (exit ${first.exitCode}):\n${first.stderr}`);
+    }
+    return { snapshot, app };
+  };
+  return async (options = {}) => {
+    const key = JSON.stringify(options);
+    if (!templates.has(key)) {
+      templates.set(key, deploy(options));
+      all.push(templates.get(key)!);
+    }
+    const { snapshot, app: servers } = await templates.get(key)!;
+    const sim = await createSim({ from: snapshot });
+    cleanups.push(() => sim.cleanup());
+    servers.setHealth('frontend', 200);
+    servers.setHealth('backend', 200);
+    const app = appIn(sim, servers);
+    app.close = async () => {
+      templates.delete(key);
+      await servers.close();
+    };
+    return scenarioOf(sim, app);
   };
 }
 
@@ -58,4 +106,21 @@ export function assertSafe(sim: Sim, output: string): void {
   for (const secret of secretValues) {
     if (output.includes(secret)) throw new Error(`secret in output: ${secret.slice(0, 4)}…`);
   }
+}
+
+/** Waits until the sim holds `count` calls under these `faults.hold` keys at once. */
+export async function waitUntilHeld(sim: Sim, keys: string[], count: number): Promise<void> {
+  await vi.waitFor(
+    () => {
+      const held = sim.held().filter((h) => keys.includes(h.key));
+      if (held.length < count) throw new Error(`${held.length} of ${count} calls held under ${keys.join(', ')}: ${held.map((h) => `${h.tool} ${h.command}`).join(', ')}`);
+    },
+    { timeout: 20_000, interval: 25 },
+  );
+}
+
+/** Waits until `count` calls are held under these keys, then lets them go on. */
+export async function releaseWhenHeld(sim: Sim, keys: string[], count: number): Promise<void> {
+  await waitUntilHeld(sim, keys, count);
+  sim.release(...keys);
 }

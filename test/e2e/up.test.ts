@@ -1,15 +1,19 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { assertSafe, useScenarios } from './up-fixture.js';
+import { assertSafe, releaseWhenHeld, useDeployed, useScenarios } from './up-fixture.js';
 
 const scenario = useScenarios();
+const deployed = useDeployed();
 const MINIKUBE_DOCKER_HOST = 'tcp://192.168.49.2:2376';
 
 describe.each([3, 4] as const)('todo-deploy up with Helm %d', (helmMajor) => {
   it('takes a stopped cluster to a verified deployment, safely', async () => {
-    const { sim, app, up } = await scenario({ helmMajor, faults: { latency: { 'docker build': 400 } } });
-    const result = await up();
+    // Both builds are held until both run, so their overlap is proven whatever the machine's load.
+    const { sim, app, up } = await scenario({ helmMajor, faults: { hold: ['docker build'] } });
+    const running = up();
+    await releaseWhenHeld(sim, ['docker build'], 2);
+    const result = await running;
     expect(result.stderr).toContain('✔ Verify rollouts and health');
     expect(result.exitCode).toBe(0);
     for (const phase of ['Check prerequisites', 'Start the cluster', "Point builds at Minikube's image store", 'Create the secrets', 'Build the images', 'Deploy with Helm']) {
@@ -93,8 +97,7 @@ describe('todo-deploy up is idempotent and precise', () => {
   });
 
   it('rebuilds and redeploys only the backend when a backend file changes', async () => {
-    const { sim, app, up, callsSince } = await scenario();
-    expect((await up()).exitCode).toBe(0);
+    const { sim, app, up, callsSince } = await deployed();
     const mark = sim.calls().length;
     app.write('backend/main.py', 'from fastapi import FastAPI\napp = FastAPI(title="v2")\n');
     const result = await up();
@@ -107,8 +110,7 @@ describe('todo-deploy up is idempotent and precise', () => {
   });
 
   it('rolls only the pods that read a changed .env value', async () => {
-    const { sim, app, up, callsSince } = await scenario();
-    expect((await up()).exitCode).toBe(0);
+    const { sim, app, up, callsSince } = await deployed();
     const podsBefore = Object.keys(sim.state().kube.clusters.minikube!.pods);
     const mark = sim.calls().length;
     const env = (await import('node:fs')).readFileSync(`${app.dir}/.env`, 'utf8');

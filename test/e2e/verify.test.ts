@@ -2,11 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
-import { assertSafe, deployedFrom, useScenarios } from './up-fixture.js';
+import { assertSafe, useDeployed, useScenarios } from './up-fixture.js';
 
 const scenario = useScenarios();
-
-const deployed = deployedFrom(scenario);
+const deployed = useDeployed();
 
 interface Junit {
   testsuites: { tests: string; failures: string; testsuite: Array<{ name: string; testcase: Array<{ name: string; classname: string; failure?: { message: string; '#text': string }; skipped?: unknown }> }> };

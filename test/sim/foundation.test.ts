@@ -27,6 +27,26 @@ describe.concurrent('the sim environment', () => {
     expect((await s.exec('helm', ['version', '--short'])).stdout).toBe('v3.17.2+gcc0bbbd\n');
   });
 
+  it('a sim started from a snapshot has its world and call log, in a folder of its own', async () => {
+    const s = await sim({ missing: ['helm'] });
+    await s.exec('kubectl', ['--context', 'minikube', 'create', 'namespace', 'todo']);
+    const snapshot = s.snapshot();
+    const copy = await sim({ from: snapshot });
+    await snapshot.cleanup();
+    expect(copy.dir).not.toBe(s.dir);
+    const { config, ...world } = copy.state();
+    expect(config).toMatchObject({ dir: copy.dir, home: copy.home, kubeconfig: copy.kubeconfig });
+    const { config: _, ...original } = s.state();
+    expect(world).toEqual(original);
+    expect(copy.calls().map((c) => [c.argv.join(' '), c.env.KUBECONFIG])).toEqual([['--context minikube create namespace todo', copy.kubeconfig]]);
+    await expect(copy.exec('helm', ['version'])).rejects.toMatchObject({ code: 'ENOENT' });
+    // Its tools change its own world only.
+    await copy.exec('kubectl', ['--context', 'minikube', 'create', 'namespace', 'other']);
+    expect(copy.state().kube.clusters.minikube!.namespaces).toHaveProperty('other');
+    expect(s.state().kube.clusters.minikube!.namespaces).not.toHaveProperty('other');
+    expect(s.calls()).toHaveLength(1);
+  });
+
   it('links a real binary on request, but never one of the simulated tools', async () => {
     const s = await sim();
     s.linkReal('git');

@@ -3,14 +3,14 @@
 // `sim.env` holds PATH (bin/ only), HOME and KUBECONFIG, so nothing reaches a real binary,
 // a real cluster or the developer's config.
 import { spawn } from 'node:child_process';
-import { accessSync, chmodSync, constants, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, constants, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { basename, delimiter, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ensureRealTools, realToolPath } from '../support/real-tools.js';
 import { newCluster } from './tools/cluster.mjs';
-import { readCalls, readState, updateState, writeState } from './tools/state.mjs';
-import type { CallRecord, DeepPartial, MinikubeState, ProfileState, SimState, ToolName } from './types.js';
+import { callLogPath, readCalls, readState, statePath, updateState, withLock, writeState } from './tools/state.mjs';
+import type { CallRecord, DeepPartial, HeldCall, MinikubeState, ProfileState, SimState, ToolName } from './types.js';
 
 export type * from './types.js';
 export { newCluster };
@@ -50,12 +50,18 @@ export interface Sim {
   /** Mutates the state under the tools' lock (fault injection mid-test). */
   update(fn: (state: SimState) => void): void;
   calls(): CallRecord[];
+  /** Calls waiting on a `faults.hold` key right now. */
+  held(): HeldCall[];
+  /** Removes keys from `faults.hold`: the calls they held go on. */
+  release(...keys: string[]): void;
   /** Symlinks a real executable (found on the test runner's PATH) into binDir, e.g. git. */
   linkReal(name: string): void;
   /** Creates or removes a simulated tool's executable mid-test. */
   setInstalled(tool: ToolName, installed: boolean): void;
   /** Runs a simulated tool directly with sim.env (for tests of the simulator and scenario set-up). */
   exec(tool: ToolName, args: string[], options?: { input?: string; cwd?: string; env?: Record<string, string | undefined> }): Promise<ExecResult>;
+  /** A copy of the sim's folder as it is now: `createSim({ from })` starts new sims from it. */
+  snapshot(): SimSnapshot;
   cleanup(): Promise<void>;
 }
 
@@ -140,9 +146,25 @@ function findOnPath(name: string, exclude: string): string | undefined {
   return undefined;
 }
 
-export async function createSim(options: SimOptions = {}): Promise<Sim> {
+/** A frozen copy of a sim's folder (state, call log, home, app…) that new sims start from. */
+export interface SimSnapshot {
+  readonly dir: string;
+  cleanup(): Promise<void>;
+}
+
+/**
+ * A new sim: from options, or `{ from: snapshot }` — a copy of the snapshot's world and call
+ * log in a folder of its own (e.g. an app deployed once, for many tests to change each its way).
+ */
+export async function createSim(options: SimOptions | { from: SimSnapshot } = {}): Promise<Sim> {
   ensureRealTools();
   const dir = mkdtempSync(join(tmpdir(), 'todo-deploy-sim-'));
+  if ('from' in options) restore(options.from, dir);
+  else prepare(dir, options);
+  return openSim(dir);
+}
+
+function prepare(dir: string, options: SimOptions): void {
   const binDir = join(dir, 'bin');
   const home = join(dir, 'home');
   const kubeconfig = join(dir, 'kubeconfig');
@@ -164,7 +186,23 @@ export async function createSim(options: SimOptions = {}): Promise<Sim> {
   for (const tool of missing) state.tools[tool].installed = false;
   writeState(dir, state);
   for (const tool of SIMULATED_TOOLS) if (state.tools[tool].installed) writeShim(binDir, tool, dir);
+}
 
+/** The snapshot's files in `dir`; the state, the call log and the shims name the sim's folder, so they move to `dir`. */
+function restore(snapshot: SimSnapshot, dir: string): void {
+  cpSync(snapshot.dir, dir, { recursive: true });
+  const from = readState(dir).config.dir;
+  for (const file of [statePath(dir), callLogPath(dir)]) {
+    if (existsSync(file)) writeFileSync(file, readFileSync(file, 'utf8').replaceAll(from, dir));
+  }
+  const state = readState(dir);
+  for (const tool of SIMULATED_TOOLS) if (state.tools[tool].installed) writeShim(join(dir, 'bin'), tool, dir);
+}
+
+function openSim(dir: string): Sim {
+  const binDir = join(dir, 'bin');
+  const home = join(dir, 'home');
+  const kubeconfig = join(dir, 'kubeconfig');
   const env = { PATH: binDir, HOME: home, KUBECONFIG: kubeconfig };
   const sim: Sim = {
     dir,
@@ -175,6 +213,11 @@ export async function createSim(options: SimOptions = {}): Promise<Sim> {
     state: () => readState(dir),
     update: (fn) => updateState(dir, (s) => void fn(s)),
     calls: () => readCalls(dir),
+    held: () => readState(dir).held ?? [],
+    release: (...keys) =>
+      updateState(dir, (s) => {
+        s.faults.hold = (s.faults.hold ?? []).filter((k) => !keys.includes(k));
+      }),
     linkReal(name) {
       if ((SIMULATED_TOOLS as readonly string[]).includes(name)) throw new Error(`${name} is simulated; it cannot be linked to a real binary`);
       const real = findOnPath(name, binDir);
@@ -208,6 +251,12 @@ export async function createSim(options: SimOptions = {}): Promise<Sim> {
         child.stdin.on('error', () => {});
         child.stdin.end(execOptions.input ?? '');
       });
+    },
+    snapshot() {
+      const copy = mkdtempSync(join(tmpdir(), 'todo-deploy-snapshot-'));
+      // Under the tools' lock, so no call is half-way through a change; the lock itself stays behind.
+      withLock(dir, () => cpSync(dir, copy, { recursive: true, filter: (src) => basename(src) !== 'state.lock' }));
+      return { dir: copy, cleanup: async () => rmSync(copy, { recursive: true, force: true }) };
     },
     async cleanup() {
       rmSync(dir, { recursive: true, force: true });

@@ -4,13 +4,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll } from 'vitest';
-import { createSim, type Sim, type SimOptions } from './harness.js';
+import { createSim, type Sim } from './harness.js';
 
 /** A minimal chart: one Deployment and one NodePort Service named after the release, one test hook. */
 export const fixtureChart = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'chart');
 
 /** Returns a factory whose sims are removed after the file's tests (which may run concurrently). */
-export function useSims(): (options?: SimOptions) => Promise<Sim> {
+export function useSims(): (options?: Parameters<typeof createSim>[0]) => Promise<Sim> {
   const sims: Sim[] = [];
   afterAll(async () => {
     await Promise.all(sims.splice(0).map((s) => s.cleanup()));

@@ -1,15 +1,19 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { dockerEnv, useSims, writeApp } from './sim-fixture.js';
 
 const sim = useSims();
 
 describe.concurrent('concurrency and latency', () => {
   it('ten builds at once lose no image, and their calls overlap in time', async () => {
-    const s = await sim({ faults: { latency: { 'docker build': 400 } } });
+    const s = await sim({ faults: { latency: { 'docker build': 400 }, hold: ['docker build'] } });
     const app = writeApp(s, { 'svc/Dockerfile': 'FROM scratch\n' });
     const env = await dockerEnv(s);
     const tags = Array.from({ length: 10 }, (_, i) => `img-${i}:v1`);
-    const results = await Promise.all(tags.map((t) => s.exec('docker', ['build', '-t', t, 'svc'], { cwd: app, env })));
+    const building = Promise.all(tags.map((t) => s.exec('docker', ['build', '-t', t, 'svc'], { cwd: app, env })));
+    // All ten are running at once however slowly the machine starts them; then they go on together.
+    await vi.waitFor(() => expect(s.held()).toHaveLength(10), { timeout: 20_000, interval: 20 });
+    s.release('docker build');
+    const results = await building;
     expect(results.map((r) => r.exitCode)).toEqual(tags.map(() => 0));
     expect(Object.keys(s.state().docker.images['minikube/minikube']!).sort()).toEqual([...tags].sort());
     const builds = s.calls().filter((c) => c.command === 'build');
@@ -28,6 +32,22 @@ describe.concurrent('concurrency and latency', () => {
     expect(status).toBeGreaterThanOrEqual(300);
     expect(kubectl).toBeGreaterThanOrEqual(200);
     expect(helm).toBeGreaterThanOrEqual(100);
+  });
+
+  it('a held call waits, listed as held, until the test releases its key; other calls go on', async () => {
+    const s = await sim({ faults: { hold: ['kubectl rollout status', 'helm'] } });
+    const rollout = s.exec('kubectl', ['--context', 'minikube', 'rollout', 'status', 'deployment/x', '-n', 'todo', '--timeout=1s']);
+    const helm = s.exec('helm', ['version', '--short']);
+    expect((await s.exec('kubectl', ['config', 'current-context'])).exitCode).toBe(0);
+    await vi.waitFor(() => expect(s.held().map((h) => `${h.key}: ${h.tool} ${h.command}`).sort()).toEqual(['helm: helm version', 'kubectl rollout status: kubectl rollout status']), { timeout: 10_000, interval: 20 });
+    s.release('helm');
+    await helm;
+    expect(s.held().map((h) => h.key)).toEqual(['kubectl rollout status']);
+    expect(s.calls().map((c) => c.command)).toEqual(['config current-context', 'version']);
+    s.release('kubectl rollout status');
+    await rollout;
+    expect(s.held()).toEqual([]);
+    expect(s.calls().map((c) => c.command)).toEqual(['config current-context', 'version', 'rollout status']);
   });
 
   it('state updates from the test and from tools interleave without loss', async () => {

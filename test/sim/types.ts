@@ -247,11 +247,20 @@ export interface Faults {
    */
   latency?: Record<string, number>;
   /**
-   * Calls held, after their latency, until the test removes their key (keys as for latency):
-   * `['helm upgrade']` keeps a run inside its upgrade, the release pending, for as long as a
-   * test needs, with no guessed sleep.
+   * Calls held at the point where they would spend their latency, by the same keys ("docker
+   * build", "helm upgrade", "kubectl"), until the test removes the key (`sim.release`).
+   * A held call is listed in `SimState.held`.
    */
   hold?: string[];
+}
+
+/** A call waiting on a `faults.hold` key. */
+export interface HeldCall {
+  pid: number;
+  key: string;
+  tool: ToolName;
+  command: string;
+  argv: string[];
 }
 
 export interface SimState {
@@ -262,6 +271,8 @@ export interface SimState {
   kube: KubeState;
   helm: HelmState;
   faults: Faults;
+  /** Calls waiting on a `faults.hold` key right now. */
+  held?: HeldCall[];
   /** Where the sim lives, and the real helm that renders charts; read-only for the tools. */
   config: { dir: string; home: string; kubeconfig: string; realHelm: string };
 }

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CancelledError, PrereqError, ToolError } from '../../src/errors.js';
 import { Redactor } from '../../src/redact.js';
 import { createExec, formatCommand, type ExecEvent } from '../../src/tools/exec.js';
@@ -15,6 +15,9 @@ function setup(opts: { dryRun?: boolean; signal?: AbortSignal; graceMs?: number 
   const exec = createExec({ redactor, onEvent: (e) => events.push(e), ...opts });
   return { redactor, events, exec };
 }
+
+/** Child code that writes <dir>/ready: the test waits on it, not on a guessed start-up time. */
+const readyFile = (dir: string) => `require('fs').writeFileSync(${JSON.stringify(join(dir, 'ready'))}, '');`;
 
 async function caught(promise: Promise<unknown>): Promise<unknown> {
   try {
@@ -90,19 +93,23 @@ describe('exec seam', () => {
       tool: node,
       args: script(
         `process.on('SIGINT', () => { require('fs').writeFileSync(${JSON.stringify(marker)}, 'x'); process.exit(130); });` +
-          `console.log('ready'); setTimeout(() => {}, 60000);`,
+          `${readyFile(dir)} setTimeout(() => {}, 60000);`,
       ),
     });
-    setTimeout(() => controller.abort(), 300);
+    // Aborted once the child listens for SIGINT, however long a loaded machine takes to start it.
+    await vi.waitFor(() => expect(existsSync(join(dir, 'ready'))).toBe(true), { timeout: 20_000, interval: 20 });
+    controller.abort();
     expect(await caught(running)).toBeInstanceOf(CancelledError);
     expect(existsSync(marker)).toBe(true);
   });
 
   it('on abort kills a child that ignores SIGINT once the grace period is over', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'exec-abort-'));
     const controller = new AbortController();
     const { exec } = setup({ signal: controller.signal, graceMs: 200 });
-    const running = exec({ tool: node, args: script(`process.on('SIGINT', () => {}); setTimeout(() => {}, 60000);`) });
-    setTimeout(() => controller.abort(), 300);
+    const running = exec({ tool: node, args: script(`process.on('SIGINT', () => {}); ${readyFile(dir)} setTimeout(() => {}, 60000);`) });
+    await vi.waitFor(() => expect(existsSync(join(dir, 'ready'))).toBe(true), { timeout: 20_000, interval: 20 });
+    controller.abort();
     expect(await caught(running)).toBeInstanceOf(CancelledError);
   });
 

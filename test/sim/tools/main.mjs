@@ -33,8 +33,8 @@ function sleep(ms) {
   return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
 }
 
-/** The keys a call answers to, longest first: "helm upgrade", "helm" for `helm upgrade --install …`. */
-function keysOf(tool, command) {
+/** The keys a call answers to, longest first: "kubectl rollout status", "kubectl rollout", "kubectl". */
+function keysFor(tool, command) {
   const words = command.split(' ').filter(Boolean);
   return words.map((_, i) => [tool, ...words.slice(0, words.length - i)].join(' ')).concat(tool);
 }
@@ -42,12 +42,34 @@ function keysOf(tool, command) {
 /** The latency for a call: the longest "tool command words" key that is set, then tool, then default. */
 function latencyFor(faults, tool, command) {
   const table = faults?.latency ?? {};
-  const words = command.split(' ').filter(Boolean);
-  for (let n = words.length; n >= 0; n--) {
-    const key = [tool, ...words.slice(0, n)].join(' ');
-    if (typeof table[key] === 'number') return table[key];
-  }
-  return table.default ?? 0;
+  const key = keysFor(tool, command).find((k) => typeof table[k] === 'number');
+  return key ? table[key] : (table.default ?? 0);
+}
+
+const HOLD_POLL_MS = 20;
+
+/**
+ * Waits while the test holds this call (a key of faults.hold matches it), listed in state.held
+ * meanwhile, so a test can wait for "both builds are running" instead of guessing a latency.
+ */
+async function waitWhileHeld(call) {
+  const keys = keysFor(call.tool, call.command);
+  const heldKey = (state) => keys.find((k) => state.faults?.hold?.includes(k));
+  if (!heldKey(call.state())) return;
+  const key = call.update((s) => {
+    const k = heldKey(s);
+    if (k) (s.held ??= []).push({ pid: process.pid, key: k, tool: call.tool, command: call.command, argv: call.argv });
+    return k;
+  });
+  if (!key) return;
+  call.unhold = () => {
+    call.unhold = () => {};
+    call.update((s) => {
+      s.held = (s.held ?? []).filter((h) => h.pid !== process.pid);
+    });
+  };
+  while (heldKey(call.state()) === key) await sleep(HOLD_POLL_MS);
+  call.unhold();
 }
 
 export class Call {
@@ -64,6 +86,7 @@ export class Call {
     this.mutating = false;
     this.changed = false;
     this.delay = () => Promise.resolve();
+    this.unhold = () => {};
   }
 
   out(text) {
@@ -129,7 +152,8 @@ export class Call {
  *   globals: flag spec accepted by every command
  *   commands: { 'path words': { flags, run(call, args, state), mutating?: boolean | (args) => boolean,
  *               manualLatency?: true (run() calls `await call.delay()` itself, at the point where a
- *               real tool would spend its time, so an interrupted call leaves what the real one would) } }
+ *               real tool would spend its time, so an interrupted call leaves what the real one would;
+ *               a held call waits there too) } }
  *   prepare?(call, args, state, spec): tool-wide checks before latency (e.g. kubectl's --context rule)
  * The command '' (no words) is the tool called with flags only, e.g. `docker --version`.
  */
@@ -141,6 +165,8 @@ export async function main(tool, dir) {
   const finish = (exitCode) => {
     if (finished) return;
     finished = true;
+    // A held call that is interrupted is no longer held.
+    call.unhold();
     const env = {};
     for (const key of LOGGED_ENV) if (process.env[key] !== undefined) env[key] = process.env[key];
     appendCall(dir, {
@@ -189,10 +215,8 @@ export async function main(tool, dir) {
     if (mod.prepare) mod.prepare(call, args, state, spec);
     const latency = latencyFor(state.faults, tool, command);
     call.delay = async () => {
+      await waitWhileHeld(call);
       await sleep(latency);
-      // A held call waits (in its pending state, for helm) until the test lets it go.
-      const keys = keysOf(tool, command);
-      while ((call.state().faults.hold ?? []).some((key) => keys.includes(key))) await sleep(25);
     };
     if (!spec.manualLatency) await call.delay();
     const code = await spec.run(call, args, state);
