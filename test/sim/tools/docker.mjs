@@ -210,7 +210,14 @@ const inspect = {
   flags: { 'f|format': 'value', type: 'value' },
   run(call, args, state) {
     if (args.positionals.length === 0) call.unexpected('inspect needs at least one image');
-    const daemon = selectDaemon(call, args, state);
+    const reached = tryDaemon(call, args, state);
+    if (reached.error) {
+      // The real client tries each reference and prints the connection error once per reference.
+      const line = reached.error.stderr.trimEnd();
+      if (args.flags.format) call.out('\n');
+      call.fail(1, args.positionals.map(() => line).join('\n'));
+    }
+    const daemon = reached.daemon;
     const store = state.docker.images[daemon] ?? {};
     const found = [];
     const missing = [];
@@ -221,7 +228,9 @@ const inspect = {
       else if (byId) found.push(inspectObject(store, byId));
       else missing.push(ref);
     }
-    if (args.flags.format) for (const obj of found) call.out(`${render(call, args.flags.format, obj)}\n`);
+    // With --format and nothing found, the real client (20.10 and 28 alike) still prints one empty line.
+    if (args.flags.format && found.length === 0) call.out('\n');
+    else if (args.flags.format) for (const obj of found) call.out(`${render(call, args.flags.format, obj)}\n`);
     else call.out(`${JSON.stringify(found, null, 4)}\n`);
     if (missing.length > 0) call.fail(1, missing.map((r) => `Error: No such image: ${r}`).join('\n'));
   },

@@ -74,7 +74,7 @@ export function buildImage(call, state, daemon, inputs) {
   }
   const dockerfile = inputs.dockerfile ? resolve(inputs.cwd, inputs.dockerfile) : join(contextDir, 'Dockerfile');
   if (!existsSync(dockerfile)) {
-    call.fail(1, `ERROR: failed to build: failed to solve: failed to read dockerfile: open ${basename(dockerfile)}: no such file or directory`);
+    call.fail(1, `ERROR: failed to solve: failed to read dockerfile: open ${basename(dockerfile)}: no such file or directory`);
   }
   const fault = call.takeFault('builds', (f) => inputs.tags.some((t) => t.includes(f.match)) || contextDir.includes(f.match));
   const progress = [
@@ -95,10 +95,13 @@ export function buildImage(call, state, daemon, inputs) {
         '#9 [builder 5/6] RUN npm run build',
         ...log.map((l) => `#9 0.512 ${l}`),
         '#9 ERROR: process "/bin/sh -c npm run build" did not complete successfully: exit code: ' + code,
+        // buildx 0.24 (docker 28.2's) repeats the step's last log lines in a box, then one ERROR
+        // line (test/contract/recorded/docker/build-fails.docker-28-buildx.json).
         '------',
-        ...log.slice(-5).map((l) => ` > [builder 5/6] RUN npm run build:\n${l}`),
+        ' > [builder 5/6] RUN npm run build:',
+        ...log.slice(-10).map((l) => `0.512 ${l}`),
         '------',
-        `ERROR: failed to build: failed to solve: process "/bin/sh -c npm run build" did not complete successfully: exit code: ${code}`,
+        `ERROR: failed to solve: process "/bin/sh -c npm run build" did not complete successfully: exit code: ${code}`,
       ].join('\n'),
     );
   }
