@@ -85,8 +85,13 @@ async function imagesHeld(ctx: Context, state: UpState, buildEnv: Record<string,
   return list.stdout.split('\n').map((line) => familiarRef(line.trim()));
 }
 
+/** The labels a build puts on its image: public, like the build arguments. */
+export function imageLabels(image: Pick<ServicePlan['image'], 'repository' | 'tag'>): Record<string, string> {
+  return { 'org.opencontainers.image.title': image.repository, 'dev.todo-deploy.content-tag': image.tag };
+}
+
 async function build(ctx: Context, state: UpState, plan: ServicePlan): Promise<void> {
-  const labels = { 'org.opencontainers.image.title': plan.image.repository, 'dev.todo-deploy.content-tag': plan.image.tag };
+  const labels = imageLabels(plan.image);
   // Without docker-env, minikube builds from a staged copy of the context that holds the Dockerfile.
   const staged = state.buildEnv ? undefined : await stageContext(plan.sourceDir, (await plan.contextDigest).files, plan.dockerfile);
   const command = staged

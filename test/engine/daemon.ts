@@ -75,9 +75,9 @@ async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: numbe
   return check();
 }
 
-/** Stops a dockerd by pid: SIGTERM, then SIGKILL after `graceMs`. */
-export async function stopPid(pid: number, graceMs = 20_000): Promise<void> {
-  if (!killQuietly(pid, 'SIGTERM')) return;
+/** Stops a process by pid: `signal`, then SIGKILL after `graceMs`. */
+export async function stopPid(pid: number, graceMs = 20_000, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (!killQuietly(pid, signal)) return;
   if (await waitFor(() => !alive(pid), graceMs)) return;
   killQuietly(pid, 'SIGKILL');
   await waitFor(() => !alive(pid), 5_000);
