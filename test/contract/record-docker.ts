@@ -79,17 +79,19 @@ function importBase(work: string, host: string): void {
 }
 
 /** Build contexts: one whose RUN prints a build log and fails, one that builds (with a cache mount, as the shipped Dockerfiles have). */
-function contexts(work: string): { failing: string; passing: string } {
+function contexts(work: string): { failing: string; passing: string; syntax: string } {
   const failing = join(work, 'ctx-failing');
   const passing = join(work, 'ctx-passing');
-  mkdirSync(failing, { recursive: true });
-  mkdirSync(passing, { recursive: true });
+  const syntax = join(work, 'ctx-syntax');
+  for (const dir of [failing, passing, syntax]) mkdirSync(dir, { recursive: true });
+  // What the shipped Dockerfiles had on their first line: BuildKit resolves that image first.
+  writeFileSync(join(syntax, 'Dockerfile'), `# syntax=docker/dockerfile:1\nFROM ${BASE}\nRUN echo built > /built\n`);
   writeFileSync(
     join(failing, 'Dockerfile'),
     `FROM ${BASE}\nRUN echo "> todo-frontend@0.1.0 build /app" && echo "> next build" && echo "Type error: Property 'title' does not exist on type 'Task'." >&2 && echo " ELIFECYCLE  Command failed with exit code 1." >&2 && exit 1\n`,
   );
   writeFileSync(join(passing, 'Dockerfile'), `FROM ${BASE}\nRUN --mount=type=cache,target=/cache echo built > /built\n`);
-  return { failing, passing };
+  return { failing, passing, syntax };
 }
 
 const fixtures: DockerRecording[] = [];
@@ -117,7 +119,8 @@ async function main(): Promise<void> {
   try {
     daemon = await startDaemon();
     const host = daemon.host;
-    const scrub = (s: string) => s.replaceAll(daemon!.runDir, '<run>').replaceAll(work, '<work>');
+    // The run folders vary, and so does this machine's DNS resolver (in the offline pull errors).
+    const scrub = (s: string) => s.replaceAll(daemon!.runDir, '<run>').replaceAll(work, '<work>').replace(/ on [\d.]+:53: /g, ' on <resolver>:53: ');
     importBase(work, host);
     const ctx = contexts(work);
     const all = clients(work);
@@ -141,6 +144,7 @@ async function main(): Promise<void> {
         const suffix = mode === 'legacy' ? '-legacy' : '';
         record(`build-fails${suffix}`, c, v, build(ctx.failing, 'todo-frontend:failing'), env, (s) => scrub(s.replaceAll(ctx.failing, '<context>')));
         record(`build-ok${suffix}`, c, v, build(ctx.passing, 'todo-frontend:passing'), env, (s) => scrub(s.replaceAll(ctx.passing, '<context>')));
+        if (mode === 'buildkit') record('build-syntax-directive', c, v, build(ctx.syntax, 'todo-frontend:syntax'), env, (s) => scrub(s.replaceAll(ctx.syntax, '<context>')));
       }
     }
     await daemon.stop();
