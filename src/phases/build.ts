@@ -6,7 +6,7 @@ import { OperationError, ToolError } from '../errors.js';
 import { tagOf } from '../images/content-tag.js';
 import { STAGED_DOCKERFILE, stageContext } from '../images/stage-context.js';
 import type { Phase } from '../pipeline/runner.js';
-import { dockerBuildArgs, familiarRef, imageInspectArgs, parseImageTags } from '../tools/docker.js';
+import { dockerBuildArgs, dockerBuildEnv, familiarRef, imageInspectArgs, parseImageTags } from '../tools/docker.js';
 import { minikubeImageBuildArgs, minikubeImageListArgs } from '../tools/minikube.js';
 import type { ServicePlan, UpState } from './state.js';
 
@@ -96,7 +96,7 @@ async function build(ctx: Context, state: UpState, plan: ServicePlan): Promise<v
   const staged = state.buildEnv ? undefined : await stageContext(plan.sourceDir, (await plan.contextDigest).files, plan.dockerfile);
   const command = staged
     ? { tool: 'minikube', args: minikubeImageBuildArgs({ profile: state.config.minikube.profile, ref: plan.image.ref, dockerfile: STAGED_DOCKERFILE, context: staged.dir, buildArgs: plan.buildArgs }) }
-    : { tool: 'docker', args: dockerBuildArgs({ ref: plan.image.ref, dockerfile: plan.dockerfile, context: plan.sourceDir, buildArgs: plan.buildArgs, labels }), env: state.buildEnv };
+    : { tool: 'docker', args: dockerBuildArgs({ ref: plan.image.ref, dockerfile: plan.dockerfile, context: plan.sourceDir, buildArgs: plan.buildArgs, labels }), env: { ...state.buildEnv, ...dockerBuildEnv } };
   try {
     await ctx.exec({ ...command, mutates: true, timeoutMs: state.config.timeouts.build });
   } catch (error) {

@@ -28,10 +28,13 @@ function image(id: string): ImageRecord {
   return { id: `sha256:${id.repeat(64).slice(0, 64)}`, created: '2026-12-01T08:00:00.000Z', labels: {}, buildArgs: {}, secretIds: [], size: 1_000_000 };
 }
 
+/** The client a recording came from has the buildx plugin (the docker 28 client was recorded with and without). */
+const withBuildx = (r: DockerRecording) => !r.name.endsWith('.docker-28');
+
 /** A sim whose docker reports the recording's client and engine versions, the recorder's images on its daemon. */
 async function simFor(r: DockerRecording): Promise<Sim> {
   return sim({
-    tools: { docker: { clientVersion: r.client, serverVersion: r.server ?? '0.0.0' } },
+    tools: { docker: { clientVersion: r.client, serverVersion: r.server ?? '0.0.0', buildx: withBuildx(r) } },
     docker: { daemon: r.server === null ? 'down' : 'up', images: { host: Object.fromEntries(FOUND.map((ref, i) => [ref, image(String(i + 1))])) } },
   });
 }
@@ -41,6 +44,7 @@ function replay(s: Sim, r: DockerRecording, options: { cwd?: string; context?: s
   const argv = r.argv.map((a) => (options.context ? a.replaceAll('<context>', options.context) : a));
   const env: Record<string, string> = {};
   if (r.server === null) env.DOCKER_HOST = r.env.DOCKER_HOST!;
+  if (r.env.DOCKER_BUILDKIT) env.DOCKER_BUILDKIT = r.env.DOCKER_BUILDKIT;
   return s.exec('docker', argv, { env, cwd: options.cwd });
 }
 
@@ -146,14 +150,45 @@ describe.concurrent('docker build (BuildKit), as up runs it', () => {
   });
 });
 
-// No simulated counterpart (the simulator's docker always has BuildKit): what up meets with a
-// client that cannot build the shipped Dockerfiles, kept for the check issue 14 asks for.
-describe('docker build without BuildKit (legacy builder)', () => {
-  it.each(byName([...of('build-ok-legacy', 'build-fails-legacy'), ...of('build-ok', 'build-fails').filter((r) => !buildkit(r))]))('%s', (_, r) => {
+// What up meets with a client that cannot build the shipped Dockerfiles: the Debian 20.10
+// client without DOCKER_BUILDKIT=1, and a 23+ client without the buildx plugin (the legacy
+// builder, or a refusal when DOCKER_BUILDKIT=1 asks for BuildKit).
+describe.concurrent('docker build without BuildKit', () => {
+  const legacy = [...of('build-ok-legacy', 'build-fails-legacy'), ...of('build-ok', 'build-fails').filter((r) => !buildkit(r))];
+  it.each(byName(legacy))('%s: the legacy builder, its log on stdout', async (_, r) => {
+    const s = await simFor(r);
+    const failing = kind(r).startsWith('build-fails');
+    const app = writeApp(s, { 'ctx/Dockerfile': failing ? failingDockerfile : 'FROM todo-contract-base:1\nRUN --mount=type=cache,target=/cache echo built > /built\n' });
+    if (failing) {
+      s.update((state) => {
+        state.faults.builds = [{ match: 'todo-frontend', log: BUILD_LOG, exitCode: 1 }];
+      });
+    }
+    const simulated = await replay(s, r, { cwd: app, context: join(app, 'ctx') });
+    expect(simulated.exitCode).toBe(r.exitCode);
     expect(r.exitCode).toBe(1);
-    // The legacy builder writes its log to stdout; up's error block shows stderr's tail only.
-    expect(r.stdout).toMatch(/^Sending build context to Docker daemon/);
-    if (kind(r).startsWith('build-ok')) expect(tail(r.stderr).split('\n').at(-1)).toMatch(/^the --mount option requires BuildKit/);
+    for (const out of [r.stdout, simulated.stdout]) expect(out).toMatch(/^Sending build context to Docker daemon/);
+    // up shows stderr's tail: a RUN --mount is refused; a failed RUN names its exit code, its log is not there.
+    const last = (out: string) => tail(out).split('\n').at(-1);
+    if (failing) for (const out of [r.stderr, simulated.stderr]) expect(last(out)).toMatch(/^The command '\/bin\/sh -c .*' returned a non-zero code: 1$/);
+    else expect(last(simulated.stderr)).toBe(last(r.stderr));
+    // A 23+ client says why first.
+    for (const out of [r.stderr, simulated.stderr]) expect(out.startsWith('DEPRECATED: The legacy builder is deprecated')).toBe(Number(r.client.split('.')[0]) >= 23);
+  });
+
+  it.each(byName(of('build-ok-buildkit-env')))('%s: DOCKER_BUILDKIT=1 without buildx is refused', async (_, r) => {
+    const s = await simFor(r);
+    const app = writeApp(s, { 'ctx/Dockerfile': 'FROM todo-contract-base:1\n' });
+    const simulated = await replay(s, r, { cwd: app, context: join(app, 'ctx') });
+    expect([simulated.exitCode, simulated.stderr, simulated.stdout]).toEqual([r.exitCode, r.stderr, r.stdout]);
+    expect(r.stderr).toMatch(/^ERROR: BuildKit is enabled but the buildx component is missing or broken\./);
+  });
+
+  it.each(byName(of('buildx-version')))('%s', async (_, r) => {
+    const s = await simFor(r);
+    const simulated = await replay(s, r);
+    expect([simulated.exitCode, simulated.stderr]).toEqual([r.exitCode, r.stderr]);
+    for (const out of [r.stdout, simulated.stdout]) expect(/^github\.com\/docker\/buildx v\d+\.\d+\.\d+ /.test(out)).toBe(r.exitCode === 0);
   });
 });
 

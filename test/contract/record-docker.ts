@@ -145,6 +145,8 @@ async function main(): Promise<void> {
         record(`build-fails${suffix}`, c, v, build(ctx.failing, 'todo-frontend:failing'), env, (s) => scrub(s.replaceAll(ctx.failing, '<context>')));
         record(`build-ok${suffix}`, c, v, build(ctx.passing, 'todo-frontend:passing'), env, (s) => scrub(s.replaceAll(ctx.passing, '<context>')));
         if (mode === 'buildkit') record('build-syntax-directive', c, v, build(ctx.syntax, 'todo-frontend:syntax'), env, (s) => scrub(s.replaceAll(ctx.syntax, '<context>')));
+        // A 23+ client without buildx, told to use BuildKit: it refuses before contacting the daemon.
+        if (c.id === 'docker-28') record('build-ok-buildkit-env', c, v, build(ctx.passing, 'todo-frontend:passing'), { ...withHost, DOCKER_BUILDKIT: '1' }, (s) => scrub(s.replaceAll(ctx.passing, '<context>')));
       }
     }
     await daemon.stop();

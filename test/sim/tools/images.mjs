@@ -64,7 +64,8 @@ function finalUser(dockerfileText) {
 }
 
 /**
- * Runs a build. `inputs`: { cwd, context, dockerfile?, tags, buildArgs, labels, secretIds, target?, platform? }.
+ * Runs a build. `inputs`: { cwd, context, dockerfile?, tags, buildArgs, labels, secretIds, target?, platform?, legacy? }
+ * (`legacy`: { deprecated } when docker's legacy builder runs it, not BuildKit).
  * Returns { id, stderr } (BuildKit's progress) or fails the call. `daemon` is the store to record into.
  */
 export function buildImage(call, state, daemon, inputs) {
@@ -84,6 +85,13 @@ export function buildImage(call, state, daemon, inputs) {
     `#1 transferring dockerfile: ${statSync(dockerfile).size}B done`,
     '#1 DONE 0.0s',
   ];
+  if (fault && inputs.legacy) {
+    // The legacy builder: the step's output on stdout, one line on stderr (build-fails-legacy.docker-20.10.json).
+    const log = fault.log ?? ['npm error code ELIFECYCLE', 'npm error command failed'];
+    const code = fault.exitCode ?? 1;
+    call.out(['Step 5/9 : RUN npm run build', ' ---> Running in 3f2a1b4c5d6e', ...log, ''].join('\n'));
+    call.fail(code, `${inputs.legacy.deprecated}The command '/bin/sh -c npm run build' returned a non-zero code: ${code}`);
+  }
   if (fault) {
     const log = fault.log ?? ['npm error code ELIFECYCLE', 'npm error command failed'];
     const code = fault.exitCode ?? 1;
