@@ -1,13 +1,13 @@
 // The image builds `up` makes, with the product's own builders: the shipped Dockerfile, the
-// content tag (digestContext + tagOf over up's build arguments), the labels and the argv of
-// dockerBuildArgs. The tier adds only what its daemon needs: --network host (no bridge) and the
+// content tag (digestContext + tagOf over up's build arguments), the labels, the argv of
+// dockerBuildArgs and the environment of dockerBuildEnv. The tier adds only what its daemon needs: --network host (no bridge) and the
 // stand-in base images as NODE_IMAGE / PYTHON_IMAGE / UV_IMAGE.
 import { join } from 'node:path';
 import type { Service } from '../../src/config/schema.js';
 import { digestContext, tagOf } from '../../src/images/content-tag.js';
 import { buildArgsOf, imageLabels } from '../../src/phases/build.js';
 import type { UpState } from '../../src/phases/state.js';
-import { dockerBuildArgs } from '../../src/tools/docker.js';
+import { dockerBuildArgs, dockerBuildEnv } from '../../src/tools/docker.js';
 import { repoRoot } from '../support/helm.js';
 import type { StandIns } from './bases.js';
 import { withHostNetwork } from './daemon.js';
@@ -47,7 +47,8 @@ export interface Built extends AppBuild {
 }
 
 export async function build(docker: Docker, b: AppBuild): Promise<Built> {
-  const r = await docker.run(b.args, { timeoutMs: 20 * 60_000 });
+  // With up's build environment too (DOCKER_BUILDKIT=1).
+  const r = await docker.run(b.args, { env: { ...dockerBuildEnv }, timeoutMs: 20 * 60_000 });
   const size = Number((await docker.run(['image', 'inspect', '--format', '{{.Size}}', b.ref])).stdout.trim());
   return { ...b, durationMs: r.durationMs, size, stderr: r.stderr };
 }
