@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/engine/**/*.test.ts'],
-    globalSetup: ['test/support/global-setup.ts'],
+    globalSetup: ['test/engine/global-setup.ts'],
     testTimeout: 300_000,
     hookTimeout: 30 * 60_000,
     // One daemon, one build cache: files run one after another.

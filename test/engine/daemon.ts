@@ -5,7 +5,7 @@
 // SIGINT/SIGTERM; a daemon a killed run left behind on the same data root is found by its
 // pidfile and stopped before a new one starts.
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,22 +30,48 @@ export interface DaemonOptions {
   startTimeoutMs?: number;
 }
 
-const live = new Set<Daemon>();
+/** Daemons this process started and has not stopped, with what stopping them synchronously takes. */
+const live = new Map<Daemon, () => void>();
 let hooked = false;
 
 function hookExit(): void {
   if (hooked) return;
   hooked = true;
-  // Synchronous on 'exit': signal every daemon still running. On a signal, stop them and then
-  // die of the same signal, so the caller still sees the interruption.
-  process.on('exit', () => {
-    for (const d of live) killQuietly(d.pid, 'SIGTERM');
-  });
+  // Synchronous, so it also runs on process.exit() and before a signal's default action: stop
+  // every daemon still running (and whatever else registered a synchronous cleanup), unmount
+  // and remove its run folder. Then die of the same signal, so the caller sees the interruption.
+  const stopAll = () => {
+    for (const stop of [...live.values()].reverse()) stop();
+    live.clear();
+  };
+  process.on('exit', stopAll);
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(signal, () => {
-      void Promise.allSettled([...live].map((d) => d.stop())).finally(() => process.kill(process.pid, signal));
+      stopAll();
+      process.kill(process.pid, signal);
     });
   }
+}
+
+/** Waits for a pid to exit, blocking (for exit and signal handlers, where nothing async runs). */
+function stopPidSync(pid: number, graceMs = 15_000, signal: NodeJS.Signals = 'SIGTERM'): void {
+  if (!killQuietly(pid, signal)) return;
+  spawnSync('sh', ['-c', `i=0; while kill -0 ${pid} 2>/dev/null && [ $i -lt ${Math.ceil(graceMs / 100)} ]; do sleep 0.1; i=$((i+1)); done`]);
+  if (alive(pid)) {
+    killQuietly(pid, 'SIGKILL');
+    spawnSync('sh', ['-c', `i=0; while kill -0 ${pid} 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done`]);
+  }
+}
+
+/**
+ * Runs `stop` synchronously if this process exits or is signalled before `release()` is called:
+ * for the other processes a tier starts (its database).
+ */
+export function stopOnExit(pid: number, signal: NodeJS.Signals = 'SIGTERM'): { release(): void } {
+  const token = {} as Daemon;
+  live.set(token, () => stopPidSync(pid, 10_000, signal));
+  hookExit();
+  return { release: () => void live.delete(token) };
 }
 
 function killQuietly(pid: number, signal: NodeJS.Signals): boolean {
@@ -83,16 +109,23 @@ export async function stopPid(pid: number, graceMs = 20_000, signal: NodeJS.Sign
   await waitFor(() => !alive(pid), 5_000);
 }
 
-/** The daemon an earlier, killed run left on this data root, if it is still a dockerd. */
-async function stopLeftover(dataRoot: string): Promise<void> {
-  const marker = join(dataRoot, 'todo-deploy-dockerd.pid');
+const MARKER = 'todo-deploy-dockerd.pid';
+
+/** The daemon (and run folder) an earlier, killed run left on this data root. */
+export async function stopLeftover(dataRoot: string): Promise<void> {
+  const marker = join(dataRoot, MARKER);
   if (!existsSync(marker)) return;
-  const pid = Number(readFileSync(marker, 'utf8').trim());
+  const [pidText = '', runDir = ''] = readFileSync(marker, 'utf8').trim().split(' ');
+  const pid = Number(pidText);
   let cmdline = '';
   try {
     cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
   } catch {}
   if (pid > 0 && cmdline.startsWith('dockerd\0') && cmdline.includes(dataRoot)) await stopPid(pid);
+  if (runDir.startsWith(`${tmpdir()}/tde-`)) {
+    unmountUnder(runDir);
+    rmSync(runDir, { recursive: true, force: true });
+  }
   rmSync(marker, { force: true });
 }
 
@@ -121,6 +154,8 @@ function ping(socketPath: string): Promise<boolean> {
 export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> {
   // Short: the socket path (and containerd's under the exec root) must fit in 108 bytes.
   const runDir = mkdtempSync(join(tmpdir(), 'tde-'));
+  // Others may make folders inside it (the tier's database runs as the postgres user).
+  chmodSync(runDir, 0o711);
   const dataRoot = options.dataRoot ?? join(runDir, 'data');
   mkdirSync(dataRoot, { recursive: true });
   await stopLeftover(dataRoot);
@@ -143,10 +178,16 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
   closeSync(fd);
   const pid = child.pid;
   if (pid === undefined) throw new Error('dockerd did not start (is docker.io installed?)');
-  writeFileSync(join(dataRoot, 'todo-deploy-dockerd.pid'), `${pid}\n`);
+  writeFileSync(join(dataRoot, MARKER), `${pid} ${runDir}\n`);
   let exited = false;
   child.on('exit', () => (exited = true));
 
+  const cleanUp = () => {
+    rmSync(join(dataRoot, MARKER), { force: true });
+    // dockerd leaves its host network namespace (exec/netns/default) bind-mounted.
+    unmountUnder(runDir);
+    rmSync(runDir, { recursive: true, force: true });
+  };
   const daemon: Daemon = {
     host: `unix://${socket}`,
     pid,
@@ -158,13 +199,13 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
       if (!live.has(daemon)) return;
       live.delete(daemon);
       await stopPid(pid);
-      rmSync(join(dataRoot, 'todo-deploy-dockerd.pid'), { force: true });
-      // dockerd leaves its host network namespace (exec/netns/default) bind-mounted.
-      unmountUnder(runDir);
-      rmSync(runDir, { recursive: true, force: true });
+      cleanUp();
     },
   };
-  live.add(daemon);
+  live.set(daemon, () => {
+    stopPidSync(pid);
+    cleanUp();
+  });
   hookExit();
   const up = await waitFor(async () => exited || (existsSync(socket) && (await ping(socket))), options.startTimeoutMs ?? 60_000, 200);
   if (!up || exited) {

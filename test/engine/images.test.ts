@@ -6,7 +6,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../../src/config/schema.js';
@@ -129,7 +128,8 @@ beforeAll(async () => {
   standIns = await ensureStandIns(docker, (line) => report.push(line));
   report.push(`daemon up in ${s(basesStarted - started)}; stand-in bases ready in ${s(Date.now() - basesStarted)}: ${standIns.node}, ${standIns.python}, ${standIns.uv}`);
 
-  pg = await createPostgres();
+  // Its folders inside the daemon's run folder: whatever a killed run leaves, the next one removes.
+  pg = await createPostgres(daemon.runDir);
   await pg.start();
   secrets.databasePassword = pg.password;
   secrets.openai = `sk-engine-${randomBytes(16).toString('hex')}`;
@@ -141,7 +141,7 @@ beforeAll(async () => {
   }
 
   // The app, copied: the test changes files, and each context gets a .env the dockerignore must keep out.
-  work = mkdtempSync(join(tmpdir(), 'tde-app-'));
+  work = mkdtempSync(join(daemon.runDir, 'app-'));
   cpSync(join(repoRoot, 'test', 'fixtures', 'todo-app'), work, { recursive: true });
   for (const service of ['frontend', 'backend'] as const) writeFileSync(join(app(service), '.env'), `OPENAI_API_KEY=${secrets.dotenv}\n`);
 

@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from './docker-client.js';
-import { stopPid } from './daemon.js';
+import { stopOnExit, stopPid } from './daemon.js';
 
 export interface Postgres {
   url: string;
@@ -43,10 +43,11 @@ async function ids(): Promise<{ uid: number; gid: number }> {
   return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
 }
 
-export async function createPostgres(): Promise<Postgres> {
+/** A new cluster in a folder under `parent` (default: the temp folder). */
+export async function createPostgres(parent = tmpdir()): Promise<Postgres> {
   const bin = binDir();
   const { uid, gid } = await ids();
-  const dir = mkdtempSync(join(tmpdir(), 'tde-pg-'));
+  const dir = mkdtempSync(join(parent, 'tde-pg-'));
   chownSync(dir, uid, gid);
   const data = join(dir, 'data');
   const password = randomBytes(12).toString('hex');
@@ -63,6 +64,7 @@ export async function createPostgres(): Promise<Postgres> {
   rmSync(pwfile);
   const port = await freePort();
   let pid: number | undefined;
+  let guard: { release(): void } | undefined;
 
   const pg: Postgres = {
     url: `postgresql://todo:${password}@127.0.0.1:${port}/postgres`,
@@ -72,6 +74,8 @@ export async function createPostgres(): Promise<Postgres> {
       if (pid) return;
       const child = spawn(join(bin, 'postgres'), ['-D', data, '-h', '127.0.0.1', '-p', String(port), '-k', dir, '-c', 'fsync=off'], { uid, gid, stdio: ['ignore', 'ignore', 'ignore'], cwd: dir });
       pid = child.pid;
+      // Fast shutdown if the test process dies first.
+      if (pid) guard = stopOnExit(pid, 'SIGINT');
       const ready = join(bin, 'pg_isready');
       for (let i = 0; i < 100; i++) {
         if ((await run(ready, ['-h', '127.0.0.1', '-p', String(port)], { allowFailure: true })).exitCode === 0) return;
@@ -83,6 +87,7 @@ export async function createPostgres(): Promise<Postgres> {
       if (!pid) return;
       const stopping = pid;
       pid = undefined;
+      guard?.release();
       // SIGINT: PostgreSQL's fast shutdown (clients disconnected, no wait for them).
       await stopPid(stopping, 10_000, 'SIGINT');
     },
@@ -91,8 +96,5 @@ export async function createPostgres(): Promise<Postgres> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  process.on('exit', () => {
-    if (pid) process.kill(pid, 'SIGKILL');
-  });
   return pg;
 }
