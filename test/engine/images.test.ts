@@ -5,7 +5,7 @@
 // see test/engine/README.md. Never part of `npm test`.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../../src/config/schema.js';
@@ -39,6 +39,9 @@ const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 async function buildAndReport(service: Service, label: string, backendUrl = BACKEND_URL): Promise<Built> {
   const b = await build(docker, await appBuild(service, app(service), standIns, backendUrl));
+  // The build's own log, for a look at what BuildKit printed (warnings, cache hits).
+  mkdirSync(join(CACHE, 'logs'), { recursive: true });
+  writeFileSync(join(CACHE, 'logs', `${service}-${label.replaceAll(' ', '-')}.log`), b.stderr);
   report.push(`${service.padEnd(8)} ${label.padEnd(22)} ${s(b.durationMs).padStart(7)}  ${mb(b.size).padStart(7)}  ${b.ref}`);
   return b;
 }
@@ -115,6 +118,7 @@ function savedImageHolds(ref: string, needles: string[]): Promise<string[]> {
 beforeAll(async () => {
   const started = Date.now();
   daemon = await startDaemon({ dataRoot: join(CACHE, 'docker') });
+  const daemonUp = Date.now() - started;
   docker = dockerClient(daemon.host);
   const client = await docker.run(['version', '--format', '{{.Client.Version}} / Engine {{.Server.Version}}']);
   report.push(`docker client ${docker.path} ${client.stdout.trim()}${docker.env.DOCKER_BUILDKIT ? ' (DOCKER_BUILDKIT=1)' : ' (buildx)'}`);
@@ -126,7 +130,7 @@ beforeAll(async () => {
   }
   const basesStarted = Date.now();
   standIns = await ensureStandIns(docker, (line) => report.push(line));
-  report.push(`daemon up in ${s(basesStarted - started)}; stand-in bases ready in ${s(Date.now() - basesStarted)}: ${standIns.node}, ${standIns.python}, ${standIns.uv}`);
+  report.push(`daemon up in ${s(daemonUp)}; stand-in bases ready in ${s(Date.now() - basesStarted)}: ${standIns.node}, ${standIns.python}, ${standIns.uv}`);
 
   // Its folders inside the daemon's run folder: whatever a killed run leaves, the next one removes.
   pg = await createPostgres(daemon.runDir);
