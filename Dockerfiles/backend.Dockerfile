@@ -1,8 +1,10 @@
-# syntax=docker/dockerfile:1
 # The Todo Chatbot backend: FastAPI served by uvicorn, dependencies locked with uv.
 # Build context: the backend's source dir (with pyproject.toml and uv.lock). todo-deploy runs
 #   docker build -f <todo-deploy>/Dockerfiles/backend.Dockerfile -t todo-backend:<tag> ./backend
-# Needs BuildKit (the default builder since Docker 23) for the cache and bind mounts.
+# Needs BuildKit for the cache and bind mounts: a docker 23+ client with the buildx plugin, or a 20.10
+# client with DOCKER_BUILDKIT=1; the legacy builder fails on RUN --mount.
+# No `# syntax=` line: it makes every build pull docker/dockerfile first, which fails offline or
+# behind an air gap; the builtin frontend of Engine 20.10 and later has every feature used here.
 
 # Builder and runtime must share this base: the venv's python is a symlink to its interpreter.
 ARG PYTHON_IMAGE=python:3.13.9-slim-trixie

@@ -1,9 +1,11 @@
-# syntax=docker/dockerfile:1
 # The Todo Chatbot frontend: Next.js with output: 'standalone', built with pnpm.
 # Build context: the frontend's source dir. todo-deploy runs
 #   docker build -f <todo-deploy>/Dockerfiles/frontend.Dockerfile \
 #     --build-arg NEXT_PUBLIC_BACKEND_URL=http://localhost:30001 -t todo-frontend:<tag> ./frontend
-# Needs BuildKit (the default builder since Docker 23) for the cache mounts.
+# Needs BuildKit for the cache mounts: a docker 23+ client with the buildx plugin, or a 20.10
+# client with DOCKER_BUILDKIT=1; the legacy builder fails on RUN --mount.
+# No `# syntax=` line: it makes every build pull docker/dockerfile first, which fails offline or
+# behind an air gap; the builtin frontend of Engine 20.10 and later has every feature used here.
 
 # Node 24 is the LTS line that still ships corepack (Node 25 dropped it).
 ARG NODE_IMAGE=node:24.11.1-alpine3.22

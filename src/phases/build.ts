@@ -6,7 +6,7 @@ import { OperationError, ToolError } from '../errors.js';
 import { secretLookingFiles, tagOf } from '../images/content-tag.js';
 import { STAGED_DOCKERFILE, stageContext } from '../images/stage-context.js';
 import type { Phase } from '../pipeline/runner.js';
-import { dockerBuildArgs, familiarRef, imageInspectArgs, parseImageTags } from '../tools/docker.js';
+import { dockerBuildArgs, dockerBuildEnv, familiarRef, imageInspectArgs, parseImageTags } from '../tools/docker.js';
 import { minikubeImageBuildArgs, minikubeImageListArgs } from '../tools/minikube.js';
 import type { ServicePlan, UpState } from './state.js';
 
@@ -97,13 +97,18 @@ async function imagesHeld(ctx: Context, state: UpState, buildEnv: Record<string,
   return list.stdout.split('\n').map((line) => familiarRef(line.trim()));
 }
 
+/** The labels a build puts on its image: public, like the build arguments. */
+export function imageLabels(image: Pick<ServicePlan['image'], 'repository' | 'tag'>): Record<string, string> {
+  return { 'org.opencontainers.image.title': image.repository, 'dev.todo-deploy.content-tag': image.tag };
+}
+
 async function build(ctx: Context, state: UpState, plan: ServicePlan): Promise<void> {
-  const labels = { 'org.opencontainers.image.title': plan.image.repository, 'dev.todo-deploy.content-tag': plan.image.tag };
+  const labels = imageLabels(plan.image);
   // Without docker-env, minikube builds from a staged copy of the context that holds the Dockerfile.
   const staged = state.buildEnv ? undefined : await stageContext(plan.sourceDir, (await plan.contextDigest).files, plan.dockerfile);
   const command = staged
     ? { tool: 'minikube', args: minikubeImageBuildArgs({ profile: state.config.minikube.profile, ref: plan.image.ref, dockerfile: STAGED_DOCKERFILE, context: staged.dir, buildArgs: plan.buildArgs }) }
-    : { tool: 'docker', args: dockerBuildArgs({ ref: plan.image.ref, dockerfile: plan.dockerfile, context: plan.sourceDir, buildArgs: plan.buildArgs, labels }), env: state.buildEnv };
+    : { tool: 'docker', args: dockerBuildArgs({ ref: plan.image.ref, dockerfile: plan.dockerfile, context: plan.sourceDir, buildArgs: plan.buildArgs, labels }), env: { ...state.buildEnv, ...dockerBuildEnv } };
   try {
     await ctx.exec({ ...command, mutates: true, timeoutMs: state.config.timeouts.build });
   } catch (error) {

@@ -31,6 +31,14 @@ export interface BuildOptions {
   labels: Record<string, string>;
 }
 
+/**
+ * The environment of every `docker build`. The shipped Dockerfiles need BuildKit (`RUN --mount`):
+ * a 20.10 client uses it only when asked, and a 23+ client without the buildx plugin falls back
+ * to the legacy builder, which fails on `--mount` without saying why; asked, it says that buildx
+ * is missing (test/contract/recorded/docker/build-*).
+ */
+export const dockerBuildEnv = { DOCKER_BUILDKIT: '1' } as const;
+
 export function dockerBuildArgs(o: BuildOptions): string[] {
   return [
     'build',

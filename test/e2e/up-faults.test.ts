@@ -58,7 +58,8 @@ describe('todo-deploy up: each fault gives the right exit code and an error a us
     const result = await up();
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain('✖ The backend image failed to build.');
-    expect(result.stderr).toContain('│ error: The lockfile at `uv.lock` needs to be updated');
+    // BuildKit prefixes each line of a step's output with its time (test/contract/recorded/docker/build-fails.*).
+    expect(result.stderr).toContain('│ 0.512 error: The lockfile at `uv.lock` needs to be updated');
     expect(result.stderr).toMatch(/command: docker build --tag todo-backend:[0-9a-f]{12}/);
     expect(sim.calls().some((c) => c.tool === 'helm' && c.command === 'upgrade')).toBe(false);
   });

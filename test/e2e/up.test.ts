@@ -26,7 +26,7 @@ describe.each([3, 4] as const)('todo-deploy up with Helm %d', (helmMajor) => {
     const calls = sim.calls();
     const builds = calls.filter((c) => c.tool === 'docker' && c.command === 'build');
     expect(builds).toHaveLength(2);
-    for (const build of builds) expect(build.env.DOCKER_HOST).toBe(MINIKUBE_DOCKER_HOST);
+    for (const build of builds) expect(build.env).toMatchObject({ DOCKER_HOST: MINIKUBE_DOCKER_HOST, DOCKER_BUILDKIT: '1' });
     // The two builds overlap in time.
     expect(Math.max(...builds.map((b) => b.start))).toBeLessThan(Math.min(...builds.map((b) => b.end)));
 
@@ -158,5 +158,22 @@ describe('todo-deploy up --dry-run and --json', () => {
     });
     expect((doc.phases as Array<{ status: string }>).map((p) => p.status)).toEqual(Array(7).fill('done'));
     expect(result.stderr).toContain('✔ Deploy with Helm');
+  });
+});
+
+// Clients that build with the legacy builder unless told (test/contract/recorded/docker/build-*):
+// the shipped Dockerfiles' RUN --mount needs BuildKit, so up asks for it.
+describe('todo-deploy up with a docker client that defaults to the legacy builder', () => {
+  it("builds with Debian's docker 20.10 client (DOCKER_BUILDKIT=1)", async () => {
+    const { up } = await scenario({ tools: { docker: { clientVersion: '20.10.24+dfsg1', apiVersion: '1.41' } } });
+    const result = await up();
+    expect(result.exitCode, result.stderr).toBe(0);
+  });
+
+  it('says buildx is missing when a docker 23+ client has no buildx plugin', async () => {
+    const { up } = await scenario({ tools: { docker: { buildx: false } } });
+    const result = await up();
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('BuildKit is enabled but the buildx component is missing or broken');
   });
 });

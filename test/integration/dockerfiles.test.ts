@@ -78,6 +78,12 @@ describe.each(['frontend', 'backend'] as Service[])('%s.Dockerfile', (service) =
     expect(errors.map((d) => `${d.range.start.line + 1}: ${d.message}`)).toEqual([]);
   });
 
+  // A real Engine showed it: with `# syntax=docker/dockerfile:1` BuildKit resolves that image
+  // from Docker Hub before the first step, so every build fails offline.
+  it('has no syntax directive, so a build pulls nothing but its base images', () => {
+    expect(read(service)).not.toMatch(/^#\s*syntax\s*=/im);
+  });
+
   it('is multi-stage, and the final stage only copies from build stages', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
     const copies = finalOf('COPY').map(line);

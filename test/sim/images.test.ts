@@ -71,7 +71,7 @@ describe.concurrent('docker build', () => {
     const failed = await s.exec('docker', ['build', '-t', 'todo-frontend:v1', 'frontend'], { cwd: app });
     expect(failed.exitCode).toBe(1);
     expect(failed.stderr).toContain('Failed to compile.');
-    expect(failed.stderr.trim().split('\n').at(-1)).toBe('ERROR: failed to build: failed to solve: process "/bin/sh -c npm run build" did not complete successfully: exit code: 1');
+    expect(failed.stderr.trim().split('\n').at(-1)).toBe('ERROR: failed to solve: process "/bin/sh -c npm run build" did not complete successfully: exit code: 1');
     expect(s.state().docker.images.host).toEqual({});
     expect((await s.exec('docker', ['build', '-t', 'todo-frontend:v1', 'frontend'], { cwd: app })).exitCode).toBe(0);
     expect(s.state().faults.builds).toEqual([]);

@@ -4,7 +4,8 @@
 export type ToolName = 'docker' | 'minikube' | 'kubectl' | 'helm';
 
 export interface ToolsState {
-  docker: { installed: boolean; clientVersion: string; apiVersion: string; serverVersion: string };
+  /** `buildx`: whether a 23+ client has the buildx plugin (default true); a 20.10 client never has it. */
+  docker: { installed: boolean; clientVersion: string; apiVersion: string; serverVersion: string; buildx?: boolean };
   minikube: { installed: boolean; version: string; commit: string };
   helm: { installed: boolean; version: string; gitCommit: string; goVersion: string };
   kubectl: { installed: boolean; version: string; serverVersion: string };
@@ -282,7 +283,7 @@ export interface CallRecord {
   argv: string[];
   /** The stdin the tool consumed ('' when the command reads none). */
   stdin: string;
-  env: Partial<Record<'DOCKER_HOST' | 'DOCKER_TLS_VERIFY' | 'DOCKER_CERT_PATH' | 'MINIKUBE_ACTIVE_DOCKERD' | 'KUBECONFIG', string>>;
+  env: Partial<Record<'DOCKER_HOST' | 'DOCKER_TLS_VERIFY' | 'DOCKER_CERT_PATH' | 'MINIKUBE_ACTIVE_DOCKERD' | 'DOCKER_BUILDKIT' | 'KUBECONFIG', string>>;
   /** Names (not values) of every variable in the call's environment. */
   envKeys: string[];
   cwd: string;

@@ -2,8 +2,8 @@
 // client does: -H, else DOCKER_HOST, else the local socket. The local daemon is `host`; the
 // DOCKER_HOST that `minikube docker-env` prints selects that profile's daemon, which also needs
 // the TLS variables it printed.
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { certsDir, dockerHostOf } from './cluster.mjs';
 import { goJson, renderTemplate, TemplateUnsupported } from './go-template.mjs';
 import { buildImage, normalizeRef } from './images.mjs';
@@ -160,6 +160,37 @@ function listRows(store, filters) {
   return rows;
 }
 
+function clientMajor(state) {
+  return Number(state.tools.docker.clientVersion.split('.')[0]);
+}
+
+/** Whether `docker buildx` exists: a plugin of 23+ clients, unless the scenario removed it (tools.docker.buildx: false). */
+function hasBuildx(state) {
+  return clientMajor(state) >= 23 && state.tools.docker.buildx !== false;
+}
+
+function noBuildx(call, state) {
+  if (clientMajor(state) >= 23) call.fail(1, "docker: unknown command: docker buildx\n\nRun 'docker --help' for more information");
+  call.fail(1, "docker: 'buildx' is not a docker command.\nSee 'docker --help'");
+}
+
+/**
+ * The builder `docker build` uses, as recorded (test/contract/recorded/docker/build-*): a client
+ * before 23 uses BuildKit only with DOCKER_BUILDKIT=1; a later one uses it through the buildx
+ * plugin, falls back to the legacy builder without the plugin, and refuses with DOCKER_BUILDKIT=1.
+ */
+function builderOf(call, state) {
+  const flag = call.env.DOCKER_BUILDKIT;
+  const on = flag === '1' || flag === 'true';
+  if (clientMajor(state) < 23) return on ? 'buildkit' : 'legacy';
+  if (flag === '0' || flag === 'false') return 'legacy';
+  if (hasBuildx(state)) return 'buildkit';
+  if (on) call.fail(1, 'ERROR: BuildKit is enabled but the buildx component is missing or broken.\n       Install the buildx component to build images with BuildKit:\n       https://docs.docker.com/go/buildx/');
+  return 'legacy';
+}
+
+const LEGACY_DEPRECATED = 'DEPRECATED: The legacy builder is deprecated and will be removed in a future release.\n            Install the buildx component to build images with BuildKit:\n            https://docs.docker.com/go/buildx/\n\n';
+
 const build = {
   flags: {
     't|tag': 'list',
@@ -184,7 +215,18 @@ const build = {
   run(call, args, state) {
     if (args.positionals.length !== 1) call.fail(1, 'ERROR: docker buildx build requires 1 argument');
     if (args.positionals[0] === '-') call.unexpected('build context from stdin is not simulated');
+    const builder = builderOf(call, state);
     const daemon = selectDaemon(call, args, state);
+    if (builder === 'legacy') {
+      // The legacy builder sends the context, then refuses BuildKit-only syntax.
+      const deprecated = clientMajor(state) >= 23 ? LEGACY_DEPRECATED : '';
+      const dockerfile = args.flags.file ? resolve(call.cwd, args.flags.file) : join(resolve(call.cwd, args.positionals[0]), 'Dockerfile');
+      if (existsSync(dockerfile) && /^\s*RUN\s+--mount/im.test(readFileSync(dockerfile, 'utf8'))) {
+        call.out('Sending build context to Docker daemon  2.048kB\r\r\n');
+        call.fail(1, `${deprecated}the --mount option requires BuildKit. Refer to https://docs.docker.com/go/buildkit/ to learn how to build images with BuildKit enabled`);
+      }
+      call.out('Sending build context to Docker daemon  2.048kB\r\r\n');
+    }
     const pairs = (list) => Object.fromEntries((list ?? []).map((kv) => [kv.split('=')[0], kv.split('=').slice(1).join('=')]));
     const buildArgs = pairs(args.flags['build-arg']);
     // A bare --build-arg NAME takes its value from the client's environment.
@@ -199,10 +241,14 @@ const build = {
       secretIds: (args.flags.secret ?? []).map((s) => /(?:^|,)id=([^,]+)/.exec(s)?.[1] ?? ''),
       target: args.flags.target,
       platform: args.flags.platform,
+      legacy: builder === 'legacy' ? { deprecated: clientMajor(state) >= 23 ? LEGACY_DEPRECATED : '' } : undefined,
     });
     if (args.flags.iidfile) writeFileSync(join(call.cwd, args.flags.iidfile), id);
     if (args.flags.quiet) call.out(`${id}\n`);
-    else call.err(stderr);
+    else if (builder === 'legacy') {
+      if (clientMajor(state) >= 23) call.err(LEGACY_DEPRECATED);
+      call.out(`Successfully built ${id.slice(7, 19)}\n${(args.flags.tag ?? []).map((t) => `Successfully tagged ${normalizeRef(t)}\n`).join('')}`);
+    } else call.err(stderr);
   },
 };
 
@@ -210,7 +256,14 @@ const inspect = {
   flags: { 'f|format': 'value', type: 'value' },
   run(call, args, state) {
     if (args.positionals.length === 0) call.unexpected('inspect needs at least one image');
-    const daemon = selectDaemon(call, args, state);
+    const reached = tryDaemon(call, args, state);
+    if (reached.error) {
+      // The real client tries each reference and prints the connection error once per reference.
+      const line = reached.error.stderr.trimEnd();
+      if (args.flags.format) call.out('\n');
+      call.fail(1, args.positionals.map(() => line).join('\n'));
+    }
+    const daemon = reached.daemon;
     const store = state.docker.images[daemon] ?? {};
     const found = [];
     const missing = [];
@@ -221,7 +274,9 @@ const inspect = {
       else if (byId) found.push(inspectObject(store, byId));
       else missing.push(ref);
     }
-    if (args.flags.format) for (const obj of found) call.out(`${render(call, args.flags.format, obj)}\n`);
+    // With --format and nothing found, the real client (20.10 and 28 alike) still prints one empty line.
+    if (args.flags.format && found.length === 0) call.out('\n');
+    else if (args.flags.format) for (const obj of found) call.out(`${render(call, args.flags.format, obj)}\n`);
     else call.out(`${JSON.stringify(found, null, 4)}\n`);
     if (missing.length > 0) call.fail(1, missing.map((r) => `Error: No such image: ${r}`).join('\n'));
   },
@@ -356,13 +411,20 @@ export const commands = {
   },
   'buildx version': {
     flags: {},
-    run(call) {
+    run(call, args, state) {
+      if (!hasBuildx(state)) noBuildx(call, state);
       call.out('github.com/docker/buildx v0.24.0 d0e5e86c8b88e0d4b8d1a9ce3a6bff7e2a9c4c8e\n');
     },
   },
   build,
   'image build': build,
-  'buildx build': build,
+  'buildx build': {
+    ...build,
+    run(call, args, state) {
+      if (!hasBuildx(state)) noBuildx(call, state);
+      build.run(call, args, state);
+    },
+  },
   'image inspect': inspect,
   'image ls': list,
   'image list': list,

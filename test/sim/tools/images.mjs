@@ -64,7 +64,8 @@ function finalUser(dockerfileText) {
 }
 
 /**
- * Runs a build. `inputs`: { cwd, context, dockerfile?, tags, buildArgs, labels, secretIds, target?, platform? }.
+ * Runs a build. `inputs`: { cwd, context, dockerfile?, tags, buildArgs, labels, secretIds, target?, platform?, legacy? }
+ * (`legacy`: { deprecated } when docker's legacy builder runs it, not BuildKit).
  * Returns { id, stderr } (BuildKit's progress) or fails the call. `daemon` is the store to record into.
  */
 export function buildImage(call, state, daemon, inputs) {
@@ -74,7 +75,7 @@ export function buildImage(call, state, daemon, inputs) {
   }
   const dockerfile = inputs.dockerfile ? resolve(inputs.cwd, inputs.dockerfile) : join(contextDir, 'Dockerfile');
   if (!existsSync(dockerfile)) {
-    call.fail(1, `ERROR: failed to build: failed to solve: failed to read dockerfile: open ${basename(dockerfile)}: no such file or directory`);
+    call.fail(1, `ERROR: failed to solve: failed to read dockerfile: open ${basename(dockerfile)}: no such file or directory`);
   }
   const fault = call.takeFault('builds', (f) => inputs.tags.some((t) => t.includes(f.match)) || contextDir.includes(f.match));
   const progress = [
@@ -84,6 +85,13 @@ export function buildImage(call, state, daemon, inputs) {
     `#1 transferring dockerfile: ${statSync(dockerfile).size}B done`,
     '#1 DONE 0.0s',
   ];
+  if (fault && inputs.legacy) {
+    // The legacy builder: the step's output on stdout, one line on stderr (build-fails-legacy.docker-20.10.json).
+    const log = fault.log ?? ['npm error code ELIFECYCLE', 'npm error command failed'];
+    const code = fault.exitCode ?? 1;
+    call.out(['Step 5/9 : RUN npm run build', ' ---> Running in 3f2a1b4c5d6e', ...log, ''].join('\n'));
+    call.fail(code, `${inputs.legacy.deprecated}The command '/bin/sh -c npm run build' returned a non-zero code: ${code}`);
+  }
   if (fault) {
     const log = fault.log ?? ['npm error code ELIFECYCLE', 'npm error command failed'];
     const code = fault.exitCode ?? 1;
@@ -95,10 +103,13 @@ export function buildImage(call, state, daemon, inputs) {
         '#9 [builder 5/6] RUN npm run build',
         ...log.map((l) => `#9 0.512 ${l}`),
         '#9 ERROR: process "/bin/sh -c npm run build" did not complete successfully: exit code: ' + code,
+        // buildx 0.24 (docker 28.2's) repeats the step's last log lines in a box, then one ERROR
+        // line (test/contract/recorded/docker/build-fails.docker-28-buildx.json).
         '------',
-        ...log.slice(-5).map((l) => ` > [builder 5/6] RUN npm run build:\n${l}`),
+        ' > [builder 5/6] RUN npm run build:',
+        ...log.slice(-10).map((l) => `0.512 ${l}`),
         '------',
-        `ERROR: failed to build: failed to solve: process "/bin/sh -c npm run build" did not complete successfully: exit code: ${code}`,
+        `ERROR: failed to solve: process "/bin/sh -c npm run build" did not complete successfully: exit code: ${code}`,
       ].join('\n'),
     );
   }

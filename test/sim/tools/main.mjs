@@ -9,7 +9,7 @@ const EXIT_UNEXPECTED = 97;
 const EXIT_UNSAFE = 98;
 const EXIT_INTERNAL = 96;
 
-const LOGGED_ENV = ['DOCKER_HOST', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH', 'MINIKUBE_ACTIVE_DOCKERD', 'KUBECONFIG'];
+const LOGGED_ENV = ['DOCKER_HOST', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH', 'MINIKUBE_ACTIVE_DOCKERD', 'DOCKER_BUILDKIT', 'KUBECONFIG'];
 
 /** Ends the call with an exit code; stderr text is written first. */
 class Exit extends Error {

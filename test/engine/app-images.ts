@@ -1,0 +1,54 @@
+// The image builds `up` makes, with the product's own builders: the shipped Dockerfile, the
+// content tag (digestContext + tagOf over up's build arguments), the labels, the argv of
+// dockerBuildArgs and the environment of dockerBuildEnv. The tier adds only what its daemon needs: --network host (no bridge) and the
+// stand-in base images as NODE_IMAGE / PYTHON_IMAGE / UV_IMAGE.
+import { join } from 'node:path';
+import type { Service } from '../../src/config/schema.js';
+import { digestContext, tagOf } from '../../src/images/content-tag.js';
+import { buildArgsOf, imageLabels } from '../../src/phases/build.js';
+import type { UpState } from '../../src/phases/state.js';
+import { dockerBuildArgs, dockerBuildEnv } from '../../src/tools/docker.js';
+import { repoRoot } from '../support/helm.js';
+import type { StandIns } from './bases.js';
+import { withHostNetwork } from './daemon.js';
+import type { Docker } from './docker-client.js';
+
+export interface AppBuild {
+  service: Service;
+  ref: string;
+  tag: string;
+  /** The argv up passes to docker. */
+  upArgs: string[];
+  /** What this tier runs: upArgs with --network host and the stand-in bases. */
+  args: string[];
+}
+
+/** up's build of one service from `context`; `backendUrl` is what the frontend bakes in. */
+export async function appBuild(service: Service, context: string, standIns: StandIns, backendUrl: string): Promise<AppBuild> {
+  const dockerfile = join(repoRoot, 'Dockerfiles', `${service}.Dockerfile`);
+  // up's state, as far as buildArgsOf reads it: the backend URL the frontend is built with.
+  const state = { config: { frontend: { backendUrl } }, services: { backend: { url: backendUrl } } } as unknown as Pick<UpState, 'config' | 'services'>;
+  const buildArgs = buildArgsOf(state, service);
+  const tag = tagOf(await digestContext({ context, dockerfile }), buildArgs);
+  const repository = `todo-${service}`;
+  const ref = `${repository}:${tag}`;
+  const upArgs = dockerBuildArgs({ ref, dockerfile, context, buildArgs, labels: imageLabels({ repository, tag }) });
+  const bases = service === 'frontend' ? { NODE_IMAGE: standIns.node } : { PYTHON_IMAGE: standIns.python, UV_IMAGE: standIns.uv };
+  const args = withHostNetwork(upArgs);
+  args.splice(args.length - 1, 0, ...Object.entries(bases).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]));
+  return { service, ref, tag, upArgs, args };
+}
+
+export interface Built extends AppBuild {
+  durationMs: number;
+  /** Bytes, as `docker image inspect` reports .Size. */
+  size: number;
+  stderr: string;
+}
+
+export async function build(docker: Docker, b: AppBuild): Promise<Built> {
+  // With up's build environment too (DOCKER_BUILDKIT=1).
+  const r = await docker.run(b.args, { env: { ...dockerBuildEnv }, timeoutMs: 20 * 60_000 });
+  const size = Number((await docker.run(['image', 'inspect', '--format', '{{.Size}}', b.ref])).stdout.trim());
+  return { ...b, durationMs: r.durationMs, size, stderr: r.stderr };
+}

@@ -1,0 +1,140 @@
+// Stand-ins for the base images the shipped Dockerfiles name (node, python, uv), made on this
+// machine because no container registry is reachable:
+// - a Debian trixie rootfs from debootstrap (minbase), cached, imported with `docker import`;
+// - NODE_IMAGE: this machine's own Node.js laid out like the official image (/usr/local/bin/node,
+//   npm, npx and corepack under /usr/local/lib/node_modules);
+// - PYTHON_IMAGE: trixie's python3.13 (the official python:3.13-slim-trixie is trixie too),
+//   with `python`/`python3` in /usr/local/bin like the official image;
+// - UV_IMAGE: `FROM scratch` with /uv and /uvx, as ghcr.io/astral-sh/uv is, from uv's PyPI wheel.
+// The registries are reached through a TLS-intercepting proxy, so the stand-ins carry this
+// machine's CA bundle and point Node (NODE_EXTRA_CA_CERTS), Python/uv (SSL_CERT_FILE) and
+// corepack (COREPACK_INTEGRITY_KEYS=0: the mirror serves no signatures) at it. The shipped
+// Dockerfiles know nothing of it. Each stand-in's tag carries a hash of its inputs, so a re-run
+// reuses it and a change (another Node, another CA bundle) makes a new one.
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { run, type Docker } from './docker-client.js';
+import { withHostNetwork } from './daemon.js';
+
+export const CACHE = process.env.TODO_ENGINE_CACHE ?? '/var/cache/todo-deploy-engine';
+export const UV_VERSION = '0.9.5';
+const SUITE = 'trixie';
+const MIRROR = 'http://deb.debian.org/debian';
+const CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
+const here = dirname(fileURLToPath(import.meta.url));
+
+export interface StandIns {
+  node: string;
+  python: string;
+  uv: string;
+  /** NODE_IMAGE / PYTHON_IMAGE / UV_IMAGE, as build arguments. */
+  buildArgs: { NODE_IMAGE: string; PYTHON_IMAGE: string; UV_IMAGE: string };
+}
+
+const hash = (...parts: (string | Buffer)[]): string => {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p).update('\0');
+  return h.digest('hex').slice(0, 12);
+};
+
+async function exists(docker: Docker, ref: string): Promise<boolean> {
+  return (await docker.run(['image', 'inspect', '--format', '{{.Id}}', ref], { allowFailure: true })).exitCode === 0;
+}
+
+/** `debootstrap --variant=minbase trixie`, once per machine (about 1 minute, 214 MB). */
+export async function ensureRootfs(log: (line: string) => void): Promise<string> {
+  const rootfs = join(CACHE, `rootfs-${SUITE}`);
+  if (existsSync(join(rootfs, 'etc', 'os-release'))) return rootfs;
+  mkdirSync(CACHE, { recursive: true });
+  const partial = `${rootfs}.partial`;
+  rmSync(partial, { recursive: true, force: true });
+  log(`debootstrap --variant=minbase ${SUITE} (once per machine)`);
+  await run('debootstrap', ['--variant=minbase', SUITE, partial, MIRROR], { timeoutMs: 15 * 60_000, stdout: 'discard' });
+  renameSync(partial, rootfs);
+  return rootfs;
+}
+
+async function importRootfs(docker: Docker, rootfs: string): Promise<string> {
+  // Without apt's package lists and downloaded .debs, as the official slim images are.
+  const excludes = ['./var/lib/apt/lists/*_*', './var/cache/apt/*.bin', './var/cache/apt/archives/*.deb'];
+  const ref = `todo-engine/debian:${SUITE}-${hash(readFileSync(join(rootfs, 'var', 'lib', 'dpkg', 'status')), ...excludes)}`;
+  if (await exists(docker, ref)) return ref;
+  const tar = ['tar', '--numeric-owner', ...excludes.map((e) => `--exclude='${e}'`), '-C "$ROOTFS" -c .'].join(' ');
+  await run('bash', ['-o', 'pipefail', '-c', `${tar} | docker import - "$REF"`], {
+    env: { PATH: process.env.PATH ?? '', ROOTFS: rootfs, REF: ref, DOCKER_HOST: docker.host, ...docker.env },
+    stdout: 'discard',
+  });
+  return ref;
+}
+
+/** Builds a stand-in from test/engine/bases/<name>.Dockerfile and a context staged by `stage`. */
+async function standIn(docker: Docker, name: string, tag: string, buildArgs: Record<string, string>, stage: (dir: string) => void): Promise<string> {
+  const dockerfile = join(here, 'bases', `${name}.Dockerfile`);
+  const ref = `todo-engine/${name}:${tag}-${hash(readFileSync(dockerfile), JSON.stringify(buildArgs), readFileSync(CA_BUNDLE))}`;
+  if (await exists(docker, ref)) return ref;
+  const context = mkdtempSync(join(tmpdir(), `tde-${name}-`));
+  try {
+    stage(context);
+    cpSync(CA_BUNDLE, join(context, 'ca-certificates.crt'));
+    const args = ['build', '--tag', ref, '--file', dockerfile, ...Object.entries(buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]), context];
+    await docker.run(withHostNetwork(args), { timeoutMs: 20 * 60_000 });
+  } finally {
+    rmSync(context, { recursive: true, force: true });
+  }
+  return ref;
+}
+
+/** This machine's node install: the binary and its lib/node_modules (npm, corepack). */
+function nodeInstall(): { binary: string; modules: string } {
+  const binary = realpathSync(process.execPath);
+  const modules = join(dirname(dirname(binary)), 'lib', 'node_modules');
+  for (const m of ['npm', 'corepack']) if (!existsSync(join(modules, m))) throw new Error(`no ${m} beside ${binary} (${modules})`);
+  return { binary, modules };
+}
+
+/** The uv and uvx binaries from uv's manylinux wheel on PyPI, downloaded once with pip. */
+async function uvBinaries(): Promise<string> {
+  const dir = join(CACHE, `uv-${UV_VERSION}`);
+  if (existsSync(join(dir, 'uvx'))) return dir;
+  const wheels = mkdtempSync(join(tmpdir(), 'tde-uv-'));
+  try {
+    await run('python3', ['-m', 'pip', 'download', `uv==${UV_VERSION}`, '--no-deps', '--only-binary=:all:', '--platform', 'manylinux_2_17_x86_64', '--dest', wheels], { stdout: 'discard', timeoutMs: 5 * 60_000 });
+    const wheel = readdirSync(wheels).find((f) => f.endsWith('.whl'));
+    if (!wheel) throw new Error('pip downloaded no uv wheel');
+    const unpacked = join(wheels, 'unpacked');
+    await run('python3', ['-m', 'zipfile', '-e', join(wheels, wheel), unpacked]);
+    const scripts = join(unpacked, `uv-${UV_VERSION}.data`, 'scripts');
+    mkdirSync(`${dir}.partial`, { recursive: true });
+    for (const b of ['uv', 'uvx']) cpSync(join(scripts, b), join(`${dir}.partial`, b));
+    await run('chmod', ['0755', join(`${dir}.partial`, 'uv'), join(`${dir}.partial`, 'uvx')]);
+    renameSync(`${dir}.partial`, dir);
+  } finally {
+    rmSync(wheels, { recursive: true, force: true });
+  }
+  return dir;
+}
+
+export async function ensureStandIns(docker: Docker, log: (line: string) => void = () => {}): Promise<StandIns> {
+  const rootfs = await ensureRootfs(log);
+  const debian = await importRootfs(docker, rootfs);
+  const node = nodeInstall();
+  const nodeRef = await standIn(docker, 'node', process.versions.node, { DEBIAN_IMAGE: debian, NODE_VERSION: process.versions.node }, (dir) => {
+    mkdirSync(join(dir, 'bin'));
+    cpSync(node.binary, join(dir, 'bin', 'node'));
+    for (const m of ['npm', 'corepack']) cpSync(join(node.modules, m), join(dir, 'lib', 'node_modules', m), { recursive: true, verbatimSymlinks: true });
+    // As the official image (and npm's own install) links them.
+    symlinkSync('../lib/node_modules/npm/bin/npm-cli.js', join(dir, 'bin', 'npm'));
+    symlinkSync('../lib/node_modules/npm/bin/npx-cli.js', join(dir, 'bin', 'npx'));
+    symlinkSync('../lib/node_modules/corepack/dist/corepack.js', join(dir, 'bin', 'corepack'));
+  });
+  const pythonRef = await standIn(docker, 'python', '3.13', { DEBIAN_IMAGE: debian }, () => {});
+  const uvDir = await uvBinaries();
+  const uvRef = await standIn(docker, 'uv', UV_VERSION, {}, (dir) => {
+    for (const b of ['uv', 'uvx']) cpSync(join(uvDir, b), join(dir, b));
+  });
+  writeFileSync(join(CACHE, 'stand-ins.json'), `${JSON.stringify({ debian, node: nodeRef, python: pythonRef, uv: uvRef }, null, 2)}\n`);
+  return { node: nodeRef, python: pythonRef, uv: uvRef, buildArgs: { NODE_IMAGE: nodeRef, PYTHON_IMAGE: pythonRef, UV_IMAGE: uvRef } };
+}

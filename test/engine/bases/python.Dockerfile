@@ -1,0 +1,14 @@
+# Stand-in for python:3.13-slim-trixie: Debian trixie's python3.13, with python and python3 in
+# /usr/local/bin as in the official image. Test-only; see ../bases.ts.
+ARG DEBIAN_IMAGE
+FROM ${DEBIAN_IMAGE}
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3.13 \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin \
+ && ln -s /usr/bin/python3.13 /usr/local/bin/python3 \
+ && ln -s /usr/bin/python3.13 /usr/local/bin/python
+# The registries are behind a TLS-intercepting proxy: uv and Python's ssl trust its CA.
+COPY ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
+ENV LANG=C.UTF-8 \
+    SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
+CMD ["python3"]
