@@ -1,9 +1,8 @@
 // `todo-deploy up`: prereqs → cluster → image target → secrets → build → deploy → verify.
 // Idempotent: on an unchanged app a second run builds nothing and changes nothing.
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { assetPath } from '../assets.js';
-import { checkConfig, checkEnv } from '../checks/inputs.js';
+import { servicePaths } from '../checks/app.js';
+import { checkInputs } from '../checks/inputs.js';
 import { services, type Config, type Service } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { ConfigError } from '../errors.js';
@@ -55,25 +54,18 @@ export async function up(ctx: Context, options: UpOptions = {}): Promise<void> {
 }
 
 async function initialState(ctx: Context, options: UpOptions): Promise<UpState> {
-  const [{ result: configCheck, loaded }, { result: envCheck, secrets }] = await Promise.all([
-    checkConfig(ctx.configOptions),
-    checkEnv(ctx.exec, ctx.envFile, ctx.redactor),
-  ]);
-  const problems = [...(configCheck.problems ?? []), ...(envCheck.problems ?? [])];
-  if (!loaded || !secrets) {
-    throw new ConfigError(`${[!loaded && configCheck.title, !secrets && envCheck.title].filter(Boolean).join(' and ')} must be fixed first:`, problems, configCheck.hint ?? envCheck.hint);
-  }
-  for (const warning of [...(configCheck.warnings ?? []), ...(envCheck.warnings ?? [])]) ctx.out.warn(warning);
-
-  const plans = services.map((service) => plan(ctx, loaded.config, service));
-  const missing = plans.filter((p) => !existsSync(p.sourceDir) || !existsSync(p.dockerfile));
-  if (missing.length > 0) {
+  const { checks, loaded, secrets } = await checkInputs(ctx);
+  const failed = checks.filter((c) => c.status === 'fail');
+  if (!loaded || !secrets || failed.length > 0) {
     throw new ConfigError(
-      'The app is not where todo-deploy.yaml says:',
-      missing.map((p) => (existsSync(p.sourceDir) ? `${p.service}.dockerfile: ${p.dockerfile} does not exist` : `${p.service}.sourceDir: ${p.sourceDir} does not exist`)),
-      "Run todo-deploy from the app's repository root (or pass --app-dir), or set the paths in todo-deploy.yaml.",
+      `${failed.map((c) => c.title).join(', ')} must be fixed first; nothing was started:`,
+      failed.flatMap((c) => c.problems ?? [c.detail]),
+      failed.length === 1 ? failed[0]!.hint : 'Fix each problem above (`todo-deploy doctor` shows them with a hint per check), then run `todo-deploy up` again.',
     );
   }
+  for (const warning of checks.flatMap((c) => c.warnings ?? [])) ctx.out.warn(warning);
+
+  const plans = services.map((service) => plan(ctx, loaded.config, service));
   return {
     config: loaded.config,
     secrets,
@@ -88,11 +80,12 @@ async function initialState(ctx: Context, options: UpOptions): Promise<UpState> 
 
 function plan(ctx: Context, config: Config, service: Service): Omit<ServicePlan, 'contextDigest'> {
   const c = config[service];
+  const { sourceDir, dockerfile } = servicePaths(ctx.appDir, config, service);
   return {
     service,
     config: c,
-    sourceDir: resolve(ctx.appDir, c.sourceDir),
-    dockerfile: c.dockerfile ? resolve(ctx.appDir, c.dockerfile) : assetPath.dockerfile(service),
+    sourceDir,
+    dockerfile,
     chart: assetPath.chart(service),
     secretName: secretNames[service],
     buildArgs: {},

@@ -42,6 +42,12 @@ export function tagOf(digest: ContextDigest, buildArgs: Record<string, string>):
   return hash.digest('hex').slice(0, TAG_LENGTH);
 }
 
+/** Whether the dockerignore that applies to this build keeps a path (relative to the context, `/`-separated) out of it. */
+export async function excludedFromContext(input: BuildInput, path: string): Promise<boolean> {
+  const [patterns, createIgnore] = await Promise.all([ignorePatterns(input), loadDockerignore()]);
+  return createIgnore({ ignorecase: false }).add(patterns).ignores(path);
+}
+
 /** BuildKit prefers `<Dockerfile>.dockerignore` beside the Dockerfile over the context's `.dockerignore`. */
 async function ignorePatterns(input: BuildInput): Promise<string[]> {
   for (const file of [`${input.dockerfile}.dockerignore`, join(input.context, '.dockerignore')]) {

@@ -3,7 +3,7 @@
 // whose chart and values are what would be sent gets no new revision.
 import { isDeepStrictEqual } from 'node:util';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { services } from '../config/schema.js';
 import type { Context } from '../context.js';
@@ -27,7 +27,7 @@ export function deployPhase(ctx: Context): Phase<UpState> {
 }
 
 /** The values the tool gives a chart. Nothing secret: the Secrets are referenced by name. */
-export function chartValues(state: Pick<UpState, 'config' | 'services'>, plan: ServicePlan): Record<string, unknown> {
+export function chartValues(state: Pick<UpState, 'config'>, plan: Pick<ServicePlan, 'service' | 'config' | 'image' | 'secretName' | 'secretChecksum' | 'buildArgs'>): Record<string, unknown> {
   return {
     image: { repository: plan.image.repository, tag: plan.image.tag, pullPolicy: 'IfNotPresent' },
     replicaCount: plan.config.replicas,
@@ -43,7 +43,7 @@ export function chartValues(state: Pick<UpState, 'config' | 'services'>, plan: S
 async function deployService(ctx: Context, state: UpState, plan: ServicePlan, progress: (text: string) => void): Promise<string> {
   const ref: ReleaseRef = { release: plan.config.release, namespace: state.config.namespace, kubeContext: state.kubeContext };
   const values = chartValues(state, plan);
-  const userValuesFile = plan.config.valuesFile ? join(ctx.appDir, plan.config.valuesFile) : undefined;
+  const userValuesFile = plan.config.valuesFile ? resolve(ctx.appDir, plan.config.valuesFile) : undefined;
   const [chart, userValues, current] = await Promise.all([
     chartId(plan.chart),
     userValuesFile ? readValuesFile(userValuesFile, plan.service) : {},

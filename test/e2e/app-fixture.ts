@@ -42,8 +42,11 @@ export async function createApp(sim: Sim, yaml = ''): Promise<App> {
     writeFileSync(join(dir, path), content);
   };
   write('frontend/package.json', '{"name":"frontend","dependencies":{"next":"15.0.0"}}\n');
+  // The lockfiles the shipped Dockerfiles install from (the preflight asks for them).
+  write('frontend/pnpm-lock.yaml', "lockfileVersion: '9.0'\n");
   write('frontend/app/page.tsx', 'export default function Page() { return null }\n');
   write('backend/pyproject.toml', '[project]\nname = "backend"\n');
+  write('backend/uv.lock', 'version = 1\n');
   write('backend/main.py', 'from fastapi import FastAPI\napp = FastAPI()\n');
   write('.env', Object.entries(secrets).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
   chmodSync(join(dir, '.env'), 0o600);
