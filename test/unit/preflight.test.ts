@@ -12,17 +12,19 @@ const withConfig = (change: (c: Config) => void) => {
 };
 
 describe('settingsProblems', () => {
-  it.each([
+  type Change = (c: Config) => void;
+  const cases: Array<[string, Change, unknown[]]> = [
     ['the defaults', () => {}, []],
-    ['one NodePort for both', (c: Config) => (c.backend.nodePort = 30000), ['frontend.nodePort and backend.nodePort are both 30000: each Service needs its own. Set one of them to another port in 30000-32767.']],
-    ['no replica', (c: Config) => (c.frontend.replicas = 0), [expect.stringMatching(/^frontend\.replicas is 0: up would deploy no frontend pod/)]],
-    ['1 CPU', (c: Config) => (c.minikube.cpus = 1), ['minikube.cpus is 1; Minikube needs at least 2. Set minikube.cpus: 2 or more.']],
-    ['more CPUs than the machine', (c: Config) => (c.minikube.cpus = 6), ['minikube.cpus is 6; this machine has 4. Set minikube.cpus: 4 or less.']],
-    ['1799 MB', (c: Config) => (c.minikube.memory = '1799'), [expect.stringMatching(/^minikube\.memory is 1799 \(1799 MB\); Minikube needs at least 1800 MB/)]],
-    ['1800 MB', (c: Config) => (c.minikube.memory = '1800mb'), []],
-    ['more memory than the machine', (c: Config) => (c.minikube.memory = '9g'), ['minikube.memory is 9g (9216 MB); this machine has 8192 MB. Set minikube.memory to less, such as 4g.']],
-    ['a cluster target: no Minikube limits', (c: Config) => ((c.target = 'cluster'), (c.minikube.cpus = 1)), []],
-  ] as const)('%s', (_, change, problems) => {
+    ['one NodePort for both', (c) => void (c.backend.nodePort = 30000), ['frontend.nodePort and backend.nodePort are both 30000: each Service needs its own. Set one of them to another port in 30000-32767.']],
+    ['no replica', (c) => void (c.frontend.replicas = 0), [expect.stringMatching(/^frontend\.replicas is 0: up would deploy no frontend pod/)]],
+    ['1 CPU', (c) => void (c.minikube.cpus = 1), ['minikube.cpus is 1; Minikube needs at least 2. Set minikube.cpus: 2 or more.']],
+    ['more CPUs than the machine', (c) => void (c.minikube.cpus = 6), ['minikube.cpus is 6; this machine has 4. Set minikube.cpus: 4 or less.']],
+    ['1799 MB', (c) => void (c.minikube.memory = '1799'), [expect.stringMatching(/^minikube\.memory is 1799 \(1799 MB\); Minikube needs at least 1800 MB/)]],
+    ['1800 MB', (c) => void (c.minikube.memory = '1800mb'), []],
+    ['more memory than the machine', (c) => void (c.minikube.memory = '9g'), ['minikube.memory is 9g (9216 MB); this machine has 8192 MB. Set minikube.memory to less, such as 4g.']],
+    ['a cluster target: no Minikube limits', (c) => void ((c.target = 'cluster'), (c.minikube.cpus = 1)), []],
+  ];
+  it.each(cases)('%s', (_, change, problems) => {
     expect(settingsProblems(withConfig(change), host)).toEqual(problems);
   });
 });
