@@ -47,7 +47,9 @@ export async function up(ctx: Context, options: UpOptions = {}): Promise<void> {
       ctx.dryRun ? style.bold('Dry run: nothing was changed.') : style.bold(`${style.green('✔')} The Todo Chatbot is up (${formatDuration(performance.now() - started)}).`),
       `  App       ${style.cyan(urls.frontend)}   ${style.dim(frontend.image.ref)}`,
       `  API docs  ${style.cyan(urls.apiDocs)}   ${style.dim(backend.image.ref)}`,
-      state.changes.length ? `  Changed:  ${state.changes.join('; ')}` : '  Nothing changed: images, secrets and releases were already up to date.',
+      state.changes.length
+        ? `  ${ctx.dryRun ? 'Would change' : 'Changed'}:  ${state.changes.join('; ')}`
+        : `  Nothing ${ctx.dryRun ? 'would change' : 'changed'}: images, secrets and releases ${ctx.dryRun ? 'are' : 'were'} already up to date.`,
       ...reports.map((r) => style.dim(`  ${r.title.padEnd(width)}  ${formatDuration(r.durationMs)}`)),
     ].join('\n'),
   );

@@ -8,7 +8,7 @@ import { getContextsArgs, parseContexts } from '../tools/kubectl.js';
 import { containerDrivers, minikubeIpArgs, minikubeStartArgs, minikubeStatusArgs, parseMinikubeStatus, parsePublishedPorts, profileListArgs, type MinikubeStatus } from '../tools/minikube.js';
 import { services, type Config, type Service } from '../config/schema.js';
 import { startClusterReads, startDockerEnvRead } from './cluster-reads.js';
-import type { UpState } from './state.js';
+import { changeText, type UpState } from './state.js';
 
 export function clusterPhase(ctx: Context): Phase<UpState> {
   return {
@@ -36,14 +36,15 @@ export function clusterPhase(ctx: Context): Phase<UpState> {
               `minikube's last lines are above. Check that the ${minikube.driver} driver works (is Docker running?); if the profile is broken, \`minikube delete -p ${minikube.profile}\` and run todo-deploy up again.`,
             );
           });
-        state.changes.push(clusterState === 'absent' ? `created Minikube profile "${minikube.profile}"` : `started Minikube profile "${minikube.profile}"`);
+        const verb = clusterState === 'absent' ? 'create' : 'start';
+        state.changes.push(changeText(start.dryRun, verb, `Minikube profile "${minikube.profile}"`));
         state.clusterLive = !start.dryRun;
-        detail = `${clusterState === 'absent' ? 'created' : 'started'} profile "${minikube.profile}" in ${Math.round((performance.now() - started) / 1000)}s`;
+        detail = start.dryRun ? `would ${verb} profile "${minikube.profile}"` : `${changeText(false, verb, `profile "${minikube.profile}"`)} in ${Math.round((performance.now() - started) / 1000)}s`;
       }
       state.kubeContext = minikube.profile;
       if (!state.clusterLive) {
         setUrls(state, urlsAt('localhost', state.config));
-        return `${detail} (dry run)`;
+        return detail;
       }
       const dockerEnv = startDockerEnvRead(ctx, state.config);
       const access = await resolveAccess(ctx, state.config);

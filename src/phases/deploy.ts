@@ -11,7 +11,7 @@ import { ConfigError, OperationError, ToolError } from '../errors.js';
 import type { Phase } from '../pipeline/runner.js';
 import { helmRollbackArgs, helmUninstallArgs, helmUpgradeArgs, type ReleaseRef, type ReleaseStatus } from '../tools/helm.js';
 import { watchPods } from './verify.js';
-import type { ServicePlan, UpState } from './state.js';
+import { changeText, type ServicePlan, type UpState } from './state.js';
 
 export function deployPhase(ctx: Context): Phase<UpState> {
   return {
@@ -80,7 +80,12 @@ async function deployService(ctx: Context, state: UpState, plan: ServicePlan, pr
   await watch?.stop();
   const revision = result.dryRun ? (current?.revision ?? 0) + 1 : (JSON.parse(result.stdout) as { version?: number }).version ?? 0;
   plan.release = { revision, changed: true };
-  state.changes.push(`${current ? 'upgraded' : 'installed'} ${ref.release} (revision ${revision})`);
+  const verb = current ? 'upgrade' : 'install';
+  if (result.dryRun) {
+    state.changes.push(changeText(true, verb, ref.release));
+    return `${ref.release}: would ${verb}`;
+  }
+  state.changes.push(`${changeText(false, verb, ref.release)} (revision ${revision})`);
   return `${ref.release} revision ${revision} (${current ? 'upgraded' : 'installed'})`;
 }
 
@@ -90,7 +95,7 @@ async function recover(ctx: Context, state: UpState, ref: ReleaseRef, current: R
   const timeoutMs = state.config.timeouts.deploy;
   const args = current.status === 'pending-install' || current.revision <= 1 ? helmUninstallArgs({ ...ref, timeoutMs }) : helmRollbackArgs({ ...ref, timeoutMs });
   await ctx.exec({ tool: 'helm', args, mutates: true, timeoutMs: timeoutMs + 60_000 });
-  state.changes.push(`recovered ${ref.release} from ${current.status}`);
+  state.changes.push(changeText(ctx.dryRun, 'recover', `${ref.release} from ${current.status}`));
 }
 
 /** `name-version` of a chart folder, as Helm reports the deployed chart. */

@@ -6,7 +6,7 @@ import { services, type Service } from '../config/schema.js';
 import type { Context } from '../context.js';
 import type { Phase } from '../pipeline/runner.js';
 import { applyArgs, getObjectsArgs, kubectlArgs, parseObjects } from '../tools/kubectl.js';
-import { secretKeysOf, secretNames, type UpState } from './state.js';
+import { changeText, secretKeysOf, secretNames, type ChangeVerb, type UpState } from './state.js';
 
 const labels = { 'app.kubernetes.io/managed-by': 'todo-deploy', 'app.kubernetes.io/part-of': 'todo-chatbot' };
 
@@ -57,9 +57,11 @@ export function secretsPhase(ctx: Context): Phase<UpState> {
         mutates: true,
         timeoutMs: 30_000,
       });
-      if (!namespaceExists) state.changes.push(`created namespace ${namespace}`);
-      for (const service of stale) state.changes.push(`wrote ${secretNames[service]}`);
-      return stale.length ? `wrote ${stale.map((s) => secretNames[s]).join(', ')}` : `created namespace ${namespace}`;
+      const said = (verb: ChangeVerb, what: string) => changeText(ctx.dryRun, verb, what);
+      if (!namespaceExists) state.changes.push(said('create', `namespace ${namespace}`));
+      for (const service of stale) state.changes.push(said('write', secretNames[service]));
+      const detail = stale.length ? said('write', stale.map((s) => secretNames[s]).join(', ')) : said('create', `namespace ${namespace}`);
+      return ctx.dryRun ? `would ${detail}` : detail;
     },
   };
 }

@@ -27,7 +27,8 @@ export function verifyPhase(ctx: Context): Phase<UpState> {
     after: ['deploy'],
     title: 'Verify rollouts and health',
     async run(state) {
-      if (!state.clusterLive) return 'skipped (dry run)';
+      // A dry run deployed nothing: what it would verify does not exist yet, or is not what it would deploy.
+      if (ctx.dryRun) return 'skipped (dry run: nothing was deployed)';
       return verifyDeployment(ctx, state);
     },
   };
