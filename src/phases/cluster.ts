@@ -11,11 +11,12 @@ import { startClusterReads, startDockerEnvRead } from './cluster-reads.js';
 import { changeText, type UpState } from './state.js';
 
 export function clusterPhase(ctx: Context): Phase<UpState> {
+  let starting = false;
   return {
     id: 'cluster',
     after: ['prereqs'],
     title: 'Start the cluster',
-    leftBehind: 'The Minikube profile may be half-started; the next run starts it again.',
+    leftBehind: () => (starting ? 'The Minikube profile may be half-started; the next run starts it again.' : 'The Minikube profile was not touched.'),
     async run(state) {
       const { minikube } = state.config;
       checkTarget(state.config);
@@ -23,6 +24,7 @@ export function clusterPhase(ctx: Context): Phase<UpState> {
       let detail = `profile "${minikube.profile}" already running`;
       if (clusterState !== 'running') {
         const started = performance.now();
+        starting = !ctx.dryRun;
         const start = await ctx
           .exec({ tool: 'minikube', args: minikubeStartArgs({ ...minikube, ports: nodePorts(state.config) }), mutates: true, timeoutMs: state.config.timeouts.start })
           .catch((error: unknown) => {
