@@ -2,7 +2,7 @@
 // and what they point at (the app's sources, values files) or ask of Minikube.
 import { cpus, totalmem } from 'node:os';
 import { checkEnvFile, envHint, type Secrets } from '../config/env-file.js';
-import { loadConfig, type LoadedConfig, type LoadOptions } from '../config/load.js';
+import { loadConfig, SettingsError, type LoadedConfig, type LoadOptions } from '../config/load.js';
 import { ConfigError } from '../errors.js';
 import type { Redactor } from '../redact.js';
 import type { Exec } from '../tools/exec.js';
@@ -22,8 +22,10 @@ export async function checkConfig(options: LoadOptions): Promise<{ result: Check
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     const count = error.problems.length;
+    // Named after what holds the mistakes: a bad TODO_DEPLOY_* variable is not the file's fault.
+    const title = error instanceof SettingsError ? error.names.join(' and ') : base.title;
     return {
-      result: { ...base, status: 'fail', detail: count ? `${count} problem${count === 1 ? '' : 's'}` : error.message, problems: [...error.problems], hint: error.hint },
+      result: { ...base, title, status: 'fail', detail: count ? `${count} problem${count === 1 ? '' : 's'}` : error.message, problems: [...error.problems], hint: error.hint },
     };
   }
 }

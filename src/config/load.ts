@@ -2,6 +2,7 @@
 // Every problem is collected and reported at once, each naming where it came from
 // (file:line:column and key, or the variable's name).
 import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument, type Node, type Pair } from 'yaml';
 import { ConfigError } from '../errors.js';
 import { defaults, isLeaf, schema, type Config, type Leaf, type Section } from './schema.js';
@@ -43,6 +44,9 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
   const sources: Record<string, Source> = {};
   const problems: string[] = [];
   const warnings: string[] = [];
+  // Where the problems are: the file, a TODO_DEPLOY_* variable, a flag. Each is named, so that a
+  // bad variable is not blamed on the file.
+  const blamed = new Set<string>();
   const leaves = leafPaths(schema);
   for (const path of leaves.keys()) sources[path] = 'default';
 
@@ -50,7 +54,10 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
   const text = await readConfigFile(options.file, options.fileRequired);
   if (text !== undefined) {
     file = options.file;
-    for (const [path, value] of readYaml(text, options.file, problems)) {
+    const before = problems.length;
+    const values = readYaml(text, options.file, problems);
+    if (problems.length > before) blamed.add(options.file);
+    for (const [path, value] of values) {
       setPath(config, path, value);
       sources[path] = 'file';
     }
@@ -66,23 +73,18 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
       warnings.push(`${name} is not a todo-deploy setting and is ignored${close ? ` (did you mean ${close}?)` : ''}.`);
       continue;
     }
-    applyRaw(config, sources, leaves.get(path)!, path, raw, 'env', name, problems);
+    if (!applyRaw(config, sources, leaves.get(path)!, path, raw, 'env', name, problems)) blamed.add(name);
   }
 
   for (const [path, raw] of Object.entries(options.flags)) {
     if (raw === undefined) continue;
     const leaf = leaves.get(path);
     if (!leaf) throw new Error(`no config key ${path} for a flag`);
-    applyRaw(config, sources, leaf, path, raw, 'flag', `--${path.split('.').pop()}`, problems);
+    const flag = `--${path.split('.').pop()}`;
+    if (!applyRaw(config, sources, leaf, path, raw, 'flag', flag, problems)) blamed.add(flag);
   }
 
-  if (problems.length > 0) {
-    throw new ConfigError(
-      `The configuration has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}:`,
-      problems,
-      `Fix ${file ?? 'the settings'} (every key is documented in the README and in templates/todo-deploy.yaml).`,
-    );
-  }
+  if (problems.length > 0) throw new SettingsError(problems, [...blamed], options.file);
   return { config, sources, file, warnings };
 }
 
@@ -150,14 +152,35 @@ function readYaml(text: string, file: string, problems: string[]): Array<[string
   return values;
 }
 
-function applyRaw(config: Config, sources: Record<string, Source>, leaf: Leaf, path: string, raw: string, source: Source, origin: string, problems: string[]) {
+/** Applies a variable's or flag's value; false (with the problem recorded) when it is invalid. */
+function applyRaw(config: Config, sources: Record<string, Source>, leaf: Leaf, path: string, raw: string, source: Source, origin: string, problems: string[]): boolean {
   const parsed = leaf.parse(raw, true);
   if (!parsed.ok) {
     problems.push(`${origin}: expected ${leaf.expected}, got ${describe(raw)}`);
-    return;
+    return false;
   }
   setPath(config, path, parsed.value);
   sources[path] = source;
+  return true;
+}
+
+/** Invalid settings, naming where each one was set: the file, a TODO_DEPLOY_* variable, a flag. */
+export class SettingsError extends ConfigError {
+  /** What holds the mistakes: the file's name, the variables', the flags'. */
+  readonly names: readonly string[];
+
+  constructor(problems: string[], blamed: readonly string[], file: string) {
+    const names = blamed.map((b) => (b === file ? basename(file) : b));
+    const variables = blamed.filter((b) => b.startsWith(ENV_PREFIX));
+    const flags = blamed.filter((b) => b.startsWith('--'));
+    const hints = [
+      blamed.includes(file) && `Fix ${file} (every key is documented in the README and in templates/todo-deploy.yaml).`,
+      variables.length > 0 && `Fix or unset the variable${variables.length > 1 ? 's' : ''} ${variables.join(', ')} (\`unset ${variables[0]}\`).`,
+      flags.length > 0 && `Fix ${flags.join(', ')} on the command line.`,
+    ];
+    super(`${names.join(' and ')} ${problems.length === 1 ? 'has a problem' : `${names.length > 1 ? 'have' : 'has'} ${problems.length} problems`}:`, problems, hints.filter(Boolean).join(' '));
+    this.names = names;
+  }
 }
 
 function describe(raw: unknown): string {

@@ -68,3 +68,47 @@ describe('"A Secret may be half-written" only when a Secret write was under way'
     expect(result.stderr).toContain('A Secret may be half-written; the next run writes it again.');
   });
 });
+
+describe('a bad flag or TODO_DEPLOY_* variable is blamed on itself, not on todo-deploy.yaml', () => {
+  it('a variable out of range: named in the error, the check and the hint; the file is not', async () => {
+    const { app, up, cli } = await scenario();
+    const env = { TODO_DEPLOY_FRONTEND_NODE_PORT: '80' };
+    const result = await up([], { env });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('✖ TODO_DEPLOY_FRONTEND_NODE_PORT must be fixed first; nothing was started:');
+    expect(result.stderr).toContain('• TODO_DEPLOY_FRONTEND_NODE_PORT: expected an integer from 30000 to 32767, got "80"');
+    expect(result.stderr).toContain('→ Fix or unset the variable TODO_DEPLOY_FRONTEND_NODE_PORT (`unset TODO_DEPLOY_FRONTEND_NODE_PORT`).');
+    expect(result.stderr).not.toContain(`${app.dir}/todo-deploy.yaml`);
+    const doctor = await cli(['doctor'], { env });
+    expect(doctor.exitCode).toBe(2);
+    expect(doctor.stdout).toMatch(/^FAIL {2}TODO_DEPLOY_FRONTEND_NODE_PORT +1 problem$/m);
+  });
+
+  it('a bad flag: named, with the fix on the command line', async () => {
+    const { up } = await scenario();
+    const result = await up(['--namespace', 'Todo_App']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('✖ --namespace must be fixed first; nothing was started:');
+    expect(result.stderr).toContain('• --namespace: expected a lowercase DNS label');
+    expect(result.stderr).toContain('→ Fix --namespace on the command line.');
+  });
+
+  it('the file and a variable: each named', async () => {
+    const { app, cli } = await scenario();
+    app.write('todo-deploy.yaml', 'minikube:\n  cpus: many\n');
+    const result = await cli(['doctor', '--json'], { env: { TODO_DEPLOY_BACKEND_REPLICAS: 'two' } });
+    expect(result.exitCode).toBe(2);
+    const config = (JSON.parse(result.stdout) as { checks: Array<{ id: string; title: string; hint: string }> }).checks.find((c) => c.id === 'config')!;
+    expect(config.title).toBe('todo-deploy.yaml and TODO_DEPLOY_BACKEND_REPLICAS');
+    expect(config.hint).toBe(`Fix ${app.dir}/todo-deploy.yaml (every key is documented in the README and in templates/todo-deploy.yaml). Fix or unset the variable TODO_DEPLOY_BACKEND_REPLICAS (\`unset TODO_DEPLOY_BACKEND_REPLICAS\`).`);
+  });
+
+  it('a misspelled variable: a warning with "did you mean", in up and doctor', async () => {
+    const { up, cli } = await scenario({ minikube: 'running' });
+    const env = { TODO_DEPLOY_FRONTEND_NODEPORT: '30005' };
+    const result = await up(['--dry-run'], { env });
+    expect(result.stderr).toContain('TODO_DEPLOY_FRONTEND_NODEPORT is not a todo-deploy setting and is ignored (did you mean TODO_DEPLOY_FRONTEND_NODE_PORT?).');
+    const doctor = await cli(['doctor'], { env });
+    expect(doctor.stdout).toContain('(did you mean TODO_DEPLOY_FRONTEND_NODE_PORT?)');
+  });
+});
