@@ -112,3 +112,20 @@ describe('a bad flag or TODO_DEPLOY_* variable is blamed on itself, not on todo-
     expect(doctor.stdout).toContain('(did you mean TODO_DEPLOY_FRONTEND_NODE_PORT?)');
   });
 });
+
+describe('usage errors under --json still print one JSON document', () => {
+  it.each([
+    [['up', '--json', '--bogus'], 'up', "unknown option '--bogus'"],
+    [['--json', 'frobnicate'], null, "unknown command 'frobnicate'"],
+    [['logs', 'database', '--json'], 'logs', "value 'database' is invalid for argument 'service'"],
+    [['teardown', '--cluster', 'explode', '--json'], 'teardown', "option '--cluster <action>' argument 'explode' is invalid"],
+  ] as const)('%j', async (args, command, message) => {
+    const { cli } = await scenario();
+    const result = await cli([...args]);
+    expect(result.exitCode).toBe(2);
+    const doc = JSON.parse(result.stdout) as { command: string | null; ok: boolean; error: { kind: string; message: string } };
+    expect(doc).toMatchObject({ command, ok: false, error: { kind: 'usage' } });
+    expect(doc.error.message).toContain(message);
+    expect(result.stderr).toContain(message);
+  });
+});
