@@ -5,7 +5,7 @@ import type { Context } from '../context.js';
 import { PrereqError, ToolError, UsageError } from '../errors.js';
 import type { Phase } from '../pipeline/runner.js';
 import { getContextsArgs, parseContexts } from '../tools/kubectl.js';
-import { containerDrivers, minikubeIpArgs, minikubeStartArgs, minikubeStatusArgs, parseMinikubeStatus, parsePublishedPorts, profileListArgs, type MinikubeStatus } from '../tools/minikube.js';
+import { containerDrivers, parseExitReason, minikubeIpArgs, minikubeStartArgs, minikubeStatusArgs, parseMinikubeStatus, parsePublishedPorts, profileListArgs, type MinikubeStatus } from '../tools/minikube.js';
 import { services, type Config, type Service } from '../config/schema.js';
 import { startClusterReads, startDockerEnvRead } from './cluster-reads.js';
 import { changeText, type UpState } from './state.js';
@@ -29,13 +29,15 @@ export function clusterPhase(ctx: Context): Phase<UpState> {
           .exec({ tool: 'minikube', args: minikubeStartArgs({ ...minikube, ports: nodePorts(state.config) }), mutates: true, timeoutMs: state.config.timeouts.start })
           .catch((error: unknown) => {
             if (!(error instanceof ToolError)) throw error;
+            const resources = resourceHint(error.stderrTail, minikube);
             throw new ToolError(
-              `Minikube could not start the profile "${minikube.profile}".`,
+              `Minikube could not start the profile "${minikube.profile}"${resources ? `: ${resources.what}` : ''}.`,
               error.command,
               error.exitCode,
               error.stderrTail,
               error.timedOut,
-              `minikube's last lines are above. Check that the ${minikube.driver} driver works (is Docker running?); if the profile is broken, \`minikube delete -p ${minikube.profile}\` and run todo-deploy up again.`,
+              resources?.hint ??
+                `minikube's last lines are above. Check that the ${minikube.driver} driver works (is Docker running?); if the profile is broken, \`minikube delete -p ${minikube.profile}\` and run todo-deploy up again.`,
             );
           });
         const verb = clusterState === 'absent' ? 'create' : 'start';
@@ -55,6 +57,32 @@ export function clusterPhase(ctx: Context): Phase<UpState> {
       return `${detail}; context "${state.kubeContext}"`;
     },
   };
+}
+
+/**
+ * What to change when minikube refuses the CPUs or memory asked of it (RSRC_INSUFFICIENT_CORES,
+ * RSRC_INSUFFICIENT_REQ_MEMORY, RSRC_OVER_ALLOC_MEM, RSRC_DOCKER_MEMORY…): the setting, by name.
+ */
+export function resourceHint(stderr: string, minikube: Config['minikube']): { what: string; hint: string } | undefined {
+  const reason = parseExitReason(stderr);
+  if (!reason?.startsWith('RSRC_')) return undefined;
+  const recreate = `A profile keeps the CPUs and memory it was created with: \`minikube delete -p ${minikube.profile}\` first if it exists, then run todo-deploy up again.`;
+  if (/CORES|CPU/.test(reason)) {
+    return {
+      what: `not enough CPUs for minikube.cpus: ${minikube.cpus} (${reason})`,
+      hint: `Set minikube.cpus in todo-deploy.yaml (or TODO_DEPLOY_MINIKUBE_CPUS) to what Docker can give — at least 2, and no more than Docker Desktop's Settings → Resources allow — or give Docker more CPUs. ${recreate}`,
+    };
+  }
+  if (reason === 'RSRC_INSUFFICIENT_REQ_MEMORY') {
+    return { what: `minikube.memory: ${minikube.memory} is too little (${reason})`, hint: `Raise minikube.memory in todo-deploy.yaml (or TODO_DEPLOY_MINIKUBE_MEMORY) to at least 1800mb; 3g is the default. ${recreate}` };
+  }
+  if (/MEM/.test(reason)) {
+    return {
+      what: `minikube.memory: ${minikube.memory} is more than Docker can give (${reason})`,
+      hint: `Lower minikube.memory in todo-deploy.yaml (or TODO_DEPLOY_MINIKUBE_MEMORY) to what minikube's message above says Docker has (at least 1800mb), or give Docker more memory. ${recreate}`,
+    };
+  }
+  return undefined;
 }
 
 /** The kube-context of a Minikube profile is named after it; any other context is not ours to touch. */

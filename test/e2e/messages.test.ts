@@ -1,5 +1,7 @@
 // What the user reads is right: each message of issue 16's item 3, as the user sees it.
 import type { ChildProcess } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it, vi } from 'vitest';
 import { useScenarios } from './up-fixture.js';
@@ -127,5 +129,33 @@ describe('usage errors under --json still print one JSON document', () => {
     expect(doc).toMatchObject({ command, ok: false, error: { kind: 'usage' } });
     expect(doc.error.message).toContain(message);
     expect(result.stderr).toContain(message);
+  });
+});
+
+describe('minikube: a failing version is not "install minikube"; a resource refusal names the setting', () => {
+  it('minikube installed but `minikube version` failing: says so, and what to run', async () => {
+    const { sim, cli } = await scenario({ minikube: 'running' });
+    const shim = join(sim.binDir, 'minikube');
+    rmSync(shim);
+    writeFileSync(shim, '#!/bin/sh\necho "Error reading config file at /home/me/.minikube/config/config.json: invalid character \'}\'" >&2\nexit 1\n', { mode: 0o755 });
+    const result = await cli(['doctor']);
+    expect(result.exitCode).toBe(3);
+    expect(result.stdout).toMatch(/^FAIL {2}minikube +installed, but `minikube version -o json` failed \(exit code 1\): Error reading config file at \/home\/me\/\.minikube\/config\/config\.json/m);
+    expect(result.stdout).toContain('Run `minikube version -o json` in a terminal and fix what it reports');
+    expect(result.stdout).not.toMatch(/→ Install minikube/);
+  });
+
+  it.each([
+    ['RSRC_INSUFFICIENT_CORES', 29, 'Docker has less than 2 CPUs available, but Kubernetes requires at least 2 to be available', 'not enough CPUs for minikube.cpus: 2', 'Set minikube.cpus in todo-deploy.yaml'],
+    ['RSRC_OVER_ALLOC_MEM', 23, 'Requested memory allocation 3072MB is more than your system limit 2048MB.', 'minikube.memory: 3g is more than Docker can give', 'Lower minikube.memory in todo-deploy.yaml'],
+    ['RSRC_INSUFFICIENT_REQ_MEMORY', 23, 'Requested memory allocation 1024MiB is less than the usable minimum of 1800MB', 'minikube.memory: 3g is too little', 'Raise minikube.memory in todo-deploy.yaml'],
+  ] as const)('minikube start exits with %s: the error names the setting', async (reason, exitCode, message, what, hint) => {
+    const { up } = await scenario({ minikube: 'stopped', faults: { minikubeStart: { reason, exitCode, message } } });
+    const result = await up();
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain(`✖ Minikube could not start the profile "minikube": ${what} (${reason}).`);
+    expect(result.stderr).toContain(`│ X Exiting due to ${reason}: ${message}`);
+    expect(result.stderr).toContain(`→ ${hint}`);
+    expect(result.stderr).toContain('minikube delete -p minikube');
   });
 });
