@@ -18,8 +18,8 @@ export const secretValues = [...Object.values(secrets).filter((v) => !v.startsWi
 export interface App {
   dir: string;
   ports: { frontend: number; backend: number };
-  /** Sets the HTTP status a health endpoint answers, or a function asked on each request. */
-  setHealth(service: 'frontend' | 'backend', status: number | (() => number)): void;
+  /** Sets the HTTP status a health endpoint answers, or a function asked on each request; and the body, when given. */
+  setHealth(service: 'frontend' | 'backend', status: number | (() => number), body?: string): void;
   write(path: string, content: string): void;
   close(): Promise<void>;
 }
@@ -27,12 +27,13 @@ export interface App {
 export async function createApp(sim: Sim, yaml = ''): Promise<App> {
   const dir = join(sim.dir, 'app');
   const health: Record<'frontend' | 'backend', number | (() => number)> = { frontend: 200, backend: 200 };
+  const bodies = { frontend: '{"status":"ok"}', backend: '{"status":"ok"}' };
   const servers: Server[] = [];
   const ports = { frontend: 0, backend: 0 };
   for (const service of ['frontend', 'backend'] as const) {
     const { server, port } = await listenInNodePortRange((req, res) => {
       const status = health[service];
-      res.writeHead(req.url === '/api/health' ? (typeof status === 'function' ? status() : status) : 404, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      res.writeHead(req.url === '/api/health' ? (typeof status === 'function' ? status() : status) : 404, { 'content-type': 'application/json' }).end(bodies[service]);
     });
     servers.push(server);
     ports[service] = port;
@@ -57,7 +58,10 @@ export async function createApp(sim: Sim, yaml = ''): Promise<App> {
   return {
     dir,
     ports,
-    setHealth: (service, status) => (health[service] = status),
+    setHealth: (service, status, body) => {
+      health[service] = status;
+      if (body !== undefined) bodies[service] = body;
+    },
     write,
     close: () => Promise.all(servers.map((s) => new Promise((r) => s.close(r)))).then(() => undefined),
   };

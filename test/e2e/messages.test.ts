@@ -4,7 +4,8 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it, vi } from 'vitest';
-import { useScenarios } from './up-fixture.js';
+import { secrets } from './app-fixture.js';
+import { assertSafe, useScenarios } from './up-fixture.js';
 
 const scenario = useScenarios();
 
@@ -157,5 +158,50 @@ describe('minikube: a failing version is not "install minikube"; a resource refu
     expect(result.stderr).toContain(`│ X Exiting due to ${reason}: ${message}`);
     expect(result.stderr).toContain(`→ ${hint}`);
     expect(result.stderr).toContain('minikube delete -p minikube');
+  });
+});
+
+describe('a failing health check shows the body, and a steady error from Ready pods fails within seconds', () => {
+  // The kind of body a FastAPI health endpoint returns when its database refuses the password.
+  const body = JSON.stringify({
+    status: 'error',
+    detail: `database unreachable: connection to ${secrets.DATABASE_URL} failed: FATAL:  password authentication failed for user "neondb_owner"\n${'  at pool.connect()\n'.repeat(200)}`,
+  });
+
+  it('up: HTTP 503 from Ready pods fails after seconds (not the 3-minute deadline), with the body bounded and redacted', async () => {
+    const { app, sim, up } = await scenario();
+    app.write('todo-deploy.yaml', `timeouts:\n  verify: 3m\nfrontend:\n  nodePort: ${app.ports.frontend}\nbackend:\n  nodePort: ${app.ports.backend}\n`);
+    app.setHealth('backend', 503, body);
+    const result = await up([], { timeoutMs: 60_000 });
+    expect(result.timedOut).toBe(false);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(/Health check failed: http:\/\/localhost:\d+\/api\/health \(HTTP 503 from Ready pods, steadily for \d+(\.\d)?s \(\d+ attempts\)\)\./);
+    const answered = result.stderr.split('\n').find((line) => line.includes('/api/health answered: '))!;
+    expect(answered).toContain('{"status":"error","detail":"database unreachable: connection to •••••• failed: FATAL: password authentication failed');
+    expect(answered).toContain('password authentication failed for user \\"neondb_owner\\"');
+    expect(answered.length).toBeLessThan(450);
+    expect(answered).toMatch(/…$/);
+    expect(result.stderr).toContain("The backend's health endpoint checks the database");
+    expect(result.stderr).not.toContain('Check that the frontend serves');
+    assertSafe(sim, result.stdout + result.stderr);
+  });
+
+  it('verify: the same, in the report', async () => {
+    const { app, cli, up } = await scenario();
+    expect((await up()).exitCode).toBe(0);
+    app.write('todo-deploy.yaml', `timeouts:\n  verify: 3m\nfrontend:\n  nodePort: ${app.ports.frontend}\nbackend:\n  nodePort: ${app.ports.backend}\n`);
+    app.setHealth('frontend', 500, 'Internal Server Error: TypeError: fetch failed');
+    const result = await cli(['verify'], { timeoutMs: 60_000 });
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toMatch(/FAIL\s+frontend health endpoint\s+http:\/\/localhost:\d+\/api\/health: HTTP 500 from Ready pods, steadily for/);
+    expect(result.stdout).toContain('it answered: Internal Server Error: TypeError: fetch failed');
+  });
+
+  it('an error that heals while retried still passes', async () => {
+    const { app, up } = await scenario();
+    let calls = 0;
+    app.setHealth('backend', () => (++calls < 3 ? 503 : 200));
+    const result = await up();
+    expect(result.exitCode, result.stderr).toBe(0);
   });
 });
