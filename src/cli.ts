@@ -191,6 +191,12 @@ The global --namespace and --profile are written to todo-deploy.yaml too.`,
     if (!(error instanceof CommanderError)) throw error;
     // --help and --version end here too, with exit code 0; usage mistakes are exit code 2.
     exitCode = error.exitCode === 0 ? 0 : exitCodes.usage;
+    // Commander stopped before any command ran, so no output port exists to write the document.
+    if (exitCode !== 0 && argv.includes('--json')) {
+      const command = argv.find((arg) => program.commands.some((c) => c.name() === arg)) ?? null;
+      const error_ = { kind: 'usage', message: error.message.replace(/^error: /, ''), hint: 'Run todo-deploy --help for usage.' };
+      fullIo.stdout.write(`${JSON.stringify({ command, ok: false, error: error_ }, null, 2)}\n`);
+    }
   } finally {
     process.off('SIGINT', onSigint);
   }

@@ -1,15 +1,19 @@
-// The input checks shared by `doctor` and `up`: todo-deploy.yaml (and TODO_DEPLOY_*) and .env.
-import { join, resolve } from 'node:path';
-import { assetPath } from '../assets.js';
+// The input checks shared by `doctor` and `up`: todo-deploy.yaml (and TODO_DEPLOY_*), .env,
+// and what they point at (the app's sources, values files) or ask of Minikube.
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { checkEnvFile, envHint, type Secrets } from '../config/env-file.js';
-import { loadConfig, type LoadedConfig, type LoadOptions } from '../config/load.js';
+import { loadConfig, SettingsError, type LoadedConfig, type LoadOptions } from '../config/load.js';
 import { services, type Config, type Service } from '../config/schema.js';
 import { reachesBuild, type BuildInput } from '../images/content-tag.js';
 import { ConfigError } from '../errors.js';
 import type { Redactor } from '../redact.js';
 import type { Exec } from '../tools/exec.js';
 import { isTrackedByGit } from '../tools/git.js';
+import { checkApp, servicePaths } from './app.js';
 import type { CheckResult } from './check.js';
+import { checkSettings } from './settings.js';
+import { checkValues } from './values.js';
 
 export async function checkConfig(options: LoadOptions): Promise<{ result: CheckResult; loaded?: LoadedConfig }> {
   const base = { id: 'config', title: 'todo-deploy.yaml', category: 'input' as const };
@@ -21,16 +25,18 @@ export async function checkConfig(options: LoadOptions): Promise<{ result: Check
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     const count = error.problems.length;
+    // Named after what holds the mistakes: a bad TODO_DEPLOY_* variable is not the file's fault.
+    const title = error instanceof SettingsError ? error.names.join(' and ') : base.title;
     return {
-      result: { ...base, status: 'fail', detail: count ? `${count} problem${count === 1 ? '' : 's'}` : error.message, problems: [...error.problems], hint: error.hint },
+      result: { ...base, title, status: 'fail', detail: count ? `${count} problem${count === 1 ? '' : 's'}` : error.message, problems: [...error.problems], hint: error.hint },
     };
   }
 }
 
 /** What each service's image is built from: its context folder and its Dockerfile (todo-deploy's own unless configured). */
 export function buildInputOf(appDir: string, config: Config, service: Service): BuildInput {
-  const { sourceDir, dockerfile } = config[service];
-  return { context: resolve(appDir, sourceDir), dockerfile: dockerfile ? resolve(appDir, dockerfile) : assetPath.dockerfile(service) };
+  const { sourceDir, dockerfile } = servicePaths(appDir, config, service);
+  return { context: sourceDir, dockerfile };
 }
 
 /** With the app's valid config, the env file is also checked against the build contexts. */
@@ -65,4 +71,31 @@ async function envFileInBuilds(file: string, appDir: string, config: Config): Pr
       const fix = file === defaultFile ? `Exclude it: add .env to ${ignoreFile ?? join(input.context, '.dockerignore')}` : `Move it out of ${input.context}, or use the default .env at the app's root (${defaultFile})`;
       return `${file} is inside the ${service}'s build context (${input.context}) and ${ignoreFile ? `its ignore file ${ignoreFile} lets it through` : 'no .dockerignore excludes it'}: docker build would copy it into the image, secrets and all. ${fix}.`;
     });
+}
+
+export interface Preflight {
+  /** todo-deploy.yaml, .env, the app's sources, the Helm values files, the settings: every input check. */
+  checks: CheckResult[];
+  loaded?: LoadedConfig;
+  secrets?: Secrets;
+}
+
+/**
+ * The preflight of `doctor` and of the start of `up`: every input problem at once, before
+ * anything changes. Checks that need a valid todo-deploy.yaml are skipped without one.
+ */
+export async function checkInputs(options: { configOptions: LoadOptions; envFile: string; appDir: string; exec: Exec; redactor: Redactor }): Promise<Preflight> {
+  // The config first: with it, the env file is also checked against the build contexts.
+  const config = await checkConfig(options.configOptions);
+  const loaded = config.loaded;
+  const env = await checkEnv(options.exec, options.envFile, options.redactor, loaded && { appDir: options.appDir, config: loaded.config });
+  const host = { cpus: cpus().length, memoryBytes: totalmem() };
+  const dependent = loaded
+    ? await Promise.all([checkApp(options.appDir, loaded.config), checkValues(options.appDir, loaded.config), checkSettings(loaded.config, host)])
+    : [
+        { id: 'app', title: 'app sources' },
+        { id: 'values', title: 'Helm values files' },
+        { id: 'settings', title: 'settings' },
+      ].map((c) => ({ ...c, category: 'input' as const, status: 'skip' as const, detail: 'needs a valid todo-deploy.yaml' }));
+  return { checks: [config.result, env.result, ...dependent], loaded, secrets: env.secrets };
 }

@@ -43,7 +43,7 @@ async function checkDocker(exec: Exec): Promise<CheckResult[]> {
   const probe = await run(exec, 'docker', dockerVersionArgs);
   if ('missing' in probe) return [probe.missing, { ...daemon, status: 'skip', detail: 'needs docker' }];
   const { client, server } = parseDockerVersion(probe.stdout);
-  const clientCheck = versionResult('docker', client, probe.stderr);
+  const clientCheck = versionResult('docker', client, probe, dockerVersionArgs);
   if (server) return [clientCheck, { ...daemon, status: 'pass', detail: `reachable, Docker Engine ${server.text}` }];
   const reason = probe.stderr.split('\n').find((line) => line.trim()) ?? 'no answer';
   return [
@@ -86,16 +86,24 @@ async function checkTool(exec: Exec, tool: Tool, args: string[], parse: (stdout:
   const probe = await run(exec, tool, args);
   if ('missing' in probe) return [probe.missing];
   const version = parse(probe.stdout);
-  const result = versionResult(tool, version, probe.stderr);
+  const result = versionResult(tool, version, probe, args);
   const extra = result.status === 'pass' && version ? note?.(version) : undefined;
   return [extra ? { ...result, status: 'warn', hint: extra } : result];
 }
 
-function versionResult(tool: Tool, version: Version | undefined, stderr: string): CheckResult {
+function versionResult(tool: Tool, version: Version | undefined, probe: { stderr: string; exitCode: number }, args: readonly string[]): CheckResult {
   const base = { id: tool, title: tool, category: 'prereq' as const };
   const minimum = minimumVersions[tool];
   if (!version) {
-    return { ...base, status: 'fail', detail: `could not read its version${stderr ? `: ${stderr.split('\n')[0]}` : ''}`, hint: installHints[tool] };
+    // It is installed (it ran): "install it" would send the user the wrong way.
+    const command = `${tool} ${args.join(' ')}`;
+    const reason = probe.stderr.split('\n').find((line) => line.trim());
+    return {
+      ...base,
+      status: 'fail',
+      detail: `installed, but \`${command}\` ${probe.exitCode !== 0 ? `failed (exit code ${probe.exitCode})` : 'printed no version'}${reason ? `: ${reason.trim()}` : ''}`,
+      hint: `Run \`${command}\` in a terminal and fix what it reports (a config file it cannot read, a binary built for another machine); reinstall only if that fails: ${installHints[tool]}`,
+    };
   }
   if (!atLeast(version, minimum)) {
     return { ...base, status: 'fail', detail: `${version.text} is too old; ${minimum} or newer is needed`, hint: installHints[tool] };

@@ -1,6 +1,6 @@
 // `todo-deploy doctor`: every read-only check `up` would make, in one report. Changes nothing.
 import type { CheckResult, CheckStatus } from '../checks/check.js';
-import { checkConfig, checkEnv } from '../checks/inputs.js';
+import { checkInputs } from '../checks/inputs.js';
 import { checkPrereqs } from '../checks/prereqs.js';
 import { defaults } from '../config/schema.js';
 import type { Context } from '../context.js';
@@ -9,13 +9,10 @@ import type { Output } from '../ui/output.js';
 
 export async function doctor(ctx: Context): Promise<void> {
   const task = ctx.out.task('Checking tools, cluster, configuration and .env');
-  const config = await checkConfig(ctx.configOptions);
+  const inputs = await checkInputs(ctx);
   // With an invalid config the prerequisite checks still run, on the defaults.
-  const [prereqs, env] = await Promise.all([
-    checkPrereqs(ctx.exec, config.loaded?.config ?? defaults),
-    checkEnv(ctx.exec, ctx.envFile, ctx.redactor, config.loaded && { appDir: ctx.appDir, config: config.loaded.config }),
-  ]);
-  const checks = [...prereqs, config.result, env.result];
+  const prereqs = await checkPrereqs(ctx.exec, inputs.loaded?.config ?? defaults);
+  const checks = [...prereqs, ...inputs.checks];
   const failed = checks.filter((c) => c.status === 'fail');
   if (failed.length > 0) task.fail(`${failed.length} of ${checks.length} checks failed`);
   else task.succeed(`${checks.length} checks passed`);

@@ -1,8 +1,8 @@
 // `todo-deploy up`: prereqs → cluster → image target → secrets → build → deploy → verify.
 // Idempotent: on an unchanged app a second run builds nothing and changes nothing.
-import { existsSync } from 'node:fs';
 import { assetPath } from '../assets.js';
-import { buildInputOf, checkConfig, checkEnv } from '../checks/inputs.js';
+import { servicePaths } from '../checks/app.js';
+import { checkInputs } from '../checks/inputs.js';
 import { services, type Config, type Service } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { withDeployLock } from '../deployment/lock.js';
@@ -53,31 +53,27 @@ export async function up(ctx: Context, options: UpOptions = {}): Promise<void> {
       ctx.dryRun ? style.bold('Dry run: nothing was changed.') : style.bold(`${style.green('✔')} The Todo Chatbot is up (${formatDuration(performance.now() - started)}).`),
       `  App       ${style.cyan(urls.frontend)}   ${style.dim(frontend.image.ref)}`,
       `  API docs  ${style.cyan(urls.apiDocs)}   ${style.dim(backend.image.ref)}`,
-      state.changes.length ? `  Changed:  ${state.changes.join('; ')}` : '  Nothing changed: images, secrets and releases were already up to date.',
+      state.changes.length
+        ? `  ${ctx.dryRun ? 'Would change' : 'Changed'}:  ${state.changes.join('; ')}`
+        : `  Nothing ${ctx.dryRun ? 'would change' : 'changed'}: images, secrets and releases ${ctx.dryRun ? 'are' : 'were'} already up to date.`,
       ...reports.map((r) => style.dim(`  ${r.title.padEnd(width)}  ${formatDuration(r.durationMs)}`)),
     ].join('\n'),
   );
 }
 
 async function initialState(ctx: Context, options: UpOptions): Promise<UpState> {
-  // The config first: with it, the env file is also checked against the build contexts.
-  const { result: configCheck, loaded } = await checkConfig(ctx.configOptions);
-  const { result: envCheck, secrets } = await checkEnv(ctx.exec, ctx.envFile, ctx.redactor, loaded && { appDir: ctx.appDir, config: loaded.config });
-  const problems = [...(configCheck.problems ?? []), ...(envCheck.problems ?? [])];
-  if (!loaded || !secrets) {
-    throw new ConfigError(`${[!loaded && configCheck.title, !secrets && envCheck.title].filter(Boolean).join(' and ')} must be fixed first:`, problems, configCheck.hint ?? envCheck.hint);
-  }
-  for (const warning of [...(configCheck.warnings ?? []), ...(envCheck.warnings ?? [])]) ctx.out.warn(warning);
-
-  const plans = services.map((service) => plan(ctx, loaded.config, service));
-  const missing = plans.filter((p) => !existsSync(p.sourceDir) || !existsSync(p.dockerfile));
-  if (missing.length > 0) {
+  const { checks, loaded, secrets } = await checkInputs(ctx);
+  const failed = checks.filter((c) => c.status === 'fail');
+  if (!loaded || !secrets || failed.length > 0) {
     throw new ConfigError(
-      'The app is not where todo-deploy.yaml says:',
-      missing.map((p) => (existsSync(p.sourceDir) ? `${p.service}.dockerfile: ${p.dockerfile} does not exist` : `${p.service}.sourceDir: ${p.sourceDir} does not exist`)),
-      "Run todo-deploy from the app's repository root (or pass --app-dir), or set the paths in todo-deploy.yaml.",
+      `${failed.map((c) => c.title).join(', ')} must be fixed first; nothing was started:`,
+      failed.flatMap((c) => c.problems ?? [c.detail]),
+      failed.length === 1 ? failed[0]!.hint : 'Fix each problem above (`todo-deploy doctor` shows them with a hint per check), then run `todo-deploy up` again.',
     );
   }
+  for (const warning of checks.flatMap((c) => c.warnings ?? [])) ctx.out.warn(warning);
+
+  const plans = services.map((service) => plan(ctx, loaded.config, service));
   return {
     config: loaded.config,
     secrets,
@@ -92,12 +88,12 @@ async function initialState(ctx: Context, options: UpOptions): Promise<UpState> 
 
 function plan(ctx: Context, config: Config, service: Service): Omit<ServicePlan, 'contextDigest'> {
   const c = config[service];
-  const build = buildInputOf(ctx.appDir, config, service);
+  const { sourceDir, dockerfile } = servicePaths(ctx.appDir, config, service);
   return {
     service,
     config: c,
-    sourceDir: build.context,
-    dockerfile: build.dockerfile,
+    sourceDir,
+    dockerfile,
     chart: assetPath.chart(service),
     secretName: secretNames[service],
     buildArgs: {},

@@ -2,7 +2,8 @@
 // Every problem is collected and reported at once, each naming where it came from
 // (file:line:column and key, or the variable's name).
 import { readFile } from 'node:fs/promises';
-import { isMap, isScalar, LineCounter, parseDocument, type Node, type Pair } from 'yaml';
+import { basename } from 'node:path';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair } from 'yaml';
 import { ConfigError } from '../errors.js';
 import { defaults, isLeaf, schema, type Config, type Leaf, type Section } from './schema.js';
 import { suggest } from './suggest.js';
@@ -43,6 +44,9 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
   const sources: Record<string, Source> = {};
   const problems: string[] = [];
   const warnings: string[] = [];
+  // Where the problems are: the file, a TODO_DEPLOY_* variable, a flag. Each is named, so that a
+  // bad variable is not blamed on the file.
+  const blamed = new Set<string>();
   const leaves = leafPaths(schema);
   for (const path of leaves.keys()) sources[path] = 'default';
 
@@ -50,7 +54,10 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
   const text = await readConfigFile(options.file, options.fileRequired);
   if (text !== undefined) {
     file = options.file;
-    for (const [path, value] of readYaml(text, options.file, problems)) {
+    const before = problems.length;
+    const values = readYaml(text, options.file, problems);
+    if (problems.length > before) blamed.add(options.file);
+    for (const [path, value] of values) {
       setPath(config, path, value);
       sources[path] = 'file';
     }
@@ -66,23 +73,18 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
       warnings.push(`${name} is not a todo-deploy setting and is ignored${close ? ` (did you mean ${close}?)` : ''}.`);
       continue;
     }
-    applyRaw(config, sources, leaves.get(path)!, path, raw, 'env', name, problems);
+    if (!applyRaw(config, sources, leaves.get(path)!, path, raw, 'env', name, problems)) blamed.add(name);
   }
 
   for (const [path, raw] of Object.entries(options.flags)) {
     if (raw === undefined) continue;
     const leaf = leaves.get(path);
     if (!leaf) throw new Error(`no config key ${path} for a flag`);
-    applyRaw(config, sources, leaf, path, raw, 'flag', `--${path.split('.').pop()}`, problems);
+    const flag = `--${path.split('.').pop()}`;
+    if (!applyRaw(config, sources, leaf, path, raw, 'flag', flag, problems)) blamed.add(flag);
   }
 
-  if (problems.length > 0) {
-    throw new ConfigError(
-      `The configuration has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}:`,
-      problems,
-      `Fix ${file ?? 'the settings'} (every key is documented in the README and in templates/todo-deploy.yaml).`,
-    );
-  }
+  if (problems.length > 0) throw new SettingsError(problems, [...blamed], options.file);
   return { config, sources, file, warnings };
 }
 
@@ -108,7 +110,9 @@ async function readConfigFile(file: string, required: boolean): Promise<string |
 /** Parses the YAML and validates it against the schema; problems are appended, valid values returned. */
 function readYaml(text: string, file: string, problems: string[]): Array<[string, unknown]> {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // Duplicate keys are found by the walk below, which reports each at its own line (the parser
+  // reports them at the start of the file).
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const at = (node: Node | null | undefined) => {
     const { line, col } = lineCounter.linePos(node?.range?.[0] ?? 0);
     return `${file}:${line}:${col}`;
@@ -120,16 +124,34 @@ function readYaml(text: string, file: string, problems: string[]): Array<[string
   if (doc.errors.length > 0) return [];
 
   const values: Array<[string, unknown]> = [];
-  const walk = (node: Node | null, section: Section, prefix: string) => {
+  // An alias stands for the node it names, wherever it is used.
+  const resolve = (node: Node | null): Node | null => (isAlias(node) ? ((node.resolve(doc) as Node | undefined) ?? null) : node);
+  const walk = (given: Node | null, section: Section, prefix: string) => {
+    const node = resolve(given);
     // A section whose keys are all commented out (`cluster:` alone) is empty, not wrong.
     if (node === null || (isScalar(node) && node.value === null)) return;
     if (!isMap(node)) {
-      problems.push(`${at(node)}: ${prefix || 'the file'} must be a mapping of keys to values`);
+      problems.push(`${at(given)}: ${prefix || 'the file'} must be a mapping of keys to values`);
       return;
     }
-    for (const pair of node.items as Array<Pair<Node, Node | null>>) {
-      const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+    const pairs = node.items as Array<Pair<Node, Node | null>>;
+    const keyOf = (pair: Pair<Node, Node | null>) => (isScalar(pair.key) ? String(pair.key.value) : String(pair.key));
+    // Merge keys (`<<: *defaults`, or a list of them) first: the mapping's own keys win over them, wherever they stand.
+    for (const pair of pairs.filter((p) => keyOf(p) === '<<')) {
+      const merged = resolve(pair.value);
+      for (const source of isSeq(merged) ? (merged.items as Node[]) : [pair.value]) walk(source, section, prefix);
+    }
+    const seen = new Map<string, Node>();
+    for (const pair of pairs) {
+      const key = keyOf(pair);
+      if (key === '<<') continue;
       const path = prefix ? `${prefix}.${key}` : key;
+      const first = seen.get(key);
+      if (first) {
+        problems.push(`${at(pair.key)}: ${path}: duplicate key (first set at line ${lineCounter.linePos(first.range?.[0] ?? 0).line})`);
+        continue;
+      }
+      seen.set(key, pair.key);
       const expected = section[key];
       if (!expected) {
         const close = suggest(key, Object.keys(section));
@@ -140,31 +162,59 @@ function readYaml(text: string, file: string, problems: string[]): Array<[string
         walk(pair.value, expected, path);
         continue;
       }
-      const raw = isScalar(pair.value) ? pair.value.value : pair.value?.toJSON();
+      const value = resolve(pair.value);
+      const raw = isScalar(value) ? value.value : value?.toJSON();
       const parsed = expected.parse(raw ?? '', false);
       if (parsed.ok) values.push([path, parsed.value]);
-      else problems.push(`${at(pair.value ?? pair.key)}: ${path}: expected ${expected.expected}, got ${describe(raw)}`);
+      else problems.push(`${at(pair.value ?? pair.key)}: ${path}: expected ${expected.expected}, got ${describe(raw, writtenAs(text, value))}`);
     }
   };
   walk(doc.contents, schema, '');
   return values;
 }
 
-function applyRaw(config: Config, sources: Record<string, Source>, leaf: Leaf, path: string, raw: string, source: Source, origin: string, problems: string[]) {
+/** Applies a variable's or flag's value; false (with the problem recorded) when it is invalid. */
+function applyRaw(config: Config, sources: Record<string, Source>, leaf: Leaf, path: string, raw: string, source: Source, origin: string, problems: string[]): boolean {
   const parsed = leaf.parse(raw, true);
   if (!parsed.ok) {
     problems.push(`${origin}: expected ${leaf.expected}, got ${describe(raw)}`);
-    return;
+    return false;
   }
   setPath(config, path, parsed.value);
   sources[path] = source;
+  return true;
 }
 
-function describe(raw: unknown): string {
+/** Invalid settings, naming where each one was set: the file, a TODO_DEPLOY_* variable, a flag. */
+export class SettingsError extends ConfigError {
+  /** What holds the mistakes: the file's name, the variables', the flags'. */
+  readonly names: readonly string[];
+
+  constructor(problems: string[], blamed: readonly string[], file: string) {
+    const names = blamed.map((b) => (b === file ? basename(file) : b));
+    const variables = blamed.filter((b) => b.startsWith(ENV_PREFIX));
+    const flags = blamed.filter((b) => b.startsWith('--'));
+    const hints = [
+      blamed.includes(file) && `Fix ${file} (every key is documented in the README and in templates/todo-deploy.yaml).`,
+      variables.length > 0 && `Fix or unset the variable${variables.length > 1 ? 's' : ''} ${variables.join(', ')} (\`unset ${variables[0]}\`).`,
+      flags.length > 0 && `Fix ${flags.join(', ')} on the command line.`,
+    ];
+    super(`${names.join(' and ')} ${problems.length === 1 ? 'has a problem' : `${names.length > 1 ? 'have' : 'has'} ${problems.length} problems`}:`, problems, hints.filter(Boolean).join(' '));
+    this.names = names;
+  }
+}
+
+/** `written`: the number as the file has it, since 99999999999999999999 would read back as 100000000000000000000. */
+function describe(raw: unknown, written?: string): string {
   if (raw === null || raw === undefined || raw === '') return 'nothing';
   if (typeof raw === 'string') return JSON.stringify(raw.length > 60 ? `${raw.slice(0, 57)}...` : raw);
   if (typeof raw === 'object') return Array.isArray(raw) ? 'a list' : 'a mapping';
-  return `${typeof raw} ${String(raw)}`;
+  const shown = typeof raw === 'number' && written ? written : String(raw);
+  return `${typeof raw} ${shown.length > 60 ? `${shown.slice(0, 57)}...` : shown}`;
+}
+
+function writtenAs(text: string, node: Node | null): string | undefined {
+  return node?.range ? text.slice(node.range[0], node.range[1]).trim() : undefined;
 }
 
 function leafPaths(section: Section, prefix = '', out = new Map<string, Leaf>()): Map<string, Leaf> {

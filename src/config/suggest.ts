@@ -7,7 +7,11 @@ export function suggest(input: string, candidates: readonly string[]): string | 
     if (!best || distance < best.distance) best = { candidate, distance };
   }
   const tolerance = Math.max(1, Math.floor(input.length / 3));
-  return best && best.distance <= tolerance ? best.candidate : undefined;
+  if (best && best.distance <= tolerance) return best.candidate;
+  // A shortened or pluralised name (`replicas` for `replicaCount`): all but its last letter begin one candidate.
+  const stem = wanted.slice(0, -1);
+  const extended = stem.length >= 5 ? candidates.filter((c) => c.toLowerCase().startsWith(stem)) : [];
+  return extended.length === 1 ? extended[0] : undefined;
 }
 
 function levenshtein(a: string, b: string): number {

@@ -9,7 +9,7 @@ import { ToolError } from '../errors.js';
 import { formatDuration } from '../format.js';
 import { waitHealthy } from '../health.js';
 import { releasesOf } from './releases.js';
-import { checkRollout, explainPods, healthHint, readPods, type VerifiedService } from '../phases/verify.js';
+import { checkRollout, describeFailure, explainPods, healthHint, readPods, STEADY_ERROR_MS, type VerifiedService } from '../phases/verify.js';
 import { tail } from '../tools/exec.js';
 import { helmTestArgs, parseHelmTestSuites } from '../tools/helm.js';
 import { kubectlArgs, podRestarts, waitingReason, type PodInfo } from '../tools/kubectl.js';
@@ -151,12 +151,13 @@ export async function runChecks(ctx: Context, deployment: Deployment, options: C
     const url = plan.url + plan.config.healthPath;
     // With its pods broken, one short try says enough; waiting out the deadline again would not.
     const broken = checks[plan.service].rollout.status === 'failed' || checks[plan.service].pods.status === 'failed';
-    const health = await waitHealthy(url, { deadlineMs: broken ? Math.min(deadline, 5000) : deadline, signal: ctx.signal });
+    const health = await waitHealthy(url, { deadlineMs: broken ? Math.min(deadline, 5000) : deadline, signal: ctx.signal, ...(!broken && { steadyErrorMs: STEADY_ERROR_MS }) });
     const database = plan.service === 'backend' ? ', database reachable' : '';
     if (health.ok) return { status: 'passed', detail: `${url} → HTTP ${health.status}${database}` };
     return {
       status: 'failed',
-      detail: `${url}: ${health.error ?? 'no answer'} after ${health.attempts} attempts in ${formatDuration(health.durationMs)}`,
+      detail: `${url}: ${describeFailure(health)}`,
+      ...(health.body && { diagnosis: [`it answered: ${health.body}`] }),
       hint: healthHint[plan.service],
     };
   });

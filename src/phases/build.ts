@@ -8,7 +8,7 @@ import { STAGED_DOCKERFILE, stageContext } from '../images/stage-context.js';
 import type { Phase } from '../pipeline/runner.js';
 import { dockerBuildArgs, dockerBuildEnv, familiarRef, imageInspectArgs, parseImageTags } from '../tools/docker.js';
 import { minikubeImageBuildArgs, minikubeImageListArgs } from '../tools/minikube.js';
-import type { ServicePlan, UpState } from './state.js';
+import { changeText, type ServicePlan, type UpState } from './state.js';
 
 export function buildPhase(ctx: Context): Phase<UpState> {
   return {
@@ -41,8 +41,9 @@ export function buildPhase(ctx: Context): Phase<UpState> {
       await Promise.all(
         missing.map(async (plan) => {
           await build(ctx, state, plan);
-          plan.image.built = true;
-          state.changes.push(`built ${plan.image.ref}`);
+          plan.image.built = !ctx.dryRun;
+          plan.image.wouldBuild = ctx.dryRun;
+          state.changes.push(changeText(ctx.dryRun, 'build', plan.image.ref));
           progress(`${++done} of ${missing.length} built`);
         }),
       );
@@ -63,7 +64,7 @@ async function warnOfSecretFiles(ctx: Context, plan: ServicePlan): Promise<void>
 }
 
 function describe(plans: ServicePlan[]): string {
-  return plans.map((p) => `${p.image.ref} (${p.image.built ? 'built' : 'unchanged'})`).join(', ');
+  return plans.map((p) => `${p.image.ref} (${p.image.built ? 'built' : p.image.wouldBuild ? 'would build' : 'unchanged'})`).join(', ');
 }
 
 /** A service's build arguments: public values only (they persist in the image). */

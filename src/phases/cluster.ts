@@ -5,17 +5,18 @@ import type { Context } from '../context.js';
 import { PrereqError, ToolError, UsageError } from '../errors.js';
 import type { Phase } from '../pipeline/runner.js';
 import { getContextsArgs, parseContexts } from '../tools/kubectl.js';
-import { containerDrivers, minikubeIpArgs, minikubeStartArgs, minikubeStatusArgs, parseMinikubeStatus, parsePublishedPorts, profileListArgs, type MinikubeStatus } from '../tools/minikube.js';
+import { containerDrivers, parseExitReason, minikubeIpArgs, minikubeStartArgs, minikubeStatusArgs, parseMinikubeStatus, parsePublishedPorts, profileListArgs, type MinikubeStatus } from '../tools/minikube.js';
 import { services, type Config, type Service } from '../config/schema.js';
 import { startClusterReads, startDockerEnvRead } from './cluster-reads.js';
-import type { UpState } from './state.js';
+import { changeText, type UpState } from './state.js';
 
 export function clusterPhase(ctx: Context): Phase<UpState> {
+  let starting = false;
   return {
     id: 'cluster',
     after: ['prereqs'],
     title: 'Start the cluster',
-    leftBehind: 'The Minikube profile may be half-started; the next run starts it again.',
+    leftBehind: () => (starting ? 'The Minikube profile may be half-started; the next run starts it again.' : 'The Minikube profile was not touched.'),
     async run(state) {
       const { minikube } = state.config;
       checkTarget(state.config);
@@ -23,27 +24,31 @@ export function clusterPhase(ctx: Context): Phase<UpState> {
       let detail = `profile "${minikube.profile}" already running`;
       if (clusterState !== 'running') {
         const started = performance.now();
+        starting = !ctx.dryRun;
         const start = await ctx
           .exec({ tool: 'minikube', args: minikubeStartArgs({ ...minikube, ports: nodePorts(state.config) }), mutates: true, timeoutMs: state.config.timeouts.start })
           .catch((error: unknown) => {
             if (!(error instanceof ToolError)) throw error;
+            const resources = resourceHint(error.stderrTail, minikube);
             throw new ToolError(
-              `Minikube could not start the profile "${minikube.profile}".`,
+              `Minikube could not start the profile "${minikube.profile}"${resources ? `: ${resources.what}` : ''}.`,
               error.command,
               error.exitCode,
               error.stderrTail,
               error.timedOut,
-              `minikube's last lines are above. Check that the ${minikube.driver} driver works (is Docker running?); if the profile is broken, \`minikube delete -p ${minikube.profile}\` and run todo-deploy up again.`,
+              resources?.hint ??
+                `minikube's last lines are above. Check that the ${minikube.driver} driver works (is Docker running?); if the profile is broken, \`minikube delete -p ${minikube.profile}\` and run todo-deploy up again.`,
             );
           });
-        state.changes.push(clusterState === 'absent' ? `created Minikube profile "${minikube.profile}"` : `started Minikube profile "${minikube.profile}"`);
+        const verb = clusterState === 'absent' ? 'create' : 'start';
+        state.changes.push(changeText(start.dryRun, verb, `Minikube profile "${minikube.profile}"`));
         state.clusterLive = !start.dryRun;
-        detail = `${clusterState === 'absent' ? 'created' : 'started'} profile "${minikube.profile}" in ${Math.round((performance.now() - started) / 1000)}s`;
+        detail = start.dryRun ? `would ${verb} profile "${minikube.profile}"` : `${changeText(false, verb, `profile "${minikube.profile}"`)} in ${Math.round((performance.now() - started) / 1000)}s`;
       }
       state.kubeContext = minikube.profile;
       if (!state.clusterLive) {
         setUrls(state, urlsAt('localhost', state.config));
-        return `${detail} (dry run)`;
+        return detail;
       }
       const dockerEnv = startDockerEnvRead(ctx, state.config);
       const access = await resolveAccess(ctx, state.config);
@@ -52,6 +57,32 @@ export function clusterPhase(ctx: Context): Phase<UpState> {
       return `${detail}; context "${state.kubeContext}"`;
     },
   };
+}
+
+/**
+ * What to change when minikube refuses the CPUs or memory asked of it (RSRC_INSUFFICIENT_CORES,
+ * RSRC_INSUFFICIENT_REQ_MEMORY, RSRC_OVER_ALLOC_MEM, RSRC_DOCKER_MEMORY…): the setting, by name.
+ */
+export function resourceHint(stderr: string, minikube: Config['minikube']): { what: string; hint: string } | undefined {
+  const reason = parseExitReason(stderr);
+  if (!reason?.startsWith('RSRC_')) return undefined;
+  const recreate = `A profile keeps the CPUs and memory it was created with: \`minikube delete -p ${minikube.profile}\` first if it exists, then run todo-deploy up again.`;
+  if (/CORES|CPU/.test(reason)) {
+    return {
+      what: `not enough CPUs for minikube.cpus: ${minikube.cpus} (${reason})`,
+      hint: `Set minikube.cpus in todo-deploy.yaml (or TODO_DEPLOY_MINIKUBE_CPUS) to what Docker can give — at least 2, and no more than Docker Desktop's Settings → Resources allow — or give Docker more CPUs. ${recreate}`,
+    };
+  }
+  if (reason === 'RSRC_INSUFFICIENT_REQ_MEMORY') {
+    return { what: `minikube.memory: ${minikube.memory} is too little (${reason})`, hint: `Raise minikube.memory in todo-deploy.yaml (or TODO_DEPLOY_MINIKUBE_MEMORY) to at least 1800mb; 3g is the default. ${recreate}` };
+  }
+  if (/MEM/.test(reason)) {
+    return {
+      what: `minikube.memory: ${minikube.memory} is more than Docker can give (${reason})`,
+      hint: `Lower minikube.memory in todo-deploy.yaml (or TODO_DEPLOY_MINIKUBE_MEMORY) to what minikube's message above says Docker has (at least 1800mb), or give Docker more memory. ${recreate}`,
+    };
+  }
+  return undefined;
 }
 
 /** The kube-context of a Minikube profile is named after it; any other context is not ours to touch. */

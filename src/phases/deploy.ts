@@ -3,7 +3,7 @@
 // whose chart and values are what would be sent gets no new revision.
 import { isDeepStrictEqual } from 'node:util';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { services } from '../config/schema.js';
 import type { Context } from '../context.js';
@@ -13,7 +13,7 @@ import { formatDuration } from '../format.js';
 import type { Phase } from '../pipeline/runner.js';
 import { helmRollbackArgs, helmUninstallArgs, helmUpgradeArgs, type ReleaseRef, type ReleaseStatus } from '../tools/helm.js';
 import { watchPods } from './verify.js';
-import type { ServicePlan, UpState } from './state.js';
+import { changeText, type ServicePlan, type UpState } from './state.js';
 
 export function deployPhase(ctx: Context): Phase<UpState> {
   return {
@@ -29,7 +29,7 @@ export function deployPhase(ctx: Context): Phase<UpState> {
 }
 
 /** The values the tool gives a chart. Nothing secret: the Secrets are referenced by name. */
-export function chartValues(state: Pick<UpState, 'config' | 'services'>, plan: ServicePlan): Record<string, unknown> {
+export function chartValues(state: Pick<UpState, 'config'>, plan: Pick<ServicePlan, 'service' | 'config' | 'image' | 'secretName' | 'secretChecksum' | 'buildArgs'>): Record<string, unknown> {
   return {
     image: { repository: plan.image.repository, tag: plan.image.tag, pullPolicy: 'IfNotPresent' },
     replicaCount: plan.config.replicas,
@@ -45,7 +45,7 @@ export function chartValues(state: Pick<UpState, 'config' | 'services'>, plan: S
 async function deployService(ctx: Context, state: UpState, plan: ServicePlan, progress: (text: string) => void): Promise<string> {
   const ref: ReleaseRef = { release: plan.config.release, namespace: state.config.namespace, kubeContext: state.kubeContext };
   const values = chartValues(state, plan);
-  const userValuesFile = plan.config.valuesFile ? join(ctx.appDir, plan.config.valuesFile) : undefined;
+  const userValuesFile = plan.config.valuesFile ? resolve(ctx.appDir, plan.config.valuesFile) : undefined;
   const [chart, userValues, current] = await Promise.all([
     chartId(plan.chart),
     userValuesFile ? readValuesFile(userValuesFile, plan.service) : {},
@@ -82,7 +82,12 @@ async function deployService(ctx: Context, state: UpState, plan: ServicePlan, pr
   await watch?.stop();
   const revision = result.dryRun ? (current?.revision ?? 0) + 1 : (JSON.parse(result.stdout) as { version?: number }).version ?? 0;
   plan.release = { revision, changed: true };
-  state.changes.push(`${current ? 'upgraded' : 'installed'} ${ref.release} (revision ${revision})`);
+  const verb = current ? 'upgrade' : 'install';
+  if (result.dryRun) {
+    state.changes.push(changeText(true, verb, ref.release));
+    return `${ref.release}: would ${verb}`;
+  }
+  state.changes.push(`${changeText(false, verb, ref.release)} (revision ${revision})`);
   return `${ref.release} revision ${revision} (${current ? 'upgraded' : 'installed'})`;
 }
 
@@ -119,7 +124,7 @@ async function recover(ctx: Context, state: UpState, ref: ReleaseRef, current: R
   ctx.out.warn(`Release ${ref.release} is stuck ${current.status} (revision ${current.revision}, ${why}); recovering it.`);
   const args = current.status === 'pending-install' || current.revision <= 1 ? helmUninstallArgs({ ...ref, timeoutMs }) : helmRollbackArgs({ ...ref, timeoutMs });
   await ctx.exec({ tool: 'helm', args, mutates: true, timeoutMs: timeoutMs + 60_000 });
-  state.changes.push(`recovered ${ref.release} from ${current.status}`);
+  state.changes.push(changeText(ctx.dryRun, 'recover', `${ref.release} from ${current.status}`));
 }
 
 /** `name-version` of a chart folder, as Helm reports the deployed chart. */

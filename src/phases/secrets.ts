@@ -6,7 +6,7 @@ import { services, type Service } from '../config/schema.js';
 import type { Context } from '../context.js';
 import type { Phase } from '../pipeline/runner.js';
 import { applyArgs, getObjectsArgs, kubectlArgs, parseObjects } from '../tools/kubectl.js';
-import { secretKeysOf, secretNames, type UpState } from './state.js';
+import { changeText, secretKeysOf, secretNames, type ChangeVerb, type UpState } from './state.js';
 
 const labels = { 'app.kubernetes.io/managed-by': 'todo-deploy', 'app.kubernetes.io/part-of': 'todo-chatbot' };
 
@@ -26,12 +26,13 @@ export function secretChecksum(data: Record<string, string>): string {
 }
 
 export function secretsPhase(ctx: Context): Phase<UpState> {
+  let writing = false;
   return {
     id: 'secrets',
     // Only the running cluster: so the Secrets are written while the images build.
     after: ['cluster'],
     title: 'Create the secrets',
-    leftBehind: 'A Secret may be half-written; the next run writes it again.',
+    leftBehind: () => (writing ? 'A Secret may be half-written; the next run writes it again.' : 'No Secret was written.'),
     async run(state) {
       const { namespace } = state.config;
       const data = Object.fromEntries(services.map((s) => [s, secretData(state, s)])) as Record<Service, Record<string, string>>;
@@ -49,6 +50,7 @@ export function secretsPhase(ctx: Context): Phase<UpState> {
       }
       if (items.length === 0) return `${services.map((s) => secretNames[s]).join(', ')} unchanged`;
 
+      writing = !ctx.dryRun;
       await ctx.exec({
         tool: 'kubectl',
         args: kubectlArgs(state.kubeContext, undefined, ...applyArgs),
@@ -57,9 +59,12 @@ export function secretsPhase(ctx: Context): Phase<UpState> {
         mutates: true,
         timeoutMs: 30_000,
       });
-      if (!namespaceExists) state.changes.push(`created namespace ${namespace}`);
-      for (const service of stale) state.changes.push(`wrote ${secretNames[service]}`);
-      return stale.length ? `wrote ${stale.map((s) => secretNames[s]).join(', ')}` : `created namespace ${namespace}`;
+      writing = false;
+      const said = (verb: ChangeVerb, what: string) => changeText(ctx.dryRun, verb, what);
+      if (!namespaceExists) state.changes.push(said('create', `namespace ${namespace}`));
+      for (const service of stale) state.changes.push(said('write', secretNames[service]));
+      const detail = stale.length ? said('write', stale.map((s) => secretNames[s]).join(', ')) : said('create', `namespace ${namespace}`);
+      return ctx.dryRun ? `would ${detail}` : detail;
     },
   };
 }

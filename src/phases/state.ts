@@ -20,7 +20,7 @@ export interface ServicePlan {
   secretName: string;
   /** Build arguments: public values only (they persist in the image). */
   buildArgs: Record<string, string>;
-  image: { repository: string; tag: string; ref: string; built: boolean };
+  image: { repository: string; tag: string; ref: string; built: boolean; /** Under --dry-run: a build was printed, not run. */ wouldBuild?: boolean };
   /** The URL the user opens, on the host. */
   url: string;
   /** Digest of the Secret's content; a change rolls the pods that read it. */
@@ -58,3 +58,11 @@ export const secretKeysOf: Record<Service, Partial<Record<keyof Secrets, string>
   frontend: { BETTER_AUTH_SECRET: 'auth-secret' },
   backend: { DATABASE_URL: 'database-url', OPENAI_API_KEY: 'openai-api-key', BETTER_AUTH_SECRET: 'auth-secret', BETTER_AUTH_URL: 'auth-url' },
 };
+
+const pastTense = { create: 'created', start: 'started', write: 'wrote', build: 'built', install: 'installed', upgrade: 'upgraded', recover: 'recovered' } as const;
+export type ChangeVerb = keyof typeof pastTense;
+
+/** "built todo-frontend:…" — or, under --dry-run, what would happen: "build todo-frontend:…". */
+export function changeText(dryRun: boolean, verb: ChangeVerb, what: string): string {
+  return `${dryRun ? verb : pastTense[verb]} ${what}`;
+}

@@ -6,7 +6,7 @@ import type { Context } from '../context.js';
 import { OperationError, ToolError } from '../errors.js';
 import { diagnosePods } from '../diagnose/pods.js';
 import { formatDuration } from '../format.js';
-import { waitHealthy } from '../health.js';
+import { waitHealthy, type HealthResult } from '../health.js';
 import type { Phase } from '../pipeline/runner.js';
 import { getPodsArgs, kubectlArgs, logsArgs, parsePods, rolloutStatusArgs, type PodInfo } from '../tools/kubectl.js';
 import type { ServicePlan, UpState } from './state.js';
@@ -27,7 +27,8 @@ export function verifyPhase(ctx: Context): Phase<UpState> {
     after: ['deploy'],
     title: 'Verify rollouts and health',
     async run(state) {
-      if (!state.clusterLive) return 'skipped (dry run)';
+      // A dry run deployed nothing: what it would verify does not exist yet, or is not what it would deploy.
+      if (ctx.dryRun) return 'skipped (dry run: nothing was deployed)';
       return verifyDeployment(ctx, state);
     },
   };
@@ -45,16 +46,27 @@ export async function verifyDeployment(ctx: Context, state: VerifyState): Promis
       'Fix the cause above and run `todo-deploy up` again.',
     );
   }
-  const health = await Promise.all(plans.map((plan) => waitHealthy(plan.url + plan.config.healthPath, { deadlineMs: deadline, signal: ctx.signal })));
+  // The rollouts are complete: the pods are Ready, so a steady error answer will not change.
+  const health = await Promise.all(plans.map((plan) => waitHealthy(plan.url + plan.config.healthPath, { deadlineMs: deadline, signal: ctx.signal, steadyErrorMs: STEADY_ERROR_MS })));
   const failing = health.filter((h) => !h.ok);
+  const failingServices = plans.filter((_, i) => !health[i]!.ok).map((p) => p.service);
   if (failing.length > 0) {
     throw new OperationError(
-      `Health check failed: ${failing.map((h) => `${h.url} (${h.error ?? 'no answer'} after ${h.attempts} attempts in ${formatDuration(h.durationMs)})`).join('; ')}.`,
-      [],
-      `The pods are running but an endpoint does not answer 200. ${healthHint.backend}`,
+      `Health check failed: ${failing.map((h) => `${h.url} (${describeFailure(h)})`).join('; ')}.`,
+      failing.filter((h) => h.body).map((h) => `${h.url} answered: ${h.body}`),
+      `The pods are running but ${failing.length > 1 ? 'the endpoints do' : 'the endpoint does'} not answer 200. ${failingServices.map((s) => healthHint[s]).join(' ')}`,
     );
   }
   return health.map((h) => `${h.url} → ${h.status}`).join(', ');
+}
+
+/** How long the same error answer from Ready pods is retried before it counts as the answer. */
+export const STEADY_ERROR_MS = 5000;
+
+/** "HTTP 503 from Ready pods, steadily for 5.1s (6 attempts)", or "ECONNREFUSED after 12 attempts in 3m". */
+export function describeFailure(h: HealthResult): string {
+  const error = h.error ?? 'no answer';
+  return h.steady ? `${error} from Ready pods, steadily for ${formatDuration(h.durationMs)} (${h.attempts} attempts)` : `${error} after ${h.attempts} attempts in ${formatDuration(h.durationMs)}`;
 }
 
 /** What to check when a health endpoint does not answer 200. */

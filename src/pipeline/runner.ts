@@ -12,8 +12,8 @@ export interface Phase<S> {
   after?: readonly string[];
   /** Returns a one-line detail for the summary. */
   run(state: S, progress: (text: string) => void): Promise<string | undefined>;
-  /** What an interruption during this phase leaves behind, for the Ctrl-C message. */
-  leftBehind?: string;
+  /** What an interruption during this phase leaves behind, for the Ctrl-C message; asked when it happens, since it depends on how far the phase got. */
+  leftBehind?: string | (() => string);
 }
 
 export type PhaseStatus = 'done' | 'failed' | 'interrupted' | 'not run';
@@ -46,7 +46,7 @@ export async function runPhases<S>(out: Output, phases: ReadonlyArray<Phase<S>>,
       // Cancelled after another phase failed: stopped by this runner, not by the user.
       const stopped = cancelled && failures.length > 0 && !(failures[0]!.error instanceof CancelledError);
       report.status = cancelled ? 'interrupted' : 'failed';
-      task.fail(stopped ? `stopped: "${failures[0]!.phase.title}" failed. ${phase.leftBehind ?? ''}`.trim() : cancelled ? 'interrupted' : error instanceof TodoDeployError ? error.message : 'failed');
+      task.fail(stopped ? `stopped: "${failures[0]!.phase.title}" failed. ${leftBehindOf(phase) ?? ''}`.trim() : cancelled ? 'interrupted' : error instanceof TodoDeployError ? error.message : 'failed');
       failures.push({ phase, error });
       if (!cancelled && failures.length === 1) stop();
       return false;
@@ -73,8 +73,12 @@ export async function runPhases<S>(out: Output, phases: ReadonlyArray<Phase<S>>,
   if (interrupted.length > 0) {
     throw new CancelledError(
       `Interrupted during ${interrupted.map((f) => `"${f.phase.title}"`).join(' and ')}.`,
-      `${[...new Set(interrupted.map((f) => f.phase.leftBehind ?? 'Nothing was left half-done.'))].join(' ')} Run the same command again: it picks up where this one stopped.`,
+      `${[...new Set(interrupted.map((f) => leftBehindOf(f.phase) ?? 'Nothing was left half-done.'))].join(' ')} Run the same command again: it picks up where this one stopped.`,
     );
   }
   return reports;
+}
+
+function leftBehindOf(phase: Phase<unknown>): string | undefined {
+  return typeof phase.leftBehind === 'function' ? phase.leftBehind() : phase.leftBehind;
 }

@@ -123,3 +123,8 @@ export function minikubeImageBuildArgs(o: { profile: string; ref: string; docker
 }
 
 export const minikubeImageListArgs = (profile: string) => ['image', 'ls', '-p', profile, '--format', 'short'];
+
+/** The reason code of minikube's "Exiting due to RSRC_INSUFFICIENT_CORES: …" line, if it printed one. */
+export function parseExitReason(stderr: string): string | undefined {
+  return /Exiting due to ([A-Z][A-Z0-9_]+)/.exec(stderr)?.[1];
+}

@@ -18,8 +18,8 @@ export const secretValues = [...Object.values(secrets).filter((v) => !v.startsWi
 export interface App {
   dir: string;
   ports: { frontend: number; backend: number };
-  /** Sets the HTTP status a health endpoint answers, or a function asked on each request. */
-  setHealth(service: 'frontend' | 'backend', status: number | (() => number)): void;
+  /** Sets the HTTP status a health endpoint answers, or a function asked on each request; and the body, when given. */
+  setHealth(service: 'frontend' | 'backend', status: number | (() => number), body?: string): void;
   write(path: string, content: string): void;
   close(): Promise<void>;
 }
@@ -27,20 +27,24 @@ export interface App {
 export async function createApp(sim: Sim, yaml = ''): Promise<App> {
   const dir = join(sim.dir, 'app');
   const health: Record<'frontend' | 'backend', number | (() => number)> = { frontend: 200, backend: 200 };
+  const bodies = { frontend: '{"status":"ok"}', backend: '{"status":"ok"}' };
   const servers: Server[] = [];
   const ports = { frontend: 0, backend: 0 };
   for (const service of ['frontend', 'backend'] as const) {
     const { server, port } = await listenInNodePortRange((req, res) => {
       const status = health[service];
-      res.writeHead(req.url === '/api/health' ? (typeof status === 'function' ? status() : status) : 404, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      res.writeHead(req.url === '/api/health' ? (typeof status === 'function' ? status() : status) : 404, { 'content-type': 'application/json' }).end(bodies[service]);
     });
     servers.push(server);
     ports[service] = port;
   }
   const write = writerIn(dir);
   write('frontend/package.json', '{"name":"frontend","dependencies":{"next":"15.0.0"}}\n');
+  // The lockfiles the shipped Dockerfiles install from (the preflight asks for them).
+  write('frontend/pnpm-lock.yaml', "lockfileVersion: '9.0'\n");
   write('frontend/app/page.tsx', 'export default function Page() { return null }\n');
   write('backend/pyproject.toml', '[project]\nname = "backend"\n');
+  write('backend/uv.lock', 'version = 1\n');
   write('backend/main.py', 'from fastapi import FastAPI\napp = FastAPI()\n');
   write('.env', Object.entries(secrets).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
   chmodSync(join(dir, '.env'), 0o600);
@@ -51,7 +55,10 @@ export async function createApp(sim: Sim, yaml = ''): Promise<App> {
   return {
     dir,
     ports,
-    setHealth: (service, status) => (health[service] = status),
+    setHealth: (service, status, body) => {
+      health[service] = status;
+      if (body !== undefined) bodies[service] = body;
+    },
     write,
     close: () => Promise.all(servers.map((s) => new Promise((r) => s.close(r)))).then(() => undefined),
   };

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, expect, vi } from 'vitest';
+import { afterAll, afterEach, vi } from 'vitest';
 import { createSim, type CallRecord, type Sim, type SimOptions, type SimSnapshot } from '../sim/harness.js';
 import { runCli, type RunCliOptions } from '../sim/run-cli.js';
 import { appIn, createApp, secretValues, type App } from './app-fixture.js';

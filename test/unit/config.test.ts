@@ -69,7 +69,7 @@ describe('todo-deploy.yaml', () => {
     ['a list for a section', 'minikube:\n  - cpus\n', 'todo-deploy.yaml:2:3: minikube must be a mapping of keys to values'],
     ['a mapping for a leaf', 'namespace:\n  name: x\n', 'namespace: expected a lowercase DNS label (a-z, 0-9, \'-\'; at most 63 characters), got a mapping'],
     ['a top-level list', '- a\n- b\n', 'the file must be a mapping of keys to values'],
-    ['a duplicate key', 'namespace: a\nnamespace: b\n', 'invalid YAML: Map keys must be unique'],
+    ['a duplicate key', 'namespace: a\nnamespace: b\n', 'todo-deploy.yaml:2:1: namespace: duplicate key (first set at line 1)'],
     ['broken YAML', 'frontend:\n  replicas: [1, 2\n', 'invalid YAML'],
   ])('rejects %s, naming file, line and key', async (_, text, expected) => {
     const problems = await problemsOf(text);
