@@ -69,7 +69,8 @@ export async function runPhases<S>(out: Output, phases: ReadonlyArray<Phase<S>>,
 
   // The first failure is what the user needs; the phases it stopped only followed from it.
   if (failures.length > 0 && !(failures[0]!.error instanceof CancelledError)) throw failures[0]!.error;
-  const interrupted = failures.filter((f) => f.error instanceof CancelledError);
+  // In the phases' order, not the order they happened to stop in.
+  const interrupted = failures.filter((f) => f.error instanceof CancelledError).sort((a, b) => phases.indexOf(a.phase) - phases.indexOf(b.phase));
   if (interrupted.length > 0) {
     throw new CancelledError(
       `Interrupted during ${interrupted.map((f) => `"${f.phase.title}"`).join(' and ')}.`,

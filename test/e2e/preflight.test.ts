@@ -32,7 +32,7 @@ const expectedProblems = [
   /frontend\.sourceDir: .*\/web does not exist/,
   /frontend\.dockerfile: \/etc is a directory, not a Dockerfile/,
   /backend: .*\/backend has no uv\.lock; the shipped backend Dockerfile installs with uv --locked/,
-  /env file .*\/backend\/app\.env is inside the backend build context .* and not excluded by its dockerignore/,
+  /\/backend\/app\.env is inside the backend's build context .* lets it through: docker build would copy it into the image/,
   /frontend\.valuesFile .*frontend-values\.yaml: replicas: unknown key \(did you mean "replicaCount"\?\)/,
   /frontend\.valuesFile .*frontend-values\.yaml: image\.tag: must be string/,
   /backend\.valuesFile: .*missing-values\.yaml does not exist/,
