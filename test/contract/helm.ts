@@ -101,11 +101,7 @@ async function realHelmEnv() {
     const home = mkdtempSync(join(tmpdir(), 'todo-deploy-contract-'));
     const kubeconfig = join(home, 'kubeconfig');
     const { port } = server.address() as AddressInfo;
-    writeFileSync(
-      kubeconfig,
-      `apiVersion: v1\nkind: Config\nclusters:\n- name: minikube\n  cluster: {server: "http://127.0.0.1:${port}"}\ncontexts:\n- name: minikube\n  context: {cluster: minikube, user: minikube, namespace: default}\ncurrent-context: minikube\nusers:\n- name: minikube\n  user: {token: contract}\n`,
-      { mode: 0o600 },
-    );
+    writeKubeconfig(kubeconfig, `http://127.0.0.1:${port}`);
     const env = { PATH: process.env.PATH, HOME: home, KUBECONFIG: kubeconfig, HELM_CACHE_HOME: join(home, 'cache'), HELM_CONFIG_HOME: join(home, 'config'), HELM_DATA_HOME: join(home, 'data'), HELM_DRIVER: 'memory', HELM_MEMORY_DRIVER_DATA: seedFile };
     return { server, kubeconfig, env };
   })();
@@ -121,8 +117,22 @@ export async function stopRealHelm(): Promise<void> {
 /** The real helm of that major in the seeded world; each call starts from the seed again. */
 export async function runRealHelm(major: Major, argv: string[], input?: string): Promise<Run> {
   const { env } = await realHelmEnv();
+  return runBinary(realToolPath(major === 3 ? 'helm3' : 'helm4'), argv, env, input);
+}
+
+/** A kubeconfig whose one context, `minikube`, points at a loopback server of the test's own. */
+export function writeKubeconfig(path: string, server: string): void {
+  writeFileSync(
+    path,
+    `apiVersion: v1\nkind: Config\nclusters:\n- name: minikube\n  cluster: {server: "${server}"}\ncontexts:\n- name: minikube\n  context: {cluster: minikube, user: minikube, namespace: default}\ncurrent-context: minikube\nusers:\n- name: minikube\n  user: {token: contract}\n`,
+    { mode: 0o600 },
+  );
+}
+
+/** Runs a real binary; a non-zero exit is a result, not an error. */
+export function runBinary(path: string, argv: string[], env: NodeJS.ProcessEnv, input?: string): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = execFile(realToolPath(major === 3 ? 'helm3' : 'helm4'), argv, { env, timeout: 60_000 }, (error, stdout, stderr) => {
+    const child = execFile(path, argv, { env, timeout: 60_000 }, (error, stdout, stderr) => {
       if (error && typeof error.code !== 'number') reject(error);
       else resolve({ exitCode: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
     });

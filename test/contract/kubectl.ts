@@ -6,8 +6,7 @@
 // asked the same argv: both must print the same. The objects themselves are checked against the
 // Kubernetes OpenAPI schema (test/support/k8s-schema.ts) instead: they cannot be recorded
 // without a real API server.
-import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,7 +16,7 @@ import { getContextsArgs, getDeploymentArgs, getObjectsArgs, getPodsArgs, getSec
 import type { Sim } from '../sim/harness.js';
 import { fixtureChart } from '../sim/sim-fixture.js';
 import { realToolPath, type RealTool } from '../support/real-tools.js';
-import { contractDir, type Run } from './helm.js';
+import { contractDir, runBinary, writeKubeconfig, type Run } from './helm.js';
 
 export const kubectlVersions = { kubectl134: 'v1.34.5', kubectl132: 'v1.32.3' } as const;
 export type Kubectl = keyof typeof kubectlVersions;
@@ -121,11 +120,7 @@ export async function serveSim(sim: Sim): Promise<{ kubeconfig: string; close: (
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const kubeconfig = join(mkdtempSync(join(tmpdir(), 'todo-deploy-contract-kube-')), 'kubeconfig');
-  writeFileSync(
-    kubeconfig,
-    `apiVersion: v1\nkind: Config\nclusters:\n- name: minikube\n  cluster: {server: "http://127.0.0.1:${port}"}\ncontexts:\n- name: minikube\n  context: {cluster: minikube, user: minikube, namespace: default}\ncurrent-context: minikube\nusers:\n- name: minikube\n  user: {token: contract}\n`,
-    { mode: 0o600 },
-  );
+  writeKubeconfig(kubeconfig, `http://127.0.0.1:${port}`);
   return { kubeconfig, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
@@ -135,12 +130,7 @@ function notFound(plural: string, name: string) {
 
 export function runRealKubectl(tool: RealTool, argv: string[], kubeconfig: string): Promise<Run> {
   const home = mkdtempSync(join(tmpdir(), 'todo-deploy-contract-home-'));
-  return new Promise((resolve, reject) => {
-    execFile(realToolPath(tool), argv, { env: { PATH: process.env.PATH, HOME: home, KUBECONFIG: kubeconfig }, timeout: 60_000 }, (error, stdout, stderr) => {
-      if (error && typeof error.code !== 'number') reject(error);
-      else resolve({ exitCode: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
-    });
-  });
+  return runBinary(realToolPath(tool), argv, { PATH: process.env.PATH, HOME: home, KUBECONFIG: kubeconfig });
 }
 
 /** What differs between two runs of the same world: uids, times, resource versions. */
