@@ -1,7 +1,7 @@
 // `todo-deploy doctor`: every read-only check `up` would make, in one report. Changes nothing.
 import type { CheckResult, CheckStatus } from '../checks/check.js';
 import { checkConfig, checkEnv } from '../checks/inputs.js';
-import { checkPrereqs } from '../checks/prereqs.js';
+import { checkDockerBuilder, checkPrereqs } from '../checks/prereqs.js';
 import { defaults } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { ConfigError, PrereqError } from '../errors.js';
@@ -15,7 +15,10 @@ export async function doctor(ctx: Context): Promise<void> {
     checkPrereqs(ctx.exec, config.loaded?.config ?? defaults),
     checkEnv(ctx.exec, ctx.envFile, ctx.redactor),
   ]);
-  const checks = [...prereqs, config.result, env.result];
+  // After the docker check, whose version says whether buildx is needed.
+  const builder = await checkDockerBuilder(ctx.exec, prereqs.find((c) => c.id === 'docker'));
+  const daemon = prereqs.findIndex((c) => c.id === 'docker-daemon');
+  const checks = [...prereqs.slice(0, daemon + 1), builder, ...prereqs.slice(daemon + 1), config.result, env.result];
   const failed = checks.filter((c) => c.status === 'fail');
   if (failed.length > 0) task.fail(`${failed.length} of ${checks.length} checks failed`);
   else task.succeed(`${checks.length} checks passed`);
