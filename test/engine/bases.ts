@@ -137,5 +137,11 @@ export async function ensureStandIns(docker: Docker, log: (line: string) => void
     for (const b of ['uv', 'uvx']) cpSync(join(uvDir, b), join(dir, b));
   });
   writeFileSync(join(CACHE, 'stand-ins.json'), `${JSON.stringify({ debian, node: nodeRef, python: pythonRef, uv: uvRef }, null, 2)}\n`);
+  // Stand-ins of earlier inputs (another Node, another Dockerfile) only fill the cache.
+  const current = new Set([debian, nodeRef, pythonRef, uvRef]);
+  const stale = (await docker.run(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}', 'todo-engine/*'])).stdout
+    .split('\n')
+    .filter((ref) => ref && !current.has(ref));
+  if (stale.length) await docker.run(['image', 'rm', ...stale], { allowFailure: true });
   return { node: nodeRef, python: pythonRef, uv: uvRef, buildArgs: { NODE_IMAGE: nodeRef, PYTHON_IMAGE: pythonRef, UV_IMAGE: uvRef } };
 }
