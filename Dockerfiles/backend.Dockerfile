@@ -23,12 +23,18 @@ ENV UV_COMPILE_BYTECODE=1 \
 WORKDIR /app
 # Dependencies first, from the lock file alone, so this layer survives source changes.
 # --locked fails the build when uv.lock is out of date with pyproject.toml.
+# Behind a TLS-intercepting proxy, pass its CA bundle as the build secret `ca`
+# (`--secret id=ca,src=<bundle.pem>`): uv trusts it for this step only, and no layer holds it.
 RUN --mount=type=cache,target=/root/.cache/uv \
     --mount=type=bind,source=uv.lock,target=uv.lock \
     --mount=type=bind,source=pyproject.toml,target=pyproject.toml \
+    --mount=type=secret,id=ca \
+    if [ -f /run/secrets/ca ]; then export SSL_CERT_FILE=/run/secrets/ca; fi; \
     uv sync --locked --no-install-project --no-editable
 COPY . /app
 RUN --mount=type=cache,target=/root/.cache/uv \
+    --mount=type=secret,id=ca \
+    if [ -f /run/secrets/ca ]; then export SSL_CERT_FILE=/run/secrets/ca; fi; \
     uv sync --locked --no-editable
 
 FROM ${PYTHON_IMAGE} AS runtime

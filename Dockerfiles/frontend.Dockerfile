@@ -23,7 +23,14 @@ FROM base AS deps
 # Only the manifests, so the dependency layer is reused until they change. The globs make
 # pnpm-workspace.yaml and .npmrc optional.
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml* .npmrc* ./
+# Corepack fetches pnpm on first use into its cache: a cache mount shared with the builder
+# stage, so pnpm is fetched once, not once per stage. Behind a TLS-intercepting proxy, pass its
+# CA bundle as the build secret `ca` (`--secret id=ca,src=<bundle.pem>`): Node trusts it for
+# these steps only, and no layer holds it.
 RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \
+    --mount=type=cache,id=corepack,target=/root/.cache/node/corepack \
+    --mount=type=secret,id=ca \
+    if [ -f /run/secrets/ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/ca; fi; \
     pnpm install --frozen-lockfile
 
 FROM base AS builder
@@ -37,6 +44,9 @@ ENV NEXT_PUBLIC_BACKEND_URL=$NEXT_PUBLIC_BACKEND_URL \
 # Without output: 'standalone' there is no server.js to run; say so here, not at pod start.
 # public/ is optional in a Next.js app but the runner copies it.
 RUN --mount=type=cache,id=next-cache,target=/app/.next/cache \
+    --mount=type=cache,id=corepack,target=/root/.cache/node/corepack \
+    --mount=type=secret,id=ca \
+    if [ -f /run/secrets/ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/ca; fi; \
     pnpm run build \
  && if [ ! -f .next/standalone/server.js ]; then \
       echo "next build made no .next/standalone/server.js: set output: 'standalone' in next.config" >&2; exit 1; \

@@ -2,13 +2,13 @@
 // enough, the Docker daemon reachable, the cluster's state. They run concurrently.
 import type { Config } from '../config/schema.js';
 import { PrereqError, ToolError } from '../errors.js';
-import { dockerVersionArgs, parseDockerVersion } from '../tools/docker.js';
+import { BUILDX_CLIENT_MAJOR, buildxVersionArgs, dockerVersionArgs, parseBuildxVersion, parseDockerVersion } from '../tools/docker.js';
 import type { Exec } from '../tools/exec.js';
 import { helmVersionArgs, parseHelmVersion } from '../tools/helm.js';
 import { installHints } from '../tools/install-hints.js';
 import { getContextsArgs, kubectlVersionArgs, parseContexts, parseKubectlVersion } from '../tools/kubectl.js';
 import { minikubeStatusArgs, minikubeVersionArgs, parseMinikubeStatus, parseMinikubeVersion, type MinikubeStatus } from '../tools/minikube.js';
-import { atLeast, type Version } from '../tools/version.js';
+import { atLeast, parseVersion, type Version } from '../tools/version.js';
 import type { CheckResult } from './check.js';
 
 export const minimumVersions = { docker: '20.10.0', minikube: '1.32.0', helm: '3.12.0', kubectl: '1.28.0' } as const;
@@ -50,6 +50,29 @@ async function checkDocker(exec: Exec): Promise<CheckResult[]> {
     clientCheck,
     { ...daemon, status: 'fail', detail: `not reachable: ${reason}`, hint: 'Start Docker Desktop (or `sudo systemctl start docker` on Linux) and try again.' },
   ];
+}
+
+/**
+ * Whether the docker client can build the shipped Dockerfiles (RUN --mount needs BuildKit): a
+ * 23+ client needs the buildx plugin, else it falls back to the legacy builder; a 20.10 one
+ * uses its own BuildKit, with the DOCKER_BUILDKIT=1 todo-deploy sets. `docker` is the docker
+ * check (its version). A doctor check: `up` shows docker's own words when a build cannot start.
+ */
+export async function checkDockerBuilder(exec: Exec, docker: CheckResult | undefined): Promise<CheckResult> {
+  const base = { id: 'docker-buildkit', title: 'docker BuildKit', category: 'prereq' as const };
+  const client = docker?.status === 'pass' ? parseVersion(docker.version) : undefined;
+  if (!client) return { ...base, status: 'skip', detail: 'needs docker' };
+  if (client.major < BUILDX_CLIENT_MAJOR) return { ...base, status: 'pass', detail: `built in (docker ${client.text}, with DOCKER_BUILDKIT=1, which todo-deploy sets)` };
+  const probe = await run(exec, 'docker', buildxVersionArgs);
+  if ('missing' in probe) return { ...base, status: 'skip', detail: 'needs docker' };
+  const buildx = parseBuildxVersion(probe.stdout);
+  if (buildx) return { ...base, status: 'pass', detail: `buildx ${buildx.text}` };
+  return {
+    ...base,
+    status: 'fail',
+    detail: `docker ${client.text} has no buildx plugin, so it cannot build the Dockerfiles (RUN --mount needs BuildKit)`,
+    hint: "Install the buildx plugin: Docker Desktop has it; on Linux, docker-buildx-plugin from Docker's repository (Debian 13 packages it as docker-buildx). `docker buildx version` then answers.",
+  };
 }
 
 async function checkMinikube(exec: Exec, profile: string): Promise<{ checks: CheckResult[]; status?: MinikubeStatus }> {

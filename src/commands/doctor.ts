@@ -1,7 +1,7 @@
 // `todo-deploy doctor`: every read-only check `up` would make, in one report. Changes nothing.
 import type { CheckResult, CheckStatus } from '../checks/check.js';
 import { checkInputs } from '../checks/inputs.js';
-import { checkPrereqs } from '../checks/prereqs.js';
+import { checkDockerBuilder, checkPrereqs } from '../checks/prereqs.js';
 import { defaults } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { ConfigError, PrereqError } from '../errors.js';
@@ -12,7 +12,10 @@ export async function doctor(ctx: Context): Promise<void> {
   const inputs = await checkInputs(ctx);
   // With an invalid config the prerequisite checks still run, on the defaults.
   const prereqs = await checkPrereqs(ctx.exec, inputs.loaded?.config ?? defaults);
-  const checks = [...prereqs, ...inputs.checks];
+  // After the docker check, whose version says whether buildx is needed.
+  const builder = await checkDockerBuilder(ctx.exec, prereqs.find((c) => c.id === 'docker'));
+  const daemon = prereqs.findIndex((c) => c.id === 'docker-daemon');
+  const checks = [...prereqs.slice(0, daemon + 1), builder, ...prereqs.slice(daemon + 1), ...inputs.checks];
   const failed = checks.filter((c) => c.status === 'fail');
   if (failed.length > 0) task.fail(`${failed.length} of ${checks.length} checks failed`);
   else task.succeed(`${checks.length} checks passed`);

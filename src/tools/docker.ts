@@ -22,6 +22,20 @@ function parseJson(text: string): unknown {
   }
 }
 
+// BuildKit, which the shipped Dockerfiles need, comes to a 23+ client through the buildx
+// plugin; without it such a client answers `docker: unknown command: docker buildx` (exit 1).
+// A 20.10 client has BuildKit built in, used with DOCKER_BUILDKIT=1 (dockerBuildEnv).
+export const buildxVersionArgs = ['buildx', 'version'];
+
+/** The first client major that builds through buildx rather than its own BuildKit. */
+export const BUILDX_CLIENT_MAJOR = 23;
+
+/** `github.com/docker/buildx v0.24.0 <commit>` → 0.24.0. */
+export function parseBuildxVersion(stdout: string): Version | undefined {
+  const match = /^github\.com\/docker\/buildx (v\S+)/m.exec(stdout);
+  return match ? parseVersion(match[1]) : undefined;
+}
+
 export interface BuildOptions {
   ref: string;
   dockerfile: string;

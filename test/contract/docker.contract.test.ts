@@ -6,7 +6,7 @@
 // shows. No Docker is needed here: the real side is the fixtures.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { dockerVersionArgs, familiarRef, imageInspectArgs, parseDockerVersion, parseImageTags } from '../../src/tools/docker.js';
+import { dockerVersionArgs, familiarRef, imageInspectArgs, parseBuildxVersion, parseDockerVersion, parseImageTags } from '../../src/tools/docker.js';
 import { tail } from '../../src/tools/exec.js';
 import type { ImageRecord, Sim } from '../sim/harness.js';
 import { useSims, writeApp } from '../sim/sim-fixture.js';
@@ -189,6 +189,9 @@ describe.concurrent('docker build without BuildKit', () => {
     const simulated = await replay(s, r);
     expect([simulated.exitCode, simulated.stderr]).toEqual([r.exitCode, r.stderr]);
     for (const out of [r.stdout, simulated.stdout]) expect(/^github\.com\/docker\/buildx v\d+\.\d+\.\d+ /.test(out)).toBe(r.exitCode === 0);
+    // What doctor reads: the plugin's version, or none.
+    expect(parseBuildxVersion(simulated.stdout)).toEqual(parseBuildxVersion(r.stdout));
+    expect(parseBuildxVersion(r.stdout)?.text).toBe(r.exitCode === 0 ? '0.24.0' : undefined);
   });
 });
 

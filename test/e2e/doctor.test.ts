@@ -46,6 +46,23 @@ describe('todo-deploy doctor (through bin/, against the simulator)', () => {
     expect(result.stderr).toContain('Missing or unreachable: docker, minikube, helm, kubectl.');
   });
 
+  // Recorded on a real Engine (test/contract/recorded/docker/build-*): without buildx a 23+
+  // client falls back to the legacy builder, which refuses the Dockerfiles' RUN --mount.
+  it.each([
+    ['docker 28 with buildx', {}, 0, /^ok +docker BuildKit +buildx 0\.24\.0$/m],
+    ["Debian's docker 20.10", { clientVersion: '20.10.24+dfsg1', apiVersion: '1.41' }, 0, /^ok +docker BuildKit +built in \(docker 20\.10\.24, with DOCKER_BUILDKIT=1, which todo-deploy sets\)$/m],
+    ['docker 28 without buildx', { buildx: false }, 3, /^FAIL  docker BuildKit +docker 28\.2\.2 has no buildx plugin, so it cannot build the Dockerfiles/m],
+  ] as const)('checks that %s can build the Dockerfiles with BuildKit', async (_, docker, exitCode, line) => {
+    const { sim, app } = await setup({ tools: { docker } });
+    const result = await doctor(sim, app);
+    expect(result.stdout).toMatch(line);
+    expect(result.exitCode).toBe(exitCode);
+    if (exitCode !== 0) {
+      expect(result.stdout).toContain('docker-buildx-plugin');
+      expect(result.stderr).toContain('Missing or unreachable: docker BuildKit.');
+    }
+  });
+
   it('reports the Docker daemon down and exits 3', async () => {
     const { sim, app } = await setup({ docker: { daemon: 'down' } });
     const result = await doctor(sim, app);

@@ -1,7 +1,8 @@
 // The image builds `up` makes, with the product's own builders: the shipped Dockerfile, the
 // content tag (digestContext + tagOf over up's build arguments), the labels, the argv of
-// dockerBuildArgs and the environment of dockerBuildEnv. The tier adds only what its daemon needs: --network host (no bridge) and the
-// stand-in base images as NODE_IMAGE / PYTHON_IMAGE / UV_IMAGE.
+// dockerBuildArgs and the environment of dockerBuildEnv. The tier adds only what its daemon and
+// this machine need: --network host (no bridge), the stand-in base images as NODE_IMAGE /
+// PYTHON_IMAGE / UV_IMAGE, and the TLS proxy's CA bundle as the build secret `ca`.
 import { join } from 'node:path';
 import type { Service } from '../../src/config/schema.js';
 import { digestContext, tagOf } from '../../src/images/content-tag.js';
@@ -9,7 +10,7 @@ import { buildArgsOf, imageLabels } from '../../src/phases/build.js';
 import type { UpState } from '../../src/phases/state.js';
 import { dockerBuildArgs, dockerBuildEnv } from '../../src/tools/docker.js';
 import { repoRoot } from '../support/helm.js';
-import type { StandIns } from './bases.js';
+import { CA_BUNDLE, type StandIns } from './bases.js';
 import { withHostNetwork } from './daemon.js';
 import type { Docker } from './docker-client.js';
 
@@ -19,7 +20,7 @@ export interface AppBuild {
   tag: string;
   /** The argv up passes to docker. */
   upArgs: string[];
-  /** What this tier runs: upArgs with --network host and the stand-in bases. */
+  /** What this tier runs: upArgs with --network host, the stand-in bases and the CA secret. */
   args: string[];
 }
 
@@ -35,7 +36,8 @@ export async function appBuild(service: Service, context: string, standIns: Stan
   const upArgs = dockerBuildArgs({ ref, dockerfile, context, buildArgs, labels: imageLabels({ repository, tag }) });
   const bases = service === 'frontend' ? { NODE_IMAGE: standIns.node } : { PYTHON_IMAGE: standIns.python, UV_IMAGE: standIns.uv };
   const args = withHostNetwork(upArgs);
-  args.splice(args.length - 1, 0, ...Object.entries(bases).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]));
+  // The proxy's CA as a build secret, which the Dockerfiles take for their downloads.
+  args.splice(args.length - 1, 0, ...Object.entries(bases).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]), '--secret', `id=ca,src=${CA_BUNDLE}`);
   return { service, ref, tag, upArgs, args };
 }
 

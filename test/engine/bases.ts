@@ -6,11 +6,12 @@
 // - PYTHON_IMAGE: trixie's python3.13 (the official python:3.13-slim-trixie is trixie too),
 //   with `python`/`python3` in /usr/local/bin like the official image;
 // - UV_IMAGE: `FROM scratch` with /uv and /uvx, as ghcr.io/astral-sh/uv is, from uv's PyPI wheel.
-// The registries are reached through a TLS-intercepting proxy, so the stand-ins carry this
-// machine's CA bundle and point Node (NODE_EXTRA_CA_CERTS), Python/uv (SSL_CERT_FILE) and
-// corepack (COREPACK_INTEGRITY_KEYS=0: the mirror serves no signatures) at it. The shipped
-// Dockerfiles know nothing of it. Each stand-in's tag carries a hash of its inputs, so a re-run
-// reuses it and a change (another Node, another CA bundle) makes a new one.
+// The registries are reached through a TLS-intercepting proxy: its CA is not in the stand-ins
+// (as it is in no official image) but reaches the app builds as the build secret `ca` that the
+// shipped Dockerfiles take, as a user behind such a proxy would pass it. The node stand-in sets
+// COREPACK_INTEGRITY_KEYS=0: this machine's registry mirror serves no signatures. Each
+// stand-in's tag carries a hash of its inputs, so a re-run reuses it and a change (another
+// Node) makes a new one.
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,7 +24,8 @@ export const CACHE = process.env.TODO_ENGINE_CACHE ?? '/var/cache/todo-deploy-en
 export const UV_VERSION = '0.9.5';
 const SUITE = 'trixie';
 const MIRROR = 'http://deb.debian.org/debian';
-const CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
+/** This machine's CA bundle, with the TLS proxy's CA: the app builds get it as the secret `ca`. */
+export const CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 const here = dirname(fileURLToPath(import.meta.url));
 
 export interface StandIns {
@@ -73,12 +75,11 @@ async function importRootfs(docker: Docker, rootfs: string): Promise<string> {
 /** Builds a stand-in from test/engine/bases/<name>.Dockerfile and a context staged by `stage`. */
 async function standIn(docker: Docker, name: string, tag: string, buildArgs: Record<string, string>, stage: (dir: string) => void): Promise<string> {
   const dockerfile = join(here, 'bases', `${name}.Dockerfile`);
-  const ref = `todo-engine/${name}:${tag}-${hash(readFileSync(dockerfile), JSON.stringify(buildArgs), readFileSync(CA_BUNDLE))}`;
+  const ref = `todo-engine/${name}:${tag}-${hash(readFileSync(dockerfile), JSON.stringify(buildArgs))}`;
   if (await exists(docker, ref)) return ref;
   const context = mkdtempSync(join(tmpdir(), `tde-${name}-`));
   try {
     stage(context);
-    cpSync(CA_BUNDLE, join(context, 'ca-certificates.crt'));
     const args = ['build', '--tag', ref, '--file', dockerfile, ...Object.entries(buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]), context];
     await docker.run(withHostNetwork(args), { timeoutMs: 20 * 60_000 });
   } finally {
@@ -136,5 +137,11 @@ export async function ensureStandIns(docker: Docker, log: (line: string) => void
     for (const b of ['uv', 'uvx']) cpSync(join(uvDir, b), join(dir, b));
   });
   writeFileSync(join(CACHE, 'stand-ins.json'), `${JSON.stringify({ debian, node: nodeRef, python: pythonRef, uv: uvRef }, null, 2)}\n`);
+  // Stand-ins of earlier inputs (another Node, another Dockerfile) only fill the cache.
+  const current = new Set([debian, nodeRef, pythonRef, uvRef]);
+  const stale = (await docker.run(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}', 'todo-engine/*'])).stdout
+    .split('\n')
+    .filter((ref) => ref && !current.has(ref));
+  if (stale.length) await docker.run(['image', 'rm', ...stale], { allowFailure: true });
   return { node: nodeRef, python: pythonRef, uv: uvRef, buildArgs: { NODE_IMAGE: nodeRef, PYTHON_IMAGE: pythonRef, UV_IMAGE: uvRef } };
 }

@@ -7,12 +7,13 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { rootCertificates } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../../src/config/schema.js';
 import { secretKeysOf } from '../../src/phases/state.js';
 import { repoRoot } from '../support/helm.js';
 import { appBuild, build, type Built } from './app-images.js';
-import { CACHE, ensureStandIns, type StandIns } from './bases.js';
+import { CA_BUNDLE, CACHE, ensureStandIns, type StandIns } from './bases.js';
 import { startDaemon, type Daemon } from './daemon.js';
 import { dockerClient, type Docker } from './docker-client.js';
 import { createPostgres, freePort, type Postgres } from './postgres.js';
@@ -91,6 +92,16 @@ async function waitFor(url: string, status: number, timeoutMs = 60_000): Promise
 async function logsOf(id: string): Promise<string> {
   const r = await docker.run(['logs', '--tail', '40', id], { allowFailure: true });
   return `${r.stdout}${r.stderr}`;
+}
+
+/** A base64 line from each certificate of this machine's CA bundle that is not among Node's own roots. */
+function localCertificateLines(): string[] {
+  const pem = /-----BEGIN CERTIFICATE-----\n([\s\S]*?)-----END CERTIFICATE-----/g;
+  const bodies = (text: string) => [...text.matchAll(pem)].map((m) => m[1]!.replace(/\s/g, ''));
+  const known = new Set(rootCertificates.flatMap(bodies));
+  return bodies(readFileSync(CA_BUNDLE, 'utf8'))
+    .filter((body) => !known.has(body))
+    .map((body) => body.slice(64, 128));
 }
 
 /** Every byte `docker save` writes for the image (its layers, config, history), searched for each needle. */
@@ -172,11 +183,11 @@ afterAll(async () => {
 }, 120_000);
 
 describe('the shipped Dockerfiles on a real Docker Engine', () => {
-  it("builds both with exactly up's argv, adding only --network host and the stand-in bases", () => {
+  it("builds both with exactly up's argv, adding only --network host, the stand-in bases and the proxy's CA as a build secret", () => {
     for (const b of [built.frontend!, built.backend!]) {
       const bases = b.service === 'frontend' ? [`NODE_IMAGE=${standIns.node}`] : [`PYTHON_IMAGE=${standIns.python}`, `UV_IMAGE=${standIns.uv}`];
       const context = b.upArgs.at(-1)!;
-      expect(b.args).toEqual(['build', '--network', 'host', ...b.upArgs.slice(1, -1), ...bases.flatMap((a) => ['--build-arg', a]), context]);
+      expect(b.args).toEqual(['build', '--network', 'host', ...b.upArgs.slice(1, -1), ...bases.flatMap((a) => ['--build-arg', a]), '--secret', `id=ca,src=${CA_BUNDLE}`, context]);
       expect(b.upArgs.slice(0, 5)).toEqual(['build', '--tag', b.ref, '--file', join(repoRoot, 'Dockerfiles', `${b.service}.Dockerfile`)]);
       expect(context).toBe(app(b.service));
     }
@@ -195,7 +206,9 @@ describe('the shipped Dockerfiles on a real Docker Engine', () => {
   });
 
   it('keeps every secret out of every layer, label and history entry (docker save scanned)', async () => {
-    const needles = Object.values(secrets);
+    // With the TLS proxy's CA, passed as a build secret: the certificates this machine adds to
+    // the public roots Node carries (a line of each).
+    const needles = [...Object.values(secrets), ...localCertificateLines()];
     // The scan finds what is there: the baked backend URL is in the frontend's bundle.
     expect(await savedImageHolds(built.frontend!.ref, [BACKEND_URL, ...needles])).toEqual([BACKEND_URL]);
     for (const b of [built.frontend!, built.backend!]) {

@@ -5,9 +5,8 @@ FROM ${DEBIAN_IMAGE}
 ARG NODE_VERSION
 COPY bin/ /usr/local/bin/
 COPY lib/ /usr/local/lib/
-# The registries are behind a TLS-intercepting proxy: Node (npm, corepack, pnpm) trusts its CA.
-COPY ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
+# This machine's npm registry mirror serves no signatures for corepack to check. (Its TLS
+# proxy's CA reaches the build as the secret `ca` the shipped Dockerfiles take.)
 ENV NODE_VERSION=${NODE_VERSION} \
-    NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt \
     COREPACK_INTEGRITY_KEYS=0
 CMD ["node"]

@@ -7,8 +7,5 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin \
  && ln -s /usr/bin/python3.13 /usr/local/bin/python3 \
  && ln -s /usr/bin/python3.13 /usr/local/bin/python
-# The registries are behind a TLS-intercepting proxy: uv and Python's ssl trust its CA.
-COPY ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
-ENV LANG=C.UTF-8 \
-    SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
+ENV LANG=C.UTF-8
 CMD ["python3"]
