@@ -205,3 +205,27 @@ describe('a failing health check shows the body, and a steady error from Ready p
     expect(result.exitCode, result.stderr).toBe(0);
   });
 });
+
+describe('rollback with no service rolls back what it can and reports the rest', () => {
+  it('backend has an earlier good revision, frontend only one: the backend is rolled back, the frontend named', async () => {
+    const { sim, app, cli, up } = await scenario({ minikube: 'running' });
+    expect((await up()).exitCode).toBe(0);
+    app.write('backend/main.py', 'version = 2\n');
+    expect((await up()).exitCode).toBe(0);
+    const result = await cli(['rollback']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).toContain('Not rolled back: frontend has only revision 1: there is no earlier one to go back to. After a `todo-deploy up` that changes it, this rolls that change back.');
+    expect(result.stderr).toContain('Rolling back backend 2 → 1');
+    expect(result.stdout).toContain('Rolled back backend to revision 1.');
+    expect(sim.state().helm.releases.minikube!['todo/backend']!.at(-1)).toMatchObject({ revision: 3, description: 'Rollback to 1' });
+    expect(sim.state().helm.releases.minikube!['todo/frontend']).toHaveLength(1);
+  });
+
+  it('neither can go back: exit 2, each named', async () => {
+    const { cli, up } = await scenario({ minikube: 'running' });
+    expect((await up()).exitCode).toBe(0);
+    const result = await cli(['rollback']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('✖ Nothing to roll back: frontend has only revision 1: there is no earlier one to go back to. backend has only revision 1: there is no earlier one to go back to.');
+  });
+});
