@@ -33,14 +33,14 @@ describe('todo-deploy up: each fault gives the right exit code and an error a us
   });
 
   it('one phase fails while others run: they are stopped, nothing more changes, and its error is the one shown', async () => {
-    // docker-env refuses a profile running cri-o; the Secrets phase runs alongside and would write them.
+    // docker-env refuses a multi-node profile; the Secrets phase runs alongside and would write them.
     const { sim, up } = await scenario({ minikube: 'running', faults: { latency: { 'minikube docker-env': 300 } } });
     sim.update((s) => {
-      s.minikube.profiles.minikube!.containerRuntime = 'cri-o';
+      s.minikube.profiles.minikube!.nodes = 2;
     });
     const result = await up();
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toContain('the docker-env command only supports the docker and containerd runtimes');
+    expect(result.stderr).toContain('The docker-env command is incompatible with multi-node clusters.');
     expect(result.stderr).toMatch(/✖ Create the secrets: stopped: "Point builds at Minikube's image store" failed\./);
     expect(result.stderr).not.toContain('Interrupted');
     expect(sim.calls().filter((c) => c.mutating)).toEqual([]);
