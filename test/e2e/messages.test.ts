@@ -85,6 +85,7 @@ describe('a bad flag or TODO_DEPLOY_* variable is blamed on itself, not on todo-
     const doctor = await cli(['doctor'], { env });
     expect(doctor.exitCode).toBe(2);
     expect(doctor.stdout).toMatch(/^FAIL {2}TODO_DEPLOY_FRONTEND_NODE_PORT +1 problem$/m);
+    expect(doctor.stdout).toMatch(/^skip {2}app sources +needs valid settings \(see above\)$/m);
   });
 
   it('a bad flag: named, with the fix on the command line', async () => {
