@@ -96,6 +96,6 @@ export async function checkInputs(options: { configOptions: LoadOptions; envFile
         { id: 'app', title: 'app sources' },
         { id: 'values', title: 'Helm values files' },
         { id: 'settings', title: 'settings' },
-      ].map((c) => ({ ...c, category: 'input' as const, status: 'skip' as const, detail: 'needs a valid todo-deploy.yaml' }));
+      ].map((c) => ({ ...c, category: 'input' as const, status: 'skip' as const, detail: 'needs valid settings (see above)' }));
   return { checks: [config.result, env.result, ...dependent], loaded, secrets: env.secrets };
 }

@@ -24,12 +24,29 @@ export async function rollback(ctx: Context, service: string | undefined, option
     throw new UsageError('--to needs a service: the two releases have revisions of their own.', `For example: todo-deploy rollback backend --to ${to}`);
   }
   const config = await loadSettings(ctx);
-  await withDeployLock(ctx, config, { command: 'rollback', wait: options.waitForLock ?? true }, () => rollBack(ctx, config, selected, to));
+  await withDeployLock(ctx, config, { command: 'rollback', wait: options.waitForLock ?? true }, () => rollBack(ctx, config, selected, to, service === undefined));
 }
 
-async function rollBack(ctx: Context, config: Config, selected: Service[], to: number | undefined): Promise<void> {
+async function rollBack(ctx: Context, config: Config, selected: Service[], to: number | undefined, anyService: boolean): Promise<void> {
   const deployment = await connect(ctx, config);
-  const plans = await Promise.all(selected.map(async (s) => ({ service: s, ...pickTarget(deployment.config[s].release, await history(ctx, deployment, s), to) })));
+  type Target = { service: Service; release: string; from: number; target: number } | { service: Service; skipped: UsageError | OperationError };
+  const targets = await Promise.all(
+    selected.map(async (s): Promise<Target> => {
+      try {
+        return { service: s, ...pickTarget(deployment.config[s].release, await history(ctx, deployment, s), to) };
+      } catch (error) {
+        // Without a service named, one that cannot go back does not hold back the other.
+        if (anyService && (error instanceof UsageError || error instanceof OperationError)) return { service: s, skipped: error };
+        throw error;
+      }
+    }),
+  );
+  const plans = targets.flatMap((t) => ('skipped' in t ? [] : [t]));
+  const skipped = targets.flatMap((t) => ('skipped' in t ? [t.skipped] : []));
+  if (plans.length === 0) {
+    throw new UsageError(`Nothing to roll back: ${skipped.map((e) => e.message).join(' ')}`, [...new Set(skipped.map((e) => e.hint).filter(Boolean))].join(' '));
+  }
+  for (const error of skipped) ctx.out.warn(`Not rolled back: ${error.message} ${error.hint ?? ''}`.trim());
 
   const timeoutMs = deployment.config.timeouts.deploy;
   const task = ctx.out.task(`Rolling back ${plans.map((p) => `${p.release} ${p.from} → ${p.target}`).join(', ')}`);
@@ -49,7 +66,7 @@ async function rollBack(ctx: Context, config: Config, selected: Service[], to: n
   }
 
   const check = ctx.out.task('Verifying');
-  const checks = await runChecks(ctx, deployment, { group: 'verify', helmTests: false, services: selected, onProgress: (text) => check.update(text) });
+  const checks = await runChecks(ctx, deployment, { group: 'verify', helmTests: false, services: plans.map((p) => p.service), onProgress: (text) => check.update(text) });
   const failed = checks.filter((c) => c.status === 'failed');
   if (failed.length > 0) check.fail(`${failed.length} of ${checks.length} checks failed`);
   else check.succeed(`${checks.length} checks passed`);
@@ -93,6 +110,14 @@ export function pickTarget(release: string, entries: readonly HistoryEntry[], to
   }
   const same = /^Rollback to (\d+)$/.exec(current.description)?.[1];
   const previous = entries.filter((e) => e.revision < current.revision && ['deployed', 'superseded'].includes(e.status) && String(e.revision) !== same).at(-1);
-  if (!previous) throw new UsageError(`${release} has no earlier revision that was deployed successfully.`, `Its revisions: ${listing.join('; ')}. Use --to N to pick one.`);
+  if (!previous && entries.length === 1) {
+    throw new UsageError(`${release} has only revision ${current.revision}: there is no earlier one to go back to.`, 'After a `todo-deploy up` that changes it, this rolls that change back.');
+  }
+  if (!previous) {
+    throw new UsageError(
+      `${release} has no earlier revision that was deployed successfully.`,
+      `Its revisions: ${listing.join('; ')}. With the service named, --to N goes to one of them anyway.`,
+    );
+  }
   return { release, from: current.revision, target: previous.revision };
 }

@@ -6,7 +6,7 @@ import type { Context } from '../context.js';
 import { connect, loadSettings, releaseRef } from '../deployment/connect.js';
 import { withDeployLock } from '../deployment/lock.js';
 import { minikubeStatus } from '../phases/cluster.js';
-import { PrereqError, UsageError } from '../errors.js';
+import { CancelledError, PrereqError, UsageError } from '../errors.js';
 import { releasesOf } from '../deployment/releases.js';
 import { secretNames } from '../phases/state.js';
 import { helmUninstallArgs } from '../tools/helm.js';
@@ -71,10 +71,9 @@ async function tearDown(ctx: Context, config: Config, action: NonNullable<Teardo
     if (!ctx.interactive) {
       throw new UsageError('teardown removes the items above and needs a confirmation, but there is no terminal to ask on.', 'Run it again with --yes to confirm, or from a terminal.');
     }
+    // A "no" ends the run as in setup: cancelled, exit 130, nothing changed.
     if (!(await ctx.prompts.confirm({ message: 'Remove all of this?', default: false }))) {
-      ctx.out.print('Nothing was removed.');
-      ctx.out.result({ removed: [], cancelled: true });
-      return;
+      throw new CancelledError('Teardown cancelled: nothing was removed.', 'Run todo-deploy teardown again when you are ready (--yes skips the question).');
     }
   }
 

@@ -2,10 +2,10 @@
 // URLs that reach the NodePorts from the user's host. The read-only half (state, context,
 // URLs) is shared with the day-two commands, which never start a cluster.
 import type { Context } from '../context.js';
-import { PrereqError, ToolError, UsageError } from '../errors.js';
+import { ConfigError, PrereqError, ToolError, UsageError } from '../errors.js';
 import type { Phase } from '../pipeline/runner.js';
 import { getContextsArgs, parseContexts } from '../tools/kubectl.js';
-import { containerDrivers, parseExitReason, minikubeIpArgs, minikubeStartArgs, minikubeStatusArgs, parseMinikubeStatus, parsePublishedPorts, profileListArgs, type MinikubeStatus } from '../tools/minikube.js';
+import { containerDrivers, parseExitReason, parseProfileRuntime, minikubeIpArgs, minikubeStartArgs, minikubeStatusArgs, parseMinikubeStatus, parsePublishedPorts, profileListArgs, type MinikubeStatus } from '../tools/minikube.js';
 import { services, type Config, type Service } from '../config/schema.js';
 import { startClusterReads, startDockerEnvRead } from './cluster-reads.js';
 import { changeText, type UpState } from './state.js';
@@ -52,6 +52,7 @@ export function clusterPhase(ctx: Context): Phase<UpState> {
       }
       const dockerEnv = startDockerEnvRead(ctx, state.config);
       const access = await resolveAccess(ctx, state.config);
+      checkRuntime(state.config, access.runtime);
       setUrls(state, access.urls);
       state.reads = startClusterReads(ctx, state, dockerEnv);
       return `${detail}; context "${state.kubeContext}"`;
@@ -109,6 +110,19 @@ export interface ClusterAccess {
   kubeContext: string;
   /** The URL of each service as the user's host reaches it. */
   urls: Record<Service, string>;
+  /** The container runtime the profile was created with, when minikube lists it. */
+  runtime?: string;
+}
+
+/** A profile keeps the runtime it was created with: building for another one would never reach its pods. */
+function checkRuntime(config: Config, runtime: string | undefined): void {
+  const { profile, containerRuntime: wanted } = config.minikube;
+  if (!runtime || runtime === wanted) return;
+  throw new ConfigError(
+    `The Minikube profile "${profile}" runs the ${runtime} container runtime, but minikube.containerRuntime is ${wanted}.`,
+    [],
+    `Set minikube.containerRuntime: ${runtime} in todo-deploy.yaml (or TODO_DEPLOY_MINIKUBE_CONTAINER_RUNTIME) to use the profile as it is, or recreate it with ${wanted}: minikube delete -p ${profile}, then todo-deploy up.`,
+  );
 }
 
 /**
@@ -125,9 +139,10 @@ export async function resolveAccess(ctx: Context, config: Config): Promise<Clust
   if (!parseContexts(contexts.stdout).includes(kubeContext)) {
     throw new PrereqError(`Minikube is running but your kubeconfig has no context "${kubeContext}".`, `Run: minikube update-context -p ${profile}`);
   }
+  const runtime = parseProfileRuntime(profiles.stdout, profile)?.replace(/^crio$/, 'cri-o');
   const ports = nodePorts(config);
   const published = parsePublishedPorts(profiles.stdout, profile);
-  if (ports.every((port) => published.includes(port))) return { kubeContext, urls: urlsAt('localhost', config) };
+  if (ports.every((port) => published.includes(port))) return { kubeContext, runtime, urls: urlsAt('localhost', config) };
   const ip = (await ctx.exec({ tool: 'minikube', args: minikubeIpArgs(profile), timeoutMs: 15_000 })).stdout.trim();
   if (containerDrivers.includes(driver) && process.platform !== 'linux') {
     ctx.out.warn(
@@ -135,7 +150,7 @@ export async function resolveAccess(ctx: Context, config: Config): Promise<Clust
         `Recreate it so todo-deploy can publish them: minikube delete -p ${profile}, then todo-deploy up.`,
     );
   }
-  return { kubeContext, urls: urlsAt(ip, config) };
+  return { kubeContext, runtime, urls: urlsAt(ip, config) };
 }
 
 const nodePorts = (config: Config) => services.map((s) => config[s].nodePort);

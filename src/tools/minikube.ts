@@ -113,6 +113,16 @@ export function parsePublishedPorts(stdout: string, profile: string): number[] {
   }
 }
 
+/** The container runtime a profile was created with, from `profile list -o json` (undefined when not listed). */
+export function parseProfileRuntime(stdout: string, profile: string): string | undefined {
+  try {
+    const list = JSON.parse(stdout) as { valid?: Array<{ Name?: string; Config?: { KubernetesConfig?: { ContainerRuntime?: string } } }> };
+    return list.valid?.find((p) => p.Name === profile)?.Config?.KubernetesConfig?.ContainerRuntime || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** `dockerfile` is a path inside `context`: minikube sends the context folder to the node and looks for it there. */
 export function minikubeImageBuildArgs(o: { profile: string; ref: string; dockerfile: string; context: string; buildArgs: Record<string, string> }): string[] {
   return [

@@ -190,7 +190,7 @@ describe('todo-deploy rollback', () => {
     const mark = sim.calls().length;
     const single = await cli(['rollback', 'frontend']);
     expect(single.exitCode).toBe(2);
-    expect(single.stderr).toContain('frontend has no earlier revision that was deployed successfully.');
+    expect(single.stderr).toContain('frontend has only revision 1: there is no earlier one to go back to.');
     const unknown = await cli(['rollback', 'db']);
     expect(unknown.exitCode).toBe(2);
     expect(unknown.stderr).toContain('Allowed choices are frontend, backend.');

@@ -46,10 +46,10 @@ describe('--dry-run says what would change, and fails on nothing it did not do',
 
 describe('"A Secret may be half-written" only when a Secret write was under way', () => {
   it('the Secrets phase stopped before writing says no Secret was written', async () => {
-    // docker-env refuses a profile running cri-o while the Secrets phase waits for its reads.
+    // docker-env refuses a multi-node profile while the Secrets phase waits for its reads.
     const { sim, up } = await scenario({ minikube: 'running', faults: { latency: { 'minikube docker-env': 300 } } });
     sim.update((s) => {
-      s.minikube.profiles.minikube!.containerRuntime = 'cri-o';
+      s.minikube.profiles.minikube!.nodes = 2;
     });
     const result = await up();
     expect(result.exitCode).toBe(1);
@@ -67,7 +67,7 @@ describe('"A Secret may be half-written" only when a Secret write was under way'
     child!.kill('SIGINT');
     const result = await running;
     expect(result.exitCode).toBe(130);
-    expect(result.stderr).toContain('✖ Interrupted during "Create the secrets" and "Build the images".');
+    expect(result.stderr).toMatch(/✖ Interrupted during .*"Create the secrets"/);
     expect(result.stderr).toContain('A Secret may be half-written; the next run writes it again.');
   });
 });
@@ -85,6 +85,7 @@ describe('a bad flag or TODO_DEPLOY_* variable is blamed on itself, not on todo-
     const doctor = await cli(['doctor'], { env });
     expect(doctor.exitCode).toBe(2);
     expect(doctor.stdout).toMatch(/^FAIL {2}TODO_DEPLOY_FRONTEND_NODE_PORT +1 problem$/m);
+    expect(doctor.stdout).toMatch(/^skip {2}app sources +needs valid settings \(see above\)$/m);
   });
 
   it('a bad flag: named, with the fix on the command line', async () => {
@@ -203,5 +204,53 @@ describe('a failing health check shows the body, and a steady error from Ready p
     app.setHealth('backend', () => (++calls < 3 ? 503 : 200));
     const result = await up();
     expect(result.exitCode, result.stderr).toBe(0);
+  });
+});
+
+describe('rollback with no service rolls back what it can and reports the rest', () => {
+  it('backend has an earlier good revision, frontend only one: the backend is rolled back, the frontend named', async () => {
+    const { sim, app, cli, up } = await scenario({ minikube: 'running' });
+    expect((await up()).exitCode).toBe(0);
+    app.write('backend/main.py', 'version = 2\n');
+    expect((await up()).exitCode).toBe(0);
+    const result = await cli(['rollback']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).toContain('Not rolled back: frontend has only revision 1: there is no earlier one to go back to. After a `todo-deploy up` that changes it, this rolls that change back.');
+    expect(result.stderr).toContain('Rolling back backend 2 → 1');
+    expect(result.stdout).toContain('Rolled back backend to revision 1.');
+    expect(sim.state().helm.releases.minikube!['todo/backend']!.at(-1)).toMatchObject({ revision: 3, description: 'Rollback to 1' });
+    expect(sim.state().helm.releases.minikube!['todo/frontend']).toHaveLength(1);
+  });
+
+  it('neither can go back: exit 2, each named', async () => {
+    const { cli, up } = await scenario({ minikube: 'running' });
+    expect((await up()).exitCode).toBe(0);
+    const result = await cli(['rollback']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('✖ Nothing to roll back: frontend has only revision 1: there is no earlier one to go back to. backend has only revision 1: there is no earlier one to go back to.');
+  });
+});
+
+describe('a running profile with another container runtime than todo-deploy.yaml says', () => {
+  it('is named, with minikube.containerRuntime in the hint, before anything is written or built', async () => {
+    const { sim, up } = await scenario({ minikube: 'running' });
+    sim.update((s) => {
+      s.minikube.profiles.minikube!.containerRuntime = 'containerd';
+    });
+    const result = await up();
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('✖ The Minikube profile "minikube" runs the containerd container runtime, but minikube.containerRuntime is docker.');
+    expect(result.stderr).toContain('→ Set minikube.containerRuntime: containerd in todo-deploy.yaml (or TODO_DEPLOY_MINIKUBE_CONTAINER_RUNTIME) to use the profile as it is, or recreate it with docker: minikube delete -p minikube, then todo-deploy up.');
+    expect(sim.calls().filter((c) => c.mutating)).toEqual([]);
+  });
+
+  it('with minikube.containerRuntime set to match, up goes on (minikube image build)', async () => {
+    const { sim, up } = await scenario({ minikube: 'running' });
+    sim.update((s) => {
+      s.minikube.profiles.minikube!.containerRuntime = 'containerd';
+    });
+    const result = await up([], { env: { TODO_DEPLOY_MINIKUBE_CONTAINER_RUNTIME: 'containerd' } });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(sim.calls().some((c) => c.tool === 'minikube' && c.command === 'image build')).toBe(true);
   });
 });

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { teardown } from '../../src/commands/teardown.js';
+import { CancelledError } from '../../src/errors.js';
 import { ScriptedPrompter } from '../support/scripted-prompter.js';
 import { testContext } from '../support/setup-fixture.js';
 import { assertSafe, useDeployed, useScenarios } from './up-fixture.js';
@@ -64,7 +65,10 @@ describe('todo-deploy teardown', () => {
       return stdout();
     };
     const mark = sim.calls().length;
-    expect(await ask(false)).toContain('Nothing was removed.');
+    // A "no" ends it as a "no" ends setup: cancelled (exit 130), nothing changed.
+    const no = await ask(false).catch((e: unknown) => e);
+    expect(no).toBeInstanceOf(CancelledError);
+    expect(no).toMatchObject({ kind: 'cancelled', message: 'Teardown cancelled: nothing was removed.' });
     expect(sim.calls().slice(mark).filter((c) => c.mutating)).toEqual([]);
     expect(releasesOf(sim.state())).toHaveLength(2);
     expect(await ask(true)).toContain('Torn down: release frontend, release backend');

@@ -34,11 +34,11 @@ describe('todo-deploy up: each fault gives the right exit code and an error a us
   });
 
   it('one phase fails while others run: they are stopped, nothing more changes, and its error is the one shown', async () => {
-    // docker-env refuses a profile running cri-o; the Secrets phase runs alongside and would
+    // docker-env refuses a multi-node profile; the Secrets phase runs alongside and would
     // write them. docker-env is held (it is read while the cluster is checked) until that phase has begun.
     const { sim, up } = await scenario({ minikube: 'running', faults: { hold: ['minikube docker-env'] } });
     sim.update((s) => {
-      s.minikube.profiles.minikube!.containerRuntime = 'cri-o';
+      s.minikube.profiles.minikube!.nodes = 2;
     });
     let stderr = '';
     const running = up([], { onSpawn: (c) => c.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString())) });
@@ -47,7 +47,7 @@ describe('todo-deploy up: each fault gives the right exit code and an error a us
     sim.release('minikube docker-env');
     const result = await running;
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toContain('the docker-env command only supports the docker and containerd runtimes');
+    expect(result.stderr).toContain('The docker-env command is incompatible with multi-node clusters.');
     expect(result.stderr).toMatch(/✖ Create the secrets: stopped: "Point builds at Minikube's image store" failed\./);
     expect(result.stderr).not.toContain('Interrupted');
     expect(sim.calls().filter((c) => c.mutating)).toEqual([]);

@@ -75,7 +75,7 @@ describe('rollback target', () => {
     expect(pickTarget('backend', history, 1).target).toBe(1);
     expect(() => pickTarget('backend', history, 2)).toThrow('backend is already at revision 2.');
     expect(() => pickTarget('backend', history, 9)).toThrow('backend has no revision 9.');
-    expect(() => pickTarget('backend', [entry(1, 'deployed')], undefined)).toThrow('no earlier revision that was deployed successfully');
+    expect(() => pickTarget('backend', [entry(1, 'deployed')], undefined)).toThrow('backend has only revision 1: there is no earlier one to go back to.');
   });
 });
 
