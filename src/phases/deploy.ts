@@ -51,7 +51,7 @@ async function deployService(ctx: Context, state: UpState, plan: ServicePlan, pr
   ]);
 
   if (current?.status.startsWith('pending-')) await recover(ctx, state, ref, current);
-  else if (current?.status === 'deployed' && current.chart === chart && isDeepStrictEqual(current.config, deepMerge(values, userValues))) {
+  else if (current && isUnchanged(current, chart, deepMerge(values, userValues))) {
     plan.release = { revision: current.revision, changed: false };
     return `${ref.release} revision ${current.revision} (unchanged)`;
   }
@@ -94,7 +94,16 @@ async function recover(ctx: Context, state: UpState, ref: ReleaseRef, current: R
 }
 
 /** `name-version` of a chart folder, as Helm reports the deployed chart. */
-async function chartId(chartDir: string): Promise<string> {
+/**
+ * A deployed release needs no new revision when it runs this chart (`name-version`, as `helm
+ * list` prints it) with exactly these values (as `helm status` prints them).
+ */
+export function isUnchanged(current: ReleaseStatus, chart: string, values: Record<string, unknown>): boolean {
+  return current.status === 'deployed' && current.chart === chart && isDeepStrictEqual(current.config, values);
+}
+
+/** `name-version` of the chart in a directory, as `helm list` prints it. */
+export async function chartId(chartDir: string): Promise<string> {
   const meta = parseYaml(await readFile(join(chartDir, 'Chart.yaml'), 'utf8')) as { name: string; version: string };
   return `${meta.name}-${meta.version}`;
 }
