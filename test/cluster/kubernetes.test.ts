@@ -6,51 +6,20 @@
 // product parses is held to its recording under test/contract/recorded/cluster.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { defaults, type Service } from '../../src/config/schema.js';
+import { defaults } from '../../src/config/schema.js';
 import { readReleases } from '../../src/deployment/releases.js';
-import { chartId, chartValues, isUnchanged } from '../../src/phases/deploy.js';
-import { readSecrets, secretChecksum } from '../../src/phases/secrets.js';
-import type { ServicePlan } from '../../src/phases/state.js';
+import { chartId, isUnchanged } from '../../src/phases/deploy.js';
+import { readSecrets } from '../../src/phases/secrets.js';
 import { secretNames } from '../../src/phases/state.js';
-import { helmListArgs, helmStatusArgs, helmUpgradeArgs, isReleaseNotFound, parseHelmList, parseHelmStatus } from '../../src/tools/helm.js';
+import { helmListArgs, helmStatusArgs, isReleaseNotFound, parseHelmList, parseHelmStatus } from '../../src/tools/helm.js';
 import { applyArgs, getDeploymentArgs, getObjectsArgs, getPodsArgs, kubectlArgs, parseDeployment, parseObjects, parsePods } from '../../src/tools/kubectl.js';
 import { repoRoot } from '../contract/helm.js';
 import { clusterContext } from './control-plane.js';
+import { backendSecret, how, namespaceOf, privilegedPod, secretData, upgradeArgs, upManifest, valuesFor } from './scenario.js';
 import { recordingOf, tools, type Tools } from './tools.js';
 
-const how = 'against the cluster tier\'s control plane (etcd, kube-apiserver, controller-manager, scheduler; no kubelet): test/cluster';
-const secretData = { frontend: { 'auth-secret': Buffer.from('cluster-tier-auth').toString('base64') }, backend: { 'database-url': Buffer.from('postgresql://u:p@db/todo').toString('base64') } };
-
-/** The values `up` sends for a service (the product's chartValues), with NodePorts of this major's own. */
-function valuesFor(service: Service, major: 3 | 4): Record<string, unknown> {
-  const config = { ...defaults[service], nodePort: defaults[service].nodePort + 100 * major };
-  const plan = {
-    service,
-    config,
-    secretName: secretNames[service],
-    secretChecksum: secretChecksum(secretData[service]),
-    image: { repository: config.image, tag: 'c1a2b3d4e5f6', ref: `${config.image}:c1a2b3d4e5f6`, built: true },
-    buildArgs: { NEXT_PUBLIC_BACKEND_URL: `http://127.0.0.1:${defaults.backend.nodePort + 100 * major}` },
-  } as unknown as ServicePlan;
-  return chartValues({ config: defaults, services: {} as never }, plan);
-}
-
-/** The product's `helm upgrade --install`, without its waits: with no kubelet no pod ever gets ready. */
-function upgradeArgs(service: Service, namespace: string, major: 3 | 4): string[] {
-  const argv = helmUpgradeArgs({ release: service, namespace, kubeContext: clusterContext, chart: join(repoRoot, 'charts', service), helmMajor: major, timeoutMs: 60_000, valuesFiles: [] });
-  return argv.filter((a, i) => !['--wait', '--atomic', '--rollback-on-failure', '--timeout'].includes(a) && argv[i - 1] !== '--timeout');
-}
-
-const privilegedPod = (namespace: string) =>
-  JSON.stringify({
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name: 'privileged', namespace },
-    spec: { containers: [{ name: 'c', image: 'todo-backend:c1a2b3d4e5f6', securityContext: { privileged: true } }] },
-  });
-
 describe.each([3, 4] as const)('helm %i against a real API server', (major) => {
-  const namespace = `todo-helm${major}`;
+  const namespace = namespaceOf(major);
   const helm = major === 3 ? 'helm3' : 'helm4';
   const releases = ['frontend', 'backend'] as const;
   let t: Tools;
@@ -58,7 +27,7 @@ describe.each([3, 4] as const)('helm %i against a real API server', (major) => {
   /** A real call, compared with its recording: `name` is the recording's file name. */
   async function real(name: string, tool: 'kubectl134' | 'helm3' | 'helm4', argv: string[], input?: string) {
     const run = await t.run(tool, argv, input);
-    const { recorded, live } = recordingOf(name, tool, how, argv, run);
+    const { recorded, live } = recordingOf(name, tool, how, argv, run, input);
     expect(live).toEqual(recorded);
     return run;
   }
@@ -97,8 +66,7 @@ describe.each([3, 4] as const)('helm %i against a real API server', (major) => {
       const install = await real(`helm${major}-install-no-namespace`, helm, upgradeArgs('backend', namespace, major), JSON.stringify(valuesFor('backend', major)));
       expect(install.exitCode).toBe(1);
       expect(install.stderr).toMatch(new RegExp(`namespaces "${namespace}" not found`));
-      const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: secretNames.backend, namespace }, type: 'Opaque', data: secretData.backend };
-      const apply = await real(`kubectl-apply-no-namespace-helm${major}`, 'kubectl134', kubectlArgs(clusterContext, undefined, ...applyArgs), JSON.stringify(secret));
+      const apply = await real(`kubectl-apply-no-namespace-helm${major}`, 'kubectl134', kubectlArgs(clusterContext, undefined, ...applyArgs), backendSecret(namespace));
       expect(apply.exitCode).toBe(1);
       expect(apply.stderr).toMatch(new RegExp(`namespaces "${namespace}" not found`));
     });
@@ -106,13 +74,7 @@ describe.each([3, 4] as const)('helm %i against a real API server', (major) => {
 
   describe('as `up` makes it', () => {
     it('creates the restricted namespace and both Secrets in one server-side apply from stdin', async () => {
-      // The manifest the secrets phase pipes: the namespace first, then the Secrets (src/phases/secrets.ts).
-      const labels = { 'app.kubernetes.io/managed-by': 'todo-deploy', 'app.kubernetes.io/part-of': 'todo-chatbot' };
-      const items = [
-        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { ...labels, 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/warn': 'restricted' } } },
-        ...releases.map((s) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: secretNames[s], namespace, labels }, type: 'Opaque', data: secretData[s] })),
-      ];
-      const apply = await real(`kubectl-apply-helm${major}`, 'kubectl134', kubectlArgs(clusterContext, undefined, ...applyArgs), JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
+      const apply = await real(`kubectl-apply-helm${major}`, 'kubectl134', kubectlArgs(clusterContext, undefined, ...applyArgs), upManifest(namespace));
       expect(apply.exitCode).toBe(0);
       expect(await readSecrets(t.ctx, clusterContext, namespace)).toEqual({ namespace: true, data: secretData });
     });

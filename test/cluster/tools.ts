@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Context } from '../../src/context.js';
 import { Redactor } from '../../src/redact.js';
 import { createExec } from '../../src/tools/exec.js';
-import { contractDir, helmVersions, type Recording, type Run } from '../contract/helm.js';
+import { contractDir, helmVersions, repoRoot, type Recording, type Run } from '../contract/helm.js';
 import { kubectlVersions } from '../contract/kubectl.js';
 import { realToolPath, type RealTool } from '../support/real-tools.js';
 
@@ -68,12 +68,13 @@ function normalizeJson(value: unknown): unknown {
   return typeof value === 'string' ? normalizeText(value) : value;
 }
 
-function normalizeText(text: string): string {
+export function normalizeText(text: string): string {
   return text
+    .replaceAll(repoRoot.replace(/\/$/, ''), '<repo>')
     .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)/g, '<time>')
     .replace(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)? [+-]\d{4} \w+/g, '<time>')
-    // A pod's own suffix (its ReplicaSet's hash is the template's, and stays).
-    .replace(/(-[a-f0-9]{8,10})-[a-z0-9]{5}\b/g, '$1-<pod>')
+    // A pod's own suffix, in the API server's name alphabet (its ReplicaSet's hash is the template's, and stays).
+    .replace(/(-[bcdfghjklmnpqrstvwxz2456789]{8,10})-[bcdfghjklmnpqrstvwxz2456789]{5}\b/g, '$1-<pod>')
     .replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:<port>')
     .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uid>');
 }
@@ -99,7 +100,7 @@ export function recordingOf(name: string, tool: RealTool, how: string, argv: str
     tool: tool.replace(/\d+$/, ''),
     version: toolVersions[tool],
     how,
-    argv,
+    argv: argv.map(normalizeText),
     ...(input !== undefined && { input: normalizeText(input) }),
     exitCode: run.exitCode,
     stdout: normalizeOutput(run.stdout),
