@@ -9,7 +9,7 @@ import { services } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { ConfigError, OperationError, ToolError } from '../errors.js';
 import type { Phase } from '../pipeline/runner.js';
-import { helmRollbackArgs, helmUninstallArgs, helmUpgradeArgs, type ReleaseRef, type ReleaseStatus } from '../tools/helm.js';
+import { helmHistoryArgs, helmRollbackArgs, helmUninstallArgs, helmUpgradeArgs, parseHelmHistory, type ReleaseRef, type ReleaseStatus } from '../tools/helm.js';
 import { watchPods } from './verify.js';
 import type { ServicePlan, UpState } from './state.js';
 
@@ -88,12 +88,24 @@ async function deployService(ctx: Context, state: UpState, plan: ServicePlan, pr
 async function recover(ctx: Context, state: UpState, ref: ReleaseRef, current: ReleaseStatus): Promise<void> {
   ctx.out.warn(`Release ${ref.release} is stuck ${current.status} (revision ${current.revision}, an interrupted run); recovering it.`);
   const timeoutMs = state.config.timeouts.deploy;
-  const args = current.status === 'pending-install' || current.revision <= 1 ? helmUninstallArgs({ ...ref, timeoutMs }) : helmRollbackArgs({ ...ref, timeoutMs });
+  const lastGood = current.status === 'pending-install' || current.revision <= 1 ? undefined : await lastWorkingRevision(ctx, ref, current.revision);
+  const args = lastGood === undefined ? helmUninstallArgs({ ...ref, timeoutMs }) : helmRollbackArgs({ ...ref, revision: lastGood, timeoutMs });
   await ctx.exec({ tool: 'helm', args, mutates: true, timeoutMs: timeoutMs + 60_000 });
   state.changes.push(`recovered ${ref.release} from ${current.status}`);
 }
 
-/** `name-version` of a chart folder, as Helm reports the deployed chart. */
+/**
+ * The latest revision before `below` that worked (superseded or deployed), as Helm's own
+ * automatic rollback chooses it (pkg/action/upgrade.go) — not simply the previous one: Helm
+ * answers Ctrl-C during an --atomic upgrade by rolling back itself, and if that is cut short
+ * the release is left pending-rollback on top of the interrupted upgrade's failed revision.
+ */
+async function lastWorkingRevision(ctx: Context, ref: ReleaseRef, below: number): Promise<number | undefined> {
+  const result = await ctx.exec({ tool: 'helm', args: helmHistoryArgs(ref), timeoutMs: 30_000 });
+  const good = parseHelmHistory(result.stdout).filter((r) => r.revision < below && (r.status === 'superseded' || r.status === 'deployed'));
+  return good.at(-1)?.revision;
+}
+
 /**
  * A deployed release needs no new revision when it runs this chart (`name-version`, as `helm
  * list` prints it) with exactly these values (as `helm status` prints them).
