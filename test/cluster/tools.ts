@@ -1,6 +1,6 @@
 // Real helm and kubectl against the tier's control plane, each with its own temp HOME, and the
 // recordings of what they print under test/contract/recorded/cluster.
-import { execFile } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from '../../src/context.js';
@@ -15,6 +15,8 @@ const toolVersions: Record<RealTool, string> = { helm3: helmVersions[3], helm4: 
 
 export interface Tools {
   run(tool: RealTool, argv: string[], input?: string): Promise<Run>;
+  /** The same, with the child at hand (to interrupt it as Ctrl-C would). */
+  start(tool: RealTool, argv: string[], input?: string): { child: ChildProcess; done: Promise<Run> };
   /** What the product's read functions need of a Context: its exec, running these binaries as `helm` and `kubectl`. */
   ctx: Context;
   cleanup(): void;
@@ -39,15 +41,20 @@ export function tools(kubeconfig: string, clusterDir: string, helm: 'helm3' | 'h
     HELM_DATA_HOME: join(home, 'data'),
   };
   const exec = createExec({ redactor: new Redactor(), baseEnv: env, defaultTimeoutMs: 60_000 });
+  const start = (tool: RealTool, argv: string[], input?: string) => {
+    let child!: ChildProcess;
+    const done = new Promise<Run>((resolve, reject) => {
+      child = execFile(realToolPath(tool), argv, { env, timeout: 120_000, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
+        if (error && typeof error.code !== 'number' && !error.signal) reject(error);
+        else resolve({ exitCode: typeof error?.code === 'number' ? error.code : error?.signal ? -1 : 0, stdout, stderr });
+      });
+      child.stdin?.end(input ?? '');
+    });
+    return { child, done };
+  };
   return {
-    run: (tool, argv, input) =>
-      new Promise((resolve, reject) => {
-        const child = execFile(realToolPath(tool), argv, { env, timeout: 60_000, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
-          if (error && typeof error.code !== 'number') reject(error);
-          else resolve({ exitCode: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
-        });
-        child.stdin?.end(input ?? '');
-      }),
+    run: (tool, argv, input) => start(tool, argv, input).done,
+    start,
     ctx: { exec } as unknown as Context,
     cleanup: () => rmSync(home, { recursive: true, force: true }),
   };
