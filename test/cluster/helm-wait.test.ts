@@ -2,8 +2,10 @@
 // (--wait, --atomic / --rollback-on-failure). No kubelet: no pod ever gets ready, so every wait
 // runs out — which is what a failing deploy looks like to Helm. And Ctrl-C as the product
 // delivers it to helm (SIGINT, then SIGKILL after exec's 5 s grace): real Helm answers SIGINT by
-// rolling back itself, so the release is left pending-rollback, not pending-upgrade as the
-// simulator assumed; the product's recovery must then skip the interrupted revision.
+// undoing its own work — an install is uninstalled at once (exit 1), an upgrade rolled back, and
+// that rollback waits too, so the release is left pending-rollback — where the simulator exits
+// 130 and leaves pending-install or pending-upgrade. The product's recovery must then skip the
+// interrupted revision.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { readReleases } from '../../src/deployment/releases.js';
@@ -40,6 +42,23 @@ describe.each([3, 4] as const)('helm %i waits on a real API server', (major) => 
     const r = await t.run(helm, productArgs(3_000), values(1));
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(major === 3 ? /has been uninstalled due to atomic being set: context deadline exceeded/ : /has been uninstalled due to rollback-on-failure being set: resource Deployment\/todo-wait-helm4\/backend not ready/);
+    expect((await readReleases(t.ctx, scope, ['backend'])).size).toBe(0);
+  });
+
+  it('Ctrl-C during an install: Helm removes the release itself at once and exits 1 (not 130), leaving nothing to recover', async () => {
+    const install = t.start(helm, productArgs(60_000), values(1));
+    await expect
+      .poll(async () => {
+        const s = await t.run(helm, helmStatusArgs({ release: 'backend', ...scope }));
+        return s.exitCode === 0 ? parseHelmStatus(s.stdout).status : '';
+      }, { timeout: 20_000, interval: 100 })
+      .toBe('pending-install');
+    install.child.kill('SIGINT');
+    const kill = setTimeout(() => install.child.kill('SIGKILL'), graceMs);
+    const r = await install.done;
+    clearTimeout(kill);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/has been uninstalled due to (atomic|rollback-on-failure) being set: context canceled/);
     expect((await readReleases(t.ctx, scope, ['backend'])).size).toBe(0);
   });
 
