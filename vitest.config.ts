@@ -3,8 +3,9 @@ import { configDefaults, defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // The engine tier needs root and a Docker Engine: `npm run test:engine` (vitest.engine.config.ts).
-    exclude: [...configDefaults.exclude, 'test/engine/**'],
+    // The real tiers run on their own: the engine tier needs root and a Docker Engine
+    // (`npm run test:engine`), the cluster tier its own control plane (`npm run test:cluster`).
+    exclude: [...configDefaults.exclude, 'test/engine/**', 'test/cluster/**'],
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,

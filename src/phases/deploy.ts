@@ -11,7 +11,7 @@ import { describeRun, localTime, pendingOrigin } from '../deployment/lock.js';
 import { ConfigError, OperationError, ToolError } from '../errors.js';
 import { formatDuration } from '../format.js';
 import type { Phase } from '../pipeline/runner.js';
-import { helmRollbackArgs, helmUninstallArgs, helmUpgradeArgs, type ReleaseRef, type ReleaseStatus } from '../tools/helm.js';
+import { helmHistoryArgs, helmRollbackArgs, helmUninstallArgs, helmUpgradeArgs, parseHelmHistory, type ReleaseRef, type ReleaseStatus } from '../tools/helm.js';
 import { watchPods } from './verify.js';
 import { changeText, type ServicePlan, type UpState } from './state.js';
 
@@ -53,7 +53,7 @@ async function deployService(ctx: Context, state: UpState, plan: ServicePlan, pr
   ]);
 
   if (current?.status.startsWith('pending-')) await recover(ctx, state, ref, current);
-  else if (current?.status === 'deployed' && current.chart === chart && isDeepStrictEqual(current.config, deepMerge(values, userValues))) {
+  else if (current && isUnchanged(current, chart, deepMerge(values, userValues))) {
     plan.release = { revision: current.revision, changed: false };
     return `${ref.release} revision ${current.revision} (unchanged)`;
   }
@@ -122,13 +122,34 @@ async function recover(ctx: Context, state: UpState, ref: ReleaseRef, current: R
       ? `left by the run before this one, which ${ended[state.previousRun.outcome]}: ${describeRun(state.previousRun)}`
       : `pending${since || ' for an unknown time'}, longer than a run keeps it so`;
   ctx.out.warn(`Release ${ref.release} is stuck ${current.status} (revision ${current.revision}, ${why}); recovering it.`);
-  const args = current.status === 'pending-install' || current.revision <= 1 ? helmUninstallArgs({ ...ref, timeoutMs }) : helmRollbackArgs({ ...ref, timeoutMs });
+  const lastGood = current.status === 'pending-install' || current.revision <= 1 ? undefined : await lastWorkingRevision(ctx, ref, current.revision);
+  const args = lastGood === undefined ? helmUninstallArgs({ ...ref, timeoutMs }) : helmRollbackArgs({ ...ref, revision: lastGood, timeoutMs });
   await ctx.exec({ tool: 'helm', args, mutates: true, timeoutMs: timeoutMs + 60_000 });
   state.changes.push(changeText(ctx.dryRun, 'recover', `${ref.release} from ${current.status}`));
 }
 
-/** `name-version` of a chart folder, as Helm reports the deployed chart. */
-async function chartId(chartDir: string): Promise<string> {
+/**
+ * The latest revision before `below` that worked (superseded or deployed), as Helm's own
+ * automatic rollback chooses it (pkg/action/upgrade.go) — not simply the previous one: Helm
+ * answers Ctrl-C during an --atomic upgrade by rolling back itself, and if that is cut short
+ * the release is left pending-rollback on top of the interrupted upgrade's failed revision.
+ */
+async function lastWorkingRevision(ctx: Context, ref: ReleaseRef, below: number): Promise<number | undefined> {
+  const result = await ctx.exec({ tool: 'helm', args: helmHistoryArgs(ref), timeoutMs: 30_000 });
+  const good = parseHelmHistory(result.stdout).filter((r) => r.revision < below && (r.status === 'superseded' || r.status === 'deployed'));
+  return good.at(-1)?.revision;
+}
+
+/**
+ * A deployed release needs no new revision when it runs this chart (`name-version`, as `helm
+ * list` prints it) with exactly these values (as `helm status` prints them).
+ */
+export function isUnchanged(current: ReleaseStatus, chart: string, values: Record<string, unknown>): boolean {
+  return current.status === 'deployed' && current.chart === chart && isDeepStrictEqual(current.config, values);
+}
+
+/** `name-version` of the chart in a directory, as `helm list` prints it. */
+export async function chartId(chartDir: string): Promise<string> {
   const meta = parseYaml(await readFile(join(chartDir, 'Chart.yaml'), 'utf8')) as { name: string; version: string };
   return `${meta.name}-${meta.version}`;
 }

@@ -118,6 +118,32 @@ describe('todo-deploy up: each fault gives the right exit code and an error a us
     expect(sim.state().helm.releases.minikube!['todo/backend']!.at(-1)!.status).toBe('pending-upgrade');
   });
 
+  it('a release left pending-rollback (Ctrl-C during --atomic\'s own rollback, as real helm does) goes back to the last revision that worked, not to the interrupted one', async () => {
+    const { sim, app, up, callsSince } = await scenario();
+    expect((await up()).exitCode).toBe(0);
+    app.write('backend/main.py', 'changed = True\n');
+    expect((await up()).exitCode).toBe(0);
+    // What real helm 3.17 and 4.1 leave after SIGINT and, 5 s later, SIGKILL during an --atomic
+    // upgrade (test/cluster/helm-wait.test.ts): the upgrade failed, its rollback cut short.
+    sim.update((s) => {
+      const revs = s.helm.releases.minikube!['todo/backend']!;
+      const good = revs.at(-1)!;
+      const interrupted = { ...structuredClone(good), revision: good.revision + 1, status: 'failed' as const, description: 'Upgrade "backend" failed: context canceled', values: { ...good.values, replicaCount: 9 } };
+      good.status = 'superseded';
+      // Left long enough ago that no live run can still be at work on it.
+      const updated = new Date(Date.now() - 12 * 60_000).toISOString();
+      revs.push(interrupted, { ...structuredClone(good), revision: good.revision + 2, status: 'pending-rollback' as const, description: `Rollback to ${good.revision}`, updated });
+    });
+    const lastGood = sim.state().helm.releases.minikube!['todo/backend']!.at(-3)!.revision;
+    app.write('backend/main.py', 'changed = 2\n');
+    const mark = sim.calls().length;
+    const result = await up();
+    expect(result.stderr).toContain('Release backend is stuck pending-rollback');
+    expect(result.exitCode).toBe(0);
+    const rollback = callsSince(mark).find((c) => c.tool === 'helm' && c.command === 'rollback');
+    expect(rollback?.argv.slice(0, 3)).toEqual(['rollback', 'backend', String(lastGood)]);
+  });
+
   it.each([
     ['failing', 503, /Health check failed: http:\/\/localhost:\d+\/api\/health \(HTTP 503 after \d+ attempts/],
     ['not answering', 0, /Health check failed: http:\/\/localhost:\d+\/api\/health \((no answer within|ECONNREFUSED)/],
