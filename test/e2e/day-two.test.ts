@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { describe, expect, it, vi } from 'vitest';
-import { assertSafe, useDeployed, useScenarios } from './up-fixture.js';
+import { EVENT, assertSafe, useDeployed, useScenarios } from './up-fixture.js';
 import { secrets } from './app-fixture.js';
 
 const scenario = useScenarios();
@@ -101,9 +101,9 @@ describe('todo-deploy logs', () => {
       });
     // Once a first line is shown, kubectl logs -f has read the pod: the next line can only come through the stream.
     write('INFO: started');
-    await vi.waitFor(() => expect(seen).toContain(`${backend} │ INFO: started`), { timeout: 15_000, interval: 100 });
+    await vi.waitFor(() => expect(seen).toContain(`${backend} │ INFO: started`), EVENT);
     write('INFO: POST /api/chat 200');
-    await vi.waitFor(() => expect(seen).toContain(`${backend} │ INFO: POST /api/chat 200`), { timeout: 15_000, interval: 100 });
+    await vi.waitFor(() => expect(seen).toContain(`${backend} │ INFO: POST /api/chat 200`), EVENT);
     child!.kill('SIGINT');
     const result = await following;
     expect(result.exitCode).toBe(130);

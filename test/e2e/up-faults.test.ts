@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { useDeployed, useScenarios, waitUntilHeld } from './up-fixture.js';
+import { EVENT, useDeployed, useScenarios, waitUntilHeld } from './up-fixture.js';
 
 const scenario = useScenarios();
 const deployed = useDeployed();
@@ -43,7 +43,7 @@ describe('todo-deploy up: each fault gives the right exit code and an error a us
     let stderr = '';
     const running = up([], { onSpawn: (c) => c.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString())) });
     await waitUntilHeld(sim, ['minikube docker-env'], 1);
-    await vi.waitFor(() => expect(stderr).toContain('… Create the secrets'), { timeout: 20_000, interval: 25 });
+    await vi.waitFor(() => expect(stderr).toContain('… Create the secrets'), EVENT);
     sim.release('minikube docker-env');
     const result = await running;
     expect(result.exitCode).toBe(1);

@@ -108,6 +108,9 @@ export function assertSafe(sim: Sim, output: string): void {
   }
 }
 
+/** How long a test waits for an event (a loaded machine may take long to get there), and how often it looks. */
+export const EVENT = { timeout: 60_000, interval: 25 };
+
 /** Waits until the sim holds `count` calls under these `faults.hold` keys at once. */
 export async function waitUntilHeld(sim: Sim, keys: string[], count: number): Promise<void> {
   await vi.waitFor(
@@ -115,7 +118,7 @@ export async function waitUntilHeld(sim: Sim, keys: string[], count: number): Pr
       const held = sim.held().filter((h) => keys.includes(h.key));
       if (held.length < count) throw new Error(`${held.length} of ${count} calls held under ${keys.join(', ')}: ${held.map((h) => `${h.tool} ${h.command}`).join(', ')}`);
     },
-    { timeout: 20_000, interval: 25 },
+    EVENT,
   );
 }
 

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { describe, expect, it, vi } from 'vitest';
-import { useScenarios, waitUntilHeld } from './up-fixture.js';
+import { EVENT, useScenarios, waitUntilHeld } from './up-fixture.js';
 
 const scenario = useScenarios();
 
@@ -21,7 +21,7 @@ describe('Ctrl-C during up', () => {
     });
     // Both slow children are running (held where the real tools spend their time), and the phase beside them is over.
     await waitUntilHeld(sim, [held], 2);
-    await vi.waitFor(() => expect(stderr).toContain(done), { timeout: 20_000, interval: 25 });
+    await vi.waitFor(() => expect(stderr).toContain(done), EVENT);
     child!.kill('SIGINT');
     const result = await running;
     expect(result.exitCode).toBe(130);

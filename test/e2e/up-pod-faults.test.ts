@@ -3,7 +3,7 @@
 // of the pod watch.
 import { describe, expect, it, vi } from 'vitest';
 import type { CallRecord } from '../sim/harness.js';
-import { assertSafe, useScenarios, waitUntilHeld } from './up-fixture.js';
+import { EVENT, assertSafe, useScenarios, waitUntilHeld } from './up-fixture.js';
 
 const scenario = useScenarios();
 
@@ -26,13 +26,13 @@ describe('todo-deploy up: a pod that cannot run gives exit 1 and its diagnosis',
     // after the hold may have begun before it, the next one began after the pods were there.
     await waitUntilHeld(sim, ['helm upgrade'], 2);
     const mark = sim.calls().length;
-    await vi.waitFor(() => expect(backendPodReads(sim.calls().slice(mark))).toBeGreaterThanOrEqual(2), { timeout: 20_000, interval: 25 });
+    await vi.waitFor(() => expect(backendPodReads(sim.calls().slice(mark))).toBeGreaterThanOrEqual(2), EVENT);
     // The round after it is held at its start (so that round is over and kept) until Helm has
     // failed and removed the pods: a round reading them while they go would see less.
     sim.update((s) => void s.faults.hold!.push('kubectl get'));
-    await vi.waitFor(() => expect(sim.held().filter((h) => h.key === 'kubectl get' && h.argv.includes(BACKEND))).not.toEqual([]), { timeout: 20_000, interval: 25 });
+    await vi.waitFor(() => expect(sim.held().filter((h) => h.key === 'kubectl get' && h.argv.includes(BACKEND))).not.toEqual([]), EVENT);
     sim.release('helm upgrade');
-    await vi.waitFor(() => expect(sim.calls().filter((c) => c.command === 'upgrade' && c.argv.includes('backend'))).toHaveLength(1), { timeout: 20_000, interval: 25 });
+    await vi.waitFor(() => expect(sim.calls().filter((c) => c.command === 'upgrade' && c.argv.includes('backend'))).toHaveLength(1), EVENT);
     sim.release('kubectl get');
     const result = await running;
     expect(result.exitCode).toBe(1);

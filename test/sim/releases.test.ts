@@ -160,7 +160,7 @@ describe.concurrent('helm releases', () => {
     });
     const child = spawn('helm', ['upgrade', '--install', 'backend', fixtureChart, ...hctx, '--set', 'replicaCount=3'], { env: s.env, stdio: 'ignore' });
     const last = () => s.state().helm.releases.minikube!['todo/backend']!.at(-1)!.status;
-    await vi.waitFor(() => expect(last()).toBe('pending-upgrade'), { timeout: 5_000, interval: 50 });
+    await vi.waitFor(() => expect(last()).toBe('pending-upgrade'), { timeout: 60_000, interval: 50 });
     child.kill('SIGTERM');
     await once(child, 'close');
     expect(s.calls().at(-1)).toMatchObject({ command: 'upgrade', exitCode: 143, mutating: true, changed: true });
@@ -341,11 +341,11 @@ describe.concurrent('pods follow the cluster and the faults', () => {
     const child = spawn('kubectl', ['logs', '-f', pod!.metadata.name, ...kctx], { env: s.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    await vi.waitFor(() => expect(out).toBe('INFO: started\n'), { timeout: 5_000, interval: 50 });
+    await vi.waitFor(() => expect(out).toBe('INFO: started\n'), { timeout: 60_000, interval: 50 });
     s.update((st) => {
       st.kube.clusters.minikube!.pods[key]!.logs.push('GET /api/health 200');
     });
-    await vi.waitFor(() => expect(out).toBe('INFO: started\nGET /api/health 200\n'), { timeout: 5_000, interval: 50 });
+    await vi.waitFor(() => expect(out).toBe('INFO: started\nGET /api/health 200\n'), { timeout: 60_000, interval: 50 });
     s.update((st) => {
       delete st.kube.clusters.minikube!.pods[key];
       delete st.kube.clusters.minikube!.deployments['todo/backend'];

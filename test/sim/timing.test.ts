@@ -11,7 +11,7 @@ describe.concurrent('concurrency and latency', () => {
     const tags = Array.from({ length: 10 }, (_, i) => `img-${i}:v1`);
     const building = Promise.all(tags.map((t) => s.exec('docker', ['build', '-t', t, 'svc'], { cwd: app, env })));
     // All ten are running at once however slowly the machine starts them; then they go on together.
-    await vi.waitFor(() => expect(s.held()).toHaveLength(10), { timeout: 20_000, interval: 20 });
+    await vi.waitFor(() => expect(s.held()).toHaveLength(10), { timeout: 60_000, interval: 20 });
     s.release('docker build');
     const results = await building;
     expect(results.map((r) => r.exitCode)).toEqual(tags.map(() => 0));
@@ -39,7 +39,7 @@ describe.concurrent('concurrency and latency', () => {
     const rollout = s.exec('kubectl', ['--context', 'minikube', 'rollout', 'status', 'deployment/x', '-n', 'todo', '--timeout=1s']);
     const helm = s.exec('helm', ['version', '--short']);
     expect((await s.exec('kubectl', ['config', 'current-context'])).exitCode).toBe(0);
-    await vi.waitFor(() => expect(s.held().map((h) => `${h.key}: ${h.tool} ${h.command}`).sort()).toEqual(['helm: helm version', 'kubectl rollout status: kubectl rollout status']), { timeout: 10_000, interval: 20 });
+    await vi.waitFor(() => expect(s.held().map((h) => `${h.key}: ${h.tool} ${h.command}`).sort()).toEqual(['helm: helm version', 'kubectl rollout status: kubectl rollout status']), { timeout: 60_000, interval: 20 });
     s.release('helm');
     await helm;
     expect(s.held().map((h) => h.key)).toEqual(['kubectl rollout status']);

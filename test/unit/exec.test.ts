@@ -97,7 +97,7 @@ describe('exec seam', () => {
       ),
     });
     // Aborted once the child listens for SIGINT, however long a loaded machine takes to start it.
-    await vi.waitFor(() => expect(existsSync(join(dir, 'ready'))).toBe(true), { timeout: 20_000, interval: 20 });
+    await vi.waitFor(() => expect(existsSync(join(dir, 'ready'))).toBe(true), { timeout: 60_000, interval: 20 });
     controller.abort();
     expect(await caught(running)).toBeInstanceOf(CancelledError);
     expect(existsSync(marker)).toBe(true);
@@ -108,7 +108,7 @@ describe('exec seam', () => {
     const controller = new AbortController();
     const { exec } = setup({ signal: controller.signal, graceMs: 200 });
     const running = exec({ tool: node, args: script(`process.on('SIGINT', () => {}); ${readyFile(dir)} setTimeout(() => {}, 60000);`) });
-    await vi.waitFor(() => expect(existsSync(join(dir, 'ready'))).toBe(true), { timeout: 20_000, interval: 20 });
+    await vi.waitFor(() => expect(existsSync(join(dir, 'ready'))).toBe(true), { timeout: 60_000, interval: 20 });
     controller.abort();
     expect(await caught(running)).toBeInstanceOf(CancelledError);
   });
