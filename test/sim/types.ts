@@ -311,9 +311,10 @@ export interface CallRecord {
   internalError?: true;
   /**
    * Engine tier only (test/engine/real-docker.mjs): the call ran the real docker client, with
-   * this argv (`argv` is what the product passed), as this pid.
+   * this argv (`argv` is what the product passed), as this pid, and it ended so (`exitCode` is
+   * logged as the simulated tools log it: 130 for a call interrupted by SIGINT).
    */
-  real?: { argv: string[]; pid: number };
+  real?: { argv: string[]; pid: number; exitCode: number | null; signal: NodeJS.Signals | null };
 }
 
 export type DeepPartial<T> = T extends Array<infer _>
