@@ -7,8 +7,8 @@
 // - `build` gets `--network host` after the command word: the tier's daemon has no bridge, and a
 //   RUN step on the default network fails. `up` never passes it, and must not for real users.
 // - A call with no DOCKER_HOST goes to the tier's daemon too (this machine's "local" daemon is
-//   that one). Any other DOCKER_HOST is refused (exit 97, logged `unexpected`), so nothing here
-//   can reach another daemon.
+//   that one). Any other DOCKER_HOST, and -H/--host/--context, is refused (exit 97, logged
+//   `unexpected`), so nothing here can reach another daemon.
 // - After a build, the images it tagged are entered in the sim's image store of the profile whose
 //   docker-env names this daemon, with their real id and USER, so the simulated cluster's pods
 //   find them (the simulated kubelet reads that store).
@@ -71,8 +71,10 @@ export async function main(simDir, { docker, host: engineHost }) {
     appendCall(simDir, { ...record, ...extra, end: now(), exitCode });
     process.exitCode = exitCode;
   };
-  if (host !== engineHost) {
-    const stderr = `todo-deploy engine tier: unexpected call: docker ${argv.join(' ')} (DOCKER_HOST=${host}: only the tier's daemon ${engineHost} is reachable)\n`;
+  // -H/--host/--context would choose another daemon than DOCKER_HOST: up never passes them.
+  const elsewhere = argv.find((a) => /^(-H|--host|-c|--context)(=|$)/.test(a));
+  if (host !== engineHost || elsewhere) {
+    const stderr = `todo-deploy engine tier: unexpected call: docker ${argv.join(' ')} (${elsewhere ?? `DOCKER_HOST=${host}`}: only the tier's daemon ${engineHost} is reachable)\n`;
     process.stderr.write(stderr);
     finish(97, { stderr, unexpected: true });
     return;

@@ -50,8 +50,13 @@ async function up(label: string, onSpawn?: (child: ChildProcess) => void): Promi
   const mark = sim.calls().length;
   const started = Date.now();
   const r = await runCli(['up'], { sim, cwd: appDir(), env: { CI: 'true' }, timeoutMs: 15 * 60_000, onSpawn });
-  report.push(`${label.padEnd(34)} ${s(Date.now() - started).padStart(7)}  exit ${r.exitCode}`);
-  return { ...r, calls: sim.calls().slice(mark) };
+  const calls = sim.calls().slice(mark);
+  const builds = calls.filter((c) => c.tool === 'docker' && c.command === 'build');
+  report.push(`${label.padEnd(34)} ${s(Date.now() - started).padStart(7)}  exit ${r.exitCode}${builds.map((b) => `; ${tagOfBuild(b)} ${s(b.end - b.start)}`).join('')}`);
+  // Each build's own log, beside images.test.ts's.
+  mkdirSync(join(CACHE, 'logs'), { recursive: true });
+  for (const b of builds) writeFileSync(join(CACHE, 'logs', `up-${label.replace(/\W+/g, '-')}-${tagOfBuild(b).split(':')[0]}.log`), b.stderr);
+  return { ...r, calls };
 }
 
 const dockerCalls = (calls: CallRecord[], command: string) => calls.filter((c) => c.tool === 'docker' && c.command === command);
@@ -107,14 +112,21 @@ function assertUpsBuild(c: CallRecord): void {
 }
 
 beforeAll(async () => {
+  const started = Date.now();
   daemon = await startDaemon({ dataRoot: join(CACHE, 'docker') });
+  const daemonUp = Date.now() - started;
   docker = dockerClient(daemon.host);
   serverVersion = (await docker.run(['version', '--format', '{{.Server.Version}}'])).stdout.trim();
   const standIns = await ensureStandIns(docker, (line) => report.push(line));
   const bases = await tagAsDefaultBases(docker, standIns);
   report.push(`docker ${docker.path} against Engine ${serverVersion}; bases as up names them: ${bases.join(', ')}`);
+  report.push(`daemon up in ${s(daemonUp)}; bases ready in ${s(Date.now() - started - daemonUp)}`);
   // ENGINE_COLD=1: no build cache (the stand-in bases stay), as in images.test.ts.
-  if (process.env.ENGINE_COLD === '1') await docker.run(['builder', 'prune', '--all', '--force']);
+  if (process.env.ENGINE_COLD === '1') {
+    const pruning = Date.now();
+    await docker.run(['builder', 'prune', '--all', '--force']);
+    report.push(`ENGINE_COLD=1: build cache pruned in ${s(Date.now() - pruning)}`);
+  }
   // No app image from an earlier run: the first up finds neither and builds both.
   const stale = (await docker.run(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}'])).stdout.split('\n').filter((r) => /^todo-(frontend|backend):/.test(r));
   if (stale.length) await docker.run(['image', 'rm', '--force', ...stale]);
@@ -147,6 +159,7 @@ beforeAll(async () => {
 }, 30 * 60_000);
 
 afterAll(async () => {
+  const ending = Date.now();
   if (docker) {
     const images = (await docker.run(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}'], { allowFailure: true })).stdout.split('\n').filter((r) => /^todo-(frontend|backend):/.test(r));
     if (images.length) await docker.run(['image', 'rm', '--force', ...images], { allowFailure: true });
@@ -155,6 +168,7 @@ afterAll(async () => {
   await daemon?.stop();
   await app?.close();
   await sim?.cleanup();
+  report.push(`clean-up (app images removed, cache bounded, daemon stopped) in ${s(Date.now() - ending)}`);
   const text = ['', 'engine tier: up against the real daemon', ...report.map((l) => `  ${l}`), ''].join('\n');
   writeFileSync(join(CACHE, 'last-report-up.txt'), text);
   console.log(text);
