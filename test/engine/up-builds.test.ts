@@ -176,6 +176,7 @@ afterAll(async () => {
 
 describe("up's image phases on a real Docker Engine", () => {
   let first: { frontend: string; backend: string };
+  let interrupted = '';
 
   it('first up: the real docker version, one image inspect that finds neither image, both builds at once, each image once', async () => {
     const r = await up('first up (both images missing)');
@@ -313,5 +314,17 @@ describe("up's image phases on a real Docker Engine", () => {
     await vi.waitFor(() => expect(buildSteps()).toEqual([]), { timeout: 30_000, interval: 100 });
     expect(await realImage(tagOfBuild(build!))).toBeUndefined();
     expect(await realImage(first.frontend)).toBeDefined();
+    interrupted = tagOfBuild(build!);
+  });
+
+  it('the next up builds the interrupted image, and only it, and converges', async () => {
+    const r = await up('up after Ctrl-C');
+    expect(r.exitCode, r.stderr).toBe(0);
+    assertClean(r.calls, r.stdout + r.stderr);
+    const builds = dockerCalls(r.calls, 'build');
+    expect(builds.map(tagOfBuild)).toEqual([interrupted]);
+    assertUpsBuild(builds[0]!);
+    expect(await realImage(interrupted)).toBeDefined();
+    expect(r.stdout).toContain(`Changed:  built ${interrupted}; upgraded frontend`);
   });
 });
