@@ -2,19 +2,24 @@
 // Engine, with the rest of the cluster simulated.
 //
 // Real: the built CLI (bin/todo-deploy.js), run as a user runs it; the docker client
-// (/usr/bin/docker, Debian's 20.10, with the DOCKER_BUILDKIT=1 up sets) and the tier's own
+// (/usr/bin/docker, Debian's 20.10, with the DOCKER_BUILDKIT=1 up sets; or ENGINE_DOCKER with
+// the buildx plugin of ENGINE_DOCKER_CONFIG linked into up's HOME) and the tier's own
 // dockerd (daemon.ts: no bridge, its own socket); every `docker version`, `docker image inspect`
 // and `docker build` up makes, with up's argv, from the example app (test/fixtures/todo-app) and
 // the shipped Dockerfiles; the images, the build cache, the build logs and their failures; Ctrl-C
 // reaching the real client mid-build.
 // Simulated (test/sim): minikube, whose `docker-env` prints this daemon's unix:// socket as
 // DOCKER_HOST (the profile's `dockerHost`, test-only; no TLS variables, as for a local socket);
-// helm and kubectl; the cluster, whose pods "run" an image when the daemon holds it; the
-// NodePorts, answered by HTTP servers on 127.0.0.1 (app-fixture.ts).
+// helm and kubectl; the cluster, whose pods "run" an image when its image store holds it; the
+// NodePorts, answered by HTTP servers on 127.0.0.1 (app-fixture.ts). No container is run.
+// The app: the example app's frontend/ and backend/, with app-fixture.ts's .env and a
+// todo-deploy.yaml of its NodePorts and a fixed backend URL (so the frontend's tag, and its
+// build cache, hold between runs).
 // Between the two: the sim's `docker` is replaced by real-docker.mjs, which logs each call in the
 // sim's call log (the argv and environment up passed are what is asserted), adds only
 // `--network host` to a build (the daemon has no bridge; up never passes it), and enters the
-// images a build tagged in the sim's image store of the profile, with their real id and USER.
+// images a build tagged in the sim's image store of the profile, with their real id and USER
+// (read with its own `docker image inspect`, before and after, not logged).
 // The base images: the stand-ins (bases.ts) tagged under the Dockerfiles' default names
 // (node:…, python:…, ghcr.io/astral-sh/uv:…) in this private daemon, because up passes no base
 // build arguments, and carrying this machine's CA bundle in their trust store, because up passes
