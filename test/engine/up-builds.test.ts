@@ -183,11 +183,27 @@ describe("up's image phases on a real Docker Engine", () => {
   let first: { frontend: string; backend: string };
   let interrupted = '';
 
+  it("the stand-in docker reaches this daemon only: another DOCKER_HOST or -H is refused before any client runs", async () => {
+    const mark = sim.calls().length;
+    const other = await sim.exec('docker', ['version', '--format', '{{json .}}'], { env: { DOCKER_HOST: 'unix:///var/run/docker.sock' } });
+    const flag = await sim.exec('docker', ['-H', 'tcp://127.0.0.1:2375', 'image', 'ls'], { env: { DOCKER_HOST: daemon.host } });
+    for (const r of [other, flag]) expect(r).toMatchObject({ exitCode: 97, stdout: '' });
+    expect(other.stderr).toContain("only the tier's daemon");
+    expect(sim.calls().slice(mark).map((c) => [c.unexpected, c.real])).toEqual([
+      [true, undefined],
+      [true, undefined],
+    ]);
+  });
+
   it('first up: the real docker version, one image inspect that finds neither image, both builds at once, each image once', async () => {
     const r = await up('first up (both images missing)');
     expect(r.exitCode, r.stderr).toBe(0);
     assertClean(r.calls, r.stdout + r.stderr);
 
+    // The simulated minikube's docker-env named this daemon, and only the TLS-less variables.
+    const [env] = r.calls.filter((c) => c.tool === 'minikube' && c.command === 'docker-env');
+    expect(JSON.parse(env!.stdout)).toMatchObject({ DOCKER_HOST: daemon.host, MINIKUBE_ACTIVE_DOCKERD: 'minikube' });
+    expect(JSON.parse(env!.stdout)).not.toHaveProperty('DOCKER_TLS_VERIFY');
     const [version] = dockerCalls(r.calls, 'version');
     expect(version?.exitCode).toBe(0);
     expect(version?.real).toBeDefined();
