@@ -139,9 +139,42 @@ export async function ensureStandIns(docker: Docker, log: (line: string) => void
   writeFileSync(join(CACHE, 'stand-ins.json'), `${JSON.stringify({ debian, node: nodeRef, python: pythonRef, uv: uvRef }, null, 2)}\n`);
   // Stand-ins of earlier inputs (another Node, another Dockerfile) only fill the cache.
   const current = new Set([debian, nodeRef, pythonRef, uvRef]);
+  // with-ca stand-ins (tagAsDefaultBases) of a current stand-in stay.
+  const onCurrent = (ref: string) => ref.startsWith('todo-engine/with-ca:') && [nodeRef, pythonRef].some((base) => ref.startsWith(`todo-engine/with-ca:${slug(base)}-`));
   const stale = (await docker.run(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}', 'todo-engine/*'])).stdout
     .split('\n')
-    .filter((ref) => ref && !current.has(ref));
+    .filter((ref) => ref && !current.has(ref) && !onCurrent(ref));
   if (stale.length) await docker.run(['image', 'rm', ...stale], { allowFailure: true });
   return { node: nodeRef, python: pythonRef, uv: uvRef, buildArgs: { NODE_IMAGE: nodeRef, PYTHON_IMAGE: pythonRef, UV_IMAGE: uvRef } };
+}
+
+/** todo-engine/node:20.20.2-a71a193e1994 → node-20.20.2-a71a193e1994 */
+const slug = (ref: string) => ref.replace(/^todo-engine\//, '').replace(/[:/]/g, '-');
+
+/** The `ARG <name>=<default>` of a shipped Dockerfile: the base image `up` builds on. */
+export function defaultBase(service: 'frontend' | 'backend', arg: 'NODE_IMAGE' | 'PYTHON_IMAGE' | 'UV_IMAGE'): string {
+  const text = readFileSync(join(here, '..', '..', 'Dockerfiles', `${service}.Dockerfile`), 'utf8');
+  const match = new RegExp(`^ARG ${arg}=(\\S+)$`, 'm').exec(text);
+  if (!match) throw new Error(`Dockerfiles/${service}.Dockerfile has no ARG ${arg}=<default>`);
+  return match[1]!;
+}
+
+/**
+ * The stand-ins under the names the shipped Dockerfiles default to (node:…, python:…,
+ * ghcr.io/astral-sh/uv:…), in this private daemon only, so `up`'s argv — which names no base —
+ * builds on them unchanged. node and python carry this machine's CA bundle (with-ca.Dockerfile):
+ * `up` passes no CA secret, and the builds' downloads go through the TLS proxy. uv is /uv alone
+ * and needs none. Returns the default names.
+ */
+export async function tagAsDefaultBases(docker: Docker, standIns: StandIns): Promise<string[]> {
+  const bundle = readFileSync(CA_BUNDLE);
+  const withCa = async (base: string): Promise<string> =>
+    standIn(docker, 'with-ca', `${slug(base)}-${hash(bundle)}`, { BASE: base }, (dir) => writeFileSync(join(dir, 'ca-certificates.crt'), bundle));
+  const pairs: Array<[string, string]> = [
+    [defaultBase('frontend', 'NODE_IMAGE'), await withCa(standIns.node)],
+    [defaultBase('backend', 'PYTHON_IMAGE'), await withCa(standIns.python)],
+    [defaultBase('backend', 'UV_IMAGE'), standIns.uv],
+  ];
+  for (const [name, ref] of pairs) await docker.run(['tag', ref, name]);
+  return pairs.map(([name]) => name);
 }

@@ -167,6 +167,14 @@ describe.concurrent('minikube docker-env', () => {
     expect(noTls.stderr).toContain('Client sent an HTTP request to an HTTPS server.');
   });
 
+  it("with a profile's dockerHost (test-only, the engine tier's daemon) prints that unix:// socket and no TLS variables; docker reaches the profile's store without them", async () => {
+    const s = await sim({ minikube: { profiles: { minikube: { dockerHost: 'unix:///tmp/tde-x/docker.sock' } } } });
+    const json = JSON.parse((await s.exec('minikube', ['docker-env', '-p', 'minikube', '--shell', 'none', '-o', 'json'])).stdout);
+    expect(json).toEqual({ DOCKER_HOST: 'unix:///tmp/tde-x/docker.sock', MINIKUBE_ACTIVE_DOCKERD: 'minikube', SSH_AGENT_PID: '', SSH_AUTH_SOCK: '' });
+    const info = await s.exec('docker', ['info', '--format', '{{.Name}}'], { env: { DOCKER_HOST: json.DOCKER_HOST } });
+    expect(info.stdout).toBe('minikube\n');
+  });
+
   it('fails with 83 when the profile is stopped, 85 when absent (silent but for "false exit code N", stdout not being a terminal), and refuses cri-o and multi-node', async () => {
     const stopped = await (await sim({ minikube: 'stopped' })).exec('minikube', ['docker-env', '--shell', 'none']);
     expect(stopped).toMatchObject({ exitCode: 83, stdout: 'false exit code 83\n' });

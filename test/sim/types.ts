@@ -54,6 +54,12 @@ export interface ProfileState {
   ports: string[];
   /** For `minikube service --url`: NodePort -> "host:port" actually serving it (tests point it at a local HTTP server). */
   serviceHosts: Record<string, string>;
+  /**
+   * Test-only: the DOCKER_HOST `docker-env` prints instead of `tcp://<ip>:2376` (with TLS). A
+   * `unix://` socket is printed without the TLS variables: the engine tier points it at its own
+   * daemon (test/engine/up-builds.test.ts).
+   */
+  dockerHost?: string;
 }
 
 export interface MinikubeState {
@@ -303,6 +309,12 @@ export interface CallRecord {
   unexpected?: true;
   safety?: true;
   internalError?: true;
+  /**
+   * Engine tier only (test/engine/real-docker.mjs): the call ran the real docker client, with
+   * this argv (`argv` is what the product passed), as this pid, and it ended so (`exitCode` is
+   * logged as the simulated tools log it: 130 for a call interrupted by SIGINT).
+   */
+  real?: { argv: string[]; pid: number; exitCode: number | null; signal: NodeJS.Signals | null };
 }
 
 export type DeepPartial<T> = T extends Array<infer _>

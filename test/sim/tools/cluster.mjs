@@ -4,7 +4,11 @@
 import { join } from 'node:path';
 
 export const certsDir = (state) => join(state.config.home, '.minikube', 'certs');
-export const dockerHostOf = (profile) => `tcp://${profile.ip}:2376`;
+// Minikube's dockerd listens on the node's IP with TLS. `dockerHost` (test-only) replaces it
+// with a unix:// socket of the engine tier's own daemon (test/engine/up-builds.test.ts).
+export const dockerHostOf = (profile) => profile.dockerHost ?? `tcp://${profile.ip}:2376`;
+/** Whether the profile's daemon is reached over TLS (everything but the engine tier's unix socket). */
+export const dockerTlsOf = (profile) => !dockerHostOf(profile).startsWith('unix://');
 
 export function newCluster(server, extra = {}) {
   const created = new Date().toISOString();

@@ -4,7 +4,7 @@
 // the TLS variables it printed.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { certsDir, dockerHostOf } from './cluster.mjs';
+import { certsDir, dockerHostOf, dockerTlsOf } from './cluster.mjs';
 import { goJson, renderTemplate, TemplateUnsupported } from './go-template.mjs';
 import { buildImage, normalizeRef } from './images.mjs';
 
@@ -32,6 +32,7 @@ export function selectDaemon(call, args, state) {
   const profile = Object.keys(state.minikube.profiles).find((p) => dockerHostOf(state.minikube.profiles[p]) === host);
   const p = profile && state.minikube.profiles[profile];
   if (!p || p.status !== 'Running' || p.containerRuntime !== 'docker') cannotConnect(call, host);
+  if (!dockerTlsOf(p)) return `minikube/${profile}`;
   // Minikube's dockerd listens with TLS only (docker-env prints DOCKER_TLS_VERIFY=1 and the certs).
   if (!call.env.DOCKER_TLS_VERIFY && !args.flags.tlsverify) {
     call.fail(1, 'Error response from daemon: Client sent an HTTP request to an HTTPS server.');

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { certsDir, dockerHostOf, newCluster, resolveContext } from './cluster.mjs';
+import { certsDir, dockerHostOf, dockerTlsOf, newCluster, resolveContext } from './cluster.mjs';
 import { buildImage, normalizeRef } from './images.mjs';
 import { podsForService } from './workloads.mjs';
 
@@ -136,6 +136,9 @@ function statusExitCode(statuses) {
 }
 
 function dockerEnvVars(state, name, profile) {
+  // A daemon on a unix socket (test-only, `dockerHost`) takes no TLS: printed like minikube's
+  // --ssh-host form, DOCKER_HOST and MINIKUBE_ACTIVE_DOCKERD only.
+  if (!dockerTlsOf(profile)) return { DOCKER_HOST: dockerHostOf(profile), MINIKUBE_ACTIVE_DOCKERD: name };
   return {
     DOCKER_TLS_VERIFY: '1',
     DOCKER_HOST: dockerHostOf(profile),
