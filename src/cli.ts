@@ -74,7 +74,7 @@ export async function main(argv: readonly string[], io: Partial<Io> = {}): Promi
     .addHelpText('after', examples)
     .showHelpAfterError('(run todo-deploy --help for usage)')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => fullIo.stdout.write(s), writeErr: (s) => fullIo.stderr.write(s) });
+    .configureOutput({ writeOut: (s) => fullIo.stdout.write(s), writeErr: (s) => fullIo.stderr.write(withoutOptionValues(s)) });
 
   program
     .command('up')
@@ -194,7 +194,8 @@ The global --namespace and --profile are written to todo-deploy.yaml too.`,
     // Commander stopped before any command ran, so no output port exists to write the document.
     if (exitCode !== 0 && argv.includes('--json')) {
       const command = argv.find((arg) => program.commands.some((c) => c.name() === arg)) ?? null;
-      const error_ = { kind: 'usage', message: error.message.replace(/^error: /, ''), hint: 'Run todo-deploy --help for usage.' };
+      const message = withoutOptionValues(error.message.replace(/^error: /, ''));
+      const error_ = { kind: 'usage', message, hint: 'Run todo-deploy --help for usage.' };
       fullIo.stdout.write(`${JSON.stringify({ command, ok: false, error: error_ }, null, 2)}\n`);
     }
   } finally {
@@ -227,4 +228,9 @@ async function runCommand(name: string, options: GlobalOptions, io: Io, load: ()
     else if (options.json) io.stdout.write(`${JSON.stringify({ command: name, ok: false, error: errorDocument(error) }, null, 2)}\n`);
     return exitCodes[error.kind];
   }
+}
+
+/** Commander repeats a mistyped option whole (`--databse-url=postgresql://…`): its value, which may be a secret, is left out. */
+function withoutOptionValues(text: string): string {
+  return text.replace(/'(--[^=']+)=[^']*'/g, "'$1=…'");
 }

@@ -21,6 +21,8 @@ export interface HealthResult {
 export interface HealthOptions {
   deadlineMs: number;
   signal?: AbortSignal;
+  /** Masks the secrets in an answer's body, before it is cut (a cut secret would no longer be found). */
+  scrub?: (text: string) => string;
   /** Each request's own limit. */
   requestTimeoutMs?: number;
   firstDelayMs?: number;
@@ -37,7 +39,7 @@ const MIN_ATTEMPT_MS = 100;
 
 /** Polls until the URL answers 2xx, backing off between attempts, until the deadline. */
 export async function waitHealthy(url: string, options: HealthOptions): Promise<HealthResult> {
-  const { deadlineMs, signal, requestTimeoutMs = 5000, firstDelayMs = 250, maxDelayMs = 2000, steadyErrorMs } = options;
+  const { deadlineMs, signal, requestTimeoutMs = 5000, firstDelayMs = 250, maxDelayMs = 2000, steadyErrorMs, scrub } = options;
   const started = Date.now();
   let delay = firstDelayMs;
   let attempts = 0;
@@ -48,7 +50,7 @@ export async function waitHealthy(url: string, options: HealthOptions): Promise<
     attempts++;
     const remaining = deadlineMs - (Date.now() - started);
     const attemptStarted = Date.now();
-    last = await probe(url, Math.max(1, Math.min(requestTimeoutMs, remaining)), signal);
+    last = await probe(url, Math.max(1, Math.min(requestTimeoutMs, remaining)), signal, scrub);
     const done = last.status !== undefined && last.status >= 200 && last.status < 300;
     if (done || last.status === undefined) steadySince = undefined;
     else if (steadySince?.status !== last.status) steadySince = { status: last.status, at: attemptStarted };
@@ -72,7 +74,7 @@ const BODY_BYTES = 2048;
 const BODY_CHARS = 300;
 
 /** One request: the HTTP status (with the start of the body of an error answer), or why there was none. */
-export function probe(url: string, timeoutMs: number, signal?: AbortSignal): Promise<Answer> {
+export function probe(url: string, timeoutMs: number, signal?: AbortSignal, scrub: (text: string) => string = (text) => text): Promise<Answer> {
   // node:http rather than fetch: fetch loads its whole HTTP client on first use, which a run
   // that makes two requests pays for at its very end.
   return new Promise((resolve, reject) => {
@@ -102,7 +104,7 @@ export function probe(url: string, timeoutMs: number, signal?: AbortSignal): Pro
       const finish = (finishBody = () => {
         clearTimeout(timer);
         response.destroy();
-        const body = oneLine(Buffer.concat(chunks).subarray(0, BODY_BYTES).toString('utf8'));
+        const body = oneLine(scrub(Buffer.concat(chunks).subarray(0, BODY_BYTES).toString('utf8')));
         resolve({ status, error: `HTTP ${status}`, ...(body && { body }) });
       });
       response.on('data', (chunk: Buffer) => {

@@ -1,6 +1,6 @@
 // The app the images are built from, checked before anything runs: each build context is a
-// folder, each Dockerfile a file, the lockfile a shipped Dockerfile installs from is there, and
-// the env file stays out of every build context (its secrets would be copied into a layer).
+// folder, each Dockerfile a file, and the lockfile a shipped Dockerfile installs from is there.
+// (That the env file stays out of every build context is checked with .env, in inputs.ts.)
 import { stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { assetPath } from '../assets.js';

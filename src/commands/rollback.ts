@@ -29,14 +29,14 @@ export async function rollback(ctx: Context, service: string | undefined, option
 
 async function rollBack(ctx: Context, config: Config, selected: Service[], to: number | undefined, anyService: boolean): Promise<void> {
   const deployment = await connect(ctx, config);
-  type Target = { service: Service; release: string; from: number; target: number } | { service: Service; skipped: UsageError | OperationError };
+  type Target = { service: Service; release: string; from: number; target: number } | { service: Service; skipped: UsageError | NotInstalled };
   const targets = await Promise.all(
     selected.map(async (s): Promise<Target> => {
       try {
         return { service: s, ...pickTarget(deployment.config[s].release, await history(ctx, deployment, s), to) };
       } catch (error) {
         // Without a service named, one that cannot go back does not hold back the other.
-        if (anyService && (error instanceof UsageError || error instanceof OperationError)) return { service: s, skipped: error };
+        if (anyService && (error instanceof UsageError || error instanceof NotInstalled)) return { service: s, skipped: error };
         throw error;
       }
     }),
@@ -82,12 +82,15 @@ async function rollBack(ctx: Context, config: Config, selected: Service[], to: n
   ctx.out.print(`\nRolled back ${plans.map((p) => `${p.release} to revision ${p.target}`).join(' and ')}. The next \`todo-deploy up\` deploys your current source again.`);
 }
 
+/** A release that is not there: without a service named, the other one is still rolled back. Any other failure (the cluster not answering) stops the command. */
+class NotInstalled extends OperationError {}
+
 async function history(ctx: Context, deployment: Deployment, service: Service): Promise<HistoryEntry[]> {
   const ref = releaseRef(deployment, service);
   const result = await ctx.exec({ tool: 'helm', args: helmHistoryArgs(ref), allowFailure: true, timeoutMs: 30_000 });
   if (result.exitCode === 0) return parseHelmHistory(result.stdout);
   if (isReleaseNotFound(result.stderr)) {
-    throw new OperationError(`${service} is not installed (no release ${ref.release} in namespace ${ref.namespace}), so there is nothing to roll back.`, [], 'Run `todo-deploy up` to deploy it.');
+    throw new NotInstalled(`${service} is not installed (no release ${ref.release} in namespace ${ref.namespace}), so there is nothing to roll back.`, [], 'Run `todo-deploy up` to deploy it.');
   }
   throw new OperationError(`helm history ${ref.release} failed.`, [`command: ${result.command}`, ...result.stderr.trim().split('\n').slice(-5)], 'Helm could not read the release history: check that the cluster answers (`todo-deploy status`), then try again.');
 }

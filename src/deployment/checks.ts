@@ -151,7 +151,7 @@ export async function runChecks(ctx: Context, deployment: Deployment, options: C
     const url = plan.url + plan.config.healthPath;
     // With its pods broken, one short try says enough; waiting out the deadline again would not.
     const broken = checks[plan.service].rollout.status === 'failed' || checks[plan.service].pods.status === 'failed';
-    const health = await waitHealthy(url, { deadlineMs: broken ? Math.min(deadline, 5000) : deadline, signal: ctx.signal, ...(!broken && { steadyErrorMs: STEADY_ERROR_MS }) });
+    const health = await waitHealthy(url, { deadlineMs: broken ? Math.min(deadline, 5000) : deadline, signal: ctx.signal, scrub: (text) => ctx.redactor.scrub(text), ...(!broken && { steadyErrorMs: STEADY_ERROR_MS }) });
     const database = plan.service === 'backend' ? ', database reachable' : '';
     if (health.ok) return { status: 'passed', detail: `${url} → HTTP ${health.status}${database}` };
     return {

@@ -16,12 +16,16 @@ export type Deployment = VerifyState;
 
 /** todo-deploy.yaml (and TODO_DEPLOY_*, flags); .env is read only so its values are redacted from whatever a day-two command prints. */
 export async function loadSettings(ctx: Context): Promise<Config> {
-  const [{ result, loaded }] = await Promise.all([
+  const [{ result, loaded }, env] = await Promise.all([
     checkConfig(ctx.configOptions),
     // Best effort: the app's logs or a tool's error may echo a secret; a missing .env is no error here.
     checkEnvFile(ctx.envFile, ctx.redactor).catch(() => undefined),
   ]);
   if (!loaded) throw new ConfigError(`${result.title} must be fixed first:`, result.problems ?? [], result.hint);
+  // A value too weak to mask (short, a common word) is left out of the redactor: say so, since
+  // an app deployed before `up` refused such values may print it.
+  const problems = env?.problems.length ?? 0;
+  if (problems > 0) ctx.out.warn(`${ctx.envFile} has ${problems} problem${problems === 1 ? '' : 's'} that \`todo-deploy up\` refuses (\`todo-deploy doctor\` lists them); a weak secret among them is not masked in this output.`);
   for (const warning of result.warnings ?? []) ctx.out.warn(warning);
   checkTarget(loaded.config);
   return loaded.config;

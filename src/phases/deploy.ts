@@ -156,7 +156,8 @@ export async function chartId(chartDir: string): Promise<string> {
 
 async function readValuesFile(file: string, service: string): Promise<Record<string, unknown>> {
   try {
-    const values = parseYaml(await readFile(file, 'utf8')) as unknown;
+    // Merge keys as Helm reads them (and the preflight's check of the same file).
+    const values = parseYaml(await readFile(file, 'utf8'), { merge: true }) as unknown;
     if (values === null || values === undefined) return {};
     if (typeof values !== 'object' || Array.isArray(values)) throw new Error('it is not a mapping');
     return values as Record<string, unknown>;

@@ -47,7 +47,7 @@ export async function verifyDeployment(ctx: Context, state: VerifyState): Promis
     );
   }
   // The rollouts are complete: the pods are Ready, so a steady error answer will not change.
-  const health = await Promise.all(plans.map((plan) => waitHealthy(plan.url + plan.config.healthPath, { deadlineMs: deadline, signal: ctx.signal, steadyErrorMs: STEADY_ERROR_MS })));
+  const health = await Promise.all(plans.map((plan) => waitHealthy(plan.url + plan.config.healthPath, { deadlineMs: deadline, signal: ctx.signal, steadyErrorMs: STEADY_ERROR_MS, scrub: (text) => ctx.redactor.scrub(text) })));
   const failing = health.filter((h) => !h.ok);
   const failingServices = plans.filter((_, i) => !health[i]!.ok).map((p) => p.service);
   if (failing.length > 0) {

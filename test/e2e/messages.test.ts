@@ -132,6 +132,15 @@ describe('usage errors under --json still print one JSON document', () => {
     expect(doc.error.message).toContain(message);
     expect(result.stderr).toContain(message);
   });
+
+  it('a mistyped option with a value: the value (maybe a secret) is in neither the document nor stderr', async () => {
+    const { cli } = await scenario();
+    const result = await cli(['up', '--json', '--databse-url=postgresql://todo:Zq7LEAKYpw@db.example.internal/todo']);
+    expect(result.exitCode).toBe(2);
+    const doc = JSON.parse(result.stdout) as { error: { message: string } };
+    expect(doc.error.message).toBe("unknown option '--databse-url=…'");
+    expect(result.stdout + result.stderr).not.toMatch(/LEAKY|Zq7/);
+  });
 });
 
 describe('minikube: a failing version is not "install minikube"; a resource refusal names the setting', () => {

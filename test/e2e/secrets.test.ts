@@ -85,6 +85,8 @@ describe('a secret too weak to keep, or to mask', () => {
     const result = await cli(['status']);
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toContain('context minikube, namespace todo');
+    // The weak value is not masked, and the user is told so.
+    expect(result.stderr).toMatch(/\.env has 1 problem that `todo-deploy up` refuses .*a weak secret among them is not masked in this output/);
     expect(result.stdout).toMatch(/image {7}todo-backend:[0-9a-f]{12}/);
     expect(result.stdout + result.stderr).not.toContain('••••••');
     const json = await cli(['status', '--json']);

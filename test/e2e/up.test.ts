@@ -58,6 +58,18 @@ describe('todo-deploy up is idempotent and precise', () => {
     expect(Object.values(revisions).map((r) => r.length)).toEqual([1, 1]);
   });
 
+  it('a values file with YAML merge keys, read as Helm reads it: the re-run changes nothing', async () => {
+    const { sim, app, up } = await scenario();
+    app.write('backend-values.yaml', 'podLabels: &labels\n  team: todo\npodAnnotations:\n  <<: *labels\n  owner: alice\n');
+    app.write('todo-deploy.yaml', `timeouts:\n  verify: 5s\nfrontend:\n  nodePort: ${app.ports.frontend}\nbackend:\n  nodePort: ${app.ports.backend}\n  valuesFile: backend-values.yaml\n`);
+    const first = await up();
+    expect(first.exitCode, first.stderr).toBe(0);
+    const mark = sim.calls().length;
+    const second = await up();
+    expect(second.exitCode, second.stderr).toBe(0);
+    expect(sim.calls().slice(mark).filter((c) => c.mutating).map((c) => `${c.tool} ${c.argv.join(' ')}`)).toEqual([]);
+  });
+
   it('finds its images again however their names are written (docker.io/ as Docker lists it, or not)', async () => {
     const { sim, app, up } = await scenario();
     app.write(

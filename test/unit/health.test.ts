@@ -76,3 +76,19 @@ describe('waitHealthy', () => {
     await expect(waitHealthy(url, { deadlineMs: 10_000, signal: controller.signal, ...fast })).rejects.toBeInstanceOf(CancelledError);
   });
 });
+
+describe('an error answer body', () => {
+  it('is scrubbed before it is cut: a secret across the cut leaves none of its characters', async () => {
+    const secret = 'Zq7LEAKYvalue9x';
+    const server = createServer((_req, res) => res.writeHead(503).end(`${'a'.repeat(292)} ${secret} more text after it`));
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/health`;
+    const scrub = (text: string) => text.replaceAll(secret, '••••••');
+    const answer = await probe(url, 2000, undefined, scrub);
+    expect(answer.body).toContain('••••••');
+    expect(answer.body).not.toMatch(/Zq7|LEAKY/);
+    // Cut first, the secret's first characters would have been left in clear.
+    expect(`${'a'.repeat(292)} ${secret}`.slice(0, 300)).toContain('Zq7');
+  });
+});

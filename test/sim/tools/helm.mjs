@@ -134,7 +134,8 @@ async function userValues(call, args, previous) {
     const text = file === '-' ? await call.readStdin() : readFileSync(resolve(call.cwd, file), 'utf8');
     let parsed;
     try {
-      parsed = parse(text) ?? {};
+      // Helm reads YAML merge keys (<<: *anchor), as `helm template` with such a file shows.
+      parsed = parse(text, { merge: true }) ?? {};
     } catch (error) {
       helmError(call, `failed to parse ${file}: error converting YAML to JSON: ${error.message.split('\n')[0]}`);
     }
