@@ -28,7 +28,7 @@ export function servicePaths(appDir: string, config: Config, service: Service): 
 }
 
 export async function checkApp(appDir: string, config: Config): Promise<CheckResult> {
-  const problems = (await Promise.all(services.map((service) => serviceProblems(servicePaths(appDir, config, service), service)))).flat();
+  const problems = [...(await Promise.all(services.map((service) => serviceProblems(servicePaths(appDir, config, service), service)))).flat(), ...(await caBundleProblems(appDir, config))];
   return {
     id: 'app',
     title: 'app sources',
@@ -37,6 +37,17 @@ export async function checkApp(appDir: string, config: Config): Promise<CheckRes
       ? { status: 'fail', detail: count(problems.length), problems, hint: "Run todo-deploy from the app's repository root (or pass --app-dir), or set the paths in todo-deploy.yaml." }
       : { status: 'pass', detail: services.map((s) => `${s}: ${relative(appDir, servicePaths(appDir, config, s).sourceDir) || '.'}`).join(', ') }),
   };
+}
+
+/** build.caBundle is handed to `docker build` as a secret; `minikube image build` has no way to send one. */
+async function caBundleProblems(appDir: string, config: Config): Promise<string[]> {
+  if (!config.build.caBundle) return [];
+  const file = resolve(appDir, config.build.caBundle);
+  const kind = await kindOf(file);
+  return [
+    ...(kind === 'file' ? [] : [`build.caBundle: ${file} ${kind === 'missing' ? 'does not exist' : 'is a directory, not a CA bundle'}; point it at a PEM file (e.g. /etc/ssl/certs/ca-certificates.crt)`]),
+    ...(config.minikube.containerRuntime === 'docker' ? [] : [`build.caBundle is set, but with minikube.containerRuntime ${config.minikube.containerRuntime} the images are built by \`minikube image build\`, which sends no build secrets; use the docker runtime, or leave build.caBundle empty and give the base images your CA`]),
+  ];
 }
 
 async function serviceProblems(paths: ServicePaths, service: Service): Promise<string[]> {

@@ -29,6 +29,8 @@ export interface Config {
     containerRuntime: 'docker' | 'containerd' | 'cri-o';
   };
   cluster: { context: string; registry: string };
+  /** A CA bundle (PEM) the image builds trust, for a TLS-intercepting proxy; empty: none. */
+  build: { caBundle: string };
   /** Milliseconds (written as durations such as `90s`, `5m` in the file). */
   timeouts: { start: number; build: number; deploy: number; verify: number; lock: number };
   frontend: ServiceConfig & { backendUrl: string };
@@ -47,6 +49,7 @@ export const defaults: Config = {
     containerRuntime: 'docker',
   },
   cluster: { context: '', registry: '' },
+  build: { caBundle: '' },
   timeouts: { start: 600_000, build: 900_000, deploy: 300_000, verify: 180_000, lock: 600_000 },
   frontend: {
     sourceDir: './frontend',
@@ -167,6 +170,7 @@ export const schema: Section = {
     containerRuntime: oneOf('docker', 'containerd', 'cri-o'),
   },
   cluster: { context: anyText, registry: anyText },
+  build: { caBundle: path },
   timeouts: { start: duration, build: duration, deploy: duration, verify: duration, lock: duration },
   frontend: service({ backendUrl: httpUrlOrEmpty }),
   backend: service(),

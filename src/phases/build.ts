@@ -1,6 +1,7 @@
 // Builds the images whose content tag the cluster's image store does not hold yet — both at
 // once — straight into Minikube's daemon.
-import { services, type Service } from '../config/schema.js';
+import { resolve } from 'node:path';
+import { services, type Config, type Service } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { OperationError, ToolError } from '../errors.js';
 import { secretLookingFiles, tagOf } from '../images/content-tag.js';
@@ -109,7 +110,7 @@ async function build(ctx: Context, state: UpState, plan: ServicePlan): Promise<v
   const staged = state.buildEnv ? undefined : await stageContext(plan.sourceDir, (await plan.contextDigest).files, plan.dockerfile);
   const command = staged
     ? { tool: 'minikube', args: minikubeImageBuildArgs({ profile: state.config.minikube.profile, ref: plan.image.ref, dockerfile: STAGED_DOCKERFILE, context: staged.dir, buildArgs: plan.buildArgs }) }
-    : { tool: 'docker', args: dockerBuildArgs({ ref: plan.image.ref, dockerfile: plan.dockerfile, context: plan.sourceDir, buildArgs: plan.buildArgs, labels }), env: { ...state.buildEnv, ...dockerBuildEnv } };
+    : { tool: 'docker', args: dockerBuildArgs({ ref: plan.image.ref, dockerfile: plan.dockerfile, context: plan.sourceDir, buildArgs: plan.buildArgs, labels, secrets: caSecret(ctx.appDir, state.config) }), env: { ...state.buildEnv, ...dockerBuildEnv } };
   try {
     await ctx.exec({ ...command, mutates: true, timeoutMs: state.config.timeouts.build });
   } catch (error) {
@@ -120,4 +121,9 @@ async function build(ctx: Context, state: UpState, plan: ServicePlan): Promise<v
   } finally {
     await staged?.remove();
   }
+}
+
+/** The CA bundle of `build.caBundle` as the `ca` build secret the shipped Dockerfiles read. */
+export function caSecret(appDir: string, config: Config): Record<string, string> {
+  return config.build.caBundle ? { ca: resolve(appDir, config.build.caBundle) } : {};
 }

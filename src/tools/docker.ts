@@ -43,6 +43,11 @@ export interface BuildOptions {
   /** Never a secret: build arguments persist in the image's history. */
   buildArgs: Record<string, string>;
   labels: Record<string, string>;
+  /**
+   * Build secrets by id → file: mounted only into the RUN steps that ask for them, never into a
+   * layer (the shipped Dockerfiles read `ca`, a CA bundle for downloads behind a TLS-intercepting proxy).
+   */
+  secrets?: Record<string, string>;
 }
 
 /**
@@ -60,6 +65,7 @@ export function dockerBuildArgs(o: BuildOptions): string[] {
     '--file', o.dockerfile,
     ...Object.entries(o.buildArgs).flatMap(([key, value]) => ['--build-arg', `${key}=${value}`]),
     ...Object.entries(o.labels).flatMap(([key, value]) => ['--label', `${key}=${value}`]),
+    ...Object.entries(o.secrets ?? {}).flatMap(([id, file]) => ['--secret', `id=${id},src=${file}`]),
     o.context,
   ];
 }
