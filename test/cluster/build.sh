@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the Kubernetes control plane the cluster tier runs (etcd, kube-apiserver,
-# kube-controller-manager, kube-scheduler) from the Go module proxy, once per pinned version,
+# Builds the Kubernetes the cluster tier runs (etcd, kube-apiserver, kube-controller-manager,
+# kube-scheduler, kubelet, kube-proxy, CoreDNS) from the Go module proxy, once per pinned version,
 # into a cache shared by every checkout and CI run on this machine. Idempotent: a binary that
 # exists is not rebuilt. Prints the bin directory on its last line.
 #
@@ -15,7 +15,8 @@ K8S_VERSION="${K8S_VERSION:-v1.34.4}"
 ETCD_VERSION="${ETCD_VERSION:-v3.6.16}"
 CACHE="${TODO_DEPLOY_CLUSTER_CACHE:-/var/cache/todo-deploy-cluster}"
 BIN="$CACHE/$K8S_VERSION/bin"
-K8S_COMPONENTS=(kube-apiserver kube-controller-manager kube-scheduler)
+COREDNS_VERSION="${COREDNS_VERSION:-v1.12.1}"   # the version Kubernetes 1.34 bundles
+K8S_COMPONENTS=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy)
 
 export GOMODCACHE="$CACHE/gomod" GOCACHE="$CACHE/gocache"
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
@@ -76,6 +77,11 @@ import (
 func main() { etcdmain.Main(os.Args) }
 GO
   (cd "$work" && go build -trimpath -ldflags "-s -w" -o "$BIN/etcd" .)
+fi
+
+# CoreDNS: its go.mod replaces nothing, so `go install` builds it as released.
+if [[ ! -x "$BIN/coredns" ]]; then
+  GOBIN="$BIN" go install -trimpath -ldflags "-s -w" "github.com/coredns/coredns@$COREDNS_VERSION"
 fi
 
 echo "$BIN"

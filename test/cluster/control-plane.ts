@@ -1,20 +1,24 @@
-// A real Kubernetes control plane on loopback for the cluster tier: etcd, kube-apiserver (Pod
-// Security admission on), kube-controller-manager and kube-scheduler, built by build.sh. No
-// kubelet: pods are created, admitted and found unschedulable, never run. Every process is
-// stopped by its pid (SIGTERM, then SIGKILL after a grace period) and the temp dir removed —
+// A real Kubernetes control plane for the cluster tier: etcd, kube-apiserver (Pod Security
+// admission on), kube-controller-manager and kube-scheduler, built by build.sh, inside a network
+// namespace of the tier's own (namespaces.ts): the host reaches the API server at the node's
+// address. With `node`, node.ts adds a kubelet, containerd, kube-proxy and CoreDNS; without,
+// pods are created, admitted and found unschedulable, never run. Every process is stopped by its
+// pid (SIGTERM, then SIGKILL after a grace period), the namespaces and the temp dir removed —
 // also when a test fails, and on SIGINT/SIGTERM.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createNamespaces, nodeIp, type Namespaces } from './namespaces.js';
+import { startNode, type NodeOptions } from './node.js';
 
 export const clusterContext = 'minikube';
-/** No route, bridge or address on this machine is in this range: Service IPs are only allocated, never reached. */
+/** Service IPs: kube-proxy's rules for them live in the node's namespace only. */
 export const serviceRange = '10.213.0.0/24';
 const firstServiceIp = '10.213.0.1';
 const graceMs = 10_000;
+const apiPort = 6443;
 
 export interface ControlPlane {
   /** A kubeconfig whose one context, `minikube`, is a system:masters admin. */
@@ -26,22 +30,11 @@ export interface ControlPlane {
   stop(): Promise<void>;
 }
 
-interface Started {
+export interface Started {
   name: string;
   child: ChildProcess;
   log: string;
   exited: Promise<number | null>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 const openssl = (cwd: string, ...args: string[]) => execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -55,14 +48,17 @@ function makeCerts(dir: string): void {
     openssl(dir, 'x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '2', '-extfile', `${name}.ext`);
   };
   const client = 'keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n';
-  sign('apiserver', '/CN=kube-apiserver', `keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,IP:${firstServiceIp},DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local\n`);
+  sign('apiserver', '/CN=kube-apiserver', `keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,IP:${nodeIp},IP:${firstServiceIp},DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local\n`);
   sign('admin', '/O=system:masters/CN=todo-deploy-admin', client);
   sign('controller-manager', '/CN=system:kube-controller-manager', client);
   sign('scheduler', '/CN=system:kube-scheduler', client);
+  // The node's identities: the Node authorizer reads the kubelet's from its CN and O.
+  sign('kubelet', '/O=system:nodes/CN=system:node:minikube', client);
+  sign('kube-proxy', '/CN=system:kube-proxy', client);
   openssl(dir, 'genrsa', '-out', 'sa.key', '2048');
 }
 
-function kubeconfig(dir: string, server: string, user: string, context: string): string {
+export function kubeconfig(dir: string, server: string, user: string, context: string): string {
   const b64 = (file: string) => readFileSync(join(dir, file)).toString('base64');
   const path = join(dir, `${user}.kubeconfig`);
   writeFileSync(
@@ -88,12 +84,12 @@ function kubeconfig(dir: string, server: string, user: string, context: string):
 }
 
 /** GET a path of the API server as the admin; resolves with the status and body. */
-function apiGet(dir: string, port: number, path: string): Promise<{ status: number; body: string }> {
+export function apiGet(dir: string, path: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
-        host: '127.0.0.1',
-        port,
+        host: nodeIp,
+        port: apiPort,
         path,
         ca: readFileSync(join(dir, 'ca.crt')),
         cert: readFileSync(join(dir, 'admin.crt')),
@@ -117,7 +113,7 @@ function apiGet(dir: string, port: number, path: string): Promise<{ status: numb
  * tail), or after timeoutMs. The check is retried every 200 ms: the API server has no push
  * notification of readiness, but a process exiting is an event and ends the wait at once.
  */
-async function until(what: string, check: () => Promise<boolean>, started: Started[], timeoutMs: number): Promise<void> {
+export async function until(what: string, check: () => Promise<boolean>, started: Started[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exited: Started | undefined;
   for (const s of started) void s.exited.then(() => (exited ??= s));
@@ -137,10 +133,12 @@ const logTail = (file: string) => {
   }
 };
 
-function launch(dir: string, name: string, bin: string, args: string[]): Started {
+/** Starts `bin` inside the node's namespaces (nsenter execs it: the child's pid is the daemon's). */
+export function launch(ns: Namespaces, dir: string, name: string, bin: string, args: string[]): Started {
   const log = join(dir, `${name}.log`);
   const fd = openSync(log, 'a');
-  const child = spawn(bin, args, { cwd: dir, stdio: ['ignore', fd, fd], env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+  const [command, argv] = ns.enter(bin, args, { cwd: dir });
+  const child = spawn(command, argv, { cwd: dir, stdio: ['ignore', fd, fd], env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
   const exited = new Promise<number | null>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
     else child.once('exit', (code) => resolve(code));
@@ -159,15 +157,17 @@ async function stopOne(s: Started): Promise<void> {
   }
 }
 
-/** Starts the control plane from the binaries in `bin`; on any failure, stops what it started. */
-export async function startControlPlane(bin: string): Promise<ControlPlane> {
+/** Starts the control plane from the binaries in `bin` (and a node, when given); on any failure, stops what it started. */
+export async function startControlPlane(bin: string, node?: NodeOptions): Promise<ControlPlane> {
   const dir = mkdtempSync(join(tmpdir(), 'todo-deploy-cluster-'));
   const started: Started[] = [];
   let stopping: Promise<void> | undefined;
+  let ns: Namespaces | undefined;
 
   // Last resort when the test runner is interrupted: the children die with it, synchronously.
   const killNow = (signal?: NodeJS.Signals) => {
     for (const s of started) if (s.child.pid !== undefined && s.child.exitCode === null && s.child.signalCode === null) process.kill(s.child.pid, 'SIGKILL');
+    ns?.remove();
     rmSync(dir, { recursive: true, force: true });
     process.off('exit', onExit);
     for (const sig of ['SIGINT', 'SIGTERM'] as const) process.off(sig, onSignal);
@@ -182,6 +182,8 @@ export async function startControlPlane(bin: string): Promise<ControlPlane> {
     (stopping ??= (async () => {
       // The reverse of the start order: nothing is left talking to a stopped etcd.
       for (const s of [...started].reverse()) await stopOne(s);
+      // The pods' processes and containerd's shims, which outlive the daemons, go with the namespaces.
+      ns?.remove();
       rmSync(dir, { recursive: true, force: true });
       process.off('exit', onExit);
       for (const sig of ['SIGINT', 'SIGTERM'] as const) process.off(sig, onSignal);
@@ -189,15 +191,17 @@ export async function startControlPlane(bin: string): Promise<ControlPlane> {
 
   try {
     makeCerts(dir);
-    const [etcdClient, etcdPeer, apiPort] = await Promise.all([freePort(), freePort(), freePort()]);
-    const server = `https://127.0.0.1:${apiPort}`;
-
-    const etcdUrl = `http://127.0.0.1:${etcdClient}`;
-    const peerUrl = `http://127.0.0.1:${etcdPeer}`;
+    ns = createNamespaces(dir);
+    const server = `https://${nodeIp}:${apiPort}`;
+    // The namespace's own loopback for the API server; the node's address for the readiness check from here.
+    const etcdUrl = 'http://127.0.0.1:2379';
+    const etcdCheckUrl = `http://${nodeIp}:2379`;
+    const peerUrl = 'http://127.0.0.1:2380';
+    const inNs = (name: string, binary: string, args: string[]) => launch(ns!, dir, name, binary, args);
     started.push(
-      launch(dir, 'etcd', join(bin, 'etcd'), [
+      inNs('etcd', join(bin, 'etcd'), [
         '--name=default', `--data-dir=${join(dir, 'etcd')}`,
-        `--listen-client-urls=${etcdUrl}`, `--advertise-client-urls=${etcdUrl}`,
+        `--listen-client-urls=${etcdUrl},${etcdCheckUrl}`, `--advertise-client-urls=${etcdUrl}`,
         `--listen-peer-urls=${peerUrl}`, `--initial-advertise-peer-urls=${peerUrl}`, `--initial-cluster=default=${peerUrl}`,
         // A throwaway store: durability buys nothing and fsync costs seconds on a shared disk.
         '--unsafe-no-fsync',
@@ -206,11 +210,12 @@ export async function startControlPlane(bin: string): Promise<ControlPlane> {
         '--log-level=warn',
       ]),
     );
-    await until('etcd', async () => (await fetch(`${etcdUrl}/health`)).ok, started, 30_000);
+    await until('etcd', async () => (await fetch(`${etcdCheckUrl}/health`)).ok, started, 30_000);
 
     started.push(
-      launch(dir, 'kube-apiserver', join(bin, 'kube-apiserver'), [
-        '--bind-address=127.0.0.1', `--secure-port=${apiPort}`, '--advertise-address=127.0.0.1',
+      inNs('kube-apiserver', join(bin, 'kube-apiserver'), [
+        // All of the namespace's addresses: its loopback and the node's.
+        '--bind-address=0.0.0.0', `--secure-port=${apiPort}`, `--advertise-address=${nodeIp}`,
         `--etcd-servers=${etcdUrl}`,
         `--service-cluster-ip-range=${serviceRange}`,
         '--tls-cert-file=apiserver.crt', '--tls-private-key-file=apiserver.key', '--client-ca-file=ca.crt',
@@ -220,19 +225,20 @@ export async function startControlPlane(bin: string): Promise<ControlPlane> {
         '--enable-admission-plugins=NodeRestriction,PodSecurity',
         // Privileged containers are allowed by the server, so refusing one is Pod Security's doing.
         '--allow-privileged=true',
-        // The endpoints of the `kubernetes` Service may not be a loopback address.
-        '--endpoint-reconciler-type=none',
+        // For `kubectl logs`: the API server's identity at the kubelet.
+        '--kubelet-client-certificate=admin.crt', '--kubelet-client-key=admin.key',
+        '--kubelet-preferred-address-types=InternalIP',
         `--cert-dir=${join(dir, 'apiserver-certs')}`,
         '--profiling=false',
       ]),
     );
-    await until('kube-apiserver /readyz', async () => (await apiGet(dir, apiPort, '/readyz')).status === 200, started, 120_000);
+    await until('kube-apiserver /readyz', async () => (await apiGet(dir, '/readyz')).status === 200, started, 120_000);
 
     const admin = kubeconfig(dir, server, 'admin', clusterContext);
     const cm = kubeconfig(dir, server, 'controller-manager', 'default');
     const sched = kubeconfig(dir, server, 'scheduler', 'default');
     started.push(
-      launch(dir, 'kube-controller-manager', join(bin, 'kube-controller-manager'), [
+      inNs('kube-controller-manager', join(bin, 'kube-controller-manager'), [
         `--kubeconfig=${cm}`, `--authentication-kubeconfig=${cm}`, `--authorization-kubeconfig=${cm}`,
         // No serving port: nothing asks it for health or metrics.
         '--secure-port=0',
@@ -242,15 +248,16 @@ export async function startControlPlane(bin: string): Promise<ControlPlane> {
         '--cluster-signing-cert-file=ca.crt', '--cluster-signing-key-file=ca.key',
         `--service-cluster-ip-range=${serviceRange}`,
       ]),
-      launch(dir, 'kube-scheduler', join(bin, 'kube-scheduler'), [
+      inNs('kube-scheduler', join(bin, 'kube-scheduler'), [
         `--kubeconfig=${sched}`, `--authentication-kubeconfig=${sched}`, `--authorization-kubeconfig=${sched}`,
         '--secure-port=0', '--leader-elect=false',
       ]),
     );
     // The controller manager is working once the ServiceAccount controller has made `default`.
-    await until('the default ServiceAccount', async () => (await apiGet(dir, apiPort, '/api/v1/namespaces/default/serviceaccounts/default')).status === 200, started, 60_000);
+    await until('the default ServiceAccount', async () => (await apiGet(dir, '/api/v1/namespaces/default/serviceaccounts/default')).status === 200, started, 60_000);
 
-    const version = (JSON.parse((await apiGet(dir, apiPort, '/version')).body) as { gitVersion: string }).gitVersion;
+    if (node) await startNode({ ...node, bin, dir, ns, server, started });
+    const version = (JSON.parse((await apiGet(dir, '/version')).body) as { gitVersion: string }).gitVersion;
     return { kubeconfig: admin, server, dir, version, stop };
   } catch (error) {
     await stop();

@@ -104,7 +104,7 @@ function writeCerts(state) {
 const nodeNames = (name, profile) => Array.from({ length: profile.nodes ?? 1 }, (_, i) => (i === 0 ? name : `${name}-m${String(i + 1).padStart(2, '0')}`));
 
 /** One cluster.Status per node, as cluster.NodeStatus fills it (pkg/minikube/cluster/status.go). */
-function statusOf(name, profile, env) {
+export function statusOf(name, profile, env) {
   return nodeNames(name, profile).map((node, i) => {
     const worker = i > 0;
     // A host that is not running gives its state to every component.
@@ -125,7 +125,7 @@ function statusOf(name, profile, env) {
 }
 
 /** cmd/minikube/cmd/status.go:exitCode: a bitmask over all nodes. */
-function statusExitCode(statuses) {
+export function statusExitCode(statuses) {
   let code = 0;
   for (const st of statuses) {
     if (st.Host !== 'Running') code |= 1;
@@ -147,7 +147,7 @@ function dockerEnvVars(state, name, profile) {
   };
 }
 
-function profileJson(name, profile, state) {
+export function profileJson(name, profile, state) {
   const nodes = nodeNames(name, profile).map((_, i) => ({
     Name: i === 0 ? '' : `m${String(i + 1).padStart(2, '0')}`,
     IP: i === 0 ? profile.ip : profile.ip.replace(/\d+$/, (last) => String(Number(last) + i)),
