@@ -27,6 +27,8 @@ export interface ControlPlane {
   dir: string;
   /** kube-apiserver's own report of its version (`/version`). */
   version: string;
+  /** The node's namespaces, to start more inside them (the node's database). */
+  ns: Namespaces;
   stop(): Promise<void>;
 }
 
@@ -258,7 +260,7 @@ export async function startControlPlane(bin: string, node?: NodeOptions): Promis
 
     if (node) await startNode({ ...node, bin, dir, ns, server, started });
     const version = (JSON.parse((await apiGet(dir, '/version')).body) as { gitVersion: string }).gitVersion;
-    return { kubeconfig: admin, server, dir, version, stop };
+    return { kubeconfig: admin, server, dir, version, ns, stop };
   } catch (error) {
     await stop();
     throw error;

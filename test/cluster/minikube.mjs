@@ -8,8 +8,7 @@
 // only: the node runs for the whole suite and is stopped by the tier.
 //
 // State: the JSON file named by TODO_NODE_STATE —
-//   { profile, ip, dockerHost, containerd, kubernetesVersion, baseBuildArgs, caBundle,
-//     status: 'Running' | 'Stopped' | null (deleted) }
+//   { profile, ip, dockerHost, containerd, kubernetesVersion, status: 'Running' | 'Stopped' | null (deleted) }
 import { readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { findCommand, parseArgs, withoutCommand } from '../sim/tools/args.mjs';
@@ -121,12 +120,11 @@ switch (command) {
       const match = /^build-arg=(.*)$/.exec(opt);
       return match ? ['--build-arg', match[1]] : [];
     });
-    // The tier's daemon has no bridge (--network host), bases are its stand-ins, downloads go
-    // through the machine's TLS proxy (its CA as the build secret the Dockerfiles mount).
-    const bases = Object.entries(state.baseBuildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]);
+    // The tier's daemon has no bridge: --network host. Its base images are the engine tier's
+    // stand-ins under the Dockerfiles' default names, carrying the machine's CA (tagAsDefaultBases).
     const env = { ...process.env, DOCKER_HOST: state.dockerHost, DOCKER_BUILDKIT: '1' };
     try {
-      const out = await run(dockerBin, ['build', '--network', 'host', '-t', args.flags.tag, '-f', isAbsolute(file) ? file : join(context, file), ...buildArgs, ...bases, '--secret', `id=ca,src=${state.caBundle}`, context], { env });
+      const out = await run(dockerBin, ['build', '--network', 'host', '-t', args.flags.tag, '-f', isAbsolute(file) ? file : join(context, file), ...buildArgs, context], { env });
       await importImages({ dockerHost: state.dockerHost, containerd: state.containerd, refs: [args.flags.tag] });
       process.stdout.write(out);
     } catch (error) {

@@ -144,7 +144,7 @@ beforeAll(async () => {
   report.push(`daemon up in ${s(daemonUp)}; stand-in bases ready in ${s(Date.now() - basesStarted)}: ${standIns.node}, ${standIns.python}, ${standIns.uv}`);
 
   // Its folders inside the daemon's run folder: whatever a killed run leaves, the next one removes.
-  pg = await createPostgres(daemon.runDir);
+  pg = await createPostgres({ parent: daemon.runDir });
   await pg.start();
   secrets.databasePassword = pg.password;
   secrets.openai = `sk-engine-${randomBytes(16).toString('hex')}`;

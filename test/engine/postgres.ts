@@ -3,7 +3,7 @@
 // password (so DATABASE_URL carries a secret, as a real one does). Stopped by its pid.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,8 +43,19 @@ async function ids(): Promise<{ uid: number; gid: number }> {
   return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
 }
 
-/** A new cluster in a folder under `parent` (default: the temp folder). */
-export async function createPostgres(parent = tmpdir()): Promise<Postgres> {
+export interface PostgresOptions {
+  /** Where the folder goes (default: the temp folder). */
+  parent?: string;
+  /** The address it listens on (default 127.0.0.1, on a free port; otherwise on 5432). */
+  host?: string;
+  /** Clients' addresses (CIDR) allowed besides the loopback's, with the password (pg_hba.conf). */
+  clients?: string;
+  /** Runs `bin args` as the postgres user (default: spawn with its uid and gid); e.g. inside a network namespace. */
+  launch?: (bin: string, args: string[], user: { uid: number; gid: number }) => [string, string[]];
+}
+
+/** A new cluster, initialised and stopped: start() starts it. */
+export async function createPostgres({ parent = tmpdir(), host = '127.0.0.1', clients, launch }: PostgresOptions = {}): Promise<Postgres> {
   const bin = binDir();
   const { uid, gid } = await ids();
   const dir = mkdtempSync(join(parent, 'tde-pg-'));
@@ -62,26 +73,30 @@ export async function createPostgres(parent = tmpdir()): Promise<Postgres> {
     child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`initdb exited ${code}: ${err}`))));
   });
   rmSync(pwfile);
-  const port = await freePort();
+  if (clients) appendFileSync(join(data, 'pg_hba.conf'), `host all all ${clients} scram-sha-256\n`);
+  const port = host === '127.0.0.1' ? await freePort() : 5432;
   let pid: number | undefined;
   let guard: { release(): void } | undefined;
 
   const pg: Postgres = {
-    url: `postgresql://todo:${password}@127.0.0.1:${port}/postgres`,
+    url: `postgresql://todo:${password}@${host}:${port}/postgres`,
     password,
     port,
     async start() {
       if (pid) return;
-      const child = spawn(join(bin, 'postgres'), ['-D', data, '-h', '127.0.0.1', '-p', String(port), '-k', dir, '-c', 'fsync=off'], { uid, gid, stdio: ['ignore', 'ignore', 'ignore'], cwd: dir });
+      const args = ['-D', data, '-h', host, '-p', String(port), '-k', dir, '-c', 'fsync=off'];
+      const child = launch
+        ? spawn(...launch(join(bin, 'postgres'), args, { uid, gid }), { stdio: ['ignore', 'ignore', 'ignore'], cwd: dir })
+        : spawn(join(bin, 'postgres'), args, { uid, gid, stdio: ['ignore', 'ignore', 'ignore'], cwd: dir });
       pid = child.pid;
       // Fast shutdown if the test process dies first.
       if (pid) guard = stopOnExit(pid, 'SIGINT');
       const ready = join(bin, 'pg_isready');
       for (let i = 0; i < 100; i++) {
-        if ((await run(ready, ['-h', '127.0.0.1', '-p', String(port)], { allowFailure: true })).exitCode === 0) return;
+        if ((await run(ready, ['-h', host, '-p', String(port)], { allowFailure: true })).exitCode === 0) return;
         await new Promise((r) => setTimeout(r, 200));
       }
-      throw new Error(`postgres did not accept connections on 127.0.0.1:${port}`);
+      throw new Error(`postgres did not accept connections on ${host}:${port}`);
     },
     async stop() {
       if (!pid) return;

@@ -1,0 +1,66 @@
+// The node suite's setup (npm run test:cluster, second half): the control plane and a real node
+// (control-plane.ts, node.ts) in the tier's namespaces; the tier's Docker Engine on the host's
+// namespace with the stand-in bases under the names the shipped Dockerfiles default to (as the
+// engine tier has them); the pause image; a PostgreSQL for the backend inside the node's network
+// namespace (at the node's address: the pods reach it, nothing off the machine does). Everything
+// is stopped at the end, however the run ends.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { TestProject } from 'vitest/node';
+import { ensureStandIns, tagAsDefaultBases } from '../../engine/bases.js';
+import { startDaemon } from '../../engine/daemon.js';
+import { dockerClient } from '../../engine/docker-client.js';
+import { createPostgres } from '../../engine/postgres.js';
+import { startControlPlane } from '../control-plane.js';
+import { ensurePauseImage } from '../images.mjs';
+import { nodeIp, podRange } from '../namespaces.js';
+import { containerdSocket } from '../node.js';
+
+export const CACHE = process.env.TODO_DEPLOY_CLUSTER_CACHE ?? '/var/cache/todo-deploy-cluster';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    node: { kubeconfig: string; dir: string; dockerHost: string; containerd: string; databaseUrl: string; serverVersion: string; setupMs: number };
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const started = Date.now();
+  const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+  // Debian's docker.io, debootstrap and postgresql, when missing (the engine tier's installer).
+  execFileSync('bash', [here('../../engine/install.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const bin = execFileSync(here('../build.sh'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').at(-1)!;
+  mkdirSync(CACHE, { recursive: true });
+  const stops: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s();
+  };
+  try {
+    const daemon = await startDaemon({ dataRoot: `${CACHE}/docker` });
+    stops.push(() => daemon.stop());
+    const docker = dockerClient(daemon.host);
+    await tagAsDefaultBases(docker, await ensureStandIns(docker));
+    await ensurePauseImage(daemon.host);
+    const plane = await startControlPlane(bin, { dockerHost: daemon.host });
+    stops.push(() => plane.stop());
+    // The database's folder is the postgres user's, inside this one.
+    chmodSync(plane.dir, 0o711);
+    const pg = await createPostgres({ parent: plane.dir, host: nodeIp, clients: podRange, launch: (b, args, user) => plane.ns.enter(b, args, { user }) });
+    stops.push(() => pg.remove());
+    await pg.start();
+    project.provide('node', {
+      kubeconfig: plane.kubeconfig,
+      dir: plane.dir,
+      dockerHost: daemon.host,
+      containerd: containerdSocket(plane.dir),
+      databaseUrl: pg.url,
+      serverVersion: plane.version,
+      setupMs: Date.now() - started,
+    });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return stop;
+}
