@@ -14,26 +14,33 @@ const quotings: Quoting[] = [
   // Literal for all three, except that python-dotenv turns \\ into \ (compose-go keeps both),
   // and a backslash before the closing quote escapes it.
   { quote: (value) => `'${value}'`, cannotHold: /'|\\\\|\\$/ },
-  // python-dotenv and compose-go read backslash escapes, Node's dotenv only \n; compose-go expands $.
-  { quote: (value) => `"${value}"`, cannotHold: /["\\$]/ },
+  // Backslash escapes: Node's dotenv reads \n and \r, python-dotenv \\ \' \" \a \b \f \n \r \t \v,
+  // compose-go those and \c \$ \0…; a backslash before anything else is kept by all three.
+  // compose-go also expands $NAME and ${…}, and reads $$ as $ (its template package).
+  { quote: (value) => `"${value}"`, cannotHold: /"|\$[$A-Za-z_{]|\\(?:[\\'"abcfnrtv$0]|$)/ },
   // Unquoted: Node's dotenv ends the value at any #, the others trim spaces and take a leading quote as a quote.
-  { quote: (value) => value, cannotHold: /^\s|\s$|^['"`]|[#$\n]/ },
+  { quote: (value) => value, cannotHold: /^\s|\s$|^['"`]|[#\n]|\$[$A-Za-z_{]/ },
 ];
 
 // python-dotenv replaces ${NAME} and ${NAME:-default} with a variable's value inside any
 // quotes (its variables.py); Node's dotenv turns every \r into a line break before it reads.
 const NOWHERE = /\$\{[^}:]*(?::-[^}]*)?\}|\r/;
 
+/** Every way to write the value after `KEY=` that all three readers read back as it is, best first. */
+export function envValueQuotings(value: string): string[] {
+  if (NOWHERE.test(value)) return [];
+  return quotings.filter((quoting) => !quoting.cannotHold.test(value)).map((quoting) => quoting.quote(value));
+}
+
 /** The value as it goes after `KEY=`, or undefined when no quoting keeps it intact. */
 export function quoteEnvValue(value: string): string | undefined {
-  if (NOWHERE.test(value)) return undefined;
-  return quotings.find((quoting) => !quoting.cannotHold.test(value))?.quote(value);
+  return envValueQuotings(value)[0];
 }
 
 /** Why `quoteEnvValue` refuses the value. */
 export const unquotableProblem =
-  'cannot be written to .env so that todo-deploy, python-dotenv and docker compose all read it back the same: no quoting keeps a ${…}, a carriage return, ' +
-  'or a \' together with one of " \\ $ (and a # or spaces at either end). Choose a value without them (in a DATABASE_URL password, percent-encode them: \' → %27, " → %22, \\ → %5C, $ → %24).';
+  'cannot be written to .env so that todo-deploy, python-dotenv and docker compose all read it back the same: no quoting keeps its mix of quotes, backslashes, $, # ' +
+  'and spaces at the ends the same for all three (nor a ${…} or a carriage return). Choose a value without \' " \\ $ (in a DATABASE_URL password, percent-encode them: \' → %27, " → %22, \\ → %5C, $ → %24).';
 
 /**
  * .env text with `values` set: each key's assignment (its last, the one that counts) gets the
