@@ -153,7 +153,7 @@ describe('setup: writing .env so that it reads back exactly', () => {
     ['a carriage return\rthat dotenv reads as a line break, long'],
   ])('refuses %j, which no quoting keeps the same for every reader, and says why', (value) => {
     expect(quoteEnvValue(value)).toBeUndefined();
-    expect(envAnswerProblem('BETTER_AUTH_SECRET', value)).toMatch(/^BETTER_AUTH_SECRET cannot be written to \.env so that todo-deploy, python-dotenv and docker compose all read it back the same: .*Choose a value without them/);
+    expect(envAnswerProblem('BETTER_AUTH_SECRET', value)).toMatch(/^BETTER_AUTH_SECRET cannot be written to \.env so that todo-deploy, python-dotenv and docker compose all read it back the same: .*Choose a value without /);
   });
 
   it.each(awkward.filter((v) => v.length >= 32))('a .env holding %j passes the .env check with that exact value', (value) => {
