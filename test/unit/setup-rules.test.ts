@@ -188,24 +188,10 @@ describe('setup: writing .env so that it reads back exactly', () => {
       '',
     ].join('\n');
     const after = setEnvValues(before, valid);
+    // The one value that changed is replaced where it stands; BETTER_AUTH_URL, unchanged, is left as
+    // written; the two keys the file lacked are appended.
     expect(after).toBe(
-      [
-        '# my app',
-        '',
-        `export OPENAI_API_KEY = '${OPENAI}'   # rotated monthly`,
-        'LOG_LEVEL=debug',
-        'not a KEY=value line, but mine',
-        'CERT="-----BEGIN-----',
-        'abc',
-        '-----END-----"',
-        // Unchanged: left exactly as the user wrote it.
-        `BETTER_AUTH_URL=${valid.BETTER_AUTH_URL}`,
-        '',
-        '# the end',
-        `BETTER_AUTH_SECRET='${AUTH}'`,
-        `DATABASE_URL='${DB}'`,
-        '',
-      ].join('\n'),
+      before.replace('"sk-old-key-0000000000000000"', `'${OPENAI}'`) + `BETTER_AUTH_SECRET='${AUTH}'\nDATABASE_URL='${DB}'\n`,
     );
     expect(parse(after)).toEqual({ ...valid, LOG_LEVEL: 'debug', CERT: '-----BEGIN-----\nabc\n-----END-----' });
   });
