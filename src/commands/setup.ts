@@ -117,7 +117,10 @@ async function readPrevious(ctx: Context): Promise<Previous> {
   }
   const { values, broken } = readEnvText(envText ?? '', ctx.envFile);
   // Its other lines are kept as they are: one that .env cannot read would be kept broken, or lost.
-  if (broken.length > 0) throw new ConfigError(`${ctx.envFile} has ${broken.length === 1 ? 'a value' : `${broken.length} values`} .env cannot read as written:`, broken, `Fix ${ctx.envFile} and run setup again (it keeps the rest of the file).`);
+  if (broken.length > 0) {
+    const which = broken.length === 1 ? ['a value', 'it'] : [`${broken.length} values`, 'them'];
+    throw new ConfigError(`${ctx.envFile} has ${which[0]} with an unclosed quote; setup keeps the file's other lines as they are, so fix ${which[1]} first:`, broken, `Fix ${ctx.envFile} and run setup again (it keeps the rest of the file).`);
+  }
   const env: Partial<Secrets> = {};
   for (const [key, value] of Object.entries(values)) {
     // Other keys are kept where they are, never sent anywhere or printed: nothing to mask.

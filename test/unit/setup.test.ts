@@ -225,7 +225,7 @@ describe('setup in a terminal', () => {
     writeFileSync(join(app, '.env'), `# mine\nOPENAI_API_KEY="${OPENAI}\nLOG_LEVEL=debug\n`);
     const { error } = await interactive(app, []);
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).message).toBe(`${join(app, '.env')} has a value .env cannot read as written:`);
+    expect((error as ConfigError).message).toBe(`${join(app, '.env')} has a value with an unclosed quote; setup keeps the file's other lines as they are, so fix it first:`);
     expect((error as ConfigError).problems).toEqual([
       `${join(app, '.env')}:2: OPENAI_API_KEY's value starts with " but no " closes it at the end of the value, so .env would read the " as part of it; put the closing " right after the value (OPENAI_API_KEY="…"), or remove the opening one.`,
     ]);
