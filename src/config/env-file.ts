@@ -159,8 +159,9 @@ export function readEnvText(raw: string, label: string): EnvText {
 }
 
 function lineEnd(text: string, from: number): number {
-  const end = text.slice(from).search(/\r|\n/);
-  return end === -1 ? text.length : from + end;
+  let end = from;
+  while (end < text.length && text[end] !== '\n' && text[end] !== '\r') end++;
+  return end;
 }
 
 export const envHint = 'Edit the file (templates/env.example explains every key), or run `todo-deploy setup` to write it for you.';
