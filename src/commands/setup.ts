@@ -38,6 +38,8 @@ export async function setup(ctx: Context, options: SetupOptions = {}): Promise<v
   let plan: WritePlan;
   try {
     const previous = await readPrevious(ctx);
+    // Said before anything is asked, so that a value missing from the defaults is explained.
+    for (const problem of previous.refused) ctx.out.warn(`${ctx.envFile}: ${problem} Setup does not keep it.`);
     const given = await readFlags(ctx, options, host);
     const questions = await buildQuestions(ctx, previous, given, host, options);
     if (!ctx.interactive) requireFlags(ctx, questions);
@@ -92,6 +94,8 @@ interface Previous {
   envText?: string;
   /** Values of the previous .env that `up` would accept. */
   env: Partial<Secrets>;
+  /** Why each other value of the four was not kept ("DATABASE_URL points at localhost, …"). */
+  refused: string[];
 }
 
 async function readPrevious(ctx: Context): Promise<Previous> {
@@ -122,14 +126,18 @@ async function readPrevious(ctx: Context): Promise<Previous> {
     throw new ConfigError(`${ctx.envFile} has ${which[0]} with an unclosed quote; setup keeps the file's other lines as they are, so fix ${which[1]} first:`, broken, `Fix ${ctx.envFile} and run setup again (it keeps the rest of the file).`);
   }
   const env: Partial<Secrets> = {};
+  const refused: string[] = [];
   for (const [key, value] of Object.entries(values)) {
     // Other keys are kept where they are, never sent anywhere or printed: nothing to mask.
     if (!(secretKeys as readonly string[]).includes(key)) continue;
     if (!publicKeys.includes(key)) ctx.redactor.add(value);
-    if (!envAnswerProblem(key as SecretKey, value)) env[key as SecretKey] = value;
+    const problem = envAnswerProblem(key as SecretKey, value);
+    if (!problem) env[key as SecretKey] = value;
+    // An empty value is the template's blank, nothing the user set.
+    else if (value.trim() !== '') refused.push(problem);
   }
   if (values.DATABASE_URL) addDatabaseUrlSecrets(ctx, values.DATABASE_URL);
-  return { config, configText, envText, env };
+  return { config, configText, envText, env, refused };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -203,9 +203,13 @@ describe('setup in a terminal', () => {
     const envBefore = `# mine\nLOG_LEVEL=debug  # chatty\n\nexport OPENAI_API_KEY=${OPENAI}\nDATABASE_URL=postgresql://old@localhost/todo # before the cluster\n`;
     writeFileSync(join(app, '.env'), envBefore, { mode: 0o644 });
     chmodSync(join(app, '.env'), 0o644);
-    const { prompter, error } = await interactive(app, script({ openai: [''], cpus: ['2'] }).map((s) => (s.kind === 'confirm' && s.message.source.startsWith('^Write') ? { ...s, message: /^Write these files \(updating the existing/ } : s)));
+    const { prompter, error, output } = await interactive(app, script({ openai: [''], cpus: ['2'] }).map((s) => (s.kind === 'confirm' && s.message.source.startsWith('^Write') ? { ...s, message: /^Write these files \(updating the existing/ } : s)));
     expect(error).toBeUndefined();
     expect(prompter.asked[0]?.default).toBe('./web');
+    // The localhost URL is not offered as the default, and the user is told why before the question.
+    expect(output).toContain(`warning: ${join(app, '.env')}: DATABASE_URL points at localhost, which inside a pod is the pod itself, not your machine,`);
+    expect(output).toMatch(/otherwise use a host the cluster can reach\. Setup does not keep it\./);
+    expect(prompter.asked.find((a) => a.message.startsWith('DATABASE_URL'))?.message).toBe('DATABASE_URL (postgresql://user:password@host:5432/dbname)');
     expect(prompter.asked[8]?.default).toBe('mine');
     expect(read(app, 'todo-deploy.yaml')).toBe(
       '# my settings\nnamespace: mine   # keep this comment\nfrontend:\n  sourceDir: ./web\n  replicas: 3 # three\nbackend:\n  sourceDir: ./backend\nminikube:\n  cpus: 2\n  memory: 3g\n',
