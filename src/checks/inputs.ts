@@ -1,6 +1,5 @@
 // The input checks shared by `doctor` and `up`: todo-deploy.yaml (and TODO_DEPLOY_*), .env,
 // and what they point at (the app's sources, values files) or ask of Minikube.
-import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { checkEnvFile, envHint, type Secrets } from '../config/env-file.js';
 import { loadConfig, SettingsError, type LoadedConfig, type LoadOptions } from '../config/load.js';
@@ -12,7 +11,7 @@ import type { Exec } from '../tools/exec.js';
 import { isTrackedByGit } from '../tools/git.js';
 import { checkApp, servicePaths } from './app.js';
 import type { CheckResult } from './check.js';
-import { checkSettings } from './settings.js';
+import { checkSettings, thisMachine } from './settings.js';
 import { checkValues } from './values.js';
 
 export async function checkConfig(options: LoadOptions): Promise<{ result: CheckResult; loaded?: LoadedConfig }> {
@@ -89,7 +88,7 @@ export async function checkInputs(options: { configOptions: LoadOptions; envFile
   const config = await checkConfig(options.configOptions);
   const loaded = config.loaded;
   const env = await checkEnv(options.exec, options.envFile, options.redactor, loaded && { appDir: options.appDir, config: loaded.config });
-  const host = { cpus: cpus().length, memoryBytes: totalmem() };
+  const host = thisMachine();
   const dependent = loaded
     ? await Promise.all([checkApp(options.appDir, loaded.config), checkValues(options.appDir, loaded.config), checkSettings(loaded.config, host)])
     : [

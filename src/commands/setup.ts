@@ -4,12 +4,10 @@
 // (from the template, comments kept) and the .gitignore entry; then offers to run `up`.
 // Every question has a flag, so with --yes and the flags it runs without a terminal.
 import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
-import { parse as parseDotenv } from 'dotenv';
 import { assetPath } from '../assets.js';
 import { encodeDatabaseUrl, maskDatabaseUrl } from '../config/database-url.js';
-import { checkEnvText, publicKeys, secretKeys, type SecretKey, type Secrets } from '../config/env-file.js';
+import { checkEnvText, publicKeys, readEnvText, secretKeys, type SecretKey, type Secrets } from '../config/env-file.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { Context } from '../context.js';
@@ -18,19 +16,11 @@ import { Redactor, REDACTED } from '../redact.js';
 import { isTrackedByGit } from '../tools/git.js';
 import { containerDrivers, minikubeIpArgs } from '../tools/minikube.js';
 import { appDirProblem, configDir, detectAppDir } from '../setup/app-dirs.js';
-import {
-  configAnswerProblem,
-  configAnswerValue,
-  cpusWarning,
-  envAnswerProblem,
-  generateAuthSecret,
-  memoryWarning,
-  type ConfigAnswerPath,
-  type HostResources,
-} from '../setup/answers.js';
+import { thisMachine, type HostResources } from '../checks/settings.js';
+import { configAnswerProblem, configAnswerValue, envAnswerProblem, generateAuthSecret, minikubeAnswerProblem, type ConfigAnswerPath } from '../setup/answers.js';
 import { setConfigValues } from '../setup/config-text.js';
 import { databaseAddress, probeTcp } from '../setup/database-probe.js';
-import { renderEnvFile } from '../setup/env-text.js';
+import { setEnvValues } from '../setup/env-text.js';
 import { addDatabaseUrlSecrets, readFlags, type AnswerId, type Given, type SetupFlags } from '../setup/flags.js';
 import { appendToGitignore, gitignoreCovers, gitIgnores } from '../setup/gitignore.js';
 
@@ -44,11 +34,13 @@ export interface SetupOptions extends SetupFlags {
 const PROBE_TIMEOUT_MS = 2_000;
 
 export async function setup(ctx: Context, options: SetupOptions = {}): Promise<void> {
-  const host: HostResources = { cpus: os.cpus().length, memoryBytes: os.totalmem() };
+  const host = thisMachine();
   let plan: WritePlan;
   try {
     const previous = await readPrevious(ctx);
-    const given = await readFlags(ctx, options);
+    // Said before anything is asked, so that a value missing from the defaults is explained.
+    for (const problem of previous.refused) ctx.out.warn(`${ctx.envFile}: ${problem} Setup does not keep it.`);
+    const given = await readFlags(ctx, options, host);
     const questions = await buildQuestions(ctx, previous, given, host, options);
     if (!ctx.interactive) requireFlags(ctx, questions);
     const answers = await answerAll(ctx, questions);
@@ -58,7 +50,7 @@ export async function setup(ctx: Context, options: SetupOptions = {}): Promise<v
     if (ctx.interactive && !ctx.yes) {
       const replaced = [plan.env, plan.config].filter((f) => f.exists).map((f) => relative(ctx.appDir, f.path) || f.path);
       const write = await ctx.prompts.confirm({
-        message: replaced.length > 0 ? `Write these files (replacing the existing ${replaced.join(' and ')})?` : 'Write these files?',
+        message: replaced.length > 0 ? `Write these files (updating the existing ${replaced.join(' and ')})?` : 'Write these files?',
         default: true,
       });
       if (!write) throw new CancelledError('Setup cancelled: nothing was written.');
@@ -98,11 +90,12 @@ interface Previous {
   config: Config;
   /** The todo-deploy.yaml text, when the file exists. */
   configText?: string;
-  envExists: boolean;
+  /** The .env text, when the file exists: setup changes its values in place. */
+  envText?: string;
   /** Values of the previous .env that `up` would accept. */
   env: Partial<Secrets>;
-  /** Other keys of the previous .env, kept as they are. */
-  envOthers: Record<string, string>;
+  /** Why each other value of the four was not kept ("DATABASE_URL points at localhost, …"). */
+  refused: string[];
 }
 
 async function readPrevious(ctx: Context): Promise<Previous> {
@@ -126,20 +119,25 @@ async function readPrevious(ctx: Context): Promise<Previous> {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== 'ENOENT') throw new ConfigError(`${ctx.envFile} cannot be read (${code === 'EISDIR' ? 'it is a folder' : code}).`, [], 'Point --env-file at a file.');
   }
-  const values = envText === undefined ? {} : parseDotenv(envText);
+  const { values, broken } = readEnvText(envText ?? '', ctx.envFile);
+  // Its other lines are kept as they are: one that .env cannot read would be kept broken, or lost.
+  if (broken.length > 0) {
+    const which = broken.length === 1 ? ['a value', 'it'] : [`${broken.length} values`, 'them'];
+    throw new ConfigError(`${ctx.envFile} has ${which[0]} with an unclosed quote; setup keeps the file's other lines as they are, so fix ${which[1]} first:`, broken, `Fix ${ctx.envFile} and run setup again (it keeps the rest of the file).`);
+  }
   const env: Partial<Secrets> = {};
-  const envOthers: Record<string, string> = {};
+  const refused: string[] = [];
   for (const [key, value] of Object.entries(values)) {
-    // Other keys are only copied to the new .env, never sent anywhere or printed: nothing to mask.
-    if (!(secretKeys as readonly string[]).includes(key)) {
-      envOthers[key] = value;
-      continue;
-    }
+    // Other keys are kept where they are, never sent anywhere or printed: nothing to mask.
+    if (!(secretKeys as readonly string[]).includes(key)) continue;
     if (!publicKeys.includes(key)) ctx.redactor.add(value);
-    if (!envAnswerProblem(key as SecretKey, value)) env[key as SecretKey] = value;
+    const problem = envAnswerProblem(key as SecretKey, value);
+    if (!problem) env[key as SecretKey] = value;
+    // An empty value is the template's blank, nothing the user set.
+    else if (value.trim() !== '') refused.push(problem);
   }
   if (values.DATABASE_URL) addDatabaseUrlSecrets(ctx, values.DATABASE_URL);
-  return { config, configText, envExists: envText !== undefined, env, envOthers };
+  return { config, configText, envText, env, refused };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -291,30 +289,26 @@ async function buildQuestions(ctx: Context, previous: Previous, given: Partial<R
       ).trim(),
   });
 
-  const resource = (id: 'minikube.cpus' | 'minikube.memory' | 'namespace', message: string, current: string, warn?: (value: string) => string | undefined): Question => ({
+  const resource = (id: 'minikube.cpus' | 'minikube.memory' | 'namespace', message: string, current: string): Question => ({
     id,
     label: id,
     flags: `--${id.split('.').pop()}`,
     given: given[id],
     fallback: current,
     show: (value) => value,
-    ask: async () => (await prompts.input({ message, default: current, validate: (value) => problemOf(id, value.trim()) })).trim(),
-    after: async (value) => {
-      const warning = warn?.(value);
-      if (warning) ctx.out.warn(warning);
-    },
+    ask: async () => (await prompts.input({ message, default: current, validate: (value) => problemOf(id, value.trim(), host) })).trim(),
   });
   questions.push(
-    resource('minikube.cpus', `CPUs for Minikube (this machine has ${host.cpus})`, String(config.minikube.cpus), (v) => cpusWarning(Number(v), host)),
-    resource('minikube.memory', 'Memory for Minikube (e.g. 3g, 4096mb)', config.minikube.memory, (v) => memoryWarning(v, host)),
+    resource('minikube.cpus', `CPUs for Minikube (this machine has ${host.cpus})`, String(config.minikube.cpus)),
+    resource('minikube.memory', 'Memory for Minikube (e.g. 3g, 4096mb)', config.minikube.memory),
     resource('namespace', 'Kubernetes namespace', config.namespace),
   );
   return questions;
 }
 
-function problemOf(path: ConfigAnswerPath, value: string): string | undefined {
+function problemOf(path: ConfigAnswerPath, value: string, host: HostResources): string | undefined {
   const problem = configAnswerProblem(path, value);
-  return problem && `${path}: ${problem}`;
+  return problem ? `${path}: ${problem}` : minikubeAnswerProblem(path, value, host);
 }
 
 function requireFlags(ctx: Context, questions: readonly Question[]): void {
@@ -382,7 +376,7 @@ interface WritePlan {
 
 async function planWrites(ctx: Context, previous: Previous, answers: Answers): Promise<WritePlan> {
   const secrets = Object.fromEntries(secretKeys.map((key) => [key, answers[key]!])) as Secrets;
-  const envText = renderEnvFile(await readFile(assetPath.template('env.example'), 'utf8'), secrets, previous.envOthers);
+  const envText = setEnvValues(previous.envText ?? (await readFile(assetPath.template('env.example'), 'utf8')), secrets);
   // The file must read back exactly as entered; quoteEnvValue makes sure, this proves it.
   const readBack = checkEnvText(envText, ctx.envFile, new Redactor());
   if (!readBack.secrets || secretKeys.some((key) => readBack.secrets![key] !== secrets[key])) {
@@ -413,7 +407,7 @@ async function planWrites(ctx: Context, previous: Previous, answers: Answers): P
     warnings.push(`${ctx.envFile} is tracked by git, so its secrets would be committed; run: git rm --cached ${ctx.envFile}`);
   }
   return {
-    env: { path: ctx.envFile, exists: previous.envExists, text: envText },
+    env: { path: ctx.envFile, exists: previous.envText !== undefined, text: envText },
     config: { path: ctx.configOptions.file, exists: previous.configText !== undefined, text: configText, values },
     gitignore: { path: gitignorePath, entry, append: !ignored, text: ignored ? gitignoreText : appendToGitignore(gitignoreText, entry) },
     warnings,
@@ -435,7 +429,7 @@ function renderSummary(ctx: Context, plan: WritePlan, questions: readonly Questi
   return [
     '',
     style.bold('Summary'),
-    file(env.path, env.exists ? 'replaces the existing file; mode 600' : 'new; mode 600'),
+    file(env.path, env.exists ? 'updated; its other lines and comments are kept; mode 600' : 'new, from the template; mode 600'),
     ...lines(envRows),
     file(config.path, config.exists ? 'updated; its other keys and comments are kept' : 'new, from the template'),
     ...lines(configRows),

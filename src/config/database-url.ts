@@ -143,3 +143,19 @@ function decode(text: string): string {
     return text;
   }
 }
+
+// The names and addresses that, inside a pod, are the pod itself: loopback (localhost, its
+// subdomains, 127.0.0.0/8 also written short as libpq's resolver allows, ::1 and its IPv4-mapped
+// form) and the unspecified addresses, which connect to the local machine. A database on the
+// user's machine is never there. host.docker.internal is not among them: Docker Desktop's DNS
+// may answer it inside Minikube's node.
+const POD_ITSELF = /^(?:localhost|.+\.localhost|127(?:\.\d{1,3}){0,3}|0\.0\.0\.0|\[::1?\]|\[::ffff:7f[\da-f]{2}:[\da-f]{1,4}\])\.?$/i;
+
+/** Why the backend's pods could not reach a database at this URL's host, or undefined. */
+export function podUnreachableProblem(url: DatabaseUrl): string | undefined {
+  if (!POD_ITSELF.test(url.host)) return undefined;
+  return (
+    `points at ${url.host}, which inside a pod is the pod itself, not your machine, so the backend could not reach the database. ` +
+    'For a PostgreSQL on your machine, use host.minikube.internal instead (your machine as Minikube\'s pods see it) and let PostgreSQL listen beyond 127.0.0.1 (listen_addresses and pg_hba.conf); otherwise use a host the cluster can reach.'
+  );
+}

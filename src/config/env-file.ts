@@ -4,7 +4,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { parse } from 'dotenv';
 import type { Redactor } from '../redact.js';
-import { databaseUrlSecrets, EXAMPLE, parseDatabaseUrl } from './database-url.js';
+import { databaseUrlSecrets, EXAMPLE, parseDatabaseUrl, podUnreachableProblem } from './database-url.js';
 import { lowVariety, weakPassword } from './secret-strength.js';
 import { suggest } from './suggest.js';
 
@@ -31,18 +31,18 @@ const MIN_OPENAI_KEY = 20;
 
 /** Validates .env text; `label` names the file in messages. Pure: no I/O. */
 export function checkEnvText(raw: string, label: string, redactor: Redactor): EnvCheck {
-  const text = raw.replace(/^\uFEFF/, '');
-  const values = parse(text);
+  const { values, entries, stray, broken } = readEnvText(raw, label);
   // BETTER_AUTH_URL is where users open the app: a public URL that the tool prints, not a secret.
   // Keys the tool does not use are never sent anywhere, so nothing it prints can carry them
   // (and a LOG_LEVEL=debug must not mask the word "debug").
   for (const key of secretKeys) if (!publicKeys.includes(key)) redactor.add(values[key]);
   for (const secret of databaseUrlSecrets(values.DATABASE_URL ?? '')) redactor.add(secret);
-  const databaseUrl = values.DATABASE_URL === undefined ? undefined : parseDatabaseUrl(values.DATABASE_URL).url;
 
-  const problems: string[] = [];
+  const problems: string[] = [...broken];
   const warnings: string[] = [];
-  const lines = keyLines(text);
+  const lines = new Map<string, number[]>();
+  for (const entry of entries) lines.set(entry.key, [...(lines.get(entry.key) ?? []), entry.line]);
+  const last = new Map(entries.map((entry) => [entry.key, entry]));
   const at = (key: string) => {
     const line = lines.get(key)?.at(-1);
     return line ? `${label}:${line}: ${key}` : `${label}: ${key}`;
@@ -51,14 +51,15 @@ export function checkEnvText(raw: string, label: string, redactor: Redactor): En
   for (const [key, where] of lines) {
     if (where.length > 1) warnings.push(`${label}:${where.at(-1)}: ${key} is set again (first on line ${where[0]}); the last value wins.`);
   }
-  for (const line of strayLines(text)) {
+  for (const line of stray) {
     warnings.push(`${label}:${line}: not a KEY=value line; it is ignored.`);
   }
 
-  const cut = cutByComment(text);
   for (const key of secretKeys) {
     const value = values[key];
-    if (value !== undefined && cut.has(key)) {
+    const entry = last.get(key);
+    if (entry?.unclosed) continue;
+    if (value !== undefined && entry?.cut) {
       // What is left of the value is not what the user wrote: checking it would only quote a piece of it.
       problems.push(`${at(key)} has a # in its value, which .env reads as the start of a comment, so the value is cut there; ${cutFix[key]}.`);
     } else if (value === undefined) {
@@ -70,12 +71,6 @@ export function checkEnvText(raw: string, label: string, redactor: Redactor): En
     }
   }
 
-  if (databaseUrl && ['localhost', '127.0.0.1', '[::1]'].includes(databaseUrl.host)) {
-    warnings.push(
-      `${at('DATABASE_URL')} points at ${databaseUrl.host}, which inside a pod is the pod itself; ` +
-        'for a database on your machine use host.minikube.internal instead.',
-    );
-  }
   for (const key of Object.keys(values)) {
     if ((secretKeys as readonly string[]).includes(key)) continue;
     const close = suggest(key, secretKeys);
@@ -83,6 +78,90 @@ export function checkEnvText(raw: string, label: string, redactor: Redactor): En
   }
 
   return problems.length === 0 ? { secrets: pick(values), problems, warnings } : { problems, warnings };
+}
+
+/** One KEY=value of a .env file, where the text has it. */
+export interface EnvEntry {
+  key: string;
+  /** 1-based line of the key. */
+  line: number;
+  /** Where the value stands in the text, quotes included and a trailing comment not. */
+  start: number;
+  end: number;
+  /** An unquoted value with a # right after another character: .env ends the value there. */
+  cut: boolean;
+  /** A quoted value that no matching quote closes at its end. */
+  unclosed: boolean;
+}
+
+export interface EnvText {
+  /** The text without a byte-order mark; entries' offsets are in it. */
+  text: string;
+  /** What dotenv, todo-deploy's reader, makes of it. */
+  values: Record<string, string>;
+  entries: EnvEntry[];
+  /** Lines that are neither blank, a comment, a KEY=value line nor inside a quoted value. */
+  stray: number[];
+  /** Values .env would not read as written (an unclosed quote), by line, with the fix. */
+  broken: string[];
+}
+
+/**
+ * .env text read as todo-deploy reads it, with where each entry stands. The one reader of
+ * .env files: `up`, `doctor` and `setup` all see the same values and the same broken lines.
+ */
+export function readEnvText(raw: string, label: string): EnvText {
+  const text = raw.replace(/^\uFEFF/, '');
+  const entries: EnvEntry[] = [];
+  const stray: number[] = [];
+  const broken: string[] = [];
+  let pos = 0;
+  let line = 1;
+  while (pos < text.length) {
+    const eol = lineEnd(text, pos);
+    const content = text.slice(pos, eol);
+    const match = keyLine.exec(content);
+    let next = eol;
+    if (!match) {
+      if (content.trim() !== '' && !content.trim().startsWith('#')) stray.push(line);
+    } else {
+      const key = match[1]!;
+      const start = pos + match[0].length;
+      const quote = text[start]!;
+      if ('\'"`'.includes(quote) && start < eol) {
+        // dotenv's own pattern for a quoted value (a quote escaped by a backslash does not close
+        // it), which may span lines and must end its line, bar a comment. Without it dotenv reads
+        // the line unquoted: the value with a stray quote in it.
+        const quoted = new RegExp(`${quote}(?:\\\\${quote}|[^${quote}])*${quote}(?=[ \\t]*(?:#[^\\r\\n]*)?(?:\\r|\\n|$))`, 'y');
+        quoted.lastIndex = start;
+        const found = quoted.exec(text);
+        if (found) {
+          const end = start + found[0].length;
+          entries.push({ key, line, start, end, cut: false, unclosed: false });
+          next = lineEnd(text, end);
+        } else {
+          entries.push({ key, line, start, end: eol, cut: false, unclosed: true });
+          broken.push(
+            `${label}:${line}: ${key}'s value starts with ${quote} but no ${quote} closes it at the end of the value, so .env would read the ${quote} as part of it; ` +
+              `put the closing ${quote} right after the value (${key}=${quote}…${quote}), or remove the opening one.`,
+          );
+        }
+      } else {
+        const value = content.slice(match[0].length);
+        const kept = value.replace(/#.*/, '').trimEnd();
+        entries.push({ key, line, start, end: start + kept.length, cut: /[^\s#]#/.test(value), unclosed: false });
+      }
+    }
+    line += (text.slice(pos, next).match(/\r\n?|\n/g)?.length ?? 0) + (next < text.length ? 1 : 0);
+    pos = next + (text.startsWith('\r\n', next) ? 2 : 1);
+  }
+  return { text, values: parse(text), entries, stray, broken };
+}
+
+function lineEnd(text: string, from: number): number {
+  let end = from;
+  while (end < text.length && text[end] !== '\n' && text[end] !== '\r') end++;
+  return end;
 }
 
 export const envHint = 'Edit the file (templates/env.example explains every key), or run `todo-deploy setup` to write it for you.';
@@ -144,6 +223,8 @@ const validate: Record<SecretKey, (value: string) => string | undefined> = {
   DATABASE_URL(value) {
     const { url, problem } = parseDatabaseUrl(value);
     if (!url) return problem;
+    const unreachable = podUnreachableProblem(url);
+    if (unreachable) return unreachable;
     const weak = url.password && weakPassword(url.password, url);
     if (!weak) return undefined;
     return (
@@ -181,55 +262,5 @@ function pick(values: Record<string, string>): Secrets {
   return Object.fromEntries(secretKeys.map((key) => [key, values[key]!])) as Secrets;
 }
 
-const keyLine = /^\s*(?:export\s+)?([\w.-]+)\s*(?:=|:\s)/;
-
-/** The 1-based lines each key is set on, in order. */
-function keyLines(text: string): Map<string, number[]> {
-  const lines = new Map<string, number[]>();
-  forEachEntryLine(text, (line, key) => {
-    if (key) lines.set(key, [...(lines.get(key) ?? []), line]);
-  });
-  return lines;
-}
-
-/**
- * Keys whose (last) unquoted value has a # right after another character: dotenv ends an
- * unquoted value at any #, so `p@ss#word` arrives as `p@ss`. A # after a space is a comment
- * the user meant.
- */
-function cutByComment(text: string): Set<string> {
-  const cut = new Map<string, boolean>();
-  forEachEntryLine(text, (_, key, content) => {
-    if (!key) return;
-    const value = content.slice(keyLine.exec(content)![0].length).trimStart();
-    cut.set(key, !`'"\``.includes(value[0] ?? "'") && /[^\s#]#/.test(value));
-  });
-  return new Set([...cut].filter(([, isCut]) => isCut).map(([key]) => key));
-}
-
-/** Lines that are neither blank, a comment, a KEY=value line nor inside a quoted multi-line value. */
-function strayLines(text: string): number[] {
-  const stray: number[] = [];
-  forEachEntryLine(text, (line, key, content) => {
-    if (!key && content.trim() !== '' && !content.trim().startsWith('#')) stray.push(line);
-  });
-  return stray;
-}
-
-function forEachEntryLine(text: string, visit: (line: number, key: string | undefined, content: string) => void): void {
-  let openQuote: string | undefined;
-  text.split(/\r\n?|\n/).forEach((content, index) => {
-    if (openQuote) {
-      if (content.includes(openQuote)) openQuote = undefined;
-      return;
-    }
-    const match = keyLine.exec(content);
-    visit(index + 1, match?.[1], content);
-    if (match) {
-      // dotenv lets a quoted value span lines; skip them until the quote closes.
-      const value = content.slice(match[0].length).trimStart();
-      const quote = value[0];
-      if (quote && `'"\``.includes(quote) && !value.slice(1).includes(quote)) openQuote = quote;
-    }
-  });
-}
+// dotenv's key pattern: KEY=value, with spaces around the =, or YAML-like KEY: value.
+const keyLine = /^\s*(?:export\s+)?([\w.-]+)(?:\s*=|:\s)[ \t]*/;

@@ -3,6 +3,7 @@
 // the schema's own leaves, so the wizard accepts exactly what the rest of the tool accepts.
 import { randomBytes } from 'node:crypto';
 import { checkEnvValue, type SecretKey } from '../config/env-file.js';
+import { minikubeCpusProblem, minikubeMemoryProblem, type HostResources } from '../checks/settings.js';
 import { isLeaf, schema, type Leaf, type Section } from '../config/schema.js';
 import { quoteEnvValue, unquotableProblem } from './env-text.js';
 
@@ -20,6 +21,16 @@ export function envAnswerProblem(key: SecretKey, value: string): string | undefi
 export function configAnswerProblem(path: ConfigAnswerPath, raw: string): string | undefined {
   const leaf = configLeaf(path);
   return leaf.parse(raw, true).ok ? undefined : `expected ${leaf.expected}, got ${raw === '' ? 'nothing' : JSON.stringify(raw)}`;
+}
+
+/**
+ * What `up`'s preflight would refuse of a valid cpus or memory answer on this machine (the
+ * preflight's own rule), or undefined.
+ */
+export function minikubeAnswerProblem(path: ConfigAnswerPath, raw: string, host: HostResources): string | undefined {
+  if (path === 'minikube.cpus') return minikubeCpusProblem(Number(raw), host);
+  if (path === 'minikube.memory') return minikubeMemoryProblem(raw, host);
+  return undefined;
 }
 
 /** The value as todo-deploy.yaml holds it (a number for cpus, a string otherwise). */
@@ -42,35 +53,4 @@ function configLeaf(path: string): Leaf {
 /** A fresh BETTER_AUTH_SECRET: 32 random bytes, base64url (43 characters, nothing to quote). */
 export function generateAuthSecret(): string {
   return randomBytes(32).toString('base64url');
-}
-
-const memoryUnits: Record<string, number> = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
-
-/** Minikube's --memory in bytes: `3g`, `3072mb`, `3072` (a bare number is megabytes, as minikube reads it). */
-export function memoryBytes(value: string): number | undefined {
-  const match = /^(\d+)(b|k|kb|m|mb|g|gb)?$/i.exec(value.trim());
-  if (!match) return undefined;
-  const unit = (match[2] ?? 'm').toLowerCase()[0]!;
-  return Number(match[1]) * memoryUnits[unit]!;
-}
-
-export interface HostResources {
-  cpus: number;
-  memoryBytes: number;
-}
-
-/** Why Minikube cannot have this much, or undefined. A warning only: the user may know better. */
-export function cpusWarning(cpus: number, host: HostResources): string | undefined {
-  return cpus > host.cpus ? `${cpus} CPUs is more than this machine has (${host.cpus}); minikube start will refuse it.` : undefined;
-}
-
-export function memoryWarning(memory: string, host: HostResources): string | undefined {
-  const bytes = memoryBytes(memory);
-  if (bytes === undefined || bytes <= host.memoryBytes) return undefined;
-  return `${memory} of memory is more than this machine has (${formatBytes(host.memoryBytes)}); minikube start will refuse it.`;
-}
-
-function formatBytes(bytes: number): string {
-  const gib = bytes / 1024 ** 3;
-  return gib >= 1 ? `${gib.toFixed(1).replace(/\.0$/, '')} GiB` : `${Math.round(bytes / 1024 ** 2)} MiB`;
 }

@@ -7,7 +7,8 @@ import type { SecretKey } from '../config/env-file.js';
 import type { Context } from '../context.js';
 import { CancelledError, ConfigError } from '../errors.js';
 import { appDirProblem, configDir } from './app-dirs.js';
-import { configAnswerProblem, envAnswerProblem, generateAuthSecret, type ConfigAnswerPath } from './answers.js';
+import type { HostResources } from '../checks/settings.js';
+import { configAnswerProblem, envAnswerProblem, generateAuthSecret, minikubeAnswerProblem, type ConfigAnswerPath } from './answers.js';
 
 export interface SetupFlags {
   frontendDir?: string;
@@ -33,7 +34,7 @@ export type AnswerId = Service | SecretKey | Exclude<ConfigAnswerPath, `${Servic
 
 const MAX_SECRET_FILE_BYTES = 64 * 1024;
 
-export async function readFlags(ctx: Context, flags: SetupFlags): Promise<Partial<Record<AnswerId, Given>>> {
+export async function readFlags(ctx: Context, flags: SetupFlags, host: HostResources): Promise<Partial<Record<AnswerId, Given>>> {
   const given: Partial<Record<AnswerId, Given>> = {};
   const problems: string[] = [];
   const stdinFlags = [flags.databaseUrlFile, flags.openaiApiKeyFile, flags.betterAuthSecretFile].filter((f) => f === '-').length;
@@ -111,7 +112,7 @@ export async function readFlags(ctx: Context, flags: SetupFlags): Promise<Partia
   ];
   for (const [path, flag, raw] of configFlags) {
     if (raw === undefined) continue;
-    const problem = configAnswerProblem(path, raw.trim());
+    const problem = configAnswerProblem(path, raw.trim()) ?? minikubeAnswerProblem(path, raw.trim(), host);
     if (problem) problems.push(`${flag}: ${problem}`);
     else given[path] = { value: raw.trim(), from: flag };
   }

@@ -14,7 +14,9 @@ async function everythingWrong(): Promise<Scenario> {
   const { app } = s;
   rmSync(`${app.dir}/backend/uv.lock`);
   app.write('frontend-values.yaml', 'replicas: 3\nimage:\n  tag: 123\n');
-  app.write('backend/app.env', Object.entries(secrets).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+  // The database on the user's own machine, and a quote left open.
+  const env = { ...secrets, DATABASE_URL: secrets.DATABASE_URL.replace(/@[^/]+\//, '@localhost:5432/') };
+  app.write('backend/app.env', Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n') + '\nLOG_FORMAT="json\n');
   app.write(
     'todo-deploy.yaml',
     [
@@ -40,6 +42,8 @@ const expectedProblems = [
   /backend\.replicas is 0/,
   /minikube\.cpus is 1; Minikube needs at least 2/,
   /minikube\.memory is 1g \(1024 MB\); Minikube needs at least 1800 MB/,
+  /app\.env:\d: DATABASE_URL points at localhost, which inside a pod is the pod itself, not your machine, .*use host\.minikube\.internal instead/,
+  /app\.env:5: LOG_FORMAT's value starts with " but no " closes it at the end of the value, so \.env would read the " as part of it; put the closing " right after the value \(LOG_FORMAT="…"\), or remove the opening one\./,
 ];
 
 describe('preflight: every problem at once, nothing started', () => {

@@ -1,7 +1,7 @@
 // DATABASE_URL's one parser: where the credentials end, what is shown, what is encoded, and
 // what the redactor is told. Hostile passwords carry LEAKY9 so a leak is easy to spot.
 import { describe, expect, it } from 'vitest';
-import { databaseUrlSecrets, encodeDatabaseUrl, maskDatabaseUrl, parseDatabaseUrl } from '../../src/config/database-url.js';
+import { databaseUrlSecrets, encodeDatabaseUrl, maskDatabaseUrl, parseDatabaseUrl, podUnreachableProblem } from '../../src/config/database-url.js';
 import { Redactor } from '../../src/redact.js';
 
 describe('parseDatabaseUrl', () => {
@@ -99,5 +99,18 @@ describe('the redactor', () => {
     const redactor = new Redactor();
     for (const value of ['todo', 'secret1', 'postgres', 'frontend']) redactor.add(value);
     expect(redactor.scrub('todo-frontend in namespace todo on postgres, secret1')).toBe('todo-frontend in namespace todo on postgres, secret1');
+  });
+});
+
+describe('podUnreachableProblem: hosts that, inside a pod, are the pod itself', () => {
+  const at = (host: string) => parseDatabaseUrl(`postgresql://u:p4ssw0rd-long@${host}:5432/todo`).url!;
+  it.each(['localhost', 'LocalHost', 'db.localhost', '127.0.0.1', '127.1', '127.53.0.9', '0.0.0.0', '[::1]', '[0:0:0:0:0:0:0:1]', '[::]', '[::ffff:127.0.0.1]'])('%s: refused, with why and the fix', (host) => {
+    const problem = podUnreachableProblem(at(host));
+    expect(problem).toMatch(/^points at \S+, which inside a pod is the pod itself, not your machine, so the backend could not reach the database\. /);
+    expect(problem).toContain('use host.minikube.internal instead');
+  });
+
+  it.each(['host.minikube.internal', 'host.docker.internal', 'db.example.com', '10.0.0.5', '128.0.0.1', 'localhost.example.com', '[::2]', '[2001:db8::1]'])('%s: a pod may reach it', (host) => {
+    expect(podUnreachableProblem(at(host))).toBeUndefined();
   });
 });

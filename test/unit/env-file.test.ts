@@ -79,17 +79,44 @@ describe('.env validation', () => {
     expect(result.problems.map((p) => p.split(' ')[0])).toEqual(['.env:1:', '.env:2:', '.env:3:', '.env:']);
   });
 
-  it('warns about duplicate keys, unknown keys, stray lines and a localhost database', () => {
-    const text = `${valid.replace(DB, `postgresql://u:${DB_PASSWORD}@localhost:5432/todo`)}BETTER_AUTH_URL=http://localhost:30000\nBETTER_AUTH_SECRE=x\nthis line is junk\nPORT=3000\n`;
+  it('warns about duplicate keys, unknown keys and stray lines', () => {
+    const text = `${valid}BETTER_AUTH_URL=http://localhost:30000\nBETTER_AUTH_SECRE=x\nthis line is junk\nPORT=3000\n`;
     const result = check(text);
     expect(result.problems).toEqual([]);
     expect(result.warnings).toEqual([
       '.env:5: BETTER_AUTH_URL is set again (first on line 4); the last value wins.',
       '.env:7: not a KEY=value line; it is ignored.',
-      '.env:2: DATABASE_URL points at localhost, which inside a pod is the pod itself; for a database on your machine use host.minikube.internal instead.',
       '.env:6: BETTER_AUTH_SECRE is not used by todo-deploy (did you mean BETTER_AUTH_SECRET?).',
       '.env:8: PORT is not used by todo-deploy.',
     ]);
+  });
+
+  it.each(['localhost', '127.0.0.1', '127.0.1.1', '[::1]'])('refuses a DATABASE_URL at %s: a pod cannot reach the user\'s machine there', (host) => {
+    const result = check(valid.replace(DB, `postgresql://u:${DB_PASSWORD}@${host}:5432/todo`));
+    expect(result.secrets).toBeUndefined();
+    expect(result.problems).toEqual([
+      `.env:2: DATABASE_URL points at ${host}, which inside a pod is the pod itself, not your machine, so the backend could not reach the database. ` +
+        "For a PostgreSQL on your machine, use host.minikube.internal instead (your machine as Minikube's pods see it) and let PostgreSQL listen beyond 127.0.0.1 (listen_addresses and pg_hba.conf); otherwise use a host the cluster can reach.",
+    ]);
+  });
+
+  it.each([
+    ['a double quote', `OPENAI_API_KEY="${OPENAI}\n`, '"'],
+    ['a single quote, the next line opening another', `OPENAI_API_KEY='${OPENAI}\nNOTE='x'\n`, "'"],
+    ['text after the closing quote', `OPENAI_API_KEY="${OPENAI}"x\n`, '"'],
+  ])('an unclosed quote is a problem at its line, with the fix, not a value with a stray quote: %s', (_, line, quote) => {
+    const result = check(valid.replace(`OPENAI_API_KEY=${OPENAI}\n`, line));
+    expect(result.secrets).toBeUndefined();
+    expect(result.problems).toEqual([
+      `.env:3: OPENAI_API_KEY's value starts with ${quote} but no ${quote} closes it at the end of the value, so .env would read the ${quote} as part of it; ` +
+        `put the closing ${quote} right after the value (OPENAI_API_KEY=${quote}…${quote}), or remove the opening one.`,
+    ]);
+  });
+
+  it('reads a quote escaped inside quotes, a comment after the closing quote, and an empty value as closed', () => {
+    const result = check(`${valid}A="say \\"hi\\"" # greeting\nB=\nC='x'\n`);
+    expect(result.problems).toEqual([]);
+    expect(result.warnings).toEqual(['.env:5: A is not used by todo-deploy.', '.env:6: B is not used by todo-deploy.', '.env:7: C is not used by todo-deploy.']);
   });
 
   it('does not mistake the lines of a quoted multi-line value for stray lines', () => {

@@ -11,18 +11,11 @@ import { loadConfig } from '../../src/config/load.js';
 import { CancelledError } from '../../src/errors.js';
 import { Redactor } from '../../src/redact.js';
 import { configDir, detectAppDir, appDirProblem } from '../../src/setup/app-dirs.js';
-import {
-  configAnswerProblem,
-  configAnswerValue,
-  cpusWarning,
-  envAnswerProblem,
-  generateAuthSecret,
-  memoryBytes,
-  memoryWarning,
-} from '../../src/setup/answers.js';
+import { memoryBytes } from '../../src/checks/settings.js';
+import { configAnswerProblem, configAnswerValue, envAnswerProblem, generateAuthSecret, minikubeAnswerProblem } from '../../src/setup/answers.js';
 import { setConfigValues } from '../../src/setup/config-text.js';
 import { databaseAddress, probeTcp } from '../../src/setup/database-probe.js';
-import { quoteEnvValue, renderEnvFile } from '../../src/setup/env-text.js';
+import { quoteEnvValue, setEnvValues } from '../../src/setup/env-text.js';
 import { appendToGitignore, gitignoreCovers } from '../../src/setup/gitignore.js';
 import { makeApp } from '../support/setup-fixture.js';
 
@@ -95,14 +88,15 @@ describe('setup: the answers obey the rules `up` applies', () => {
     expect(memoryBytes(value)).toBe(bytes);
   });
 
-  it('warns when Minikube would get more CPUs or memory than the machine has, and only then', () => {
+  it("refuses what up's preflight refuses: too few CPUs or too little memory for Minikube, more than the machine has", () => {
     const host = { cpus: 4, memoryBytes: 8 * 1024 ** 3 };
-    expect(cpusWarning(4, host)).toBeUndefined();
-    expect(cpusWarning(6, host)).toBe('6 CPUs is more than this machine has (4); minikube start will refuse it.');
-    expect(memoryWarning('8g', host)).toBeUndefined();
-    expect(memoryWarning('16g', host)).toBe('16g of memory is more than this machine has (8 GiB); minikube start will refuse it.');
-    expect(memoryWarning('8000', host)).toBeUndefined();
-    expect(memoryWarning('9000', host)).toMatch(/^9000 of memory is more/);
+    expect(minikubeAnswerProblem('minikube.cpus', '4', host)).toBeUndefined();
+    expect(minikubeAnswerProblem('minikube.cpus', '1', host)).toBe('minikube.cpus is 1; Minikube needs at least 2. Set minikube.cpus: 2 or more.');
+    expect(minikubeAnswerProblem('minikube.cpus', '6', host)).toBe('minikube.cpus is 6; this machine has 4. Set minikube.cpus: 4 or less.');
+    expect(minikubeAnswerProblem('minikube.memory', '8g', host)).toBeUndefined();
+    expect(minikubeAnswerProblem('minikube.memory', '1g', host)).toMatch(/^minikube\.memory is 1g \(1024 MB\); Minikube needs at least 1800 MB/);
+    expect(minikubeAnswerProblem('minikube.memory', '16g', host)).toBe('minikube.memory is 16g (16384 MB); this machine has 8192 MB. Set minikube.memory to less, such as 4g.');
+    expect(minikubeAnswerProblem('namespace', 'todo', host)).toBeUndefined();
   });
 });
 
@@ -131,6 +125,7 @@ describe('setup: masking a database URL', () => {
 });
 
 describe('setup: writing .env so that it reads back exactly', () => {
+  // What python-dotenv and docker compose read is held to recorded facts in dotenv-readers.test.ts.
   const awkward = [
     'plain-value-with-nothing-special-0123456789',
     'has # a hash and more text to be long',
@@ -138,7 +133,7 @@ describe('setup: writing .env so that it reads back exactly', () => {
     'both \' and " quotes here, long enough too',
     'all three \' " ` quotes, long enough',
     '  leading and trailing spaces, long enough  ',
-    '$HOME and ${PATH} are not expanded, no',
+    '$HOME and $PATH are not expanded, no, no',
     'backslash \\n is not a line break here',
     'trailing backslash is kept as well \\',
     'ключ-🔑-ü-ß-日本語-and-enough-characters',
@@ -152,14 +147,17 @@ describe('setup: writing .env so that it reads back exactly', () => {
     expect(parse(`KEY=${quoted}\n`).KEY).toBe(value);
   });
 
-  it('refuses only what dotenv cannot read back', () => {
-    const unreadable = `' " \` # all of them, and a hash in between`;
-    expect(quoteEnvValue(unreadable)).toBeUndefined();
-    expect(envAnswerProblem('BETTER_AUTH_SECRET', unreadable)).toMatch(/^BETTER_AUTH_SECRET cannot be written to \.env/);
+  it.each([
+    ["' \" ` # all of them, and a hash in between"],
+    ['python-dotenv expands ${HOME} in any quotes, even single ones'],
+    ['a carriage return\rthat dotenv reads as a line break, long'],
+  ])('refuses %j, which no quoting keeps the same for every reader, and says why', (value) => {
+    expect(quoteEnvValue(value)).toBeUndefined();
+    expect(envAnswerProblem('BETTER_AUTH_SECRET', value)).toMatch(/^BETTER_AUTH_SECRET cannot be written to \.env so that todo-deploy, python-dotenv and docker compose all read it back the same: .*Choose a value without /);
   });
 
   it.each(awkward.filter((v) => v.length >= 32))('a .env holding %j passes the .env check with that exact value', (value) => {
-    const text = renderEnvFile(template('env.example'), { ...valid, BETTER_AUTH_SECRET: value });
+    const text = setEnvValues(template('env.example'), { ...valid, BETTER_AUTH_SECRET: value });
     const check = checkEnvText(text, '.env', new Redactor());
     expect(check.problems).toEqual([]);
     expect(check.warnings).toEqual([]);
@@ -167,17 +165,45 @@ describe('setup: writing .env so that it reads back exactly', () => {
   });
 
   it("fills the template's lines and keeps its comments", () => {
-    const text = renderEnvFile(template('env.example'), valid);
+    const text = setEnvValues(template('env.example'), valid);
     expect(text).toContain("# Create one at https://platform.openai.com/api-keys\nOPENAI_API_KEY='sk-proj-");
     expect(text).not.toMatch(/^[A-Z_]+=$/m);
     expect(text.match(/^[A-Z_]+=/gm)).toEqual(['BETTER_AUTH_SECRET=', 'DATABASE_URL=', 'OPENAI_API_KEY=', 'BETTER_AUTH_URL=']);
+    expect(text.replace(/^([A-Z_]+)=.*$/gm, '$1=')).toBe(template('env.example'));
   });
 
-  it('appends keys the template lacks, drops its other examples, and keeps the previous file\'s other keys', () => {
-    const text = renderEnvFile('# header\nOPENAI_API_KEY=sk-...\nEXAMPLE_ONLY=<x>\n', valid, { LOG_LEVEL: 'debug', OPENAI_API_KEY: 'old' });
-    expect(parse(text)).toEqual({ ...valid, LOG_LEVEL: 'debug' });
-    expect(text.startsWith("# header\nOPENAI_API_KEY='sk-proj-")).toBe(true);
-    expect(text).toContain("# Kept from the previous .env\nLOG_LEVEL='debug'\n");
+  it("changes a user's .env in place: comments, blank lines, order, export, spacing, trailing comments and unknown lines kept", () => {
+    const before = [
+      '# my app',
+      '',
+      'export OPENAI_API_KEY = "sk-old-key-0000000000000000"   # rotated monthly',
+      'LOG_LEVEL=debug',
+      'not a KEY=value line, but mine',
+      'CERT="-----BEGIN-----',
+      'abc',
+      '-----END-----"',
+      `BETTER_AUTH_URL=${valid.BETTER_AUTH_URL}`,
+      '',
+      '# the end',
+      '',
+    ].join('\n');
+    const after = setEnvValues(before, valid);
+    // The one value that changed is replaced where it stands; BETTER_AUTH_URL, unchanged, is left as
+    // written; the two keys the file lacked are appended.
+    expect(after).toBe(
+      before.replace('"sk-old-key-0000000000000000"', `'${OPENAI}'`) + `BETTER_AUTH_SECRET='${AUTH}'\nDATABASE_URL='${DB}'\n`,
+    );
+    expect(parse(after)).toEqual({ ...valid, LOG_LEVEL: 'debug', CERT: '-----BEGIN-----\nabc\n-----END-----' });
+  });
+
+  it('sets the assignment that counts (the last) of a key set twice, keeps CRLF, and appends after a last line without a break', () => {
+    const after = setEnvValues('OPENAI_API_KEY=sk-first\r\nOPENAI_API_KEY=sk-second # here\r\nLAST=1', { OPENAI_API_KEY: OPENAI, NEW: 'x' });
+    expect(after).toBe(`OPENAI_API_KEY=sk-first\r\nOPENAI_API_KEY='${OPENAI}' # here\r\nLAST=1\r\nNEW='x'\r\n`);
+  });
+
+  it('returns the text untouched when no value changes', () => {
+    const before = `# c\nBETTER_AUTH_SECRET="${AUTH}"\nDATABASE_URL=${DB}\nOPENAI_API_KEY=${OPENAI} # key\nBETTER_AUTH_URL='${valid.BETTER_AUTH_URL}'\n`;
+    expect(setEnvValues(before, valid)).toBe(before);
   });
 });
 

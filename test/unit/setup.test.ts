@@ -92,13 +92,13 @@ describe('setup in a terminal', () => {
       script({
         frontend: ['nowhere', 'backend', ''],
         backend: ['frontend', ''],
-        db: ['mysql://u:p@db.example.com/db', '<your-database-url>', `postgresql://u:${DB_PASSWORD}@db.example.com:5432`, DB],
+        db: ['mysql://u:p@db.example.com/db', '<your-database-url>', `postgresql://u:${DB_PASSWORD}@db.example.com:5432`, `postgresql://u:${DB_PASSWORD}@127.0.0.1:5432/todo`, DB],
         openai: ['', 'sk-abc def', 'sk-xxxxxxxx', 'pk-123', OPENAI],
         auth: ['enter'],
         ownAuth: ['too-short', 'changeme', AUTH],
         url: ['ftp://localhost', ''],
-        cpus: ['0', 'two', '3'],
-        memory: ['4 GB', '4g'],
+        cpus: ['0', 'two', '1', '2'],
+        memory: ['4 GB', '1g', '2g'],
         namespace: ['Todo_Dev', 'todo-dev'],
       }),
     );
@@ -110,6 +110,8 @@ describe('setup in a terminal', () => {
         'DATABASE_URL must be a postgres:// or postgresql:// URL, e.g. postgresql://user:password@host:5432/dbname.',
         expect.stringMatching(/^DATABASE_URL still holds a placeholder; set it to your PostgreSQL URL/),
         'DATABASE_URL has no database name after the host (postgresql://u:****@db.example.com:5432); add /dbname.',
+        'DATABASE_URL points at 127.0.0.1, which inside a pod is the pod itself, not your machine, so the backend could not reach the database. ' +
+          "For a PostgreSQL on your machine, use host.minikube.internal instead (your machine as Minikube's pods see it) and let PostgreSQL listen beyond 127.0.0.1 (listen_addresses and pg_hba.conf); otherwise use a host the cluster can reach.",
       ],
       OPENAI_API_KEY: [
         expect.stringMatching(/^OPENAI_API_KEY is empty; set it to your OpenAI API key/),
@@ -123,8 +125,8 @@ describe('setup in a terminal', () => {
         expect.stringMatching(/^BETTER_AUTH_SECRET still holds a placeholder/),
       ],
       BETTER_AUTH_URL: ['BETTER_AUTH_URL must be an http:// or https:// URL, e.g. http://localhost:30000.'],
-      CPUs: ['minikube.cpus: expected an integer from 1 to 256, got "0"', 'minikube.cpus: expected an integer from 1 to 256, got "two"'],
-      Memory: ['minikube.memory: expected a size such as 3g, 3072mb or 4096, got "4 GB"'],
+      CPUs: ['minikube.cpus: expected an integer from 1 to 256, got "0"', 'minikube.cpus: expected an integer from 1 to 256, got "two"', 'minikube.cpus is 1; Minikube needs at least 2. Set minikube.cpus: 2 or more.'],
+      Memory: ['minikube.memory: expected a size such as 3g, 3072mb or 4096, got "4 GB"', 'minikube.memory is 1g (1024 MB); Minikube needs at least 1800 MB. Set minikube.memory: 2g or more (3g is the default).'],
       Kubernetes: ["namespace: expected a lowercase DNS label (a-z, 0-9, '-'; at most 63 characters), got \"Todo_Dev\""],
       Write: [],
       Run: [],
@@ -139,7 +141,7 @@ describe('setup in a terminal', () => {
 
     const { config, env: envCheck } = await doctorChecks(app);
     expect(config.result).toMatchObject({ status: 'pass' });
-    expect(config.loaded?.config).toMatchObject({ namespace: 'todo-dev', minikube: { cpus: 3, memory: '4g' }, frontend: { sourceDir: './frontend' }, backend: { sourceDir: './backend' } });
+    expect(config.loaded?.config).toMatchObject({ namespace: 'todo-dev', minikube: { cpus: 2, memory: '2g' }, frontend: { sourceDir: './frontend' }, backend: { sourceDir: './backend' } });
     expect(envCheck.result).toMatchObject({ status: 'pass', warnings: [] });
     expect(envCheck.result.problems).toBeUndefined();
 
@@ -166,13 +168,13 @@ describe('setup in a terminal', () => {
 
   it('keeps the previous values as the defaults when run again, and Enter keeps them all', async () => {
     const app = makeApp();
-    await interactive(app, script({ cpus: ['3'], memory: ['4g'], namespace: ['todo-dev'], url: ['https://todo.example.com'] }));
+    await interactive(app, script({ cpus: ['2'], memory: ['2g'], namespace: ['todo-dev'], url: ['https://todo.example.com'] }));
     const envBefore = read(app, '.env');
     const yamlBefore = read(app, 'todo-deploy.yaml');
 
     const { prompter, output, error } = await interactive(
       app,
-      script({ db: [''], openai: [''], auth: ['keep'] }).map((step) => (step.message.source.startsWith('^Write') ? { ...step, message: /^Write these files \(replacing the existing \.env and todo-deploy\.yaml\)\?/ } : step)),
+      script({ db: [''], openai: [''], auth: ['keep'] }).map((step) => (step.message.source.startsWith('^Write') ? { ...step, message: /^Write these files \(updating the existing \.env and todo-deploy\.yaml\)\?/ } : step)),
     );
     expect(error).toBeUndefined();
     const asked = Object.fromEntries(prompter.asked.map((a) => [a.message.split(' ')[0], a]));
@@ -182,35 +184,57 @@ describe('setup in a terminal', () => {
     expect(asked.OPENAI_API_KEY?.message).toContain('Enter keeps the current key');
     expect(asked.BETTER_AUTH_SECRET).toMatchObject({ default: 'keep', choices: ['generate', 'keep', 'enter'] });
     expect(asked.BETTER_AUTH_URL?.default).toBe('https://todo.example.com');
-    expect(asked.CPUs?.default).toBe('3');
-    expect(asked.Memory?.default).toBe('4g');
+    expect(asked.CPUs?.default).toBe('2');
+    expect(asked.Memory?.default).toBe('2g');
     expect(asked.Kubernetes?.default).toBe('todo-dev');
 
     expect(read(app, '.env')).toBe(envBefore);
     expect(read(app, 'todo-deploy.yaml')).toBe(yamlBefore);
     expect(read(app, '.gitignore')).toBe('# Secrets (added by todo-deploy setup)\n.env\n');
-    expect(output).toContain('(replaces the existing file; mode 600)');
+    expect(output).toContain('(updated; its other lines and comments are kept; mode 600)');
     expect(output).toContain('BETTER_AUTH_SECRET  •••••• (kept)');
     expectNoSecrets(output);
   });
 
-  it("keeps the rest of an existing todo-deploy.yaml and .env: other keys, comments, and a world-readable .env becomes 600", async () => {
+  it("keeps the rest of an existing todo-deploy.yaml and .env: other keys and lines, comments, order, and a world-readable .env becomes 600", async () => {
     const app = makeApp({ frontend: 'web' });
     const yaml = '# my settings\nnamespace: mine   # keep this comment\nfrontend:\n  sourceDir: ./web\n  replicas: 3 # three\n';
     writeFileSync(join(app, 'todo-deploy.yaml'), yaml);
-    writeFileSync(join(app, '.env'), `LOG_LEVEL=debug\nOPENAI_API_KEY=${OPENAI}\n`, { mode: 0o644 });
+    const envBefore = `# mine\nLOG_LEVEL=debug  # chatty\n\nexport OPENAI_API_KEY=${OPENAI}\nDATABASE_URL=postgresql://old@localhost/todo # before the cluster\n`;
+    writeFileSync(join(app, '.env'), envBefore, { mode: 0o644 });
     chmodSync(join(app, '.env'), 0o644);
-    const { prompter, error } = await interactive(app, script({ openai: [''], cpus: ['4'] }).map((s) => (s.kind === 'confirm' && s.message.source.startsWith('^Write') ? { ...s, message: /^Write these files \(replacing the existing/ } : s)));
+    const { prompter, error, output } = await interactive(app, script({ openai: [''], cpus: ['2'] }).map((s) => (s.kind === 'confirm' && s.message.source.startsWith('^Write') ? { ...s, message: /^Write these files \(updating the existing/ } : s)));
     expect(error).toBeUndefined();
     expect(prompter.asked[0]?.default).toBe('./web');
+    // The localhost URL is not offered as the default, and the user is told why before the question.
+    expect(output).toContain(`warning: ${join(app, '.env')}: DATABASE_URL points at localhost, which inside a pod is the pod itself, not your machine,`);
+    expect(output).toMatch(/otherwise use a host the cluster can reach\. Setup does not keep it\./);
+    expect(prompter.asked.find((a) => a.message.startsWith('DATABASE_URL'))?.message).toBe('DATABASE_URL (postgresql://user:password@host:5432/dbname)');
     expect(prompter.asked[8]?.default).toBe('mine');
     expect(read(app, 'todo-deploy.yaml')).toBe(
-      '# my settings\nnamespace: mine   # keep this comment\nfrontend:\n  sourceDir: ./web\n  replicas: 3 # three\nbackend:\n  sourceDir: ./backend\nminikube:\n  cpus: 4\n  memory: 3g\n',
+      '# my settings\nnamespace: mine   # keep this comment\nfrontend:\n  sourceDir: ./web\n  replicas: 3 # three\nbackend:\n  sourceDir: ./backend\nminikube:\n  cpus: 2\n  memory: 3g\n',
     );
     const env = read(app, '.env');
-    expect(env).toContain("# Kept from the previous .env\nLOG_LEVEL='debug'\n");
-    expect(checkEnvText(env, '.env', new Redactor()).secrets?.OPENAI_API_KEY).toBe(OPENAI);
+    const secret = checkEnvText(env, '.env', new Redactor()).secrets!.BETTER_AUTH_SECRET;
+    // Only the values setup changed are replaced, where they stand; the key that was there unchanged is left as written.
+    expect(env).toBe(
+      `# mine\nLOG_LEVEL=debug  # chatty\n\nexport OPENAI_API_KEY=${OPENAI}\nDATABASE_URL='${DB}' # before the cluster\n` +
+        `BETTER_AUTH_SECRET='${secret}'\nBETTER_AUTH_URL='http://localhost:30000'\n`,
+    );
     expect(statSync(join(app, '.env')).mode & 0o777).toBe(0o600);
+  });
+
+  it('refuses an existing .env with an unclosed quote, naming the line and the fix, before asking anything', async () => {
+    const app = makeApp();
+    writeFileSync(join(app, '.env'), `# mine\nOPENAI_API_KEY="${OPENAI}\nLOG_LEVEL=debug\n`);
+    const { error } = await interactive(app, []);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toBe(`${join(app, '.env')} has a value with an unclosed quote; setup keeps the file's other lines as they are, so fix it first:`);
+    expect((error as ConfigError).problems).toEqual([
+      `${join(app, '.env')}:2: OPENAI_API_KEY's value starts with " but no " closes it at the end of the value, so .env would read the " as part of it; put the closing " right after the value (OPENAI_API_KEY="…"), or remove the opening one.`,
+    ]);
+    expect((error as ConfigError).hint).toBe(`Fix ${join(app, '.env')} and run setup again (it keeps the rest of the file).`);
+    expect(read(app, '.env')).toBe(`# mine\nOPENAI_API_KEY="${OPENAI}\nLOG_LEVEL=debug\n`);
   });
 
   it.each(script().map((step, index) => [step.message.source, index] as const).slice(0, -1))('Ctrl-C at %s writes nothing (exit 130)', async (_, index) => {
@@ -253,7 +277,7 @@ describe('setup in a terminal', () => {
     writeFileSync(join(app, 'frontend', 'Dockerfile'), 'FROM scratch\n');
     writeFileSync(join(app, 'backend', 'Dockerfile'), 'FROM scratch\n');
     writeFileSync(join(app, 'todo-deploy.yaml'), 'frontend:\n  dockerfile: frontend/Dockerfile\nbackend:\n  dockerfile: backend/Dockerfile\n');
-    const steps = script({ up: [true] }).map((s) => (s.message.source.startsWith('^Write') ? { ...s, message: /^Write these files \(replacing the existing todo-deploy\.yaml\)/ } : s));
+    const steps = script({ up: [true] }).map((s) => (s.message.source.startsWith('^Write') ? { ...s, message: /^Write these files \(updating the existing todo-deploy\.yaml\)/ } : s));
     const { error, output } = await interactive(app, steps);
     expect(error).toBeInstanceOf(PrereqError);
     expect(output).toContain('Check prerequisites');
@@ -272,12 +296,13 @@ describe('setup in a terminal', () => {
     expect(output).toContain('✔ minikube.cpus 2 (--cpus)');
   });
 
-  it('warns when the cluster would get more CPUs or memory than this machine has', async () => {
+  it("refuses more CPUs or memory than this machine has at the question, in the preflight's words", async () => {
     const app = makeApp();
-    const { output, error } = await interactive(app, script({ cpus: ['256'], memory: ['4096g'] }));
+    const { prompter, error } = await interactive(app, script({ cpus: ['256', ''], memory: ['4096g', ''] }));
     expect(error).toBeUndefined();
-    expect(output).toMatch(/warning: 256 CPUs is more than this machine has \(\d+\); minikube start will refuse it\./);
-    expect(output).toMatch(/warning: 4096g of memory is more than this machine has \([\d.]+ GiB\); minikube start will refuse it\./);
+    const refused = refusedByPrompt(prompter);
+    expect(refused.CPUs).toEqual([expect.stringMatching(/^minikube\.cpus is 256; this machine has \d+\. Set minikube\.cpus: \d+ or less\.$/)]);
+    expect(refused.Memory).toEqual([expect.stringMatching(/^minikube\.memory is 4096g \(4194304 MB\); this machine has \d+ MB\. Set minikube\.memory to less, such as \d+g\.$/)]);
   });
 
   it("defaults BETTER_AUTH_URL to the node's IP for a VM driver, asking minikube", async () => {
@@ -285,7 +310,7 @@ describe('setup in a terminal', () => {
     writeFileSync(join(app, 'todo-deploy.yaml'), 'minikube:\n  driver: kvm2\nfrontend:\n  nodePort: 30080\n');
     const minikube = join(binDir(), 'minikube');
     writeFileSync(minikube, '#!/bin/sh\n[ "$1 $2 $3" = "ip -p minikube" ] && echo 192.168.39.7\n', { mode: 0o755 });
-    const steps = script().map((s) => (s.message.source.startsWith('^Write') ? { ...s, message: /^Write these files \(replacing the existing todo-deploy\.yaml\)/ } : s));
+    const steps = script().map((s) => (s.message.source.startsWith('^Write') ? { ...s, message: /^Write these files \(updating the existing todo-deploy\.yaml\)/ } : s));
     const { prompter } = await interactive(app, steps, { checkDatabase: false }, { tools: { minikube } });
     expect(prompter.asked.find((a) => a.message.startsWith('BETTER_AUTH_URL'))?.default).toBe('http://192.168.39.7:30080');
   });
@@ -353,8 +378,8 @@ describe('setup: does the database answer?', () => {
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   it('says so when it answers', async () => {
-    const { output } = await interactive(makeApp(), script({ db: [`postgresql://app:${DB_PASSWORD}@127.0.0.1:${port}/todo`] }), {});
-    expect(output).toContain(`✔ The database answers at 127.0.0.1:${port}.`);
+    const { output } = await interactive(makeApp(), script({ db: [`postgresql://app:${DB_PASSWORD}@host.minikube.internal:${port}/todo`] }), {});
+    expect(output).toContain(`✔ The database answers at 127.0.0.1:${port} (host.minikube.internal is this machine as the cluster sees it).`);
   });
 
   it("warns, and still writes, when it doesn't", async () => {
@@ -363,14 +388,14 @@ describe('setup: does the database answer?', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const free = (closed.address() as { port: number }).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const { output, error } = await flagsOnly(app, { databaseUrl: `postgresql://app@127.0.0.1:${free}/todo`, openaiApiKey: OPENAI, generateAuthSecret: true, checkDatabase: true }, { yes: true });
+    const { output, error } = await flagsOnly(app, { databaseUrl: `postgresql://app@host.minikube.internal:${free}/todo`, openaiApiKey: OPENAI, generateAuthSecret: true, checkDatabase: true }, { yes: true });
     expect(error).toBeUndefined();
-    expect(output).toContain(`warning: The database does not answer at 127.0.0.1:${free} (connection refused: nothing listens on that port). Kept anyway: only the cluster has to reach it.`);
+    expect(output).toContain(`warning: The database does not answer at 127.0.0.1:${free} (host.minikube.internal is this machine as the cluster sees it) (connection refused: nothing listens on that port). Kept anyway: only the cluster has to reach it.`);
     expect(written(app)).toContain('.env');
   });
 
   it('does not knock with --no-check-database', async () => {
-    const { output } = await interactive(makeApp(), script({ db: [`postgresql://app:${DB_PASSWORD}@127.0.0.1:${port}/todo`] }), { checkDatabase: false });
+    const { output } = await interactive(makeApp(), script({ db: [`postgresql://app:${DB_PASSWORD}@host.minikube.internal:${port}/todo`] }), { checkDatabase: false });
     expect(output).not.toContain('database answers');
   });
 });
@@ -401,12 +426,12 @@ describe('setup without a terminal', () => {
 
   it('writes everything from flags and stdin with --yes, asking nothing', async () => {
     const app = makeApp();
-    const { error, output } = await flagsOnly(app, { ...allFlags(app), cpus: '3', memory: '4096mb', betterAuthUrl: 'https://todo.example.com' }, { yes: true, stdin: `${OPENAI}\n`, namespace: 'todo-ci', profile: 'ci' });
+    const { error, output } = await flagsOnly(app, { ...allFlags(app), cpus: '2', memory: '2048mb', betterAuthUrl: 'https://todo.example.com' }, { yes: true, stdin: `${OPENAI}\n`, namespace: 'todo-ci', profile: 'ci' });
     expect(error).toBeUndefined();
     const env = checkEnvText(read(app, '.env'), '.env', new Redactor());
     expect(env.secrets).toMatchObject({ DATABASE_URL: DB, OPENAI_API_KEY: OPENAI, BETTER_AUTH_URL: 'https://todo.example.com' });
     const { config, env: envCheck } = await doctorChecks(app);
-    expect(config.loaded?.config).toMatchObject({ namespace: 'todo-ci', minikube: { profile: 'ci', cpus: 3, memory: '4096mb' } });
+    expect(config.loaded?.config).toMatchObject({ namespace: 'todo-ci', minikube: { profile: 'ci', cpus: 2, memory: '2048mb' } });
     expect(envCheck.result.status).toBe('pass');
     expect(output).toContain('BETTER_AUTH_SECRET  •••••• (newly generated)');
     expectNoSecrets(output);
@@ -414,7 +439,7 @@ describe('setup without a terminal', () => {
 
   it('without flags on a re-run, keeps what is there', async () => {
     const app = makeApp();
-    await flagsOnly(app, { ...allFlags(app), cpus: '3' }, { yes: true, stdin: OPENAI });
+    await flagsOnly(app, { ...allFlags(app), cpus: '2' }, { yes: true, stdin: OPENAI });
     const before = [read(app, '.env'), read(app, 'todo-deploy.yaml'), read(app, '.gitignore')];
     const { error } = await flagsOnly(app, {}, { yes: true });
     expect(error).toBeUndefined();
@@ -454,6 +479,18 @@ describe('setup without a terminal', () => {
     expect(written(app)).toEqual([]);
   });
 
+  it("refuses what up's preflight would: a localhost DATABASE_URL, more CPUs than this machine has", async () => {
+    const app = makeApp();
+    const { error } = await flagsOnly(app, { databaseUrl: `postgresql://app:${DB_PASSWORD}@localhost:5432/todo`, openaiApiKey: OPENAI, generateAuthSecret: true, cpus: '256' }, { yes: true });
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([
+      expect.stringMatching(/^--database-url: DATABASE_URL points at localhost, which inside a pod is the pod itself, not your machine, .* use host\.minikube\.internal instead/),
+      expect.stringMatching(/^--cpus: minikube\.cpus is 256; this machine has \d+\. Set minikube\.cpus: \d+ or less\.$/),
+    ]);
+    expectNoSecrets((error as ConfigError).problems.join('\n'));
+    expect(written(app)).toEqual([]);
+  });
+
   it('refuses two flags reading stdin', async () => {
     const { error } = await flagsOnly(makeApp(), { databaseUrlFile: '-', openaiApiKeyFile: '-', generateAuthSecret: true }, { yes: true });
     expect((error as ConfigError).problems[0]).toBe('Only one of --database-url-file, --openai-api-key-file and --better-auth-secret-file can read stdin (-).');
@@ -474,7 +511,7 @@ describe('setup without a terminal', () => {
 
   it.each([
     'has # a hash and more text to be long enough',
-    "quotes ' and \" and $HOME and ${PATH} and more",
+    "quotes ' and \" and a \\ backslash, long enough",
     '  spaces around it, and long enough as well  ',
     'ключ-🔑-ü-ß-日本語-and-enough-characters-here',
   ])('writes BETTER_AUTH_SECRET %j so that the .env check reads back exactly that', async (secret) => {
