@@ -8,13 +8,21 @@ export interface Diagnosis {
   reason: string;
   summary: string;
   hint: string;
-  /** The container's previous logs explain it (a crash). */
+  /** The container's logs explain it: the previous container's after a restart, else the running one's. */
   wantsLogs: boolean;
+  previousLogs?: boolean;
 }
+
+/**
+ * A container running this long without passing its readiness probe is reported, restarted or
+ * not: a pod whose app starts but cannot serve (its database unreachable) sits Running and not
+ * ready until its startup probe gives up — on a real node, past most of Helm's wait.
+ */
+export const NOT_READY_AFTER_MS = 20_000;
 
 const imageReasons = ['ImagePullBackOff', 'ErrImagePull', 'ErrImageNeverPull', 'InvalidImageName'];
 
-export function diagnosePods(pods: readonly PodInfo[], healthPath = '/api/health'): Diagnosis[] {
+export function diagnosePods(pods: readonly PodInfo[], healthPath = '/api/health', now = Date.now()): Diagnosis[] {
   const found: Diagnosis[] = [];
   for (const pod of pods) {
     if (pod.unschedulable) {
@@ -45,6 +53,7 @@ export function diagnosePods(pods: readonly PodInfo[], healthPath = '/api/health
           summary: `keeps crashing (restarted ${c.restartCount} times)`,
           hint: 'Its last log lines are below; a wrong DATABASE_URL or an unreachable database is the usual cause.',
           wantsLogs: true,
+          previousLogs: true,
         });
       } else if (waiting && imageReasons.includes(waiting)) {
         found.push({
@@ -74,6 +83,15 @@ export function diagnosePods(pods: readonly PodInfo[], healthPath = '/api/health
           reason: 'NotReady',
           summary: `is running but not ready (restarted ${c.restartCount} times)`,
           hint: `Its probes on ${healthPath} fail: check that the endpoint answers 200 on the container port.`,
+          wantsLogs: true,
+          previousLogs: true,
+        });
+      } else if (pod.phase === 'Running' && !c.ready && c.runningSince && now - Date.parse(c.runningSince) >= NOT_READY_AFTER_MS) {
+        found.push({
+          ...base,
+          reason: 'NotReady',
+          summary: `has been running for ${Math.round((now - Date.parse(c.runningSince)) / 1000)} s and is not ready`,
+          hint: `Its probes on ${healthPath} do not get a 200: its log lines are below; for the backend, an unreachable database (DATABASE_URL) is the usual cause.`,
           wantsLogs: true,
         });
       }

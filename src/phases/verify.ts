@@ -89,7 +89,7 @@ export async function checkRollout<P extends VerifiedService>(ctx: Context, stat
   }
 }
 
-/** One line per diagnosed pod problem, with the crashed container's last log lines. */
+/** One line per diagnosed pod problem, with the failing container's last log lines. */
 export async function describePods(ctx: Context, state: VerifyState, plan: VerifiedService): Promise<string[]> {
   return explainPods(ctx, state, plan, await readPods(ctx, state, plan));
 }
@@ -100,7 +100,7 @@ export async function readPods(ctx: Context, state: VerifyState, plan: VerifiedS
   return parsePods((await ctx.exec({ tool: 'kubectl', args, timeoutMs: 30_000 })).stdout);
 }
 
-/** The diagnoses of pods already read, each with the crashed container's last log lines. */
+/** The diagnoses of pods already read, each with the failing container's last log lines. */
 export async function explainPods(ctx: Context, state: VerifyState, plan: VerifiedService, pods: readonly PodInfo[]): Promise<string[]> {
   const kubectl = (...args: string[]) => kubectlArgs(state.kubeContext, state.config.namespace, ...args);
   const diagnoses = diagnosePods(pods, plan.config.healthPath);
@@ -108,8 +108,8 @@ export async function explainPods(ctx: Context, state: VerifyState, plan: Verifi
     diagnoses.map(async (d) => {
       const line = `${d.pod}${d.container ? ` (${d.container})` : ''}: ${d.reason}: ${d.summary}\n  → ${d.hint}`;
       if (!d.wantsLogs || !d.container) return line;
-      const logs = await ctx.exec({ tool: 'kubectl', args: kubectl(...logsArgs(d.pod, d.container, true, 20)), allowFailure: true, timeoutMs: 15_000 });
-      const tail = logs.exitCode === 0 && logs.stdout.trim() ? logs.stdout.trimEnd().split('\n').map((l) => `  │ ${l}`).join('\n') : '  (no previous logs)';
+      const logs = await ctx.exec({ tool: 'kubectl', args: kubectl(...logsArgs(d.pod, d.container, d.previousLogs ?? false, 20)), allowFailure: true, timeoutMs: 15_000 });
+      const tail = logs.exitCode === 0 && logs.stdout.trim() ? logs.stdout.trimEnd().split('\n').map((l) => `  │ ${l}`).join('\n') : `  (no${d.previousLogs ? ' previous' : ''} logs)`;
       return `${line}\n  last log lines:\n${tail}`;
     }),
   );

@@ -115,6 +115,8 @@ export interface ContainerInfo {
   ready: boolean;
   restartCount: number;
   waiting?: { reason: string; message?: string };
+  /** When the running container started (state.running.startedAt). */
+  runningSince?: string;
   lastTerminated?: { reason: string; exitCode?: number };
   memoryLimit?: string;
 }
@@ -146,7 +148,7 @@ interface RawPod {
       name?: string;
       ready?: boolean;
       restartCount?: number;
-      state?: { waiting?: { reason?: string; message?: string } };
+      state?: { waiting?: { reason?: string; message?: string }; running?: { startedAt?: string } };
       lastState?: { terminated?: { reason?: string; exitCode?: number } };
     }>;
   };
@@ -163,6 +165,7 @@ export function parsePods(stdout: string): PodInfo[] {
       ready: c.ready === true,
       restartCount: c.restartCount ?? 0,
       ...(c.state?.waiting?.reason && { waiting: { reason: c.state.waiting.reason, message: c.state.waiting.message } }),
+      ...(c.state?.running?.startedAt && { runningSince: c.state.running.startedAt }),
       ...(c.lastState?.terminated?.reason && { lastTerminated: { reason: c.lastState.terminated.reason, exitCode: c.lastState.terminated.exitCode } }),
       ...(limits.get(c.name) && { memoryLimit: limits.get(c.name) }),
     }));

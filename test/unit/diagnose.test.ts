@@ -28,6 +28,20 @@ describe('diagnosePods', () => {
     expect(diagnosis!.hint).toMatch(hint);
   });
 
+  it('a container running past NOT_READY_AFTER_MS without getting ready: NotReady, with its current logs', () => {
+    const now = Date.parse('2026-12-01T12:00:00Z');
+    const since = (seconds: number) => new Date(now - seconds * 1000).toISOString();
+    const [diagnosis, ...rest] = diagnosePods([pod({ runningSince: since(25) })], '/api/health', now);
+    expect(rest).toEqual([]);
+    expect(diagnosis).toMatchObject({ reason: 'NotReady', wantsLogs: true, summary: 'has been running for 25 s and is not ready' });
+    expect(diagnosis!.previousLogs).toBeFalsy();
+    expect(diagnosis!.hint).toMatch(/DATABASE_URL/);
+    // A container still within its start-up is left alone, and so is a ready one.
+    expect(diagnosePods([pod({ runningSince: since(5) }), pod({ ready: true, runningSince: since(60) }, { ready: true })], '/api/health', now)).toEqual([]);
+    // After a restart: the previous container's logs, which say why it was killed.
+    expect(diagnosePods([pod({ restartCount: 1, runningSince: since(60) })], '/api/health', now)[0]).toMatchObject({ summary: 'is running but not ready (restarted 1 times)', previousLogs: true });
+  });
+
   it('finds nothing wrong with ready pods or pods still starting', () => {
     expect(diagnosePods([pod({ ready: true }, { ready: true }), pod({ waiting: { reason: 'ContainerCreating' } }, { phase: 'Pending' })])).toEqual([]);
   });

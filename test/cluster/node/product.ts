@@ -27,14 +27,15 @@ export interface Product {
   cleanup(): void;
 }
 
-// What changes a cluster, an image or a profile; everything else only reads.
-const mutating: Record<string, RegExp> = {
-  helm: /^(upgrade|install|rollback|uninstall|delete|test)$/,
-  kubectl: /^(apply|create|delete|patch|replace|scale|label|annotate|rollout)$/,
-  minikube: /^(start|stop|delete|image)$/,
-  docker: /^(build|tag|rmi|push|load|image)$/,
+// The words (of argv, flags left out) that make a call change a cluster, an image or a profile;
+// any other call only reads. A flag's value is never one of these words in the product's calls.
+const mutatingWords: Record<string, string[]> = {
+  helm: ['upgrade', 'install', 'rollback', 'uninstall', 'delete', 'test'],
+  kubectl: ['apply', 'create', 'delete', 'patch', 'replace', 'scale', 'label', 'annotate', 'restart'],
+  minikube: ['start', 'stop', 'delete', 'build', 'load'],
+  docker: ['build', 'tag', 'rmi', 'push', 'load'],
 };
-export const isMutating = (c: Call) => mutating[c.tool]?.test(c.argv.find((a) => !a.startsWith('-')) ?? '') ?? false;
+export const isMutating = (c: Call) => c.argv.some((word) => !word.startsWith('-') && (mutatingWords[c.tool] ?? []).includes(word));
 
 export interface AppOptions {
   helm: 'helm3' | 'helm4';
