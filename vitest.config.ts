@@ -14,5 +14,8 @@ export default defineConfig({
     // vitest's default (cores - 1) runs one file at a time on a 2-core machine, while the
     // end-to-end files mostly wait: on simulated tools, health checks and their timeouts.
     maxWorkers: 3,
+    // @actions/workflow-parser imports its schema JSON without an import attribute, which Node
+    // refuses and vite's transform accepts.
+    server: { deps: { inline: ['@actions/workflow-parser'] } },
   },
 });
