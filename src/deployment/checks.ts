@@ -173,9 +173,10 @@ export async function runChecks(ctx: Context, deployment: Deployment, options: C
       selected
         .filter((s) => live.has(s))
         .map(async (s) => {
-          const health = checks[s].health;
-          if (health.status !== 'passed') {
-            for (const kind of appCheckKinds[s]) Object.assign(checks[s][kind], { status: 'skipped', detail: turnedOff(deployment.config, kind) ?? `not run: the ${health.name} check failed` });
+          // Answers from a service whose pods are broken say nothing about the app.
+          const broken = (['rollout', 'pods', 'health'] as const).map((k) => checks[s][k]).find((c) => c.status !== 'passed');
+          if (broken) {
+            for (const kind of appCheckKinds[s]) Object.assign(checks[s][kind], { status: 'skipped', detail: turnedOff(deployment.config, kind) ?? `not run: the ${broken.name} check failed` });
             return;
           }
           for (const [kind, outcome] of await runAppChecks(target, s)) Object.assign(checks[s][kind], outcome);
