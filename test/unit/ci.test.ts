@@ -19,8 +19,8 @@ const template = readFileSync(join(repoRoot, 'templates', 'github-actions.yml'),
 /** GitHub's own parser: every schema error (unknown keys, wrong types, broken expressions) of the workflow. */
 async function workflowErrors(content: string): Promise<{ errors: string[]; jobs: number }> {
   const parsed = parseWorkflow({ name: 'todo-deploy.yml', content }, new NoOperationTraceWriter());
-  const converted = await convertWorkflowTemplate(parsed.context, parsed.value);
-  return { errors: parsed.context.errors.getErrors().map((e) => e.message), jobs: converted.jobs?.length ?? 0 };
+  const converted = parsed.value && (await convertWorkflowTemplate(parsed.context, parsed.value));
+  return { errors: parsed.context.errors.getErrors().map((e) => e.message), jobs: converted?.jobs?.length ?? 0 };
 }
 
 interface Step {
