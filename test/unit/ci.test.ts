@@ -43,6 +43,11 @@ describe('the GitHub Actions workflow', () => {
     expect(broken.errors).toEqual(expect.arrayContaining([expect.stringContaining("Unexpected value 'run-on'"), expect.stringContaining("Unexpected end of expression: '('")]));
   });
 
+  it('is the one the README shows', () => {
+    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+    expect(readme).toContain(`\`\`\`yaml\n${workflow}\`\`\``);
+  });
+
   it('fills every placeholder from the settings', () => {
     expect(workflow).not.toMatch(/@@/);
     const custom = renderWorkflow(template, workflowValues({ ...defaults, namespace: 'shop', minikube: { ...defaults.minikube, cpus: 4, memory: '6g', containerRuntime: 'containerd' } }));
