@@ -91,15 +91,26 @@ export function appIn(sim: Sim, app: App): App {
   return { ...app, dir, write: writerIn(dir) };
 }
 
-/** The NEXT_PUBLIC_BACKEND_URL of the sim's last frontend build: what `next build` would have inlined. */
+/**
+ * The NEXT_PUBLIC_BACKEND_URL of the sim's last frontend build, from its call log: what `next
+ * build` would have inlined. The log, not the image store, so that a build the engine tier's
+ * real docker ran counts too.
+ */
 function bakedBackendUrl(sim: Sim): string | undefined {
+  let calls: ReturnType<Sim['calls']>;
   try {
-    const images = Object.values(sim.state().docker.images).flatMap((daemon) => Object.values(daemon));
-    return images.filter((i) => i.buildArgs.NEXT_PUBLIC_BACKEND_URL !== undefined).sort((a, b) => a.created.localeCompare(b.created)).at(-1)?.buildArgs.NEXT_PUBLIC_BACKEND_URL;
+    calls = sim.calls();
   } catch {
     // The sim is gone (a snapshot's first sim): its build is the default one.
     return undefined;
   }
+  for (const call of calls.toReversed()) {
+    for (const arg of call.argv) {
+      const baked = /NEXT_PUBLIC_BACKEND_URL=(.*)$/.exec(arg)?.[1];
+      if (baked !== undefined) return baked;
+    }
+  }
+  return undefined;
 }
 
 /** The Next.js app's page (its chunks named as the App Router names them), its chunks, and Better Auth. */
