@@ -102,6 +102,8 @@ interface Bundle {
 
 const MAX_REDIRECTS = 5;
 const MAX_CHUNKS = 40;
+/** Per chunk: a URL is a literal near where it is used, and a page's chunks are rarely over 1 MB. */
+const CHUNK_BYTES = 2 * 1024 * 1024;
 
 async function loadBundle(target: AppTarget): Promise<Bundle> {
   const get = (url: string, headers?: Record<string, string>) => httpGet(url, { headers, signal: target.signal, timeoutMs: target.requestTimeoutMs });
@@ -142,7 +144,7 @@ async function loadBundle(target: AppTarget): Promise<Bundle> {
   const chunks: Chunk[] = [];
   const failures: string[] = [];
   await eachLimited(paths.slice(0, MAX_CHUNKS), 6, async (path) => {
-    const answer = await get(new URL(path, pageUrl).href);
+    const answer = await httpGet(new URL(path, pageUrl).href, { signal: target.signal, timeoutMs: target.requestTimeoutMs, maxBytes: CHUNK_BYTES });
     const kind = 'status' in answer ? String(answer.headers['content-type'] ?? '') : '';
     if ('error' in answer) failures.push(`${path}: ${answer.error}`);
     else if (answer.status !== 200) failures.push(`${path}: HTTP ${answer.status}`);
@@ -325,13 +327,13 @@ async function corsOutcome(target: AppTarget): Promise<AppOutcome> {
   if (!allowed.ok) {
     return {
       status: 'failed',
-      detail: `a preflight from the UI's origin ${ui} is refused: ${allowed.why}`,
+      detail: `a preflight from the UI's origin ${ui} is refused: ${target.scrub(allowed.why)}`,
       diagnosis: said(target, own),
       hint: `The browser will block every API call the UI makes. Allow ${ui} in the backend's CORS settings (FastAPI: CORSMiddleware with allow_origins including ${ui}, allow_methods including POST), then run \`todo-deploy up\`.`,
     };
   }
   if (!('error' in foreign) && corsAllows(foreign, FOREIGN_ORIGIN).ok) {
-    const header = foreign.headers['access-control-allow-origin'];
+    const header = target.scrub(String(foreign.headers['access-control-allow-origin']));
     return {
       status: 'failed',
       detail: `a preflight from a foreign origin (${FOREIGN_ORIGIN}) is allowed too (Access-Control-Allow-Origin: ${header})`,
