@@ -2,18 +2,19 @@
 // throwaway Minikube on every push, verifies it and publishes the report. The workflow is
 // templates/github-actions.yml with this app's settings filled in; the secrets stay in the CI's
 // secret store and reach only the step that writes .env.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { dirname, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { assetPath, packageVersion } from '../assets.js';
 import { checkConfig } from '../checks/inputs.js';
 import type { Config } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { checkTarget } from '../phases/cluster.js';
+import { gitTopLevel } from '../tools/git.js';
 
 export interface CiOptions {
-  /** Where the workflow goes, relative to the app dir. */
+  /** Where the workflow goes, relative to the app dir (default: the repository's .github/workflows). */
   output?: string;
   force?: boolean;
 }
@@ -32,13 +33,20 @@ export async function ci(ctx: Context, options: CiOptions): Promise<void> {
   for (const warning of loaded.warnings) ctx.out.warn(warning);
   checkTarget(loaded.config);
 
-  const file = resolve(ctx.appDir, options.output ?? DEFAULT_WORKFLOW);
+  // GitHub reads workflows from the repository's top folder only; the steps then run in the app's folder.
+  // git names the checkout by its real path, which a symlinked app folder is not.
+  const top = await gitTopLevel(ctx.exec, ctx.appDir);
+  const inRepo = top === undefined ? '' : relative(top, await realpath(ctx.appDir));
+  const depth = top === undefined || inRepo.startsWith('..') ? [] : inRepo.split(sep).filter(Boolean);
+  const repoRoot = resolve(ctx.appDir, ...depth.map(() => '..'));
+  const appPath = depth.join('/') || '.';
+  const file = options.output ? resolve(ctx.appDir, options.output) : join(repoRoot, DEFAULT_WORKFLOW);
   const shown = relative(ctx.appDir, file) || file;
   const exists = existsSync(file);
   if (exists && !options.force) {
     throw new UsageError(`${shown} already exists; todo-deploy ci does not overwrite it.`, `Run \`todo-deploy ci --force\` to replace it, or \`--output FILE\` to write the workflow elsewhere.`);
   }
-  const workflow = renderWorkflow(await readFile(assetPath.template('github-actions.yml'), 'utf8'), workflowValues(loaded.config));
+  const workflow = renderWorkflow(await readFile(assetPath.template('github-actions.yml'), 'utf8'), workflowValues(loaded.config, appPath));
 
   ctx.out.result({ file, dryRun: ctx.dryRun, replaced: exists, secrets: [...ciSecrets], ...(ctx.dryRun && { workflow }) });
   if (ctx.dryRun) {
@@ -62,9 +70,13 @@ export async function ci(ctx: Context, options: CiOptions): Promise<void> {
   );
 }
 
-/** The template's `@@name@@` placeholders, from the app's settings. */
-export function workflowValues(config: Config): Record<string, string> {
+/** The template's `@@name@@` placeholders, from the app's settings; `appPath`: the app's folder in the repository ('.' at its top). */
+export function workflowValues(config: Config, appPath = '.'): Record<string, string> {
+  const inApp = (name: string) => (appPath === '.' ? name : `${appPath}/${name}`);
   return {
+    appPath,
+    reportPath: inApp('todo-deploy-report.xml'),
+    diagnosticsPath: inApp('todo-deploy-diagnostics/'),
     version: packageVersion(),
     namespace: config.namespace,
     minikubeVersion: CI_MINIKUBE_VERSION,

@@ -3,7 +3,8 @@
 // secrets only from the secret store and never echoed, the report published, diagnostics on failure.
 import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { convertWorkflowTemplate, NoOperationTraceWriter, parseWorkflow } from '@actions/workflow-parser';
 import { parse as parseYaml } from 'yaml';
@@ -99,14 +100,14 @@ describe('the GitHub Actions workflow', () => {
   });
 });
 
-async function cli(args: string[], cwd: string) {
+async function cli(args: string[], cwd: string, path = mkdtempSync(join(tmpdir(), 'empty-'))) {
   let stdout = '';
   let stderr = '';
   const out = new PassThrough();
   const err = new PassThrough();
   out.on('data', (c) => (stdout += String(c)));
   err.on('data', (c) => (stderr += String(c)));
-  const exitCode = await main(args, { stdout: out as never, stderr: err as never, env: { PATH: mkdtempSync(join(tmpdir(), 'empty-')), CI: 'true' }, cwd });
+  const exitCode = await main(args, { stdout: out as never, stderr: err as never, env: { PATH: path, CI: 'true' }, cwd });
   return { exitCode, stdout, stderr };
 }
 
@@ -153,6 +154,23 @@ describe('todo-deploy ci', () => {
     expect(json.exitCode).toBe(0);
     expect(JSON.parse(json.stdout)).toMatchObject({ command: 'ci', ok: true, file: join(dir, 'ci', 'deploy.yml'), dryRun: false, replaced: false, secrets: ['DATABASE_URL', 'OPENAI_API_KEY', 'BETTER_AUTH_SECRET', 'BETTER_AUTH_URL'] });
     expect(readFileSync(join(dir, 'ci', 'deploy.yml'), 'utf8')).toBe(workflow);
+  });
+
+  it("puts the workflow in the repository's .github/workflows, its steps in the app's folder, when the app is a subfolder", async () => {
+    const repo = app();
+    const git = dirname(execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim());
+    execFileSync('git', ['init', '--quiet', repo]);
+    mkdirSync(join(repo, 'apps', 'todo'), { recursive: true });
+    const result = await cli(['ci', '--app-dir', 'apps/todo'], repo, git);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const written = readFileSync(file(repo), 'utf8');
+    expect(written).toBe(renderWorkflow(template, workflowValues(defaults, 'apps/todo')));
+    expect(written).toContain('working-directory: apps/todo');
+    expect(written).toContain("hashFiles('apps/todo/todo-deploy-report.xml')");
+    expect(written).toContain('report_paths: apps/todo/todo-deploy-report.xml');
+    expect(written).toContain('path: apps/todo/todo-deploy-diagnostics/');
+    expect(await workflowErrors(written)).toEqual({ errors: [], jobs: 1 });
+    expect(() => statSync(file(join(repo, 'apps', 'todo')))).toThrow();
   });
 
   it('refuses an invalid todo-deploy.yaml, naming the problem', async () => {
