@@ -290,3 +290,27 @@ describe('the pure parts', () => {
     expect(unreachableReason(new URL('http://localhost:8000'), { release: 'backend', port: 8000 }, new URL('http://localhost:8000'))).toBeUndefined();
   });
 });
+
+describe('httpGet', () => {
+  it('names a refused connection, a silent server and a URL it cannot request, and cuts a long answer', async () => {
+    const { httpGet } = await import('../../src/http.js');
+    const silent = createServer(() => {});
+    const long = createServer((_req, res) => res.writeHead(200).end('x'.repeat(5000)));
+    const urls = await Promise.all(
+      [silent, long].map(async (server) => {
+        servers.push(server);
+        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+        return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+      }),
+    );
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const refused = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/`;
+    await new Promise((resolve) => closed.close(resolve));
+    expect(await httpGet(refused)).toEqual({ error: 'ECONNREFUSED' });
+    expect(await httpGet(urls[0]!, { timeoutMs: 100 })).toEqual({ error: 'no answer within 100ms' });
+    expect(await httpGet('not a url')).toMatchObject({ error: expect.stringContaining('Invalid URL') });
+    expect(await httpGet(urls[1]!, { maxBytes: 1000 })).toMatchObject({ status: 200, body: 'x'.repeat(1000), truncated: true });
+    expect(await httpGet(urls[1]!)).toMatchObject({ status: 200, body: 'x'.repeat(5000), truncated: false });
+  });
+});
