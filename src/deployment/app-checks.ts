@@ -4,6 +4,8 @@
 // at the URLs the user opens; each can be turned off in todo-deploy.yaml (`checks:`) for an
 // app it does not fit. Whatever the app answered is scrubbed of secrets before it is kept.
 import type { AppChecksConfig, Config, Service } from '../config/schema.js';
+import type { Context } from '../context.js';
+import type { VerifyState } from '../phases/verify.js';
 import { oneLine } from '../health.js';
 import { httpGet, type HttpAnswer } from '../http.js';
 
@@ -46,6 +48,11 @@ export interface AppTarget {
   /** Masks secrets in what the app answered, before any of it is kept or cut. */
   scrub(text: string): string;
   requestTimeoutMs?: number;
+}
+
+/** What the checks need of a run: the deployment's settings and URLs, its abort signal, its redactor. */
+export function appTargetOf(ctx: Pick<Context, 'signal' | 'redactor'>, state: Pick<VerifyState, 'config' | 'services'>): AppTarget {
+  return { config: state.config, frontendUrl: state.services.frontend.url, backendUrl: state.services.backend.url, signal: ctx.signal, scrub: (text) => ctx.redactor.scrub(text) };
 }
 
 /** The backend URL the frontend was built with (its NEXT_PUBLIC_BACKEND_URL build argument, as `up` passes it). */

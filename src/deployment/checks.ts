@@ -8,7 +8,7 @@ import { diagnosePods } from '../diagnose/pods.js';
 import { ToolError } from '../errors.js';
 import { formatDuration } from '../format.js';
 import { waitHealthy } from '../health.js';
-import { appCheckKinds, appCheckTitles, runAppChecks, turnedOff, type AppCheckKind } from './app-checks.js';
+import { appCheckKinds, appCheckTitles, appTargetOf, runAppChecks, turnedOff, type AppCheckKind } from './app-checks.js';
 import { releasesOf } from './releases.js';
 import { checkRollout, describeFailure, explainPods, healthHint, readPods, STEADY_ERROR_MS, type VerifiedService } from '../phases/verify.js';
 import { tail } from '../tools/exec.js';
@@ -168,7 +168,7 @@ export async function runChecks(ctx: Context, deployment: Deployment, options: C
 
   if (options.appChecks) {
     options.onProgress?.('app checks');
-    const target = { config: deployment.config, frontendUrl: deployment.services.frontend.url, backendUrl: deployment.services.backend.url, signal: ctx.signal, scrub: (text: string) => ctx.redactor.scrub(text) };
+    const target = appTargetOf(ctx, deployment);
     await Promise.all(
       selected
         .filter((s) => live.has(s))

@@ -3,7 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { services, type Service } from '../config/schema.js';
 import type { Context } from '../context.js';
-import { appCheckTitles, runAppChecks } from '../deployment/app-checks.js';
+import { appCheckTitles, appTargetOf, runAppChecks } from '../deployment/app-checks.js';
 import { OperationError, ToolError } from '../errors.js';
 import { diagnosePods } from '../diagnose/pods.js';
 import { formatDuration } from '../format.js';
@@ -64,7 +64,7 @@ export async function verifyDeployment(ctx: Context, state: VerifyState): Promis
 
 /** The app-level checks (the UI's page and bundle, the API docs, CORS, Better Auth) of both services; the first failure's hint leads. */
 async function verifyApp(ctx: Context, state: VerifyState): Promise<string> {
-  const target = { config: state.config, frontendUrl: state.services.frontend.url, backendUrl: state.services.backend.url, signal: ctx.signal, scrub: (text: string) => ctx.redactor.scrub(text) };
+  const target = appTargetOf(ctx, state);
   const results = (await Promise.all(services.map(async (s) => [...(await runAppChecks(target, s))].map(([kind, outcome]) => ({ name: `${s} ${appCheckTitles[kind]}`, ...outcome }))))).flat();
   const failed = results.filter((r) => r.status === 'failed');
   if (failed.length > 0) {
