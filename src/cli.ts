@@ -26,6 +26,7 @@ Examples:
   $ todo-deploy rollback backend       back to the last good revision, verified
   $ todo-deploy teardown --cluster stop
                                        uninstall, delete the secrets, stop Minikube (asks first)
+  $ todo-deploy ci                     write a GitHub Actions workflow that deploys and verifies on every push
 
 Exit codes: 0 success, 1 operation failed, 2 invalid usage or input, 3 prerequisite missing, 130 interrupted.
 Settings: flags > TODO_DEPLOY_* variables > todo-deploy.yaml > defaults.`;
@@ -182,6 +183,19 @@ The global --namespace and --profile are written to todo-deploy.yaml too.`,
       run('teardown', async (opts: import('./commands/teardown.js').TeardownOptions) => {
         const { teardown } = await import('./commands/teardown.js');
         return (ctx) => teardown(ctx, opts);
+      }),
+    );
+
+  program
+    .command('ci')
+    .description('write a GitHub Actions workflow into the app: a throwaway Minikube, `up`, `verify --resilience` with its report published, diagnostics on failure')
+    .option('--output <file>', 'where to write the workflow, relative to --app-dir (default: .github/workflows/todo-deploy.yml)')
+    .option('--force', 'replace the workflow file if it exists')
+    .option('--dry-run', 'print the workflow and write nothing')
+    .action(
+      run('ci', async (opts: import('./commands/ci.js').CiOptions) => {
+        const { ci } = await import('./commands/ci.js');
+        return (ctx) => ci(ctx, opts);
       }),
     );
 

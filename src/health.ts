@@ -131,7 +131,7 @@ export function probe(url: string, timeoutMs: number, signal?: AbortSignal, scru
 }
 
 /** Control characters and runs of whitespace become one space; long bodies are cut. */
-function oneLine(text: string): string {
+export function oneLine(text: string): string {
   const flat = text.replace(/[\u0000-\u001f\u007f\s]+/g, ' ').trim();
   return flat.length > BODY_CHARS ? `${flat.slice(0, BODY_CHARS)}…` : flat;
 }

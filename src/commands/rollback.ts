@@ -66,7 +66,7 @@ async function rollBack(ctx: Context, config: Config, selected: Service[], to: n
   }
 
   const check = ctx.out.task('Verifying');
-  const checks = await runChecks(ctx, deployment, { group: 'verify', helmTests: false, services: plans.map((p) => p.service), onProgress: (text) => check.update(text) });
+  const checks = await runChecks(ctx, deployment, { group: 'verify', helmTests: false, appChecks: true, services: plans.map((p) => p.service), onProgress: (text) => check.update(text) });
   const failed = checks.filter((c) => c.status === 'failed');
   if (failed.length > 0) check.fail(`${failed.length} of ${checks.length} checks failed`);
   else check.succeed(`${checks.length} checks passed`);

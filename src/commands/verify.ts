@@ -30,7 +30,7 @@ export async function verify(ctx: Context, options: VerifyOptions): Promise<void
     // A CI job that asked for a report still gets one to show: every check failed, and why.
     if (options.report && error instanceof TodoDeployError) {
       const checks: VerifyCheck[] = services.flatMap((s) =>
-        checkKinds(true).map((kind) => ({ ...newCheck('verify', s, kind), status: 'failed' as const, detail: `not checked: ${error.message}`, ...(error.hint && { hint: error.hint }) })),
+        checkKinds(s, { helmTests: true, appChecks: true }).map((kind) => ({ ...newCheck('verify', s, kind), status: 'failed' as const, detail: `not checked: ${error.message}`, ...(error.hint && { hint: error.hint }) })),
       );
       if (options.resilience) checks.push(...notRunResilience('not run: the deployment could not be reached'));
       const report = reportOf({ startedAt, started, target: { profile: config.minikube.profile, kubeContext: '', namespace: config.namespace }, urls: {}, checks });
@@ -44,7 +44,7 @@ export async function verify(ctx: Context, options: VerifyOptions): Promise<void
   }
 
   const task = ctx.out.task('Verifying the deployment');
-  const checks = await runChecks(ctx, deployment, { group: 'verify', helmTests: true, onProgress: (text) => task.update(text) });
+  const checks = await runChecks(ctx, deployment, { group: 'verify', helmTests: true, appChecks: true, onProgress: (text) => task.update(text) });
   let resilience: ResilienceResult | undefined;
   if (options.resilience) {
     if (checks.some((c) => c.status === 'failed')) {
@@ -55,7 +55,7 @@ export async function verify(ctx: Context, options: VerifyOptions): Promise<void
       resilience = test.result;
       checks.push(...test.checks);
       if (test.checks.every((c) => c.status !== 'failed')) {
-        checks.push(...(await runChecks(ctx, deployment, { group: 'after-resilience', helmTests: false, onProgress: (text) => task.update(`again: ${text}`) })));
+        checks.push(...(await runChecks(ctx, deployment, { group: 'after-resilience', helmTests: false, appChecks: false, onProgress: (text) => task.update(`again: ${text}`) })));
       }
     }
   }

@@ -35,6 +35,21 @@ export interface Config {
   timeouts: { start: number; build: number; deploy: number; verify: number; lock: number };
   frontend: ServiceConfig & { backendUrl: string };
   backend: ServiceConfig;
+  /** The app-level checks of `verify` (and `up`), each turned off when it does not apply to the app. */
+  checks: AppChecksConfig;
+}
+
+export interface AppChecksConfig {
+  /** The UI's page answers with HTML, and its /_next/static chunks load as JavaScript. */
+  ui: boolean;
+  /** The backend URL baked into the UI's bundle is one the browser can reach. */
+  backendUrl: boolean;
+  /** FastAPI's /openapi.json and /docs. */
+  apiDocs: boolean;
+  /** A CORS preflight from the UI's origin is allowed, one from a foreign origin is not. */
+  cors: boolean;
+  /** Better Auth answers at /api/auth/ok. */
+  auth: boolean;
 }
 
 export const defaults: Config = {
@@ -74,6 +89,7 @@ export const defaults: Config = {
     healthPath: '/api/health',
     valuesFile: '',
   },
+  checks: { ui: true, backendUrl: true, apiDocs: true, cors: true, auth: true },
 };
 
 /** A leaf parses one raw value (from YAML, or a string from the environment) or says what it expected. */
@@ -119,6 +135,14 @@ export function parseDuration(value: string): number | undefined {
   const ms = parts.reduce((sum, [, n, unit]) => sum + Number(n) * durationUnits[unit!]!, 0);
   return ms > 0 ? ms : undefined;
 }
+
+const boolean: Leaf = {
+  expected: 'true or false',
+  parse(raw, fromEnv) {
+    const value = fromEnv && typeof raw === 'string' ? { true: true, false: false }[raw.trim().toLowerCase()] : raw;
+    return typeof value === 'boolean' ? ok(value) : bad;
+  },
+};
 
 const duration: Leaf = {
   expected: 'a duration such as 90s, 5m or 1m30s',
@@ -174,4 +198,5 @@ export const schema: Section = {
   timeouts: { start: duration, build: duration, deploy: duration, verify: duration, lock: duration },
   frontend: service({ backendUrl: httpUrlOrEmpty }),
   backend: service(),
+  checks: { ui: boolean, backendUrl: boolean, apiDocs: boolean, cors: boolean, auth: boolean },
 };

@@ -8,6 +8,7 @@ import { diagnosePods } from '../diagnose/pods.js';
 import { ToolError } from '../errors.js';
 import { formatDuration } from '../format.js';
 import { waitHealthy } from '../health.js';
+import { appCheckKinds, appCheckTitles, appTargetOf, runAppChecks, turnedOff, type AppCheckKind } from './app-checks.js';
 import { releasesOf } from './releases.js';
 import { checkRollout, describeFailure, explainPods, healthHint, readPods, STEADY_ERROR_MS, type VerifiedService } from '../phases/verify.js';
 import { tail } from '../tools/exec.js';
@@ -17,7 +18,7 @@ import { releaseRef, type Deployment } from './connect.js';
 
 export type CheckStatus = 'passed' | 'failed' | 'skipped';
 
-export type CheckKind = 'release' | 'rollout' | 'pods' | 'health' | 'helm-test' | 'replacement' | 'availability';
+export type CheckKind = 'release' | 'rollout' | 'pods' | 'health' | AppCheckKind | 'helm-test' | 'replacement' | 'availability';
 
 export interface VerifyCheck {
   /** `<group>.<service>.<kind>`, unique in a report. */
@@ -42,14 +43,15 @@ const titles: Record<CheckKind, string> = {
   rollout: 'rollout complete',
   pods: 'pods ready, no restarts climbing',
   health: 'health endpoint',
+  ...appCheckTitles,
   'helm-test': 'helm test',
   replacement: 'pod replaced',
   availability: 'availability while replaced',
 };
 
-/** What runChecks checks of each service. */
-export function checkKinds(helmTests: boolean): CheckKind[] {
-  return ['release', 'rollout', 'pods', 'health', ...(helmTests ? (['helm-test'] as const) : [])];
+/** What runChecks checks of a service. */
+export function checkKinds(service: Service, options: Pick<CheckOptions, 'helmTests' | 'appChecks'>): CheckKind[] {
+  return ['release', 'rollout', 'pods', 'health', ...(options.appChecks ? appCheckKinds[service] : []), ...(options.helmTests ? (['helm-test'] as const) : [])];
 }
 
 export function newCheck(group: string, service: Service, kind: CheckKind): VerifyCheck {
@@ -73,6 +75,8 @@ export interface CheckOptions {
   group: string;
   /** Run the chart's `helm test` hooks too. */
   helmTests: boolean;
+  /** Run the app-level checks too (the UI's page and bundle, API docs, CORS, Better Auth). */
+  appChecks: boolean;
   /** The services to check (default: both). */
   services?: readonly Service[];
   onProgress?: (text: string) => void;
@@ -82,8 +86,8 @@ export interface CheckOptions {
 export async function runChecks(ctx: Context, deployment: Deployment, options: CheckOptions): Promise<VerifyCheck[]> {
   const deadline = deployment.config.timeouts.verify;
   const selected = options.services ?? services;
-  const kinds = checkKinds(options.helmTests);
-  const checks = Object.fromEntries(selected.map((s) => [s, Object.fromEntries(kinds.map((k) => [k, newCheck(options.group, s, k)]))])) as Record<Service, Record<CheckKind, VerifyCheck>>;
+  const kinds = Object.fromEntries(selected.map((s) => [s, checkKinds(s, options)])) as Record<Service, CheckKind[]>;
+  const checks = Object.fromEntries(selected.map((s) => [s, Object.fromEntries(kinds[s].map((k) => [k, newCheck(options.group, s, k)]))])) as Record<Service, Record<CheckKind, VerifyCheck>>;
   const live = new Set<Service>();
   const before = new Map<Service, PodInfo[]>();
   const stage = async (text: string, kind: CheckKind, fn: (plan: VerifiedService, check: VerifyCheck) => Promise<Pick<VerifyCheck, 'status' | 'detail' | 'diagnosis' | 'hint'>>) => {
@@ -113,7 +117,7 @@ export async function runChecks(ctx: Context, deployment: Deployment, options: C
       }),
     ),
   );
-  for (const s of selected) if (!live.has(s)) skipRest(checks[s], kinds, 'the release is not installed');
+  for (const s of selected) if (!live.has(s)) skipRest(checks[s], kinds[s], 'the release is not installed');
 
   // Pods being deleted (an old ReplicaSet's, a replaced pod) are not the deployment's any more.
   const currentPods = async (plan: VerifiedService) => (await readPods(ctx, deployment, plan)).filter((p) => !p.terminating);
@@ -162,6 +166,24 @@ export async function runChecks(ctx: Context, deployment: Deployment, options: C
     };
   });
 
+  if (options.appChecks) {
+    options.onProgress?.('app checks');
+    const target = appTargetOf(ctx, deployment);
+    await Promise.all(
+      selected
+        .filter((s) => live.has(s))
+        .map(async (s) => {
+          // Answers from a service whose pods are broken say nothing about the app.
+          const broken = (['rollout', 'pods', 'health'] as const).map((k) => checks[s][k]).find((c) => c.status !== 'passed');
+          if (broken) {
+            for (const kind of appCheckKinds[s]) Object.assign(checks[s][kind], { status: 'skipped', detail: turnedOff(deployment.config, kind) ?? `not run: the ${broken.name} check failed` });
+            return;
+          }
+          for (const [kind, outcome] of await runAppChecks(target, s)) Object.assign(checks[s][kind], outcome);
+        }),
+    );
+  }
+
   if (options.helmTests) {
     await stage('helm tests', 'helm-test', async (plan) => {
       // A test pod of a service whose own pods are not ready would only wait out its timeout.
@@ -198,7 +220,7 @@ export async function runChecks(ctx: Context, deployment: Deployment, options: C
     return { status: 'failed', detail: 'restarts are climbing', diagnosis: [...climbing, ...(await explainPods(ctx, deployment, plan, now))], hint: `A container keeps restarting: \`todo-deploy logs ${plan.service} --previous\` shows why.` };
   });
 
-  return selected.flatMap((s) => kinds.map((k) => checks[s][k]));
+  return selected.flatMap((s) => kinds[s].map((k) => checks[s][k]));
 }
 
 async function podProblems(ctx: Context, deployment: Deployment, plan: VerifiedService, pods: PodInfo[]): Promise<string[]> {

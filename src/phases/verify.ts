@@ -3,6 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { services, type Service } from '../config/schema.js';
 import type { Context } from '../context.js';
+import { appCheckTitles, appTargetOf, runAppChecks } from '../deployment/app-checks.js';
 import { OperationError, ToolError } from '../errors.js';
 import { diagnosePods } from '../diagnose/pods.js';
 import { formatDuration } from '../format.js';
@@ -57,7 +58,25 @@ export async function verifyDeployment(ctx: Context, state: VerifyState): Promis
       `The pods are running but ${failing.length > 1 ? 'the endpoints do' : 'the endpoint does'} not answer 200. ${failingServices.map((s) => healthHint[s]).join(' ')}`,
     );
   }
-  return health.map((h) => `${h.url} → ${h.status}`).join(', ');
+  const app = await verifyApp(ctx, state);
+  return `${health.map((h) => `${h.url} → ${h.status}`).join(', ')}; ${app}`;
+}
+
+/** The app-level checks (the UI's page and bundle, the API docs, CORS, Better Auth) of both services; the first failure's hint leads. */
+async function verifyApp(ctx: Context, state: VerifyState): Promise<string> {
+  const target = appTargetOf(ctx, state);
+  const results = (await Promise.all(services.map(async (s) => [...(await runAppChecks(target, s))].map(([kind, outcome]) => ({ name: `${s} ${appCheckTitles[kind]}`, ...outcome }))))).flat();
+  const failed = results.filter((r) => r.status === 'failed');
+  if (failed.length > 0) {
+    throw new OperationError(
+      `App check${failed.length > 1 ? 's' : ''} failed: ${failed.map((r) => `${r.name}: ${r.detail}`).join('; ')}.`,
+      failed.flatMap((r) => [...(failed.length > 1 ? [`${r.name}:`] : []), ...(r.diagnosis ?? []), ...(failed.length > 1 && r.hint ? [`→ ${r.hint}`] : [])]),
+      failed[0]!.hint,
+    );
+  }
+  const passed = results.filter((r) => r.status === 'passed').length;
+  const skipped = results.length - passed;
+  return `app checks: ${passed} passed${skipped ? `, ${skipped} turned off` : ''}`;
 }
 
 /** How long the same error answer from Ready pods is retried before it counts as the answer. */

@@ -12,3 +12,14 @@ export async function isTrackedByGit(exec: Exec, file: string): Promise<boolean>
     throw error;
   }
 }
+
+/** The top folder of the git checkout holding `dir`; undefined when git is absent or `dir` is in no repository. */
+export async function gitTopLevel(exec: Exec, dir: string): Promise<string | undefined> {
+  try {
+    const result = await exec({ tool: 'git', args: ['rev-parse', '--show-toplevel'], cwd: dir, allowFailure: true, timeoutMs: 10_000 });
+    return result.exitCode === 0 && result.stdout.trim() ? result.stdout.trim() : undefined;
+  } catch (error) {
+    if (error instanceof PrereqError) return undefined;
+    throw error;
+  }
+}

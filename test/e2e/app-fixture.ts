@@ -1,8 +1,10 @@
 // A Todo Chatbot checkout for end-to-end tests: frontend/ and backend/ sources, a valid .env
 // (mode 0600) and a todo-deploy.yaml whose NodePorts are answered by real HTTP servers on
-// 127.0.0.1 (the simulated Minikube publishes them on localhost).
+// 127.0.0.1 (the simulated Minikube publishes them on localhost). The servers answer as the
+// app does: health endpoints, the UI's page and chunks (with the backend URL the simulated
+// build baked in), Better Auth, the API docs and CORS.
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
 import type { Sim } from '../sim/harness.js';
 
@@ -18,6 +20,8 @@ export const secretValues = [...Object.values(secrets).filter((v) => !v.startsWi
 export interface App {
   dir: string;
   ports: { frontend: number; backend: number };
+  /** The sim whose last frontend build's NEXT_PUBLIC_BACKEND_URL the UI's chunk serves. */
+  bakedFrom(sim: Sim): void;
   /** Sets the HTTP status a health endpoint answers, or a function asked on each request; and the body, when given. */
   setHealth(service: 'frontend' | 'backend', status: number | (() => number), body?: string): void;
   write(path: string, content: string): void;
@@ -30,10 +34,13 @@ export async function createApp(sim: Sim, yaml = ''): Promise<App> {
   const bodies = { frontend: '{"status":"ok"}', backend: '{"status":"ok"}' };
   const servers: Server[] = [];
   const ports = { frontend: 0, backend: 0 };
+  let built = sim;
+  const routes = { frontend: (req: IncomingMessage, res: ServerResponse) => frontendRoutes(req, res, bakedBackendUrl(built) ?? `http://localhost:${ports.backend}`), backend: (req: IncomingMessage, res: ServerResponse) => backendRoutes(req, res, `http://localhost:${ports.frontend}`) };
   for (const service of ['frontend', 'backend'] as const) {
     const { server, port } = await listenInNodePortRange((req, res) => {
       const status = health[service];
-      res.writeHead(req.url === '/api/health' ? (typeof status === 'function' ? status() : status) : 404, { 'content-type': 'application/json' }).end(bodies[service]);
+      if (req.url === '/api/health' && req.method === 'GET') return void res.writeHead(typeof status === 'function' ? status() : status, { 'content-type': 'application/json' }).end(bodies[service]);
+      if (!routes[service](req, res)) res.writeHead(404, { 'content-type': 'application/json' }).end('{"detail":"Not Found"}');
     });
     servers.push(server);
     ports[service] = port;
@@ -55,6 +62,9 @@ export async function createApp(sim: Sim, yaml = ''): Promise<App> {
   return {
     dir,
     ports,
+    bakedFrom: (next) => {
+      built = next;
+    },
     setHealth: (service, status, body) => {
       health[service] = status;
       if (body !== undefined) bodies[service] = body;
@@ -77,7 +87,56 @@ function writerIn(dir: string): App['write'] {
  */
 export function appIn(sim: Sim, app: App): App {
   const dir = join(sim.dir, 'app');
+  app.bakedFrom(sim);
   return { ...app, dir, write: writerIn(dir) };
+}
+
+/**
+ * The NEXT_PUBLIC_BACKEND_URL of the sim's last frontend build, from its call log: what `next
+ * build` would have inlined. The log, not the image store, so that a build the engine tier's
+ * real docker ran counts too.
+ */
+function bakedBackendUrl(sim: Sim): string | undefined {
+  let calls: ReturnType<Sim['calls']>;
+  try {
+    calls = sim.calls();
+  } catch {
+    // The sim is gone (a snapshot's first sim): its build is the default one.
+    return undefined;
+  }
+  for (const call of calls.toReversed()) {
+    for (const arg of call.argv) {
+      const baked = /NEXT_PUBLIC_BACKEND_URL=(.*)$/.exec(arg)?.[1];
+      if (baked !== undefined) return baked;
+    }
+  }
+  return undefined;
+}
+
+/** The Next.js app's page (its chunks named as the App Router names them), its chunks, and Better Auth. */
+function frontendRoutes(req: IncomingMessage, res: ServerResponse, backendUrl: string): boolean {
+  const js = { 'content-type': 'application/javascript; charset=UTF-8' };
+  if (req.url === '/') {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(
+      '<!DOCTYPE html><html><head><script src="/_next/static/chunks/main-app-2c1d.js" async=""></script></head><body><main>Todo Chatbot</main>' +
+        '<script>self.__next_f.push([1,"3:I[\\"static/chunks/app/page-9b2e.js\\",\\"default\\"]"])</script></body></html>',
+    );
+  } else if (req.url === '/_next/static/chunks/main-app-2c1d.js') res.writeHead(200, js).end('(()=>{"use strict";})();');
+  else if (req.url === '/_next/static/chunks/app/page-9b2e.js') res.writeHead(200, js).end(`fetch("".concat(${JSON.stringify(backendUrl)},"/api/tasks"));`);
+  else if (req.url === '/api/auth/ok') res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+  else return false;
+  return true;
+}
+
+/** FastAPI's docs, and its CORSMiddleware allowing the UI's origin only. */
+function backendRoutes(req: IncomingMessage, res: ServerResponse, uiOrigin: string): boolean {
+  if (req.method === 'OPTIONS') {
+    if (req.headers.origin !== uiOrigin) res.writeHead(400, { 'content-type': 'text/plain' }).end('Disallowed CORS origin');
+    else res.writeHead(200, { 'access-control-allow-origin': uiOrigin, 'access-control-allow-methods': 'DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT' }).end('OK');
+  } else if (req.url === '/openapi.json') res.writeHead(200, { 'content-type': 'application/json' }).end('{"openapi":"3.1.0","info":{"title":"Todo Chatbot API"},"paths":{"/api/health":{}}}');
+  else if (req.url === '/docs') res.writeHead(200, { 'content-type': 'text/html' }).end('<title>Todo Chatbot API - Swagger UI</title>');
+  else return false;
+  return true;
 }
 
 /** A free port in Kubernetes' NodePort range, listening on 127.0.0.1. */

@@ -29,7 +29,14 @@ describe('todo-deploy verify', () => {
       }
     }
     expect(result.stdout).toContain(`http://localhost:${app.ports.backend}/api/health → HTTP 200, database reachable`);
-    expect(result.stderr).toMatch(/✔ Verifying the deployment: 10 checks passed/);
+    // The app itself, as a browser and a user see it.
+    const { frontend, backend } = { frontend: `http://localhost:${app.ports.frontend}`, backend: `http://localhost:${app.ports.backend}` };
+    expect(result.stdout).toMatch(new RegExp(`ok\\s+frontend UI page and static assets\\s+${frontend}/ → HTML; 2 of 2 JavaScript chunks load`));
+    expect(result.stdout).toMatch(new RegExp(`ok\\s+frontend backend URL in the UI bundle\\s+the UI calls ${backend} \\(in /_next/static/chunks/app/page-9b2e.js\\)`));
+    expect(result.stdout).toMatch(/ok\s+frontend Better Auth endpoint\s+\S+\/api\/auth\/ok → HTTP 200/);
+    expect(result.stdout).toMatch(new RegExp(`ok\\s+backend API docs\\s+${backend}/openapi.json → OpenAPI 3.1.0, 1 path; ${backend}/docs → HTTP 200`));
+    expect(result.stdout).toMatch(new RegExp(`ok\\s+backend CORS for the UI\\s+OPTIONS ${backend}/api/health: ${frontend} allowed, a foreign origin refused`));
+    expect(result.stderr).toMatch(/✔ Verifying the deployment: 15 checks passed/);
     const calls = callsSince(mark);
     // Nothing changes but the chart's test pods.
     expect(calls.filter((c) => c.mutating).map((c) => `${c.tool} ${c.command} ${c.argv[1]}`).sort()).toEqual(['helm test backend', 'helm test frontend']);
@@ -107,13 +114,13 @@ describe('todo-deploy verify', () => {
     expect(result.exitCode).toBe(3);
     expect(result.stderr).toContain('Report written to verify.xml');
     const cases = parseJunit(readFileSync(join(app.dir, 'verify.xml'), 'utf8')).testsuites.testsuite.flatMap((s) => s.testcase);
-    expect(cases).toHaveLength(10);
+    expect(cases).toHaveLength(15);
     for (const c of cases) expect(c.failure?.message).toBe('not checked: The Minikube profile "minikube" is stopped.');
     expect(cases[0]!.failure!['#text']).toContain('hint: ');
 
     expect((await cli(['verify', '--resilience', '--report', 'verify.json'])).exitCode).toBe(3);
     const report = JSON.parse(readFileSync(join(app.dir, 'verify.json'), 'utf8')) as { ok: boolean; summary: Record<string, number>; target: Record<string, string> };
-    expect(report).toMatchObject({ ok: false, summary: { tests: 12, passed: 0, failed: 10, skipped: 2 }, target: { profile: 'minikube', namespace: 'todo' } });
+    expect(report).toMatchObject({ ok: false, summary: { tests: 17, passed: 0, failed: 15, skipped: 2 }, target: { profile: 'minikube', namespace: 'todo' } });
     expect(sim.calls().filter((c) => c.mutating)).toEqual([]);
   });
 
@@ -196,9 +203,9 @@ describe('todo-deploy verify', () => {
     const xml = readFileSync(xmlFile, 'utf8');
     const parsed = parseJunit(xml);
     const cases = parsed.testsuites.testsuite.flatMap((s) => s.testcase);
-    expect(cases).toHaveLength(10);
-    expect(parsed.testsuites.tests).toBe('10');
-    expect(new Set(cases.map((c) => `${c.classname} ${c.name}`)).size).toBe(10);
+    expect(cases).toHaveLength(15);
+    expect(parsed.testsuites.tests).toBe('15');
+    expect(new Set(cases.map((c) => `${c.classname} ${c.name}`)).size).toBe(15);
     const failures = cases.filter((c) => c.failure);
     expect(Number(parsed.testsuites.failures)).toBe(failures.length);
     expect(failures.map((c) => c.name)).toContain('backend pods ready, no restarts climbing');
@@ -208,12 +215,45 @@ describe('todo-deploy verify', () => {
     const report = JSON.parse(readFileSync(jsonFile, 'utf8')) as Record<string, unknown> & { checks: Array<Record<string, unknown>>; summary: Record<string, number> };
     expect(Object.keys(report)).toEqual(['tool', 'version', 'command', 'ok', 'startedAt', 'durationMs', 'target', 'urls', 'summary', 'checks']);
     expect(report).toMatchObject({ tool: 'todo-deploy', command: 'verify', ok: false, target: { profile: 'minikube', kubeContext: 'minikube', namespace: 'todo' } });
-    expect(report.summary.tests).toBe(10);
-    expect(report.summary.passed! + report.summary.failed! + report.summary.skipped!).toBe(10);
+    expect(report.summary.tests).toBe(15);
+    expect(report.summary.passed! + report.summary.failed! + report.summary.skipped!).toBe(15);
+    // The backend's app checks are not run on a broken backend, and say why.
+    expect(report.checks.find((c) => c.id === 'verify.backend.cors')).toMatchObject({ status: 'skipped', detail: 'not run: the backend rollout complete check failed' });
     for (const check of report.checks) {
       expect(Object.keys(check)).toEqual(expect.arrayContaining(['id', 'group', 'service', 'kind', 'name', 'status', 'detail', 'durationMs']));
     }
     assertSafe(sim, xml + JSON.stringify(report));
+  });
+
+  it('fails when the frontend was built with a backend URL the browser cannot reach, naming it, why, and the setting that fixes it', async () => {
+    const { sim, app, cli, up } = await deployed();
+    const inCluster = 'http://backend.todo.svc.cluster.local:8000';
+    app.write('todo-deploy.yaml', `timeouts:\n  verify: 5s\nfrontend:\n  nodePort: ${app.ports.frontend}\n  backendUrl: ${inCluster}\nbackend:\n  nodePort: ${app.ports.backend}\n`);
+    // up rebuilds the frontend with that URL baked in, and its own verify step refuses it.
+    const rebuilt = await up();
+    expect(rebuilt.exitCode).toBe(1);
+    expect(rebuilt.stderr).toContain(`App check failed: frontend backend URL in the UI bundle: the UI's JavaScript calls ${inCluster}: a Kubernetes Service name, which resolves only inside the cluster, not in the browser.`);
+    expect(rebuilt.stderr).toContain(`Set frontend.backendUrl in todo-deploy.yaml (TODO_DEPLOY_FRONTEND_BACKEND_URL) to a URL the browser reaches, or leave it empty for http://localhost:${app.ports.backend}`);
+
+    const result = await cli(['verify', '--report', 'verify.xml']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toMatch(new RegExp(`FAIL\\s+frontend backend URL in the UI bundle\\s+the UI's JavaScript calls ${inCluster}: a Kubernetes Service name`));
+    expect(result.stdout).toContain(`frontend.backendUrl is ${inCluster} in todo-deploy.yaml.`);
+    expect(result.stderr).toContain('✖ Verification failed: frontend backend URL in the UI bundle.');
+    const failed = parseJunit(readFileSync(join(app.dir, 'verify.xml'), 'utf8')).testsuites.testsuite.flatMap((s) => s.testcase).filter((c) => c.failure);
+    expect(failed.map((c) => c.name)).toEqual(['frontend backend URL in the UI bundle']);
+    expect(failed[0]!.failure!['#text']).toContain('hint: Every API call of the UI will fail.');
+    assertSafe(sim, result.stdout + result.stderr + rebuilt.stderr);
+  });
+
+  it('says "skipped: turned off" for the checks todo-deploy.yaml turns off, and passes without them', async () => {
+    const { app, cli } = await deployed();
+    app.write('todo-deploy.yaml', `timeouts:\n  verify: 5s\nfrontend:\n  nodePort: ${app.ports.frontend}\nbackend:\n  nodePort: ${app.ports.backend}\nchecks:\n  auth: false\n  apiDocs: false\n`);
+    const result = await cli(['verify']);
+    expect(result.exitCode, result.stdout).toBe(0);
+    expect(result.stdout).toMatch(/skip\s+frontend Better Auth endpoint\s+skipped: turned off \(checks\.auth: false in todo-deploy\.yaml\)/);
+    expect(result.stdout).toMatch(/skip\s+backend API docs\s+skipped: turned off \(checks\.apiDocs: false in todo-deploy\.yaml\)/);
+    expect(result.stderr).toMatch(/✔ Verifying the deployment: 13 checks passed, 2 skipped/);
   });
 
   it('refuses a report file it cannot write in a known format, before doing anything', async () => {

@@ -39,6 +39,7 @@ const configDefaults = {
     healthPath: '/api/health',
     valuesFile: '',
   },
+  checks: { ui: true, backendUrl: true, apiDocs: true, cors: true, auth: true },
 };
 
 const secretKeys = ['BETTER_AUTH_SECRET', 'DATABASE_URL', 'OPENAI_API_KEY', 'BETTER_AUTH_URL'];

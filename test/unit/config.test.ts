@@ -123,6 +123,16 @@ describe('precedence: flags > TODO_DEPLOY_* > file > defaults', () => {
     expect(problems).toEqual(['TODO_DEPLOY_FRONTEND_NODE_PORT: expected an integer from 30000 to 32767, got "http"']);
   });
 
+  it('turns an app-level check off from the file or a variable (true or false), and names a value that is neither', async () => {
+    const loaded = await load('checks:\n  auth: false\n', { TODO_DEPLOY_CHECKS_API_DOCS: 'False', TODO_DEPLOY_CHECKS_CORS: 'true' });
+    expect(loaded.config.checks).toEqual({ ui: true, backendUrl: true, apiDocs: false, cors: true, auth: false });
+    expect(loaded.sources).toMatchObject({ 'checks.auth': 'file', 'checks.apiDocs': 'env', 'checks.ui': 'default' });
+    expect(await problemsOf('checks:\n  auth: no-thanks\n', { TODO_DEPLOY_CHECKS_UI: 'off' })).toEqual([
+      expect.stringMatching(/todo-deploy\.yaml:2:9: checks\.auth: expected true or false, got "no-thanks"$/),
+      'TODO_DEPLOY_CHECKS_UI: expected true or false, got "off"',
+    ]);
+  });
+
   it('warns about a variable that is no setting, with a suggestion', async () => {
     const loaded = await load('', { TODO_DEPLOY_NAMESPCE: 'x', TODO_DEPLOY_APP_DIR: '/app', OTHER: 'y' });
     expect(loaded.warnings).toEqual(['TODO_DEPLOY_NAMESPCE is not a todo-deploy setting and is ignored (did you mean TODO_DEPLOY_NAMESPACE?).']);

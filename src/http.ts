@@ -1,0 +1,70 @@
+// One HTTP request with its answer read whole (up to a limit), for the app-level checks of
+// `verify`: the UI's page and chunks, the API's docs, a CORS preflight. node:http(s) rather
+// than fetch, as in health.ts: fetch loads its whole client on first use.
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { CancelledError } from './errors.js';
+
+export interface HttpAnswer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+  /** The body was longer than `maxBytes`, and was cut there. */
+  truncated: boolean;
+}
+
+export interface HttpOptions {
+  method?: string;
+  headers?: Record<string, string>;
+  timeoutMs?: number;
+  maxBytes?: number;
+  signal?: AbortSignal;
+}
+
+/** The answer, or why there was none (`ECONNREFUSED`, `no answer within 10000ms`, an invalid URL). */
+export function httpGet(url: string, options: HttpOptions = {}): Promise<HttpAnswer | { error: string }> {
+  const { method = 'GET', headers = {}, timeoutMs = 10_000, maxBytes = 5 * 1024 * 1024, signal } = options;
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new CancelledError(`Interrupted while requesting ${url}`));
+    let timedOut = false;
+    let req: ReturnType<typeof httpRequest>;
+    try {
+      const send = new URL(url).protocol === 'https:' ? httpsRequest : httpRequest;
+      // agent: false — no pooled keep-alive connection; redirects are the caller's to follow.
+      req = send(url, { method, headers, agent: false, signal }, (response) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        let done = false;
+        const finish = (truncated: boolean) => {
+          if (done) return;
+          done = true;
+          clearTimeout(timer);
+          response.destroy();
+          if (timedOut) return resolve({ error: `no complete answer within ${timeoutMs}ms` });
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8'), truncated });
+        };
+        response.on('data', (chunk: Buffer) => {
+          chunks.push(chunk);
+          size += chunk.length;
+          if (size > maxBytes) finish(true);
+        });
+        response.on('end', () => finish(false));
+        response.on('error', () => finish(false));
+        response.on('close', () => finish(false));
+      });
+    } catch (error) {
+      return resolve({ error: (error as Error).message });
+    }
+    const timer = setTimeout(() => {
+      timedOut = true;
+      req.destroy();
+    }, timeoutMs);
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      if (signal?.aborted) reject(new CancelledError(`Interrupted while requesting ${url}`));
+      else if (timedOut) resolve({ error: `no answer within ${timeoutMs}ms` });
+      else resolve({ error: error.code ?? error.message });
+    });
+    req.end();
+  });
+}
