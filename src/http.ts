@@ -3,6 +3,7 @@
 // than fetch, as in health.ts: fetch loads its whole client on first use.
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CancelledError } from './errors.js';
 
 export interface HttpAnswer {
@@ -19,10 +20,33 @@ export interface HttpOptions {
   timeoutMs?: number;
   maxBytes?: number;
   signal?: AbortSignal;
+  /** How long a refused or reset connection is tried again (default 5 s; 0: never). */
+  retryForMs?: number;
 }
 
-/** The answer, or why there was none (`ECONNREFUSED`, `no answer within 10000ms`, an invalid URL). */
-export function httpGet(url: string, options: HttpOptions = {}): Promise<HttpAnswer | { error: string }> {
+/**
+ * Errors of the connection, not of the app: on a real node, right after a rollout the Service's
+ * endpoints change and kube-proxy's rules catch up within seconds, refusing connections meanwhile
+ * (seen on the cluster tier's node, after health had passed).
+ */
+const transient = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH']);
+
+/** The answer, or why there was none (`ECONNREFUSED`, `no answer within 10000ms`, an invalid URL); a refused or reset connection is tried again for `retryForMs`. */
+export async function httpGet(url: string, options: HttpOptions = {}): Promise<HttpAnswer | { error: string }> {
+  const { retryForMs = 5_000, signal } = options;
+  const started = Date.now();
+  for (let delay = 250; ; delay *= 2) {
+    const answer = await httpOnce(url, options);
+    if (!('error' in answer) || !transient.has(answer.error) || Date.now() - started + delay > retryForMs) return answer;
+    try {
+      await sleep(delay, undefined, { signal });
+    } catch {
+      throw new CancelledError(`Interrupted while requesting ${url}`);
+    }
+  }
+}
+
+function httpOnce(url: string, options: HttpOptions): Promise<HttpAnswer | { error: string }> {
   const { method = 'GET', headers = {}, timeoutMs = 10_000, maxBytes = 5 * 1024 * 1024, signal } = options;
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(new CancelledError(`Interrupted while requesting ${url}`));

@@ -307,10 +307,27 @@ describe('httpGet', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const refused = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/`;
     await new Promise((resolve) => closed.close(resolve));
-    expect(await httpGet(refused)).toEqual({ error: 'ECONNREFUSED' });
+    expect(await httpGet(refused, { retryForMs: 0 })).toEqual({ error: 'ECONNREFUSED' });
     expect(await httpGet(urls[0]!, { timeoutMs: 100 })).toEqual({ error: 'no answer within 100ms' });
     expect(await httpGet('not a url')).toMatchObject({ error: expect.stringContaining('Invalid URL') });
     expect(await httpGet(urls[1]!, { maxBytes: 1000 })).toMatchObject({ status: 200, body: 'x'.repeat(1000), truncated: true });
     expect(await httpGet(urls[1]!)).toMatchObject({ status: 200, body: 'x'.repeat(5000), truncated: false });
+  });
+
+  it('tries a reset connection again, as a Service whose endpoints are changing resets it, and gets the answer', async () => {
+    const { httpGet } = await import('../../src/http.js');
+    let connections = 0;
+    const server = createServer((_req, res) => res.writeHead(200).end('ok'));
+    // The first connection is reset before any answer; the next is served.
+    server.on('connection', (socket) => {
+      if (++connections === 1) socket.destroy();
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    expect(await httpGet(url)).toMatchObject({ status: 200, body: 'ok' });
+    expect(connections).toBe(2);
+    connections = 0;
+    expect(await httpGet(url, { retryForMs: 0 })).toEqual({ error: 'ECONNRESET' });
   });
 });

@@ -92,6 +92,9 @@ export function createProduct(o: AppOptions): Product {
       `  nodePort: ${o.nodePorts.frontend}`,
       'backend:',
       `  nodePort: ${o.nodePorts.backend}`,
+      // The example app has no Better Auth (test/fixtures/todo-app/README.md): its check does not apply.
+      'checks:',
+      '  auth: false',
       o.extraYaml ?? '',
     ].join('\n'),
   );
