@@ -28,8 +28,8 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const started = Date.now();
   const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
-  // Debian's docker.io, debootstrap and postgresql, when missing (the engine tier's installer).
-  execFileSync('bash', [here('../../engine/install.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
+  // Debian's packages, when missing: the engine tier's (docker.io, debootstrap, postgresql) and the node's.
+  for (const installer of ['../../engine/install.sh', '../install.sh']) execFileSync('bash', [here(installer)], { stdio: ['ignore', 'inherit', 'inherit'] });
   const bin = execFileSync(here('../build.sh'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').at(-1)!;
   mkdirSync(CACHE, { recursive: true });
   const stops: Array<() => Promise<void>> = [];
