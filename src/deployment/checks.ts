@@ -128,7 +128,7 @@ export async function runChecks(ctx: Context, deployment: Deployment, options: C
     // A pod that cannot start will not within any deadline: say so now rather than wait it out.
     const pods = await currentPods(plan);
     const stuck = pods.filter((p) => !p.ready);
-    if (diagnosePods(stuck, plan.config.healthPath).length > 0) {
+    if (diagnosePods(stuck, plan.config.healthPath).some((d) => !d.mayRecover)) {
       const problems = await podProblems(ctx, deployment, plan, pods);
       early.set(plan.service, { pods, problems });
       return { status: 'failed', detail: `${release} cannot complete its rollout`, diagnosis: problems, hint: fixAndRerun };

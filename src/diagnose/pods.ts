@@ -11,6 +11,8 @@ export interface Diagnosis {
   /** The container's logs explain it: the previous container's after a restart, else the running one's. */
   wantsLogs: boolean;
   previousLogs?: boolean;
+  /** It may still get ready (within its startup budget): worth showing, not a reason to give up waiting. */
+  mayRecover?: boolean;
 }
 
 /**
@@ -93,6 +95,7 @@ export function diagnosePods(pods: readonly PodInfo[], healthPath = '/api/health
           summary: `has been running for ${Math.round((now - Date.parse(c.runningSince)) / 1000)} s and is not ready`,
           hint: `Its probes on ${healthPath} do not get a 200: its log lines are below; for the backend, an unreachable database (DATABASE_URL) is the usual cause.`,
           wantsLogs: true,
+          mayRecover: true,
         });
       }
     }

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createNamespaces, nodeIp, type Namespaces } from './namespaces.js';
 import { startNode, type NodeOptions } from './node.js';
+import { onExit } from '../engine/daemon.js';
 
 export const clusterContext = 'minikube';
 /** Service IPs: kube-proxy's rules for them live in the node's namespace only. */
@@ -166,19 +167,14 @@ export async function startControlPlane(bin: string, node?: NodeOptions): Promis
   let stopping: Promise<void> | undefined;
   let ns: Namespaces | undefined;
 
-  // Last resort when the test runner is interrupted: the children die with it, synchronously.
-  const killNow = (signal?: NodeJS.Signals) => {
+  // Last resort when the test runner exits or is interrupted (SIGINT, SIGTERM, SIGHUP): the
+  // children die with it, synchronously — in one registry with the tier's other daemons
+  // (engine/daemon.ts), stopped in the reverse order of their start.
+  const guard = onExit(() => {
     for (const s of started) if (s.child.pid !== undefined && s.child.exitCode === null && s.child.signalCode === null) process.kill(s.child.pid, 'SIGKILL');
     ns?.remove();
     rmSync(dir, { recursive: true, force: true });
-    process.off('exit', onExit);
-    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.off(sig, onSignal);
-    if (signal) process.kill(process.pid, signal);
-  };
-  const onExit = () => killNow();
-  const onSignal = (signal: NodeJS.Signals) => killNow(signal);
-  process.once('exit', onExit);
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, onSignal);
+  });
 
   const stop = () =>
     (stopping ??= (async () => {
@@ -187,8 +183,7 @@ export async function startControlPlane(bin: string, node?: NodeOptions): Promis
       // The pods' processes and containerd's shims, which outlive the daemons, go with the namespaces.
       ns?.remove();
       rmSync(dir, { recursive: true, force: true });
-      process.off('exit', onExit);
-      for (const sig of ['SIGINT', 'SIGTERM'] as const) process.off(sig, onSignal);
+      guard.release();
     })());
 
   try {

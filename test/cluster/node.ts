@@ -45,6 +45,10 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
 [grpc]
   address = "${containerdSocket(dir)}"
 
+# Not /opt/containerd on the machine.
+[plugins."io.containerd.internal.v1.opt"]
+  path = "${join(dir, 'opt')}"
+
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "${pauseImage}"
   enable_selinux = false
@@ -166,7 +170,7 @@ export async function startNode(c: NodeContext): Promise<void> {
   kubeconfig(dir, c.server, 'kube-proxy', nodeName);
 
   ours.push(launch(ns, dir, 'containerd', 'containerd', ['--config', join(dir, 'containerd.toml'), '--log-level', 'warn']));
-  const ctr = (...args: string[]) => execFileSync('ctr', ['--address', containerdSocket(dir), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const ctr = (...args: string[]) => execFileSync('ctr', ['--address', containerdSocket(dir), ...args], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 5_000 });
   await until('containerd', async () => (ctr('version'), true), all(), 30_000);
   await importImages({ dockerHost: c.dockerHost, containerd: containerdSocket(dir), refs: [pauseImage] });
 

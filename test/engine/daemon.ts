@@ -68,8 +68,16 @@ function stopPidSync(pid: number, graceMs = 15_000, signal: NodeJS.Signals = 'SI
  * for the other processes a tier starts (its database).
  */
 export function stopOnExit(pid: number, signal: NodeJS.Signals = 'SIGTERM'): { release(): void } {
+  return onExit(() => stopPidSync(pid, 10_000, signal));
+}
+
+/**
+ * Runs `stop` (synchronous) if this process exits or is signalled (SIGINT, SIGTERM, SIGHUP)
+ * before `release()`: one registry for everything a tier starts, stopped in the reverse order.
+ */
+export function onExit(stop: () => void): { release(): void } {
   const token = {} as Daemon;
-  live.set(token, () => stopPidSync(pid, 10_000, signal));
+  live.set(token, stop);
   hookExit();
   return { release: () => void live.delete(token) };
 }
