@@ -326,3 +326,88 @@ describe('the shipped Dockerfiles on a real Docker Engine', () => {
     }
   }, 20 * 60_000);
 });
+
+// The package managers users have: the example app's frontend made with npm, Yarn 4 and Yarn 1
+// instead of pnpm, its backend with a requirements.txt instead of uv.lock (the lockfiles in
+// test/fixtures/variants/, made by the real tools). Each is built as up builds it — the manager
+// found from the lockfile, passed as PACKAGE_MANAGER — then run as the chart runs it.
+const variants = [
+  { name: 'frontend-npm', service: 'frontend', manager: 'npm', stage: 'deps-npm', drop: ['pnpm-lock.yaml'] },
+  { name: 'frontend-yarn', service: 'frontend', manager: 'yarn', stage: 'deps-yarn', drop: ['pnpm-lock.yaml'] },
+  { name: 'frontend-yarn-classic', service: 'frontend', manager: 'yarn', stage: 'deps-yarn', drop: ['pnpm-lock.yaml'] },
+  { name: 'backend-pip', service: 'backend', manager: 'pip', stage: 'install-pip', drop: ['uv.lock', 'pyproject.toml'] },
+] as const;
+type Variant = (typeof variants)[number];
+
+describe('each package manager users have, built and run for real', () => {
+  const variantBuilt: Partial<Record<Variant['name'], Built>> = {};
+  const contextOf = (v: Variant) => join(work, v.name);
+
+  /** The example app's service with the variant's manifests and lockfile instead of its own. */
+  function variantApp(v: Variant): string {
+    const dir = contextOf(v);
+    cpSync(join(repoRoot, 'test', 'fixtures', 'todo-app', v.service), dir, { recursive: true });
+    for (const file of v.drop) rmSync(join(dir, file));
+    cpSync(join(repoRoot, 'test', 'fixtures', 'variants', v.name), dir, { recursive: true });
+    writeFileSync(join(dir, '.env'), `OPENAI_API_KEY=${secrets.dotenv}\n`);
+    return dir;
+  }
+
+  async function buildVariant(v: Variant, label: string): Promise<Built> {
+    const b = await build(docker, await appBuild(v.service, contextOf(v), standIns, BACKEND_URL));
+    mkdirSync(join(CACHE, 'logs'), { recursive: true });
+    writeFileSync(join(CACHE, 'logs', `${v.name}-${label.replaceAll(' ', '-')}.log`), b.stderr);
+    report.push(`${v.name.padEnd(21)} ${label.padEnd(16)} ${s(b.durationMs).padStart(7)}  ${mb(b.size).padStart(7)}  ${b.ref}`);
+    return b;
+  }
+
+  beforeAll(async () => {
+    for (const v of variants) variantApp(v);
+    // The backend beside the frontends, which go one after another (each next build takes both cores).
+    const frontends = (async () => {
+      for (const v of variants.filter((x) => x.service === 'frontend')) variantBuilt[v.name] = await buildVariant(v, 'first build');
+    })();
+    const backend = variants.find((x) => x.service === 'backend')!;
+    variantBuilt[backend.name] = await buildVariant(backend, 'first build');
+    await frontends;
+  }, 30 * 60_000);
+
+  describe.each(variants)('$name', (v) => {
+    it(`is built with PACKAGE_MANAGER=${v.manager}, found from its lockfile, in ${v.stage} and no other manager's stage`, () => {
+      const b = variantBuilt[v.name]!;
+      expect(b.upArgs).toContain(`PACKAGE_MANAGER=${v.manager}`);
+      expect(b.stderr).toMatch(new RegExp(`^#\\d+ \\[${v.stage} \\d+/\\d+\\] RUN `, 'm'));
+      const others = v.service === 'frontend' ? ['deps-npm', 'deps-yarn', 'deps-pnpm'] : ['install-uv', 'install-pip'];
+      for (const other of others.filter((o) => o !== v.stage)) expect(b.stderr).not.toContain(`[${other} `);
+      if (v.name === 'frontend-yarn-classic') expect(b.stderr).toMatch(/yarn install v1\.22\.\d+/);
+      if (v.name === 'frontend-yarn') expect(b.stderr).toMatch(/YN0000: · Done/);
+    });
+
+    it('runs as the chart runs it: healthy, as uid 1001, on a read-only root filesystem', async () => {
+      const b = variantBuilt[v.name]!;
+      const r = await runAsChart(v.service, b);
+      await waitFor(`${r.base}/api/health`, 200).catch(async (e) => {
+        throw new Error(`${e}\n${await logsOf(r.id)}`);
+      });
+      if (v.service === 'frontend') expect((await get(`${r.base}/`)).body).toContain(BACKEND_URL);
+      else expect(JSON.parse((await get(`${r.base}/api/health`)).body)).toEqual({ status: 'ok', database: 'ok' });
+      expect((await docker.run(['exec', r.id, 'cat', '/proc/1/status'])).stdout).toMatch(/^Uid:\s+1001\s+1001\s+1001\s+1001$/m);
+      expect((await docker.run(['exec', r.id, 'touch', '/app/x'], { allowFailure: true })).stderr).toMatch(/Read-only file system/);
+    }, 120_000);
+
+    it("keeps the planted .env and the proxy's CA out of the image", async () => {
+      const needles = [...Object.values(secrets), ...localCertificateLines()];
+      expect(await savedImageHolds(variantBuilt[v.name]!.ref, needles)).toEqual([]);
+    }, 300_000);
+
+    it('after a source change, rebuilds with the dependency install cached', async () => {
+      const file = v.service === 'frontend' ? join(contextOf(v), 'app', 'page.js') : join(contextOf(v), 'main.py');
+      writeFileSync(file, `${readFileSync(file, 'utf8')}\n${v.service === 'frontend' ? '//' : '#'} changed ${new Date().toISOString()}\n`);
+      const again = await buildVariant(v, 'source changed');
+      expect(again.ref).not.toBe(variantBuilt[v.name]!.ref);
+      const install = new RegExp(`^#(\\d+) \\[${v.stage} \\d+/\\d+\\] RUN .*(npm ci|yarn install|pip install)`, 'm').exec(again.stderr);
+      expect(install, 'the install step in the log').not.toBeNull();
+      expect(again.stderr).toMatch(new RegExp(`^#${install![1]} CACHED$`, 'm'));
+    }, 20 * 60_000);
+  });
+});
