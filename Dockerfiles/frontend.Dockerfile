@@ -45,9 +45,11 @@ FROM base AS deps-yarn
 ENV YARN_NODE_LINKER=node-modules
 COPY package.json yarn.lock .yarnrc* .npmrc* ./
 # Yarn 2+'s own files, when the app has them: a checked-in release (yarnPath), plugins, patches.
-COPY .yarn/release[s] ./.yarn/releases/
-COPY .yarn/plugin[s] ./.yarn/plugins/
-COPY .yarn/patche[s] ./.yarn/patches/
+# A wildcard in every part of the path, .yarn too: a COPY whose wildcard matches nothing copies
+# nothing, but a missing folder before the first wildcard fails the build.
+COPY .yar[n]/release[s] ./.yarn/releases/
+COPY .yar[n]/plugin[s] ./.yarn/plugins/
+COPY .yar[n]/patche[s] ./.yarn/patches/
 # Yarn 1 takes --frozen-lockfile, Yarn 2+ --immutable; both caches in one mount.
 RUN --mount=type=cache,id=yarn-cache,target=/yarn \
     --mount=type=cache,id=corepack,target=/root/.cache/node/corepack \

@@ -33,13 +33,13 @@ export function servicePaths(appDir: string, config: Config, service: Service): 
 export type PackageManagers = Partial<Record<Service, PackageManager>>;
 
 export async function checkApp(appDir: string, config: Config): Promise<{ result: CheckResult; packageManagers: PackageManagers }> {
-  const found = await Promise.all(services.map((service) => serviceProblems(servicePaths(appDir, config, service), service)));
+  const paths = services.map((service) => servicePaths(appDir, config, service));
+  const found = await Promise.all(services.map((service, i) => serviceProblems(paths[i]!, service)));
   const problems = [...found.flatMap((f) => f.problems), ...(await caBundleProblems(appDir, config))];
-  const packageManagers = Object.fromEntries(services.flatMap((s, i) => (found[i]!.manager ? [[s, found[i]!.manager]] : []))) as PackageManagers;
+  const packageManagers: PackageManagers = Object.fromEntries(services.flatMap((s, i) => (found[i]!.manager ? [[s, found[i]!.manager]] : [])));
   const describe = (s: Service, i: number) => {
-    const paths = servicePaths(appDir, config, s);
-    const how = paths.shippedDockerfile ? `${found[i]!.manager}, ${found[i]!.lockfile}` : `own Dockerfile ${relative(appDir, paths.dockerfile)}`;
-    return `${s}: ${relative(appDir, paths.sourceDir) || '.'} (${how})`;
+    const { manager, lockfile } = found[i]!;
+    return `${s}: ${relative(appDir, paths[i]!.sourceDir) || '.'} (${manager ? `${manager}, ${lockfile}` : `own Dockerfile ${relative(appDir, paths[i]!.dockerfile)}`})`;
   };
   const result: CheckResult = {
     id: 'app',

@@ -5,7 +5,7 @@
 // see test/engine/README.md. Never part of `npm test`.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -94,11 +94,16 @@ async function logsOf(id: string): Promise<string> {
   return `${r.stdout}${r.stderr}`;
 }
 
-/** A base64 line from each certificate of this machine's CA bundle that is not among Node's own roots. */
+const MOZILLA_ROOTS = '/usr/share/ca-certificates/mozilla';
+
+/** A base64 line from each certificate of this machine's CA bundle that is among no public roots: the TLS proxy's CA. */
 function localCertificateLines(): string[] {
   const pem = /-----BEGIN CERTIFICATE-----\n([\s\S]*?)-----END CERTIFICATE-----/g;
   const bodies = (text: string) => [...text.matchAll(pem)].map((m) => m[1]!.replace(/\s/g, ''));
-  const known = new Set(rootCertificates.flatMap(bodies));
+  // The public roots: Node's, and Debian's Mozilla set (the python stand-in has Debian's
+  // ca-certificates, as the official python image has, since python3.13-venv's pip needs it).
+  const mozilla = existsSync(MOZILLA_ROOTS) ? readdirSync(MOZILLA_ROOTS).map((f) => readFileSync(join(MOZILLA_ROOTS, f), 'utf8')) : [];
+  const known = new Set([...rootCertificates, ...mozilla].flatMap(bodies));
   return bodies(readFileSync(CA_BUNDLE, 'utf8'))
     .filter((body) => !known.has(body))
     .map((body) => body.slice(64, 128));
