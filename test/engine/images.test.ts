@@ -6,15 +6,16 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../../src/config/schema.js';
 import { secretKeysOf } from '../../src/phases/state.js';
+import { dockerBuildEnv } from '../../src/tools/docker.js';
 import { repoRoot } from '../support/helm.js';
 import { appBuild, build, type Built } from './app-images.js';
 import { CA_BUNDLE, CACHE, ensureStandIns, type StandIns } from './bases.js';
-import { startDaemon, type Daemon } from './daemon.js';
+import { startDaemon, withHostNetwork, type Daemon } from './daemon.js';
 import { dockerClient, type Docker } from './docker-client.js';
 import { createPostgres, freePort, type Postgres } from './postgres.js';
 import { podFlags, renderedContainer } from './run-as-chart.js';
@@ -177,7 +178,8 @@ afterAll(async () => {
     // The app images go; the build cache stays for the next run, bounded.
     const images = (await docker.run(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}'])).stdout.split('\n').filter((r) => /^todo-(frontend|backend):/.test(r));
     if (images.length) await docker.run(['image', 'rm', '--force', ...images], { allowFailure: true });
-    await docker.run(['builder', 'prune', '--force', '--keep-storage', '4gb'], { allowFailure: true });
+    // Enough for every variant's dependency layers, so a re-run is warm.
+    await docker.run(['builder', 'prune', '--force', '--keep-storage', '6gb'], { allowFailure: true });
   }
   await pg?.remove();
   await daemon?.stop();
@@ -185,7 +187,7 @@ afterAll(async () => {
   const text = ['', 'engine tier report', ...report.map((l) => `  ${l}`), ''].join('\n');
   writeFileSync(join(CACHE, 'last-report.txt'), text);
   console.log(text);
-}, 120_000);
+}, 10 * 60_000);
 
 describe('the shipped Dockerfiles on a real Docker Engine', () => {
   it("builds both with exactly up's argv, adding only --network host, the stand-in bases and the proxy's CA as a build secret", () => {
@@ -291,7 +293,7 @@ describe('the shipped Dockerfiles on a real Docker Engine', () => {
     });
   });
 
-  it('reaches healthy by its own HEALTHCHECK, and stops within 2 s of docker stop', async () => {
+  it("reaches healthy by its own HEALTHCHECK, and stops on docker stop's SIGTERM, not killed when the grace period ends", async () => {
     const runs = await Promise.all([runAsChart('frontend', built.frontend!), runAsChart('backend', built.backend!)]);
     for (const r of runs) {
       const end = Date.now() + 90_000;
@@ -305,7 +307,10 @@ describe('the shipped Dockerfiles on a real Docker Engine', () => {
     for (const [i, r] of runs.entries()) {
       const stop = await docker.run(['stop', '--time', '10', r.id]);
       report.push(`${i === 0 ? 'frontend' : 'backend '} docker stop took ${s(stop.durationMs)}`);
-      expect(stop.durationMs).toBeLessThan(2_000);
+      // 137 is SIGKILL, sent when SIGTERM has not stopped the server within the 10 s: PID 1 missed it.
+      // (Its time is reported, not asserted: on a loaded machine a clean stop took 2.04 s.)
+      const code = (await docker.run(['inspect', '--format', '{{.State.ExitCode}}', r.id])).stdout.trim();
+      expect([r.id, code]).not.toEqual([r.id, '137']);
     }
   }, 180_000);
 
@@ -377,6 +382,25 @@ describe('each package manager users have, built and run for real', () => {
     await frontends;
   }, 30 * 60_000);
 
+  it("copies Yarn 2+'s release, plugins and patches when the app has them, and builds without them", async () => {
+    // The shipped Dockerfile's own COPY lines, on the node stand-in, listing what they copied.
+    const copies = readFileSync(join(repoRoot, 'Dockerfiles', 'frontend.Dockerfile'), 'utf8').split('\n').filter((l) => l.startsWith('COPY .yar'));
+    expect(copies).toHaveLength(3);
+    const listed = async (files: string[]) => {
+      const context = mkdtempSync(join(work, 'yarn-folders-'));
+      for (const file of files) {
+        mkdirSync(dirname(join(context, file)), { recursive: true });
+        writeFileSync(join(context, file), 'x');
+      }
+      writeFileSync(join(context, 'Dockerfile'), [`FROM ${standIns.node}`, 'WORKDIR /app', ...copies, "RUN find . -type f | sort | sed 's/^/listed: /'"].join('\n'));
+      const r = await docker.run(withHostNetwork(['build', '--no-cache', '--progress', 'plain', context]), { env: { ...dockerBuildEnv } });
+      return [...r.stderr.matchAll(/listed: (\S+)/g)].map((m) => m[1]);
+    };
+    const yarnFiles = ['.yarn/releases/yarn-4.18.1.cjs', '.yarn/plugins/@yarnpkg/plugin-typescript.cjs', '.yarn/patches/next-npm-16.4.6-abc.patch'];
+    expect(await listed([...yarnFiles, '.yarn/cache/next-npm-16.4.6.zip', 'package.json'])).toEqual(yarnFiles.map((f) => `./${f}`).sort());
+    expect(await listed(['package.json'])).toEqual([]);
+  }, 120_000);
+
   describe.each(variants)('$name', (v) => {
     it(`is built with PACKAGE_MANAGER=${v.manager}, found from its lockfile, in ${v.stage} and no other manager's stage`, () => {
       const b = variantBuilt[v.name]!;
@@ -384,8 +408,11 @@ describe('each package manager users have, built and run for real', () => {
       expect(b.stderr).toMatch(new RegExp(`^#\\d+ \\[${v.stage} \\d+/\\d+\\] RUN `, 'm'));
       const others = v.service === 'frontend' ? ['deps-npm', 'deps-yarn', 'deps-pnpm'] : ['install-uv', 'install-pip'];
       for (const other of others.filter((o) => o !== v.stage)) expect(b.stderr).not.toContain(`[${other} `);
-      if (v.name === 'frontend-yarn-classic') expect(b.stderr).toMatch(/yarn install v1\.22\.\d+/);
-      if (v.name === 'frontend-yarn') expect(b.stderr).toMatch(/YN0000: · Done/);
+      // Which Yarn ran, when the install step ran (a warm cache has it CACHED): Yarn 1 for the Yarn 1 lockfile, the pinned 4.18.1 for Yarn 4's.
+      const step = new RegExp(`^#(\\d+) \\[deps-yarn \\d+/\\d+\\] RUN .*yarn install`, 'm').exec(b.stderr)?.[1];
+      if (v.manager === 'yarn' && !new RegExp(`^#${step} CACHED$`, 'm').test(b.stderr)) {
+        expect(b.stderr).toMatch(v.name === 'frontend-yarn-classic' ? new RegExp(`^#${step} [\\d.]+ yarn install v1\\.22\\.\\d+$`, 'm') : new RegExp(`^#${step} [\\d.]+ ➤ YN0000: · Yarn 4\\.18\\.1$`, 'm'));
+      }
     });
 
     it('runs as the chart runs it: healthy, as uid 1001, on a read-only root filesystem', async () => {

@@ -168,7 +168,7 @@ afterAll(async () => {
   if (docker) {
     const images = (await docker.run(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}'], { allowFailure: true })).stdout.split('\n').filter((r) => /^todo-(frontend|backend):/.test(r));
     if (images.length) await docker.run(['image', 'rm', '--force', ...images], { allowFailure: true });
-    await docker.run(['builder', 'prune', '--force', '--keep-storage', '4gb'], { allowFailure: true });
+    await docker.run(['builder', 'prune', '--force', '--keep-storage', '6gb'], { allowFailure: true });
   }
   await daemon?.stop();
   await app?.close();
@@ -177,7 +177,7 @@ afterAll(async () => {
   const text = ['', 'engine tier: up against the real daemon', ...report.map((l) => `  ${l}`), ''].join('\n');
   writeFileSync(join(CACHE, 'last-report-up.txt'), text);
   console.log(text);
-}, 120_000);
+}, 10 * 60_000);
 
 describe("up's image phases on a real Docker Engine", () => {
   let first: { frontend: string; backend: string };
