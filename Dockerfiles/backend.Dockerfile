@@ -3,7 +3,8 @@
 #   docker build -f <todo-deploy>/Dockerfiles/backend.Dockerfile --build-arg PACKAGE_MANAGER=uv \
 #     -t todo-backend:<tag> ./backend
 # with PACKAGE_MANAGER uv for a project with pyproject.toml and uv.lock, or pip for one with a
-# requirements.txt (uv.lock wins when there are both). Only that installer's stage is built.
+# requirements.txt (uv.lock wins when there are both). Only that installer's stage is built,
+# and only the base images it needs are pulled: a pip build pulls no uv image.
 # Needs BuildKit for the cache and bind mounts: a docker 23+ client with the buildx plugin, or a 20.10
 # client with DOCKER_BUILDKIT=1; the legacy builder fails on RUN --mount.
 # No `# syntax=` line: it makes every build pull docker/dockerfile first, which fails offline or

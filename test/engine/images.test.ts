@@ -394,7 +394,8 @@ describe('each package manager users have, built and run for real', () => {
       }
       writeFileSync(join(context, 'Dockerfile'), [`FROM ${standIns.node}`, 'WORKDIR /app', ...copies, "RUN find . -type f | sort | sed 's/^/listed: /'"].join('\n'));
       const r = await docker.run(withHostNetwork(['build', '--no-cache', '--progress', 'plain', context]), { env: { ...dockerBuildEnv } });
-      return [...r.stderr.matchAll(/listed: (\S+)/g)].map((m) => m[1]);
+      // The step's output lines, not its name (which shows the command, sed's 'listed: ' included).
+      return [...r.stderr.matchAll(/^#\d+ [\d.]+ listed: (\S+)$/gm)].map((m) => m[1]);
     };
     const yarnFiles = ['.yarn/releases/yarn-4.18.1.cjs', '.yarn/plugins/@yarnpkg/plugin-typescript.cjs', '.yarn/patches/next-npm-16.4.6-abc.patch'];
     expect(await listed([...yarnFiles, '.yarn/cache/next-npm-16.4.6.zip', 'package.json'])).toEqual(yarnFiles.map((f) => `./${f}`).sort());
