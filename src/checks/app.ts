@@ -1,10 +1,12 @@
 // The app the images are built from, checked before anything runs: each build context is a
-// folder, each Dockerfile a file, and the lockfile a shipped Dockerfile installs from is there.
+// folder, each Dockerfile a file, and, for a shipped Dockerfile, the package manager it installs
+// with is found from the app's lockfile.
 // (That the env file stays out of every build context is checked with .env, in inputs.ts.)
 import { stat } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { assetPath } from '../assets.js';
 import { services, type Config, type Service } from '../config/schema.js';
+import { detectPackageManager, type PackageManager } from '../images/package-manager.js';
 import type { CheckResult } from './check.js';
 
 /** Where a service's files are, as absolute paths. */
@@ -27,16 +29,27 @@ export function servicePaths(appDir: string, config: Config, service: Service): 
   };
 }
 
-export async function checkApp(appDir: string, config: Config): Promise<CheckResult> {
-  const problems = [...(await Promise.all(services.map((service) => serviceProblems(servicePaths(appDir, config, service), service)))).flat(), ...(await caBundleProblems(appDir, config))];
-  return {
+/** The package manager of each service built with a shipped Dockerfile (none for a Dockerfile of the user's own). */
+export type PackageManagers = Partial<Record<Service, PackageManager>>;
+
+export async function checkApp(appDir: string, config: Config): Promise<{ result: CheckResult; packageManagers: PackageManagers }> {
+  const paths = services.map((service) => servicePaths(appDir, config, service));
+  const found = await Promise.all(services.map((service, i) => serviceProblems(paths[i]!, service)));
+  const problems = [...found.flatMap((f) => f.problems), ...(await caBundleProblems(appDir, config))];
+  const packageManagers: PackageManagers = Object.fromEntries(services.flatMap((s, i) => (found[i]!.manager ? [[s, found[i]!.manager]] : [])));
+  const describe = (s: Service, i: number) => {
+    const { manager, lockfile } = found[i]!;
+    return `${s}: ${relative(appDir, paths[i]!.sourceDir) || '.'} (${manager ? `${manager}, ${lockfile}` : `own Dockerfile ${relative(appDir, paths[i]!.dockerfile)}`})`;
+  };
+  const result: CheckResult = {
     id: 'app',
     title: 'app sources',
     category: 'input',
     ...(problems.length > 0
       ? { status: 'fail', detail: count(problems.length), problems, hint: "Run todo-deploy from the app's repository root (or pass --app-dir), or set the paths in todo-deploy.yaml." }
-      : { status: 'pass', detail: services.map((s) => `${s}: ${relative(appDir, servicePaths(appDir, config, s).sourceDir) || '.'}`).join(', ') }),
+      : { status: 'pass', detail: services.map(describe).join(', ') }),
   };
+  return { result, packageManagers };
 }
 
 /** build.caBundle is handed to `docker build` as a secret; `minikube image build` has no way to send one. */
@@ -50,30 +63,15 @@ async function caBundleProblems(appDir: string, config: Config): Promise<string[
   ];
 }
 
-async function serviceProblems(paths: ServicePaths, service: Service): Promise<string[]> {
+async function serviceProblems(paths: ServicePaths, service: Service): Promise<{ problems: string[]; manager?: PackageManager; lockfile?: string }> {
   const [source, dockerfile] = await Promise.all([kindOf(paths.sourceDir), kindOf(paths.dockerfile)]);
   const problems: string[] = [];
   if (source !== 'directory') problems.push(`${service}.sourceDir: ${paths.sourceDir} ${source === 'missing' ? 'does not exist' : 'is a file, not a folder'}`);
   if (dockerfile !== 'file') problems.push(`${service}.dockerfile: ${paths.dockerfile} ${dockerfile === 'missing' ? 'does not exist' : 'is a directory, not a Dockerfile'}`);
-  if (source !== 'directory') return problems;
-  if (paths.shippedDockerfile) {
-    const lockfile = await lockfileProblem(service, paths.sourceDir);
-    if (lockfile) problems.push(lockfile);
-  }
-  return problems;
-}
-
-/**
- * Why the shipped Dockerfile cannot install this app's dependencies, or undefined. Each shipped
- * Dockerfile installs from one lockfile; a package manager it learns goes here.
- */
-export async function lockfileProblem(service: Service, sourceDir: string): Promise<string | undefined> {
-  const wanted = {
-    frontend: { file: 'pnpm-lock.yaml', install: 'pnpm --frozen-lockfile', fix: 'pnpm install' },
-    backend: { file: 'uv.lock', install: 'uv --locked', fix: 'uv lock' },
-  }[service];
-  if ((await kindOf(join(sourceDir, wanted.file))) === 'file') return undefined;
-  return `${service}: ${sourceDir} has no ${wanted.file}; the shipped ${service} Dockerfile installs with ${wanted.install}. Run \`${wanted.fix}\` in ${sourceDir} and commit ${wanted.file}, or set ${service}.dockerfile to a Dockerfile of your own.`;
+  // A Dockerfile of the user's own installs however it does: nothing to find.
+  if (source !== 'directory' || !paths.shippedDockerfile) return { problems };
+  const detected = await detectPackageManager(service, paths.sourceDir);
+  return 'problem' in detected ? { problems: [...problems, detected.problem] } : { problems, ...detected };
 }
 
 async function kindOf(path: string): Promise<'file' | 'directory' | 'missing'> {

@@ -9,7 +9,7 @@ import { ConfigError } from '../errors.js';
 import type { Redactor } from '../redact.js';
 import type { Exec } from '../tools/exec.js';
 import { isTrackedByGit } from '../tools/git.js';
-import { checkApp, servicePaths } from './app.js';
+import { checkApp, servicePaths, type PackageManagers } from './app.js';
 import type { CheckResult } from './check.js';
 import { checkSettings, thisMachine } from './settings.js';
 import { checkValues } from './values.js';
@@ -77,6 +77,8 @@ export interface Preflight {
   checks: CheckResult[];
   loaded?: LoadedConfig;
   secrets?: Secrets;
+  /** Found with the app's sources: what each shipped Dockerfile installs with. */
+  packageManagers?: PackageManagers;
 }
 
 /**
@@ -89,12 +91,14 @@ export async function checkInputs(options: { configOptions: LoadOptions; envFile
   const loaded = config.loaded;
   const env = await checkEnv(options.exec, options.envFile, options.redactor, loaded && { appDir: options.appDir, config: loaded.config });
   const host = thisMachine();
-  const dependent = loaded
-    ? await Promise.all([checkApp(options.appDir, loaded.config), checkValues(options.appDir, loaded.config), checkSettings(loaded.config, host)])
-    : [
-        { id: 'app', title: 'app sources' },
-        { id: 'values', title: 'Helm values files' },
-        { id: 'settings', title: 'settings' },
-      ].map((c) => ({ ...c, category: 'input' as const, status: 'skip' as const, detail: 'needs valid settings (see above)' }));
-  return { checks: [config.result, env.result, ...dependent], loaded, secrets: env.secrets };
+  if (!loaded) {
+    const skipped = [
+      { id: 'app', title: 'app sources' },
+      { id: 'values', title: 'Helm values files' },
+      { id: 'settings', title: 'settings' },
+    ].map((c) => ({ ...c, category: 'input' as const, status: 'skip' as const, detail: 'needs valid settings (see above)' }));
+    return { checks: [config.result, env.result, ...skipped], secrets: env.secrets };
+  }
+  const [app, values, settings] = await Promise.all([checkApp(options.appDir, loaded.config), checkValues(options.appDir, loaded.config), checkSettings(loaded.config, host)]);
+  return { checks: [config.result, env.result, app.result, values, settings], loaded, secrets: env.secrets, packageManagers: app.packageManagers };
 }

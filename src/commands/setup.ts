@@ -179,7 +179,7 @@ async function buildQuestions(ctx: Context, previous: Previous, given: Partial<R
           ctx.appDir,
           (
             await prompts.input({
-              message: `${service === 'frontend' ? 'Frontend' : 'Backend'} folder (the ${what} app${service === 'frontend' ? ', with package.json' : ', with pyproject.toml'})`,
+              message: `${service === 'frontend' ? 'Frontend' : 'Backend'} folder (the ${what} app${service === 'frontend' ? ', with package.json' : ', with pyproject.toml or requirements.txt'})`,
               default: detected?.dir ?? detected?.candidates[0],
               validate: (value) => appDirProblem(ctx.appDir, service, value.trim()),
             })

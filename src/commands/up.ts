@@ -62,7 +62,7 @@ export async function up(ctx: Context, options: UpOptions = {}): Promise<void> {
 }
 
 async function initialState(ctx: Context, options: UpOptions): Promise<UpState> {
-  const { checks, loaded, secrets } = await checkInputs(ctx);
+  const { checks, loaded, secrets, packageManagers } = await checkInputs(ctx);
   const failed = checks.filter((c) => c.status === 'fail');
   if (!loaded || !secrets || failed.length > 0) {
     throw new ConfigError(
@@ -73,7 +73,7 @@ async function initialState(ctx: Context, options: UpOptions): Promise<UpState> 
   }
   for (const warning of checks.flatMap((c) => c.warnings ?? [])) ctx.out.warn(warning);
 
-  const plans = services.map((service) => plan(ctx, loaded.config, service));
+  const plans = services.map((service) => ({ ...plan(ctx, loaded.config, service), ...(packageManagers?.[service] && { packageManager: packageManagers[service] }) }));
   return {
     config: loaded.config,
     secrets,

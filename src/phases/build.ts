@@ -5,6 +5,7 @@ import { services, type Config, type Service } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { OperationError, ToolError } from '../errors.js';
 import { secretLookingFiles, tagOf } from '../images/content-tag.js';
+import { packageManagerBuildArg } from '../images/package-manager.js';
 import { STAGED_DOCKERFILE, stageContext } from '../images/stage-context.js';
 import type { Phase } from '../pipeline/runner.js';
 import { dockerBuildArgs, dockerBuildEnv, familiarRef, imageInspectArgs, parseImageTags } from '../tools/docker.js';
@@ -70,8 +71,13 @@ function describe(plans: ServicePlan[]): string {
 
 /** A service's build arguments: public values only (they persist in the image). */
 export function buildArgsOf(state: Pick<UpState, 'config' | 'services'>, service: Service): Record<string, string> {
-  // NEXT_PUBLIC_* values are baked into the Next.js bundle at build time: the browser's backend URL is a build argument.
-  return service === 'frontend' ? { NEXT_PUBLIC_BACKEND_URL: state.config.frontend.backendUrl || state.services.backend.url } : {};
+  const manager = state.services[service].packageManager;
+  return {
+    // The shipped Dockerfiles install with the manager the app's lockfile belongs to.
+    ...(manager && packageManagerBuildArg(manager)),
+    // NEXT_PUBLIC_* values are baked into the Next.js bundle at build time: the browser's backend URL is a build argument.
+    ...(service === 'frontend' && { NEXT_PUBLIC_BACKEND_URL: state.config.frontend.backendUrl || state.services.backend.url }),
+  };
 }
 
 export type ImageLookup = Record<Service, { tag: string; present: boolean }>;

@@ -4,6 +4,7 @@ import type { Secrets } from '../config/env-file.js';
 import type { Config, Service, ServiceConfig } from '../config/schema.js';
 import type { EndedRun } from '../deployment/lock.js';
 import type { ContextDigest } from '../images/content-tag.js';
+import type { PackageManager } from '../images/package-manager.js';
 import type { HelmMajor } from '../tools/helm.js';
 import type { MinikubeStatus } from '../tools/minikube.js';
 import type { ClusterReads } from './cluster-reads.js';
@@ -14,6 +15,8 @@ export interface ServicePlan {
   /** Absolute paths. */
   sourceDir: string;
   dockerfile: string;
+  /** What the shipped Dockerfile installs with, found from the app's lockfile; none for a Dockerfile of the user's own. */
+  packageManager?: PackageManager;
   /** Read from the start of `up`: the files need nothing of the cluster. The tag adds the build arguments. */
   contextDigest: Promise<ContextDigest>;
   chart: string;

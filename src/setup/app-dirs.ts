@@ -1,12 +1,13 @@
 // Finding the app: the frontend is the folder whose package.json depends on `next`, the
-// backend the one with a pyproject.toml (the shipped Dockerfiles build exactly those).
+// backend the one with a pyproject.toml (uv) or a requirements.txt (pip): the shipped
+// Dockerfiles build exactly those.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Service } from '../config/schema.js';
 
 const markers: Record<Service, { file: string; kind: string }> = {
   frontend: { file: 'package.json that depends on next', kind: 'the Next.js frontend' },
-  backend: { file: 'pyproject.toml', kind: 'the FastAPI backend (built with uv)' },
+  backend: { file: 'pyproject.toml or requirements.txt', kind: 'the FastAPI backend' },
 };
 
 /** What is wrong with `dir` as the service's source folder, or undefined when it fits. */
@@ -14,7 +15,7 @@ export async function appDirProblem(appDir: string, service: Service, dir: strin
   if (dir.trim() === '') return `Enter the ${service}'s folder, relative to ${appDir}.`;
   const path = resolve(appDir, dir);
   if (!(await isDirectory(path))) return `${path} is not a folder.`;
-  const fits = service === 'frontend' ? await isNextApp(path) : await isFile(join(path, 'pyproject.toml'));
+  const fits = service === 'frontend' ? await isNextApp(path) : (await isFile(join(path, 'pyproject.toml'))) || (await isFile(join(path, 'requirements.txt')));
   return fits ? undefined : `${path} has no ${markers[service].file}, so it is not ${markers[service].kind}.`;
 }
 

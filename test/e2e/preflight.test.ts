@@ -33,7 +33,7 @@ async function everythingWrong(): Promise<Scenario> {
 const expectedProblems = [
   /frontend\.sourceDir: .*\/web does not exist/,
   /frontend\.dockerfile: \/etc is a directory, not a Dockerfile/,
-  /backend: .*\/backend has no uv\.lock; the shipped backend Dockerfile installs with uv --locked/,
+  /backend: .*\/backend has neither uv\.lock nor requirements\.txt; the shipped backend Dockerfile installs with uv \(uv\.lock\) or pip \(requirements\.txt\)/,
   /\/backend\/app\.env is inside the backend's build context .* lets it through: docker build would copy it into the image/,
   /frontend\.valuesFile .*frontend-values\.yaml: replicas: unknown key \(did you mean "replicaCount"\?\)/,
   /frontend\.valuesFile .*frontend-values\.yaml: image\.tag: must be string/,
@@ -114,16 +114,17 @@ describe('preflight: every problem at once, nothing started', () => {
     expect(result.stdout).toMatch(new RegExp(`minikube\\.memory is ${tooMuch}g \\(\\d+ MB\\); this machine has \\d+ MB`));
   });
 
-  it('the frontend without pnpm-lock.yaml is named, with the fix; a Dockerfile of the user\'s own needs none', async () => {
+  it('the frontend without a lockfile is named, with the fix; a Dockerfile of the user\'s own needs none', async () => {
     const { app, cli } = await scenario({ minikube: 'running' });
     rmSync(`${app.dir}/frontend/pnpm-lock.yaml`);
     const without = await cli(['doctor']);
     expect(without.exitCode).toBe(2);
-    expect(without.stdout).toMatch(/frontend: .*\/frontend has no pnpm-lock\.yaml; the shipped frontend Dockerfile installs with pnpm --frozen-lockfile\. Run `pnpm install` in .*\/frontend/);
+    expect(without.stdout).toMatch(/frontend: .*\/frontend has no lockfile \(package-lock\.json, yarn\.lock or pnpm-lock\.yaml\); the shipped frontend Dockerfile installs exactly what the lockfile pins, with the manager that wrote it\. Run `npm install` \(or `yarn install`, `pnpm install`\) in .*\/frontend and commit the lockfile/);
     app.write('frontend/Dockerfile', 'FROM scratch\nCOPY . .\n');
     app.write('todo-deploy.yaml', `frontend:\n  nodePort: ${app.ports.frontend}\n  dockerfile: frontend/Dockerfile\nbackend:\n  nodePort: ${app.ports.backend}\n`);
     const own = await cli(['doctor']);
-    expect(own.stdout).not.toContain('pnpm-lock.yaml');
+    expect(own.stdout).not.toContain('lockfile');
+    expect(own.stdout).toMatch(/app sources +frontend: frontend \(own Dockerfile frontend\/Dockerfile\), backend: backend \(uv, uv\.lock\)/);
     expect(own.exitCode).toBe(0);
   });
 });

@@ -32,7 +32,7 @@ describe.each([3, 4] as const)('todo-deploy up with Helm %d', (helmMajor) => {
 
     const images = sim.state().docker.images['minikube/minikube']!;
     const frontend = Object.entries(images).find(([ref]) => ref.startsWith('todo-frontend:'))![1];
-    expect(frontend.buildArgs).toEqual({ NEXT_PUBLIC_BACKEND_URL: `http://localhost:${app.ports.backend}` });
+    expect(frontend.buildArgs).toEqual({ PACKAGE_MANAGER: 'pnpm', NEXT_PUBLIC_BACKEND_URL: `http://localhost:${app.ports.backend}` });
     expect(sim.state().docker.images.host ?? {}).toEqual({});
 
     const upgrade = calls.find((c) => c.tool === 'helm' && c.command === 'upgrade')!;

@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import type { Service } from '../../src/config/schema.js';
 import { digestContext, tagOf } from '../../src/images/content-tag.js';
+import { detectPackageManager } from '../../src/images/package-manager.js';
 import { buildArgsOf, imageLabels } from '../../src/phases/build.js';
 import type { UpState } from '../../src/phases/state.js';
 import { dockerBuildArgs, dockerBuildEnv } from '../../src/tools/docker.js';
@@ -27,8 +28,12 @@ export interface AppBuild {
 /** up's build of one service from `context`; `backendUrl` is what the frontend bakes in. */
 export async function appBuild(service: Service, context: string, standIns: StandIns, backendUrl: string): Promise<AppBuild> {
   const dockerfile = join(repoRoot, 'Dockerfiles', `${service}.Dockerfile`);
-  // up's state, as far as buildArgsOf reads it: the backend URL the frontend is built with.
-  const state = { config: { frontend: { backendUrl } }, services: { backend: { url: backendUrl } } } as unknown as Pick<UpState, 'config' | 'services'>;
+  // The package manager, found from the app's lockfile as up's preflight finds it.
+  const detected = await detectPackageManager(service, context);
+  if ('problem' in detected) throw new Error(detected.problem);
+  // up's state, as far as buildArgsOf reads it: the manager, and the backend URL the frontend is built with.
+  const services = { frontend: {}, backend: { url: backendUrl }, [service]: { ...(service === 'backend' && { url: backendUrl }), packageManager: detected.manager } };
+  const state = { config: { frontend: { backendUrl } }, services } as unknown as Pick<UpState, 'config' | 'services'>;
   const buildArgs = buildArgsOf(state, service);
   const tag = tagOf(await digestContext({ context, dockerfile }), buildArgs);
   const repository = `todo-${service}`;

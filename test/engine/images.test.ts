@@ -5,16 +5,17 @@
 // see test/engine/README.md. Never part of `npm test`.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../../src/config/schema.js';
 import { secretKeysOf } from '../../src/phases/state.js';
+import { dockerBuildEnv } from '../../src/tools/docker.js';
 import { repoRoot } from '../support/helm.js';
 import { appBuild, build, type Built } from './app-images.js';
 import { CA_BUNDLE, CACHE, ensureStandIns, type StandIns } from './bases.js';
-import { startDaemon, type Daemon } from './daemon.js';
+import { startDaemon, withHostNetwork, type Daemon } from './daemon.js';
 import { dockerClient, type Docker } from './docker-client.js';
 import { createPostgres, freePort, type Postgres } from './postgres.js';
 import { podFlags, renderedContainer } from './run-as-chart.js';
@@ -94,11 +95,16 @@ async function logsOf(id: string): Promise<string> {
   return `${r.stdout}${r.stderr}`;
 }
 
-/** A base64 line from each certificate of this machine's CA bundle that is not among Node's own roots. */
+const MOZILLA_ROOTS = '/usr/share/ca-certificates/mozilla';
+
+/** A base64 line from each certificate of this machine's CA bundle that is among no public roots: the TLS proxy's CA. */
 function localCertificateLines(): string[] {
   const pem = /-----BEGIN CERTIFICATE-----\n([\s\S]*?)-----END CERTIFICATE-----/g;
   const bodies = (text: string) => [...text.matchAll(pem)].map((m) => m[1]!.replace(/\s/g, ''));
-  const known = new Set(rootCertificates.flatMap(bodies));
+  // The public roots: Node's, and Debian's Mozilla set (the python stand-in has Debian's
+  // ca-certificates, as the official python image has, since python3.13-venv's pip needs it).
+  const mozilla = existsSync(MOZILLA_ROOTS) ? readdirSync(MOZILLA_ROOTS).map((f) => readFileSync(join(MOZILLA_ROOTS, f), 'utf8')) : [];
+  const known = new Set([...rootCertificates, ...mozilla].flatMap(bodies));
   return bodies(readFileSync(CA_BUNDLE, 'utf8'))
     .filter((body) => !known.has(body))
     .map((body) => body.slice(64, 128));
@@ -172,7 +178,8 @@ afterAll(async () => {
     // The app images go; the build cache stays for the next run, bounded.
     const images = (await docker.run(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}'])).stdout.split('\n').filter((r) => /^todo-(frontend|backend):/.test(r));
     if (images.length) await docker.run(['image', 'rm', '--force', ...images], { allowFailure: true });
-    await docker.run(['builder', 'prune', '--force', '--keep-storage', '4gb'], { allowFailure: true });
+    // Enough for every variant's dependency layers, so a re-run is warm.
+    await docker.run(['builder', 'prune', '--force', '--keep-storage', '6gb'], { allowFailure: true });
   }
   await pg?.remove();
   await daemon?.stop();
@@ -180,7 +187,7 @@ afterAll(async () => {
   const text = ['', 'engine tier report', ...report.map((l) => `  ${l}`), ''].join('\n');
   writeFileSync(join(CACHE, 'last-report.txt'), text);
   console.log(text);
-}, 120_000);
+}, 10 * 60_000);
 
 describe('the shipped Dockerfiles on a real Docker Engine', () => {
   it("builds both with exactly up's argv, adding only --network host, the stand-in bases and the proxy's CA as a build secret", () => {
@@ -286,7 +293,7 @@ describe('the shipped Dockerfiles on a real Docker Engine', () => {
     });
   });
 
-  it('reaches healthy by its own HEALTHCHECK, and stops within 2 s of docker stop', async () => {
+  it("reaches healthy by its own HEALTHCHECK, and stops on docker stop's SIGTERM, not killed when the grace period ends", async () => {
     const runs = await Promise.all([runAsChart('frontend', built.frontend!), runAsChart('backend', built.backend!)]);
     for (const r of runs) {
       const end = Date.now() + 90_000;
@@ -300,7 +307,10 @@ describe('the shipped Dockerfiles on a real Docker Engine', () => {
     for (const [i, r] of runs.entries()) {
       const stop = await docker.run(['stop', '--time', '10', r.id]);
       report.push(`${i === 0 ? 'frontend' : 'backend '} docker stop took ${s(stop.durationMs)}`);
-      expect(stop.durationMs).toBeLessThan(2_000);
+      // 137 is SIGKILL, sent when SIGTERM has not stopped the server within the 10 s: PID 1 missed it.
+      // (Its time is reported, not asserted: on a loaded machine a clean stop took 2.04 s.)
+      const code = (await docker.run(['inspect', '--format', '{{.State.ExitCode}}', r.id])).stdout.trim();
+      expect([r.id, code]).not.toEqual([r.id, '137']);
     }
   }, 180_000);
 
@@ -325,4 +335,112 @@ describe('the shipped Dockerfiles on a real Docker Engine', () => {
       expect(changed.ref).not.toBe(built[service]!.ref);
     }
   }, 20 * 60_000);
+});
+
+// The package managers users have: the example app's frontend made with npm, Yarn 4 and Yarn 1
+// instead of pnpm, its backend with a requirements.txt instead of uv.lock (the lockfiles in
+// test/fixtures/variants/, made by the real tools). Each is built as up builds it — the manager
+// found from the lockfile, passed as PACKAGE_MANAGER — then run as the chart runs it.
+const variants = [
+  { name: 'frontend-npm', service: 'frontend', manager: 'npm', stage: 'deps-npm', drop: ['pnpm-lock.yaml'] },
+  { name: 'frontend-yarn', service: 'frontend', manager: 'yarn', stage: 'deps-yarn', drop: ['pnpm-lock.yaml'] },
+  { name: 'frontend-yarn-classic', service: 'frontend', manager: 'yarn', stage: 'deps-yarn', drop: ['pnpm-lock.yaml'] },
+  { name: 'backend-pip', service: 'backend', manager: 'pip', stage: 'install-pip', drop: ['uv.lock', 'pyproject.toml'] },
+] as const;
+type Variant = (typeof variants)[number];
+
+describe('each package manager users have, built and run for real', () => {
+  const variantBuilt: Partial<Record<Variant['name'], Built>> = {};
+  const contextOf = (v: Variant) => join(work, v.name);
+
+  /** The example app's service with the variant's manifests and lockfile instead of its own. */
+  function variantApp(v: Variant): string {
+    const dir = contextOf(v);
+    cpSync(join(repoRoot, 'test', 'fixtures', 'todo-app', v.service), dir, { recursive: true });
+    for (const file of v.drop) rmSync(join(dir, file));
+    cpSync(join(repoRoot, 'test', 'fixtures', 'variants', v.name), dir, { recursive: true });
+    writeFileSync(join(dir, '.env'), `OPENAI_API_KEY=${secrets.dotenv}\n`);
+    return dir;
+  }
+
+  async function buildVariant(v: Variant, label: string): Promise<Built> {
+    const b = await build(docker, await appBuild(v.service, contextOf(v), standIns, BACKEND_URL));
+    mkdirSync(join(CACHE, 'logs'), { recursive: true });
+    writeFileSync(join(CACHE, 'logs', `${v.name}-${label.replaceAll(' ', '-')}.log`), b.stderr);
+    report.push(`${v.name.padEnd(21)} ${label.padEnd(16)} ${s(b.durationMs).padStart(7)}  ${mb(b.size).padStart(7)}  ${b.ref}`);
+    return b;
+  }
+
+  beforeAll(async () => {
+    for (const v of variants) variantApp(v);
+    // The backend beside the frontends, which go one after another (each next build takes both cores).
+    const frontends = (async () => {
+      for (const v of variants.filter((x) => x.service === 'frontend')) variantBuilt[v.name] = await buildVariant(v, 'first build');
+    })();
+    const backend = variants.find((x) => x.service === 'backend')!;
+    variantBuilt[backend.name] = await buildVariant(backend, 'first build');
+    await frontends;
+  }, 30 * 60_000);
+
+  it("copies Yarn 2+'s release, plugins and patches when the app has them, and builds without them", async () => {
+    // The shipped Dockerfile's own COPY lines, on the node stand-in, listing what they copied.
+    const copies = readFileSync(join(repoRoot, 'Dockerfiles', 'frontend.Dockerfile'), 'utf8').split('\n').filter((l) => l.startsWith('COPY .yar'));
+    expect(copies).toHaveLength(3);
+    const listed = async (files: string[]) => {
+      const context = mkdtempSync(join(work, 'yarn-folders-'));
+      for (const file of files) {
+        mkdirSync(dirname(join(context, file)), { recursive: true });
+        writeFileSync(join(context, file), 'x');
+      }
+      writeFileSync(join(context, 'Dockerfile'), [`FROM ${standIns.node}`, 'WORKDIR /app', ...copies, "RUN find . -type f | sort | sed 's/^/listed: /'"].join('\n'));
+      const r = await docker.run(withHostNetwork(['build', '--no-cache', '--progress', 'plain', context]), { env: { ...dockerBuildEnv } });
+      // The step's output lines, not its name (which shows the command, sed's 'listed: ' included).
+      return [...r.stderr.matchAll(/^#\d+ [\d.]+ listed: (\S+)$/gm)].map((m) => m[1]);
+    };
+    const yarnFiles = ['.yarn/releases/yarn-4.18.1.cjs', '.yarn/plugins/@yarnpkg/plugin-typescript.cjs', '.yarn/patches/next-npm-16.4.6-abc.patch'];
+    expect(await listed([...yarnFiles, '.yarn/cache/next-npm-16.4.6.zip', 'package.json'])).toEqual(yarnFiles.map((f) => `./${f}`).sort());
+    expect(await listed(['package.json'])).toEqual([]);
+  }, 120_000);
+
+  describe.each(variants)('$name', (v) => {
+    it(`is built with PACKAGE_MANAGER=${v.manager}, found from its lockfile, in ${v.stage} and no other manager's stage`, () => {
+      const b = variantBuilt[v.name]!;
+      expect(b.upArgs).toContain(`PACKAGE_MANAGER=${v.manager}`);
+      expect(b.stderr).toMatch(new RegExp(`^#\\d+ \\[${v.stage} \\d+/\\d+\\] RUN `, 'm'));
+      const others = v.service === 'frontend' ? ['deps-npm', 'deps-yarn', 'deps-pnpm'] : ['install-uv', 'install-pip'];
+      for (const other of others.filter((o) => o !== v.stage)) expect(b.stderr).not.toContain(`[${other} `);
+      // Which Yarn ran, when the install step ran (a warm cache has it CACHED): Yarn 1 for the Yarn 1 lockfile, the pinned 4.18.1 for Yarn 4's.
+      const step = new RegExp(`^#(\\d+) \\[deps-yarn \\d+/\\d+\\] RUN .*yarn install`, 'm').exec(b.stderr)?.[1];
+      if (v.manager === 'yarn' && !new RegExp(`^#${step} CACHED$`, 'm').test(b.stderr)) {
+        expect(b.stderr).toMatch(v.name === 'frontend-yarn-classic' ? new RegExp(`^#${step} [\\d.]+ yarn install v1\\.22\\.\\d+$`, 'm') : new RegExp(`^#${step} [\\d.]+ ➤ YN0000: · Yarn 4\\.18\\.1$`, 'm'));
+      }
+    });
+
+    it('runs as the chart runs it: healthy, as uid 1001, on a read-only root filesystem', async () => {
+      const b = variantBuilt[v.name]!;
+      const r = await runAsChart(v.service, b);
+      await waitFor(`${r.base}/api/health`, 200).catch(async (e) => {
+        throw new Error(`${e}\n${await logsOf(r.id)}`);
+      });
+      if (v.service === 'frontend') expect((await get(`${r.base}/`)).body).toContain(BACKEND_URL);
+      else expect(JSON.parse((await get(`${r.base}/api/health`)).body)).toEqual({ status: 'ok', database: 'ok' });
+      expect((await docker.run(['exec', r.id, 'cat', '/proc/1/status'])).stdout).toMatch(/^Uid:\s+1001\s+1001\s+1001\s+1001$/m);
+      expect((await docker.run(['exec', r.id, 'touch', '/app/x'], { allowFailure: true })).stderr).toMatch(/Read-only file system/);
+    }, 120_000);
+
+    it("keeps the planted .env and the proxy's CA out of the image", async () => {
+      const needles = [...Object.values(secrets), ...localCertificateLines()];
+      expect(await savedImageHolds(variantBuilt[v.name]!.ref, needles)).toEqual([]);
+    }, 300_000);
+
+    it('after a source change, rebuilds with the dependency install cached', async () => {
+      const file = v.service === 'frontend' ? join(contextOf(v), 'app', 'page.js') : join(contextOf(v), 'main.py');
+      writeFileSync(file, `${readFileSync(file, 'utf8')}\n${v.service === 'frontend' ? '//' : '#'} changed ${new Date().toISOString()}\n`);
+      const again = await buildVariant(v, 'source changed');
+      expect(again.ref).not.toBe(variantBuilt[v.name]!.ref);
+      const install = new RegExp(`^#(\\d+) \\[${v.stage} \\d+/\\d+\\] RUN .*(npm ci|yarn install|pip install)`, 'm').exec(again.stderr);
+      expect(install, 'the install step in the log').not.toBeNull();
+      expect(again.stderr).toMatch(new RegExp(`^#${install![1]} CACHED$`, 'm'));
+    }, 20 * 60_000);
+  });
 });

@@ -9,6 +9,7 @@ import { DockerfileParser, type Dockerfile, type Instruction } from 'dockerfile-
 import { validate } from 'dockerfile-utils';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { packageManagerBuildArg, packageManagers } from '../../src/images/package-manager.js';
 import { repoRoot, type Service } from '../support/helm.js';
 
 const dockerfilePath = (service: Service): string => join(repoRoot, 'Dockerfiles', `${service}.Dockerfile`);
@@ -158,27 +159,138 @@ describe.each(['frontend', 'backend'] as Service[])('%s.Dockerfile', (service) =
   });
 });
 
+/** The ARGs before the first FROM (which FROM lines may use), with their defaults, overridden by `buildArgs`. */
+function globalArgs(df: Dockerfile, buildArgs: Record<string, string>): Record<string, string> {
+  const args: Record<string, string> = {};
+  for (const i of df.getInstructions()) {
+    if (i.getKeyword() === 'FROM') break;
+    if (i.getKeyword() !== 'ARG') continue;
+    const [name = '', value = ''] = (i.getArgumentsContent() ?? '').split('=');
+    args[name] = value;
+  }
+  return { ...args, ...buildArgs };
+}
+
+interface BuiltStage {
+  name: string | null;
+  /** The FROM reference with these build arguments put in. */
+  from: string;
+  instructions: Instruction[];
+}
+
+/**
+ * The stages BuildKit builds for the final stage with these build arguments: those it reaches
+ * through FROM and COPY --from, each FROM resolved (`FROM deps-${PACKAGE_MANAGER}`), in file order.
+ */
+function builtStages(df: Dockerfile, buildArgs: Record<string, string>): BuiltStage[] {
+  const args = globalArgs(df, buildArgs);
+  const put = (text: string) => text.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a: string | undefined, b: string | undefined) => args[(a ?? b)!] ?? '');
+  const stages = stagesOf(df).map((s, n) => {
+    const from = df.getInstructions().filter((i) => i.getKeyword() === 'FROM')[n]!;
+    return { ...s, from: put((from.getArgumentsContent() ?? '').split(/\s+/)[0]!) };
+  });
+  const byName = new Map(stages.map((s) => [s.name, s]));
+  const reached = new Set<BuiltStage>();
+  const visit = (stage: BuiltStage) => {
+    if (reached.has(stage)) return;
+    reached.add(stage);
+    const from = byName.get(stage.from);
+    if (from) visit(from);
+    for (const i of stage.instructions) {
+      const copyFrom = /--from=(\S+)/.exec(line(i))?.[1];
+      if (i.getKeyword() === 'COPY' && copyFrom && byName.get(copyFrom)) visit(byName.get(copyFrom)!);
+    }
+  };
+  visit(stages.at(-1)!);
+  return stages.filter((s) => reached.has(s));
+}
+
+const runs = (stages: BuiltStage[]) => stages.flatMap((s) => s.instructions.filter((i) => i.getKeyword() === 'RUN'));
+const caMount = (i: Instruction) => /--mount=type=secret,id=ca\b/.test(line(i));
+
+// Each manager: the stage it installs in, the lockfile, and its install command (a RUN's
+// arguments, continuation lines joined, end with it).
+const variants = [
+  { service: 'frontend', manager: 'npm', stage: 'deps-npm', lockfile: 'package-lock.json', install: /;\s+npm ci$/ },
+  { service: 'frontend', manager: 'yarn', stage: 'deps-yarn', lockfile: 'yarn.lock', install: /1\.\*\) yarn install --frozen-lockfile ;;[\s\S]*\*\) yarn install --immutable ;;/ },
+  { service: 'frontend', manager: 'pnpm', stage: 'deps-pnpm', lockfile: 'pnpm-lock.yaml', install: /;\s+pnpm install --frozen-lockfile$/ },
+  { service: 'backend', manager: 'uv', stage: 'install-uv', lockfile: 'uv.lock', install: /;\s+uv sync --locked --no-install-project --no-editable$/ },
+  { service: 'backend', manager: 'pip', stage: 'install-pip', lockfile: 'requirements.txt', install: /;\s+\/app\/\.venv\/bin\/pip install --requirement requirements\.txt$/ },
+] as const;
+
+describe('a stage per package manager, picked by the PACKAGE_MANAGER build argument', () => {
+  it.each(['frontend', 'backend'] as const)("%s: one install stage for each manager todo-deploy detects, and the default is one of them", (service) => {
+    const df = parse(service);
+    const prefix = service === 'frontend' ? 'deps-' : 'install-';
+    const managers = stagesOf(df).flatMap((s) => (s.name?.startsWith(prefix) ? [s.name.slice(prefix.length)] : []));
+    expect(managers.sort()).toEqual([...packageManagers[service]].sort());
+    // The build argument up passes (test/unit/package-manager.test.ts) is the one declared before the first FROM, which FROM can use.
+    const [name] = Object.keys(packageManagerBuildArg(packageManagers[service][0]));
+    expect(packageManagers[service]).toContain(globalArgs(df, {})[name!]);
+  });
+
+  describe.each(variants)('$service with $manager', ({ service, manager, stage, lockfile, install }) => {
+    const df = parse(service);
+    const built = builtStages(df, { PACKAGE_MANAGER: manager });
+    const installStage = built.find((s) => s.name === stage);
+    const installAt = installStage?.instructions.findIndex((i) => i.getKeyword() === 'RUN' && install.test(i.getArgumentsContent() ?? '')) ?? -1;
+    /** The chain of stages from the install stage to the one the runtime copies the app from. */
+    const afterInstall = built.slice(built.indexOf(installStage!));
+
+    it(`builds ${stage} and no other manager's stage`, () => {
+      expect(installStage).toBeDefined();
+      const others = packageManagers[service].filter((m) => m !== manager);
+      for (const other of others) expect(built.map((s) => s.name)).not.toContain(stage.replace(manager, other));
+      expect(built.at(-1)!.name).toBe(stagesOf(df).at(-1)!.name);
+    });
+
+    it(`installs from ${lockfile} before any source arrives, with a cache mount: the dependency layer survives source changes`, () => {
+      expect(installAt, `a RUN matching ${install}`).toBeGreaterThanOrEqual(0);
+      const run = installStage!.instructions[installAt]!;
+      expect(line(run)).toMatch(/--mount=type=cache,/);
+      const before = installStage!.instructions.slice(0, installAt);
+      const sources = before.filter((i) => i.getKeyword() === 'COPY').flatMap((i) => expanded(i).slice(0, -1));
+      expect(sources.some((src) => src === '.' || src === './'), 'a COPY of the whole context before the install').toBe(false);
+      const bound = /--mount=type=bind,source=(\S+?),/.exec(line(run))?.[1];
+      expect([...sources, bound]).toContain(lockfile);
+      // …and the sources do arrive, after it.
+      const rest = [...installStage!.instructions.slice(installAt + 1), ...afterInstall.slice(1).flatMap((s) => s.instructions)];
+      expect(rest.some((i) => i.getKeyword() === 'COPY' && /^\.\/? /.test(i.getArgumentsContent() ?? ''))).toBe(true);
+    });
+
+    it('mounts the ca build secret into the download steps only, and nothing else names it', () => {
+      const downloads = runs(built).filter((i) => install.test(i.getArgumentsContent() ?? '') || /\b(uv sync|run build)\b/.test(i.getArgumentsContent() ?? ''));
+      expect(downloads.length).toBeGreaterThan(0);
+      expect(runs(built).filter(caMount)).toEqual(downloads);
+      for (const i of built.flatMap((s) => s.instructions).filter((i) => i.getKeyword() !== 'RUN')) expect(line(i)).not.toContain('/run/secrets');
+    });
+  });
+});
+
 describe('frontend.Dockerfile specifics', () => {
   const df = parse('frontend');
   const stages = stagesOf(df);
   const text = read('frontend');
 
-  it('bakes NEXT_PUBLIC_BACKEND_URL in as a build argument before next build', () => {
-    const builder = stages.find((s) => s.instructions.some((i) => i.getKeyword() === 'RUN' && /pnpm (run )?build/.test(i.getArgumentsContent() ?? '')));
-    expect(builder, 'a stage that runs pnpm build').toBeDefined();
-    const order = builder!.instructions.map((i) => `${i.getKeyword()} ${i.getArgumentsContent()}`);
+  it.each(packageManagers.frontend)('with %s: bakes NEXT_PUBLIC_BACKEND_URL in as a build argument before the manager runs next build', (manager) => {
+    const builder = builtStages(df, { PACKAGE_MANAGER: manager }).find((s) => s.name === 'builder')!;
+    const order = builder.instructions.map((i) => `${i.getKeyword()} ${i.getArgumentsContent()}`);
     const argAt = order.findIndex((l) => /^ARG NEXT_PUBLIC_BACKEND_URL(=|$)/.test(l));
     const envAt = order.findIndex((l) => /^ENV .*NEXT_PUBLIC_BACKEND_URL=\$\{?NEXT_PUBLIC_BACKEND_URL\}?/.test(l));
-    const buildAt = order.findIndex((l) => /^RUN .*pnpm (run )?build/.test(l));
+    // The stage's own ARG PACKAGE_MANAGER brings the global one (the build argument) into its RUNs.
+    const managerAt = order.findIndex((l) => l === 'ARG PACKAGE_MANAGER');
+    const buildAt = order.findIndex((l) => /^RUN [\s\S]*"\$PACKAGE_MANAGER" run build/.test(l));
     expect(argAt).toBeGreaterThanOrEqual(0);
     expect(envAt).toBeGreaterThan(argAt);
-    expect(buildAt).toBeGreaterThan(envAt);
+    expect(managerAt).toBeGreaterThanOrEqual(0);
+    expect(buildAt).toBeGreaterThan(Math.max(envAt, managerAt));
   });
 
-  it('builds on Node LTS alpine with pnpm through corepack and a frozen lockfile', () => {
+  it('builds on Node LTS alpine, pnpm and yarn through corepack, and yarn 2+ into node_modules (standalone cannot trace Plug\'n\'Play)', () => {
     for (const image of baseImages(stages)) expect(image).toMatch(/^node:(\d*[02468])\.\d+\.\d+-alpine/);
-    expect(text).toMatch(/corepack enable pnpm/);
-    expect(text).toMatch(/pnpm install --frozen-lockfile/);
+    expect(text).toMatch(/^RUN corepack enable pnpm yarn$/m);
+    const yarn = stages.find((s) => s.name === 'deps-yarn')!;
+    expect(yarn.instructions.filter((i) => i.getKeyword() === 'ENV').flatMap(expanded)).toContain('YARN_NODE_LINKER=node-modules');
   });
 
   it('runs the standalone server with its static assets, bound to 0.0.0.0, telemetry off', () => {
@@ -200,19 +312,20 @@ describe('backend.Dockerfile specifics', () => {
   const stages = stagesOf(df);
   const text = read('backend');
 
-  it('installs with uv sync --locked in a builder stage on the same python:3.13-slim base as the runtime', () => {
-    const pythonStages = stages.filter((s) => s.from.startsWith('python:'));
-    expect(pythonStages.length).toBe(2);
+  it.each(packageManagers.backend)('with %s: builds the venv in /app/.venv on the same python:3.13-slim base as the runtime, which copies it without the installer', (manager) => {
+    const built = builtStages(df, { PACKAGE_MANAGER: manager });
+    const pythonStages = built.filter((s) => s.from.startsWith('python:'));
+    expect(pythonStages.map((s) => s.name)).toEqual([`install-${manager}`, 'runtime']);
     expect(new Set(pythonStages.map((s) => s.from)).size).toBe(1);
     expect(pythonStages[0]!.from).toMatch(/^python:3\.13\.\d+-slim/);
-    const builder = pythonStages[0]!;
-    const syncs = builder.instructions.filter((i) => i.getKeyword() === 'RUN' && /uv sync/.test(i.getArgumentsContent() ?? ''));
-    expect(syncs.length).toBeGreaterThan(0);
-    for (const sync of syncs) expect(sync.getArgumentsContent()).toMatch(/uv sync --locked/);
-    // The runtime gets the venv from the builder, and no uv.
-    const runtime = stages.at(-1)!;
+    const steps = pythonStages[0]!.instructions.map((i) => i.getArgumentsContent() ?? '').join('\n');
+    expect(steps).toMatch(manager === 'uv' ? /uv sync --locked/ : /^python -m venv \/app\/\.venv$/m);
+    if (manager === 'uv') for (const sync of runs([pythonStages[0]!])) expect(sync.getArgumentsContent()).toMatch(/uv sync --locked/);
+    // The runtime gets the venv from the builder, and no uv or pip of the build.
+    const runtime = built.at(-1)!;
+    expect(built.find((s) => s.name === 'builder')!.from).toBe(`install-${manager}`);
     expect(runtime.instructions.some((i) => /^COPY --from=builder \/app\b/.test(line(i)))).toBe(true);
-    expect(runtime.instructions.some((i) => /\buv\b/.test(i.getArgumentsContent() ?? '') && i.getKeyword() !== 'ENV')).toBe(false);
+    expect(runtime.instructions.some((i) => /\b(uv|pip)\b/.test(i.getArgumentsContent() ?? '') && i.getKeyword() !== 'ENV')).toBe(false);
   });
 
   it('runs uvicorn as PID 1 with --proxy-headers, listening on every address', () => {

@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:net';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'dotenv';
@@ -330,6 +330,13 @@ describe('setup: finding the app', () => {
     expect(await detectAppDir(app, 'backend', './backend')).toEqual({ dir: './api', candidates: ['./api'] });
   });
 
+  it('finds a pip backend by its requirements.txt', async () => {
+    const app = makeApp({ backend: 'api' });
+    rmSync(join(app, 'api', 'pyproject.toml'));
+    writeFileSync(join(app, 'api', 'requirements.txt'), 'fastapi==0.165.0\n');
+    expect(await detectAppDir(app, 'backend', './backend')).toEqual({ dir: './api', candidates: ['./api'] });
+  });
+
   it('does not guess between several', async () => {
     const app = makeApp({ frontend: 'web' });
     mkdirSync(join(app, 'admin'));
@@ -342,7 +349,7 @@ describe('setup: finding the app', () => {
     writeFileSync(join(app, 'frontend', 'package.json'), '{"dependencies":{"react":"19"}}');
     expect(await appDirProblem(app, 'frontend', 'frontend')).toBe(`${join(app, 'frontend')} has no package.json that depends on next, so it is not the Next.js frontend.`);
     expect(await appDirProblem(app, 'backend', 'nowhere')).toBe(`${join(app, 'nowhere')} is not a folder.`);
-    expect(await appDirProblem(app, 'backend', 'frontend')).toBe(`${join(app, 'frontend')} has no pyproject.toml, so it is not the FastAPI backend (built with uv).`);
+    expect(await appDirProblem(app, 'backend', 'frontend')).toBe(`${join(app, 'frontend')} has no pyproject.toml or requirements.txt, so it is not the FastAPI backend.`);
   });
 
   it.each([

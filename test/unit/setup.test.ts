@@ -105,7 +105,7 @@ describe('setup in a terminal', () => {
     expect(error).toBeUndefined();
     expect(refusedByPrompt(prompter)).toEqual({
       Frontend: [`${join(app, 'nowhere')} is not a folder.`, `${join(app, 'backend')} has no package.json that depends on next, so it is not the Next.js frontend.`],
-      Backend: [`${join(app, 'frontend')} has no pyproject.toml, so it is not the FastAPI backend (built with uv).`],
+      Backend: [`${join(app, 'frontend')} has no pyproject.toml or requirements.txt, so it is not the FastAPI backend.`],
       DATABASE_URL: [
         'DATABASE_URL must be a postgres:// or postgresql:// URL, e.g. postgresql://user:password@host:5432/dbname.',
         expect.stringMatching(/^DATABASE_URL still holds a placeholder; set it to your PostgreSQL URL/),

@@ -5,8 +5,11 @@ FROM ${DEBIAN_IMAGE}
 ARG NODE_VERSION
 COPY bin/ /usr/local/bin/
 COPY lib/ /usr/local/lib/
-# This machine's npm registry mirror serves no signatures for corepack to check. (Its TLS
-# proxy's CA reaches the build as the secret `ca` the shipped Dockerfiles take.)
+# This machine's npm registry mirror serves no signatures for corepack to check, and it reaches
+# no other download site: corepack fetches Yarn 2+ from the npm registry (@yarnpkg/cli-dist)
+# instead of repo.yarnpkg.com. (Its TLS proxy's CA reaches the build as the secret `ca` the
+# shipped Dockerfiles take.)
 ENV NODE_VERSION=${NODE_VERSION} \
-    COREPACK_INTEGRITY_KEYS=0
+    COREPACK_INTEGRITY_KEYS=0 \
+    COREPACK_NPM_REGISTRY=https://registry.npmjs.org
 CMD ["node"]
