@@ -20,24 +20,25 @@ export interface HttpOptions {
   timeoutMs?: number;
   maxBytes?: number;
   signal?: AbortSignal;
-  /** How long a refused or reset connection is tried again (default 5 s; 0: never). */
+  /** How long a connection refused, reset or left without an answer is tried again (default 15 s; 0: never). */
   retryForMs?: number;
 }
 
 /**
- * Errors of the connection, not of the app: on a real node, right after a rollout the Service's
- * endpoints change and kube-proxy's rules catch up within seconds, refusing connections meanwhile
- * (seen on the cluster tier's node, after health had passed).
+ * Errors of the connection, not of the app. On a real node, right after a rollout, kube-proxy
+ * still sends some connections to the replaced pod for a few seconds: refused while it shuts
+ * down, unanswered once its address is gone (both seen on the cluster tier's node, under load,
+ * after health had passed). A new connection then reaches a live pod.
  */
-const transient = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH']);
+const transient = (error: string) => ['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH'].includes(error) || error.startsWith('no answer within');
 
-/** The answer, or why there was none (`ECONNREFUSED`, `no answer within 10000ms`, an invalid URL); a refused or reset connection is tried again for `retryForMs`. */
+/** The answer, or why there was none (`ECONNREFUSED`, `no answer within 5000ms`, an invalid URL); a connection refused, reset or unanswered is tried again for `retryForMs`. */
 export async function httpGet(url: string, options: HttpOptions = {}): Promise<HttpAnswer | { error: string }> {
-  const { retryForMs = 5_000, signal } = options;
+  const { retryForMs = 15_000, signal } = options;
   const started = Date.now();
-  for (let delay = 250; ; delay *= 2) {
+  for (let delay = 250; ; delay = Math.min(delay * 2, 2_000)) {
     const answer = await httpOnce(url, options);
-    if (!('error' in answer) || !transient.has(answer.error) || Date.now() - started + delay > retryForMs) return answer;
+    if (!('error' in answer) || !transient(answer.error) || Date.now() - started + delay > retryForMs) return answer;
     try {
       await sleep(delay, undefined, { signal });
     } catch {
@@ -47,7 +48,7 @@ export async function httpGet(url: string, options: HttpOptions = {}): Promise<H
 }
 
 function httpOnce(url: string, options: HttpOptions): Promise<HttpAnswer | { error: string }> {
-  const { method = 'GET', headers = {}, timeoutMs = 10_000, maxBytes = 5 * 1024 * 1024, signal } = options;
+  const { method = 'GET', headers = {}, timeoutMs = 5_000, maxBytes = 5 * 1024 * 1024, signal } = options;
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(new CancelledError(`Interrupted while requesting ${url}`));
     let timedOut = false;

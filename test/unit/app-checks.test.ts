@@ -308,7 +308,7 @@ describe('httpGet', () => {
     const refused = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/`;
     await new Promise((resolve) => closed.close(resolve));
     expect(await httpGet(refused, { retryForMs: 0 })).toEqual({ error: 'ECONNREFUSED' });
-    expect(await httpGet(urls[0]!, { timeoutMs: 100 })).toEqual({ error: 'no answer within 100ms' });
+    expect(await httpGet(urls[0]!, { timeoutMs: 100, retryForMs: 0 })).toEqual({ error: 'no answer within 100ms' });
     expect(await httpGet('not a url')).toMatchObject({ error: expect.stringContaining('Invalid URL') });
     expect(await httpGet(urls[1]!, { maxBytes: 1000 })).toMatchObject({ status: 200, body: 'x'.repeat(1000), truncated: true });
     expect(await httpGet(urls[1]!)).toMatchObject({ status: 200, body: 'x'.repeat(5000), truncated: false });
@@ -329,5 +329,19 @@ describe('httpGet', () => {
     expect(connections).toBe(2);
     connections = 0;
     expect(await httpGet(url, { retryForMs: 0 })).toEqual({ error: 'ECONNRESET' });
+  });
+
+  it("asks again when a request gets no answer, as one sent to a replaced pod's address gets none, and takes the next answer", async () => {
+    const { httpGet } = await import('../../src/http.js');
+    let requests = 0;
+    // The first request is never answered; the next is.
+    const server = createServer((_req, res) => {
+      if (++requests > 1) res.writeHead(200).end('ok');
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    expect(await httpGet(url, { timeoutMs: 200 })).toMatchObject({ status: 200, body: 'ok' });
+    expect(requests).toBe(2);
   });
 });
