@@ -32,20 +32,15 @@ function assertNoSecret(calls: Call[], ...outputs: string[]): void {
 }
 
 /**
- * The health endpoint at a NodePort, as the browser reaches it, asked until it answers or 30 s
- * pass. Right after a rollout a real node can refuse the connection or drop it for a few
- * seconds (kube-proxy still sends some connections to the replaced pod, whose address is gone:
- * seen here under load); the product's own verify has passed by then, and the charts have no
- * preStop delay to cover it (see the README).
+ * The health endpoint at a NodePort, as the browser reaches it. Right after a rollout a real node
+ * can refuse a connection or drop it for a few seconds (kube-proxy still sends some to the
+ * replaced pod, whose address is gone: seen here under load; the charts have no preStop delay to
+ * cover it, see the README): httpGet, the app checks' own request, asks again on those, here for
+ * up to 30 s.
  */
 async function health(port: number): Promise<{ status: number; body: string } | { error: string }> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const answer = await httpGet(`http://${nodeIp}:${port}/api/health`, { timeoutMs: 3_000 });
-    if ('status' in answer && answer.status === 200) return { status: answer.status, body: answer.body };
-    if (Date.now() > deadline) return 'error' in answer ? answer : { status: answer.status, body: answer.body };
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
+  const answer = await httpGet(`http://${nodeIp}:${port}/api/health`, { timeoutMs: 3_000, retryForMs: 30_000 });
+  return 'error' in answer ? answer : { status: answer.status, body: answer.body };
 }
 
 /** The calls of one kind: `minikube image build`, `helm upgrade`, … */
