@@ -7,6 +7,7 @@ import type { Phase } from '../pipeline/runner.js';
 import { getContextsArgs, parseContexts } from '../tools/kubectl.js';
 import { containerDrivers, parseExitReason, parseProfileRuntime, minikubeIpArgs, minikubeStartArgs, minikubeStatusArgs, parseMinikubeStatus, parsePublishedPorts, profileListArgs, type MinikubeStatus } from '../tools/minikube.js';
 import { services, type Config, type Service } from '../config/schema.js';
+import { accessHost, nodePorts, urlsAt } from '../deployment/urls.js';
 import { startClusterReads, startDockerEnvRead } from './cluster-reads.js';
 import { changeText, type UpState } from './state.js';
 
@@ -140,10 +141,10 @@ export async function resolveAccess(ctx: Context, config: Config): Promise<Clust
     throw new PrereqError(`Minikube is running but your kubeconfig has no context "${kubeContext}".`, `Run: minikube update-context -p ${profile}`);
   }
   const runtime = parseProfileRuntime(profiles.stdout, profile)?.replace(/^crio$/, 'cri-o');
-  const ports = nodePorts(config);
   const published = parsePublishedPorts(profiles.stdout, profile);
-  if (ports.every((port) => published.includes(port))) return { kubeContext, runtime, urls: urlsAt('localhost', config) };
+  if (accessHost(config, { published }) === 'localhost') return { kubeContext, runtime, urls: urlsAt('localhost', config) };
   const ip = (await ctx.exec({ tool: 'minikube', args: minikubeIpArgs(profile), timeoutMs: 15_000 })).stdout.trim();
+  const ports = nodePorts(config);
   if (containerDrivers.includes(driver) && process.platform !== 'linux') {
     ctx.out.warn(
       `The profile "${profile}" was created without publishing NodePorts ${ports.join(', ')}, and on ${process.platform} the ${driver} driver's node IP ${ip} is not reachable from your machine. ` +
@@ -151,12 +152,6 @@ export async function resolveAccess(ctx: Context, config: Config): Promise<Clust
     );
   }
   return { kubeContext, runtime, urls: urlsAt(ip, config) };
-}
-
-const nodePorts = (config: Config) => services.map((s) => config[s].nodePort);
-
-function urlsAt(host: string, config: Config): Record<Service, string> {
-  return { frontend: `http://${host}:${config.frontend.nodePort}`, backend: `http://${host}:${config.backend.nodePort}` };
 }
 
 function setUrls(state: UpState, urls: Record<Service, string>): void {
