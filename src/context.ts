@@ -3,6 +3,7 @@
 import { statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
+import { toolsOf, type Tools } from './adapters/index.js';
 import type { LoadOptions } from './config/load.js';
 import { CancelledError, UsageError } from './errors.js';
 import { Redactor } from './redact.js';
@@ -43,6 +44,8 @@ export interface Context {
   configOptions: LoadOptions;
   redactor: Redactor;
   exec: Exec;
+  /** The tool adapters, on `exec`: the only way a command reaches docker, git, helm, kubectl or minikube. */
+  tools: Tools;
   out: Output;
   /** Aborted by Ctrl-C, or by stop(). Every external command and wait of the run listens to it. */
   signal: AbortSignal;
@@ -102,6 +105,7 @@ export async function createContext(options: GlobalOptions, io: Io): Promise<Con
     },
     redactor,
     exec,
+    tools: toolsOf(exec),
     out,
     signal,
     stop: () => stopper.abort(new CancelledError()),

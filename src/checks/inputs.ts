@@ -8,7 +8,7 @@ import { reachesBuild, type BuildInput } from '../images/content-tag.js';
 import { ConfigError } from '../errors.js';
 import type { Redactor } from '../redact.js';
 import type { Exec } from '../tools/exec.js';
-import { isTrackedByGit } from '../tools/git.js';
+import { gitAdapter } from '../adapters/git.js';
 import { checkApp, servicePaths, type PackageManagers } from './app.js';
 import type { CheckResult } from './check.js';
 import { checkSettings, thisMachine } from './settings.js';
@@ -41,7 +41,7 @@ export function buildInputOf(appDir: string, config: Config, service: Service): 
 /** With the app's valid config, the env file is also checked against the build contexts. */
 export async function checkEnv(exec: Exec, file: string, redactor: Redactor, app?: { appDir: string; config: Config }): Promise<{ result: CheckResult; secrets?: Secrets }> {
   const base = { id: 'env', title: '.env', category: 'input' as const };
-  const [check, tracked, inBuilds] = await Promise.all([checkEnvFile(file, redactor), isTrackedByGit(exec, file), app ? envFileInBuilds(file, app.appDir, app.config) : []]);
+  const [check, tracked, inBuilds] = await Promise.all([checkEnvFile(file, redactor), gitAdapter(exec).isTracked(file), app ? envFileInBuilds(file, app.appDir, app.config) : []]);
   const warnings = [...check.warnings];
   if (tracked) warnings.unshift(`${file} is tracked by git, so its secrets are in your history; run: git rm --cached ${file} and add it to .gitignore`);
   const problems = [...inBuilds, ...check.problems];

@@ -1,5 +1,6 @@
 // The read-only prerequisite checks shared by `doctor` and `up`: tools present and recent
 // enough, the Docker daemon reachable, the cluster's state. They run concurrently.
+import { toolsOf } from '../adapters/index.js';
 import type { Config } from '../config/schema.js';
 import { PrereqError, ToolError } from '../errors.js';
 import { BUILDX_CLIENT_MAJOR, buildxVersionArgs, dockerVersionArgs, parseBuildxVersion, parseDockerVersion } from '../tools/docker.js';
@@ -139,7 +140,7 @@ type Probe = { stdout: string; stderr: string; exitCode: number } | { missing: C
 /** Runs a read-only probe; a missing tool becomes a failed check instead of an exception. */
 async function run(exec: Exec, tool: Tool, args: string[]): Promise<Probe> {
   try {
-    return await exec({ tool, args, allowFailure: true, timeoutMs: PROBE_TIMEOUT_MS });
+    return await toolsOf(exec)[tool].probe(args, PROBE_TIMEOUT_MS);
   } catch (error) {
     if (error instanceof PrereqError) {
       return { missing: { id: tool, title: tool, category: 'prereq', status: 'fail', detail: 'not found on PATH', hint: error.hint } };

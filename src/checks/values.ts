@@ -11,7 +11,7 @@ import { assetPath } from '../assets.js';
 import { services, type Config, type Service } from '../config/schema.js';
 import { suggest } from '../config/suggest.js';
 import { chartValues } from '../phases/deploy.js';
-import { secretNames } from '../phases/state.js';
+import { secretNames } from '../deployment/secret-keys.js';
 import type { CheckResult } from './check.js';
 import { count, servicePaths } from './app.js';
 
@@ -61,17 +61,13 @@ async function valuesProblems(config: Config, service: Service, file: string): P
 /** The values `up` passes the chart, with what is only known later (the image tag, the Secret's digest) stood in for. */
 function ourValues(config: Config, service: Service): Record<string, unknown> {
   const backendUrl = config.frontend.backendUrl || `http://localhost:${config.backend.nodePort}`;
-  return chartValues(
-    { config },
-    {
-      service,
-      config: config[service],
-      image: { repository: config[service].image, tag: 'preflight', ref: '', built: false },
-      secretName: secretNames[service],
-      secretChecksum: '',
-      buildArgs: service === 'frontend' ? { NEXT_PUBLIC_BACKEND_URL: backendUrl } : {},
-    },
-  );
+  return chartValues({
+    service,
+    config: config[service],
+    image: { repository: config[service].image, tag: 'preflight', buildArgs: service === 'frontend' ? { NEXT_PUBLIC_BACKEND_URL: backendUrl } : {} },
+    secretName: secretNames[service],
+    secretChecksum: '',
+  });
 }
 
 /** Helm's coalescing: mappings merge, anything else is replaced, and a null deletes the key. */

@@ -10,8 +10,7 @@ import { checkConfig } from '../checks/inputs.js';
 import type { Config } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { ConfigError, UsageError } from '../errors.js';
-import { checkTarget } from '../phases/cluster.js';
-import { gitTopLevel } from '../tools/git.js';
+import { checkTarget } from '../deployment/access.js';
 
 export interface CiOptions {
   /** Where the workflow goes, relative to the app dir (default: the repository's .github/workflows). */
@@ -35,7 +34,7 @@ export async function ci(ctx: Context, options: CiOptions): Promise<void> {
 
   // GitHub reads workflows from the repository's top folder only; the steps then run in the app's folder.
   // git names the checkout by its real path, which a symlinked app folder is not.
-  const top = await gitTopLevel(ctx.exec, ctx.appDir);
+  const top = await ctx.tools.git.topLevel(ctx.appDir);
   const inRepo = top === undefined ? '' : relative(top, await realpath(ctx.appDir));
   const depth = top === undefined || inRepo.startsWith('..') ? [] : inRepo.split(sep).filter(Boolean);
   const repoRoot = resolve(ctx.appDir, ...depth.map(() => '..'));

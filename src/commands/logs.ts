@@ -6,7 +6,7 @@ import type { Context } from '../context.js';
 import { connect, loadSettings, selectServices } from '../deployment/connect.js';
 import { OperationError, UsageError } from '../errors.js';
 import { readPods } from '../phases/verify.js';
-import { isLogDuration, kubectlArgs, podLogsArgs, type PodInfo } from '../tools/kubectl.js';
+import { isLogDuration, type PodInfo } from '../tools/kubectl.js';
 
 export interface LogsOptions {
   follow?: boolean;
@@ -46,8 +46,8 @@ export async function logs(ctx: Context, service: string | undefined, options: L
     if (ctx.out.mode === 'json') collected.push({ service: t.service, pod: t.pod.name, container: t.container, line });
     else ctx.out.print(`${ctx.out.style.dim(`${label(t).padEnd(width)} │`)} ${line}`);
   };
-  const kubectl = (t: Target) =>
-    kubectlArgs(deployment.kubeContext, deployment.config.namespace, ...podLogsArgs({ pod: t.pod.name, container: t.container, tail, since: options.since, previous: options.previous, follow: options.follow }));
+  const scope = { kubeContext: deployment.kubeContext, namespace: deployment.config.namespace };
+  const logsOf = (t: Target) => ({ pod: t.pod.name, container: t.container, tail, since: options.since, previous: options.previous, follow: options.follow });
   const readable = targets.filter((t) => {
     const why = unreadable(t.pod, t.container, options.previous ?? false);
     if (why) notes.push(`${label(t)}: ${why}`);
@@ -58,13 +58,13 @@ export async function logs(ctx: Context, service: string | undefined, options: L
     // Streams the user ends with Ctrl-C: no timeout; lines are printed as they come.
     await Promise.all(
       readable.map(async (t) => {
-        const result = await ctx.exec({ tool: 'kubectl', args: kubectl(t), timeoutMs: 0, allowFailure: true, onStdoutLine: (line) => emit(t, line) });
+        const result = await ctx.tools.kubectl.logs(scope, logsOf(t), (line) => emit(t, line));
         if (result.exitCode !== 0 && !ctx.signal.aborted) notes.push(`${label(t)}: ${lastLine(result.stderr)}`);
       }),
     );
   } else {
     // Read at once, printed pod by pod so each pod's lines stay together.
-    const results = await Promise.all(readable.map((t) => ctx.exec({ tool: 'kubectl', args: kubectl(t), timeoutMs: 60_000, allowFailure: true })));
+    const results = await Promise.all(readable.map((t) => ctx.tools.kubectl.logs(scope, logsOf(t))));
     readable.forEach((t, i) => {
       const { exitCode, stdout, stderr } = results[i]!;
       if (exitCode !== 0) notes.push(`${label(t)}: ${lastLine(stderr)}`);

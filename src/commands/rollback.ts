@@ -7,7 +7,7 @@ import { runChecks } from '../deployment/checks.js';
 import { connect, loadSettings, releaseRef, selectServices, type Deployment } from '../deployment/connect.js';
 import { withDeployLock } from '../deployment/lock.js';
 import { OperationError, UsageError } from '../errors.js';
-import { helmHistoryArgs, helmRollbackArgs, isReleaseNotFound, parseHelmHistory, type HistoryEntry } from '../tools/helm.js';
+import type { HistoryEntry } from '../tools/helm.js';
 import { renderChecks } from './verify.js';
 
 export interface RollbackOptions {
@@ -52,7 +52,7 @@ async function rollBack(ctx: Context, config: Config, selected: Service[], to: n
   const task = ctx.out.task(`Rolling back ${plans.map((p) => `${p.release} ${p.from} → ${p.target}`).join(', ')}`);
   await Promise.all(
     plans.map((p) =>
-      ctx.exec({ tool: 'helm', args: helmRollbackArgs({ ...releaseRef(deployment, p.service), revision: p.target, timeoutMs }), mutates: true, timeoutMs: timeoutMs + 30_000 }).catch((error: unknown) => {
+      ctx.tools.helm.rollback({ ...releaseRef(deployment, p.service), revision: p.target, timeoutMs }, timeoutMs + 30_000).catch((error: unknown) => {
         task.fail(`${p.release} could not be rolled back`);
         throw error;
       }),
@@ -87,12 +87,9 @@ class NotInstalled extends OperationError {}
 
 async function history(ctx: Context, deployment: Deployment, service: Service): Promise<HistoryEntry[]> {
   const ref = releaseRef(deployment, service);
-  const result = await ctx.exec({ tool: 'helm', args: helmHistoryArgs(ref), allowFailure: true, timeoutMs: 30_000 });
-  if (result.exitCode === 0) return parseHelmHistory(result.stdout);
-  if (isReleaseNotFound(result.stderr)) {
-    throw new NotInstalled(`${service} is not installed (no release ${ref.release} in namespace ${ref.namespace}), so there is nothing to roll back.`, [], 'Run `todo-deploy up` to deploy it.');
-  }
-  throw new OperationError(`helm history ${ref.release} failed.`, [`command: ${result.command}`, ...result.stderr.trim().split('\n').slice(-5)], 'Helm could not read the release history: check that the cluster answers (`todo-deploy status`), then try again.');
+  const entries = await ctx.tools.helm.history(ref);
+  if (entries) return entries;
+  throw new NotInstalled(`${service} is not installed (no release ${ref.release} in namespace ${ref.namespace}), so there is nothing to roll back.`, [], 'Run `todo-deploy up` to deploy it.');
 }
 
 /**

@@ -13,8 +13,7 @@ import type { Config } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { CancelledError, ConfigError, PrereqError, ToolError, UsageError } from '../errors.js';
 import { Redactor, REDACTED } from '../redact.js';
-import { isTrackedByGit } from '../tools/git.js';
-import { containerDrivers, minikubeIpArgs } from '../tools/minikube.js';
+import { containerDrivers } from '../tools/minikube.js';
 import { appDirProblem, configDir, detectAppDir } from '../setup/app-dirs.js';
 import { thisMachine, type HostResources } from '../checks/settings.js';
 import { configAnswerProblem, configAnswerValue, envAnswerProblem, generateAuthSecret, minikubeAnswerProblem, type ConfigAnswerPath } from '../setup/answers.js';
@@ -22,7 +21,7 @@ import { setConfigValues } from '../setup/config-text.js';
 import { databaseAddress, probeTcp } from '../setup/database-probe.js';
 import { setEnvValues } from '../setup/env-text.js';
 import { addDatabaseUrlSecrets, readFlags, type AnswerId, type Given, type SetupFlags } from '../setup/flags.js';
-import { appendToGitignore, gitignoreCovers, gitIgnores } from '../setup/gitignore.js';
+import { appendToGitignore, gitignoreCovers } from '../setup/gitignore.js';
 
 export interface SetupOptions extends SetupFlags {
   /** false with --no-check-database. */
@@ -354,9 +353,8 @@ async function frontendUrl(ctx: Context, config: Config): Promise<string> {
   const local = `http://localhost:${nodePort}`;
   if (containerDrivers.includes(config.minikube.driver)) return local;
   try {
-    const result = await ctx.exec({ tool: 'minikube', args: minikubeIpArgs(config.minikube.profile), allowFailure: true, timeoutMs: 10_000 });
-    const ip = result.stdout.trim();
-    if (result.exitCode === 0 && /^[\d.]+$|^[\da-f:]+$/i.test(ip)) return `http://${ip.includes(':') ? `[${ip}]` : ip}:${nodePort}`;
+    const ip = await ctx.tools.minikube.ipIfKnown(config.minikube.profile);
+    if (ip) return `http://${ip.includes(':') ? `[${ip}]` : ip}:${nodePort}`;
   } catch (error) {
     // No minikube, or no profile yet: the IP is not known before the cluster exists.
     if (!(error instanceof PrereqError || error instanceof ToolError)) throw error;
@@ -400,10 +398,10 @@ async function planWrites(ctx: Context, previous: Previous, answers: Answers): P
     if (error.code === 'ENOENT') return '';
     throw error;
   });
-  const ignored = (await gitIgnores(ctx.exec, ctx.envFile)) ?? gitignoreCovers(gitignoreText, entry);
+  const ignored = (await ctx.tools.git.ignores(ctx.envFile)) ?? gitignoreCovers(gitignoreText, entry);
 
   const warnings = [...readBack.warnings];
-  if (await isTrackedByGit(ctx.exec, ctx.envFile)) {
+  if (await ctx.tools.git.isTracked(ctx.envFile)) {
     warnings.push(`${ctx.envFile} is tracked by git, so its secrets would be committed; run: git rm --cached ${ctx.envFile}`);
   }
   return {

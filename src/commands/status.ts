@@ -4,11 +4,10 @@ import { services, type Service } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { connect, loadSettings, type Deployment } from '../deployment/connect.js';
 import { describeRun, peekLock } from '../deployment/lock.js';
-import { minikubeStatus } from '../phases/cluster.js';
 import { releasesOf } from '../deployment/releases.js';
 import { readPods } from '../phases/verify.js';
 import type { ReleaseStatus } from '../tools/helm.js';
-import { getDeploymentArgs, kubectlArgs, parseDeployment, podRestarts, waitingReason, type DeploymentInfo, type PodInfo } from '../tools/kubectl.js';
+import { podRestarts, waitingReason, type DeploymentInfo, type PodInfo } from '../tools/kubectl.js';
 
 interface ServiceStatus {
   url: string;
@@ -20,7 +19,7 @@ interface ServiceStatus {
 export async function status(ctx: Context): Promise<void> {
   const config = await loadSettings(ctx);
   const { profile } = config.minikube;
-  const [cluster, { holder }] = await Promise.all([minikubeStatus(ctx, profile), peekLock(ctx, { profile, namespace: config.namespace })]);
+  const [cluster, { holder }] = await Promise.all([ctx.tools.minikube.status(profile), peekLock(ctx, { profile, namespace: config.namespace })]);
   const { style } = ctx.out;
   // A run under way explains a release pending-* or a cluster starting.
   const deploying = holder ? [`Deploying ${style.yellow(describeRun(holder))}`] : [];
@@ -65,10 +64,9 @@ export async function status(ctx: Context): Promise<void> {
 
 async function serviceStatus(ctx: Context, deployment: Deployment, service: Service, releases: Promise<Map<string, ReleaseStatus>>): Promise<ServiceStatus> {
   const plan = deployment.services[service];
-  const args = kubectlArgs(deployment.kubeContext, deployment.config.namespace, ...getDeploymentArgs(plan.config.release));
   const [release, object, pods] = await Promise.all([
     releases.then((found) => found.get(plan.config.release)),
-    ctx.exec({ tool: 'kubectl', args, timeoutMs: 30_000 }).then((r) => parseDeployment(r.stdout)),
+    ctx.tools.kubectl.deployment({ kubeContext: deployment.kubeContext, namespace: deployment.config.namespace }, plan.config.release),
     readPods(ctx, deployment, plan),
   ]);
   return {

@@ -5,13 +5,9 @@ import { services, type Config } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { connect, loadSettings, releaseRef } from '../deployment/connect.js';
 import { withDeployLock } from '../deployment/lock.js';
-import { minikubeStatus } from '../phases/cluster.js';
 import { CancelledError, PrereqError, UsageError } from '../errors.js';
 import { releasesOf } from '../deployment/releases.js';
-import { secretNames } from '../phases/state.js';
-import { helmUninstallArgs } from '../tools/helm.js';
-import { deleteSecretsArgs, getSecretNamesArgs, kubectlArgs, parseNames } from '../tools/kubectl.js';
-import { minikubeDeleteArgs, minikubeStopArgs } from '../tools/minikube.js';
+import { secretNames } from '../deployment/secret-keys.js';
 
 export interface TeardownOptions {
   /** What happens to the Minikube profile (the CLI checks the choice). */
@@ -28,7 +24,7 @@ export async function teardown(ctx: Context, options: TeardownOptions): Promise<
 async function tearDown(ctx: Context, config: Config, action: NonNullable<TeardownOptions['cluster']>): Promise<void> {
   const { profile } = config.minikube;
   const { namespace } = config;
-  const status = await minikubeStatus(ctx, profile);
+  const status = await ctx.tools.minikube.status(profile);
   if (status.state === 'degraded' && action !== 'delete') {
     throw new PrereqError(
       `The Minikube profile "${profile}" is not healthy (host ${status.host}, apiserver ${status.apiServer}, kubelet ${status.kubelet}), so its releases cannot be uninstalled.`,
@@ -47,8 +43,7 @@ async function tearDown(ctx: Context, config: Config, action: NonNullable<Teardo
       const release = found.get(config[service].release);
       if (release) releases.push({ service, release: config[service].release, revision: release.revision });
     }
-    const existing = await ctx.exec({ tool: 'kubectl', args: kubectlArgs(deployment.kubeContext, namespace, ...getSecretNamesArgs(Object.values(secretNames))), timeoutMs: 30_000 });
-    secrets = parseNames(existing.stdout);
+    secrets = await ctx.tools.kubectl.secretNames({ kubeContext: deployment.kubeContext, namespace }, Object.values(secretNames));
   }
   const profileAction = status.state === 'absent' ? undefined : action === 'delete' ? 'delete' : action === 'stop' && status.state !== 'stopped' ? 'stop' : undefined;
 
@@ -83,19 +78,19 @@ async function tearDown(ctx: Context, config: Config, action: NonNullable<Teardo
     const task = ctx.out.task(releases.length ? `Uninstalling ${releases.map((r) => r.release).join(' and ')}` : 'Deleting the secrets');
     const timeoutMs = config.timeouts.deploy;
     await Promise.all(
-      releases.map((r) => ctx.exec({ tool: 'helm', args: helmUninstallArgs({ ...releaseRef(ref, r.service), timeoutMs }), mutates: true, timeoutMs: timeoutMs + 30_000 })),
+      releases.map((r) => ctx.tools.helm.uninstall({ ...releaseRef(ref, r.service), timeoutMs }, timeoutMs + 30_000)),
     );
     removed.push(...releases.map((r) => `release ${r.release}`));
     // Deleted after the releases, so no pod of theirs is left waiting for a missing secret.
     if (secrets.length > 0) {
-      await ctx.exec({ tool: 'kubectl', args: kubectlArgs(ref.kubeContext, namespace, ...deleteSecretsArgs(secrets)), mutates: true, timeoutMs: 60_000 });
+      await ctx.tools.kubectl.deleteSecrets({ kubeContext: ref.kubeContext, namespace }, secrets);
       removed.push(...secrets.map((name) => `secret ${name}`));
     }
     task.succeed([releases.length && `${releases.length} release${releases.length > 1 ? 's' : ''}`, secrets.length && `${secrets.length} secret${secrets.length > 1 ? 's' : ''}`].filter(Boolean).join(' and ') + (ctx.dryRun ? ' (dry run)' : ' removed'));
   }
   if (profileAction) {
     const task = ctx.out.task(`${profileAction === 'stop' ? 'Stopping' : 'Deleting'} the Minikube profile "${profile}"`);
-    await ctx.exec({ tool: 'minikube', args: profileAction === 'stop' ? minikubeStopArgs(profile) : minikubeDeleteArgs(profile), mutates: true, timeoutMs: config.timeouts.start });
+    await ctx.tools.minikube[profileAction](profile, config.timeouts.start);
     removed.push(`profile ${profile} (${profileAction === 'stop' ? 'stopped' : 'deleted'})`);
     task.succeed(ctx.dryRun ? '(dry run)' : profileAction === 'stop' ? 'stopped' : 'deleted');
   }

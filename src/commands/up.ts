@@ -1,24 +1,21 @@
 // `todo-deploy up`: prereqs → cluster → image target → secrets → build → deploy → verify.
 // Idempotent: on an unchanged app a second run builds nothing and changes nothing.
-import { assetPath } from '../assets.js';
 import { servicePaths } from '../checks/app.js';
 import { checkInputs } from '../checks/inputs.js';
-import { services, type Config, type Service } from '../config/schema.js';
+import type { Service } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { withDeployLock } from '../deployment/lock.js';
 import { ConfigError } from '../errors.js';
 import { formatDuration } from '../format.js';
-import { digestContext } from '../images/content-tag.js';
-import { buildPhase } from '../phases/build.js';
+import { buildPhase, digestsRead, imagesRead } from '../phases/build.js';
 import { clusterPhase } from '../phases/cluster.js';
-import { deployPhase } from '../phases/deploy.js';
-import { imageTargetPhase } from '../phases/image-target.js';
+import { deployPhase, releasesRead } from '../phases/deploy.js';
+import { dockerEnvRead, imageTargetPhase } from '../phases/image-target.js';
 import { prereqsPhase } from '../phases/prereqs.js';
-import { secretsPhase } from '../phases/secrets.js';
-import { secretNames, type ServicePlan, type UpState } from '../phases/state.js';
+import type { ServiceInput, UpInputs, UpResults } from '../phases/results.js';
+import { currentSecretsRead, secretsPhase } from '../phases/secrets.js';
 import { verifyPhase } from '../phases/verify.js';
-import { ahead } from '../pipeline/ahead.js';
-import { runPhases } from '../pipeline/runner.js';
+import { runSteps, type Step } from '../pipeline/runner.js';
 
 export interface UpOptions {
   skipBuild?: boolean;
@@ -26,22 +23,41 @@ export interface UpOptions {
   waitForLock?: boolean;
 }
 
+/** up's graph, in the order the phases are shown; each read comes before the first step that needs it. */
+function steps(ctx: Context, inputs: UpInputs): Array<Step<UpResults>> {
+  return [
+    digestsRead(inputs),
+    prereqsPhase(ctx, inputs),
+    clusterPhase(ctx, inputs),
+    dockerEnvRead(ctx, inputs),
+    imageTargetPhase(inputs),
+    imagesRead(ctx, inputs),
+    currentSecretsRead(ctx, inputs),
+    secretsPhase(ctx, inputs),
+    releasesRead(ctx, inputs),
+    buildPhase(ctx, inputs),
+    deployPhase(ctx, inputs),
+    verifyPhase(ctx, inputs),
+  ];
+}
+
 export async function up(ctx: Context, options: UpOptions = {}): Promise<void> {
   const started = performance.now();
-  const state = await initialState(ctx, options);
-  const reports = await withDeployLock(ctx, state.config, { command: 'up', wait: options.waitForLock ?? true }, (previous) => {
-    state.previousRun = previous;
-    const phases = [prereqsPhase, clusterPhase, imageTargetPhase, secretsPhase, buildPhase, deployPhase, verifyPhase].map((phase) => phase(ctx));
-    return runPhases(ctx.out, phases, state, ctx.stop);
-  });
+  const inputs = await checkedInputs(ctx, options);
+  const { reports, results } = await withDeployLock(ctx, inputs.config, { command: 'up', wait: options.waitForLock ?? true }, (previousRun) =>
+    runSteps(ctx.out, steps(ctx, { ...inputs, previousRun }), ctx.stop),
+  );
 
-  const { frontend, backend } = state.services;
-  const urls = { frontend: frontend.url, backend: backend.url, apiDocs: `${backend.url}/docs` };
+  // Every phase ran: the runner throws otherwise.
+  const { cluster, build, deploy } = results as UpResults;
+  const changes = [cluster, results.secrets!, build, deploy].flatMap((r) => r.changes);
+  const urls = { frontend: cluster.urls.frontend, backend: cluster.urls.backend, apiDocs: `${cluster.urls.backend}/docs` };
+  const { frontend, backend } = build.images;
   ctx.out.result({
     urls,
-    images: { frontend: frontend.image.ref, backend: backend.image.ref },
-    revisions: { frontend: frontend.release.revision, backend: backend.release.revision },
-    changes: state.changes,
+    images: { frontend: frontend.ref, backend: backend.ref },
+    revisions: deploy.revisions,
+    changes,
     dryRun: ctx.dryRun,
     durationMs: Math.round(performance.now() - started),
   });
@@ -51,17 +67,18 @@ export async function up(ctx: Context, options: UpOptions = {}): Promise<void> {
     [
       '',
       ctx.dryRun ? style.bold('Dry run: nothing was changed.') : style.bold(`${style.green('✔')} The Todo Chatbot is up (${formatDuration(performance.now() - started)}).`),
-      `  App       ${style.cyan(urls.frontend)}   ${style.dim(frontend.image.ref)}`,
-      `  API docs  ${style.cyan(urls.apiDocs)}   ${style.dim(backend.image.ref)}`,
-      state.changes.length
-        ? `  ${ctx.dryRun ? 'Would change' : 'Changed'}:  ${state.changes.join('; ')}`
+      `  App       ${style.cyan(urls.frontend)}   ${style.dim(frontend.ref)}`,
+      `  API docs  ${style.cyan(urls.apiDocs)}   ${style.dim(backend.ref)}`,
+      changes.length
+        ? `  ${ctx.dryRun ? 'Would change' : 'Changed'}:  ${changes.join('; ')}`
         : `  Nothing ${ctx.dryRun ? 'would change' : 'changed'}: images, secrets and releases ${ctx.dryRun ? 'are' : 'were'} already up to date.`,
       ...reports.map((r) => style.dim(`  ${r.title.padEnd(width)}  ${formatDuration(r.durationMs)}`)),
     ].join('\n'),
   );
 }
 
-async function initialState(ctx: Context, options: UpOptions): Promise<UpState> {
+/** The checked config, .env and app: nothing is started while one of them is wrong. */
+async function checkedInputs(ctx: Context, options: UpOptions): Promise<UpInputs> {
   const { checks, loaded, secrets, packageManagers } = await checkInputs(ctx);
   const failed = checks.filter((c) => c.status === 'fail');
   if (!loaded || !secrets || failed.length > 0) {
@@ -73,33 +90,10 @@ async function initialState(ctx: Context, options: UpOptions): Promise<UpState> 
   }
   for (const warning of checks.flatMap((c) => c.warnings ?? [])) ctx.out.warn(warning);
 
-  const plans = services.map((service) => ({ ...plan(ctx, loaded.config, service), ...(packageManagers?.[service] && { packageManager: packageManagers[service] }) }));
-  return {
-    config: loaded.config,
-    secrets,
-    skipBuild: options.skipBuild ?? false,
-    helmMajor: 4,
-    kubeContext: loaded.config.minikube.profile,
-    clusterLive: true,
-    services: Object.fromEntries(plans.map((p) => [p.service, { ...p, contextDigest: ahead(digestContext({ context: p.sourceDir, dockerfile: p.dockerfile })) }])) as Record<Service, ServicePlan>,
-    changes: [],
+  const { config } = loaded;
+  const input = (service: Service): ServiceInput => {
+    const { sourceDir, dockerfile } = servicePaths(ctx.appDir, config, service);
+    return { service, config: config[service], sourceDir, dockerfile, ...(packageManagers?.[service] && { packageManager: packageManagers[service] }) };
   };
-}
-
-function plan(ctx: Context, config: Config, service: Service): Omit<ServicePlan, 'contextDigest'> {
-  const c = config[service];
-  const { sourceDir, dockerfile } = servicePaths(ctx.appDir, config, service);
-  return {
-    service,
-    config: c,
-    sourceDir,
-    dockerfile,
-    chart: assetPath.chart(service),
-    secretName: secretNames[service],
-    buildArgs: {},
-    image: { repository: c.image, tag: '', ref: c.image, built: false },
-    url: '',
-    secretChecksum: '',
-    release: { revision: 0, changed: false },
-  };
+  return { config, secrets, skipBuild: options.skipBuild ?? false, services: { frontend: input('frontend'), backend: input('backend') } };
 }

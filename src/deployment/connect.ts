@@ -6,7 +6,7 @@ import { checkEnvFile } from '../config/env-file.js';
 import { services, type Config, type Service } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { ConfigError, PrereqError } from '../errors.js';
-import { checkTarget, minikubeStatus, resolveAccess } from '../phases/cluster.js';
+import { checkTarget, resolveAccess } from './access.js';
 import type { VerifiedService, VerifyState } from '../phases/verify.js';
 import type { ReleaseRef } from '../tools/helm.js';
 import type { MinikubeStatus } from '../tools/minikube.js';
@@ -34,7 +34,7 @@ export async function loadSettings(ctx: Context): Promise<Config> {
 /** The running deployment's context and URLs; a profile that does not run is a prerequisite error (exit 3). */
 export async function connect(ctx: Context, config: Config, status?: MinikubeStatus): Promise<Deployment> {
   const { profile } = config.minikube;
-  const { state, host, apiServer, kubelet } = status ?? (await minikubeStatus(ctx, profile));
+  const { state, host, apiServer, kubelet } = status ?? (await ctx.tools.minikube.status(profile));
   if (state === 'absent') {
     throw new PrereqError(`The Minikube profile "${profile}" does not exist, so nothing is deployed.`, 'Run `todo-deploy up` to create it and deploy the app.');
   }

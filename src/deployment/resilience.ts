@@ -6,7 +6,6 @@ import type { Context } from '../context.js';
 import { formatDuration } from '../format.js';
 import { probe } from '../health.js';
 import { explainPods, readPods } from '../phases/verify.js';
-import { deletePodsArgs, kubectlArgs } from '../tools/kubectl.js';
 import { newCheck, type VerifyCheck } from './checks.js';
 import type { Deployment } from './connect.js';
 import type { ResilienceResult } from './report.js';
@@ -37,7 +36,7 @@ export async function resilienceTest(ctx: Context, deployment: Deployment): Prom
   const started = performance.now();
   let recovered = false;
   try {
-    await ctx.exec({ tool: 'kubectl', args: kubectlArgs(deployment.kubeContext, deployment.config.namespace, ...deletePodsArgs(result.deleted)), mutates: true, timeoutMs: 30_000 });
+    await ctx.tools.kubectl.deletePods({ kubeContext: deployment.kubeContext, namespace: deployment.config.namespace }, result.deleted);
     let pods = before;
     while (performance.now() - started < deadline) {
       await sleep(POLL_INTERVAL_MS, undefined, { signal: ctx.signal });

@@ -4,124 +4,123 @@ import { resolve } from 'node:path';
 import { services, type Config, type Service } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { OperationError, ToolError } from '../errors.js';
-import { secretLookingFiles, tagOf } from '../images/content-tag.js';
-import { packageManagerBuildArg } from '../images/package-manager.js';
+import { digestContext, secretLookingFiles, tagOf, type ContextDigest } from '../images/content-tag.js';
+import { packageManagerBuildArg, type PackageManager } from '../images/package-manager.js';
 import { STAGED_DOCKERFILE, stageContext } from '../images/stage-context.js';
-import type { Phase } from '../pipeline/runner.js';
-import { dockerBuildArgs, dockerBuildEnv, familiarRef, imageInspectArgs, parseImageTags } from '../tools/docker.js';
-import { minikubeImageBuildArgs, minikubeImageListArgs } from '../tools/minikube.js';
-import { changeText, type ServicePlan, type UpState } from './state.js';
+import { familiarRef } from '../tools/docker.js';
+import { changeText, upStep, type ImageResult, type ServiceInput, type UpInputs, type UpResults } from './results.js';
 
-export function buildPhase(ctx: Context): Phase<UpState> {
-  return {
+/** Each service's build context, digested from the start of the run: the files need nothing of the cluster. */
+export const digestsRead = ({ services: inputs }: UpInputs) =>
+  upStep({
+    id: 'digests',
+    needs: [],
+    async run() {
+      const digests = await Promise.all(services.map((s) => digestContext({ context: inputs[s].sourceDir, dockerfile: inputs[s].dockerfile })));
+      return Object.fromEntries(services.map((s, i) => [s, digests[i]!])) as Record<Service, ContextDigest>;
+    },
+  });
+
+/**
+ * Each service's content tag (its context's digest with its build arguments — the frontend's
+ * hold the backend's URL), and whether the cluster's image store holds that image: one read
+ * for both. With docker-env the daemon is asked; otherwise the store is asked through minikube.
+ */
+export const imagesRead = (ctx: Context, { config, services: inputs }: UpInputs) =>
+  upStep({
+    id: 'images',
+    needs: ['cluster', 'dockerEnv', 'digests'],
+    async run({ cluster, dockerEnv, digests }) {
+      const buildArgs = Object.fromEntries(services.map((s) => [s, buildArgsOf(config, s, { packageManager: inputs[s].packageManager, backendUrl: cluster.urls.backend })])) as Record<Service, Record<string, string>>;
+      const tags = services.map((s) => tagOf(digests[s], buildArgs[s]));
+      const refs = services.map((s, i) => `${inputs[s].config.image}:${tags[i]}`);
+      const held = !cluster.live ? [] : dockerEnv ? await ctx.tools.docker.imagesHeld(refs, dockerEnv) : (await ctx.tools.minikube.imageList(config.minikube.profile)).map(familiarRef);
+      return Object.fromEntries(services.map((s, i) => [s, { tag: tags[i]!, buildArgs: buildArgs[s], present: held.includes(familiarRef(refs[i]!)) }])) as UpResults['images'];
+    },
+  });
+
+export const buildPhase = (ctx: Context, { config, skipBuild, services: inputs }: UpInputs) =>
+  upStep({
     id: 'build',
-    // The cluster's URLs (the frontend bakes the backend's in) and where to build.
-    after: ['cluster', 'image-target'],
+    // Where to build, and what is there already.
+    needs: ['image-target', 'images', 'digests'],
     title: 'Build the images',
     leftBehind: 'No image was tagged unless its build finished; nothing changed in the cluster.',
-    async run(state, progress) {
-      const plans = services.map((s) => state.services[s]);
-      // Looked up by the cluster phase as soon as the cluster ran, unless under --dry-run it would first have been started.
-      const images = await (state.reads?.images ?? lookUpImages(ctx, state, state.buildEnv));
-      for (const plan of plans) {
-        plan.buildArgs = buildArgsOf(state, plan.service);
-        plan.image = { ...plan.image, tag: images[plan.service].tag, ref: `${plan.image.repository}:${images[plan.service].tag}` };
-      }
-      await Promise.all(plans.map((plan) => warnOfSecretFiles(ctx, plan)));
-      const missing = plans.filter((plan) => !images[plan.service].present);
-      if (state.skipBuild) {
+    async run({ 'image-target': target, images, digests }, progress) {
+      const result = Object.fromEntries(
+        services.map((s) => {
+          const { tag, buildArgs } = images[s];
+          const repository = inputs[s].config.image;
+          return [s, { repository, tag, ref: `${repository}:${tag}`, buildArgs, built: false, wouldBuild: false }];
+        }),
+      ) as Record<Service, ImageResult>;
+      await Promise.all(services.map((s) => warnOfSecretFiles(ctx, inputs[s], digests[s])));
+      const missing = services.filter((s) => !images[s].present);
+      if (skipBuild) {
         if (missing.length > 0) {
           throw new OperationError(
-            `--skip-build, but the cluster has no image for the current content of ${missing.map((p) => `${p.service} (${p.image.ref})`).join(', ')}.`,
+            `--skip-build, but the cluster has no image for the current content of ${missing.map((s) => `${s} (${result[s].ref})`).join(', ')}.`,
             [],
             'Run `todo-deploy up` without --skip-build.',
           );
         }
-        return `skipped (--skip-build); ${describe(plans)}`;
+        return { images: result, changes: [], detail: `skipped (--skip-build); ${describe(result)}` };
       }
       let done = 0;
+      const changes: string[] = [];
       await Promise.all(
-        missing.map(async (plan) => {
-          await build(ctx, state, plan);
-          plan.image.built = !ctx.dryRun;
-          plan.image.wouldBuild = ctx.dryRun;
-          state.changes.push(changeText(ctx.dryRun, 'build', plan.image.ref));
+        missing.map(async (s) => {
+          await build(ctx, config, inputs[s], digests[s], result[s], target.buildEnv);
+          result[s] = { ...result[s], built: !ctx.dryRun, wouldBuild: ctx.dryRun };
+          changes.push(changeText(ctx.dryRun, 'build', result[s].ref));
           progress(`${++done} of ${missing.length} built`);
         }),
       );
-      return describe(plans);
+      return { images: result, changes, detail: describe(result) };
     },
-  };
-}
+    detail: (result) => result.detail,
+  });
 
 /** Env files and keys that a context of the user's own lets into the build end up in the image; the shipped ignore files exclude them. */
-async function warnOfSecretFiles(ctx: Context, plan: ServicePlan): Promise<void> {
-  const digest = await plan.contextDigest;
+async function warnOfSecretFiles(ctx: Context, input: ServiceInput, digest: ContextDigest): Promise<void> {
   const found = await secretLookingFiles(digest);
   if (found.length === 0) return;
   const where = digest.ignoreFile ? `get past ${digest.ignoreFile}` : 'are excluded by no .dockerignore';
   ctx.out.warn(
-    `${found.join(', ')} in the ${plan.service}'s build context (${plan.sourceDir}) ${where}, so its image holds them. If they hold secrets, exclude them: add **/.env, **/.env.* and **/*.key (or their names) to ${digest.ignoreFile ?? `${plan.sourceDir}/.dockerignore`}.`,
+    `${found.join(', ')} in the ${input.service}'s build context (${input.sourceDir}) ${where}, so its image holds them. If they hold secrets, exclude them: add **/.env, **/.env.* and **/*.key (or their names) to ${digest.ignoreFile ?? `${input.sourceDir}/.dockerignore`}.`,
   );
 }
 
-function describe(plans: ServicePlan[]): string {
-  return plans.map((p) => `${p.image.ref} (${p.image.built ? 'built' : p.image.wouldBuild ? 'would build' : 'unchanged'})`).join(', ');
+function describe(images: Record<Service, ImageResult>): string {
+  return services.map((s) => images[s]).map((i) => `${i.ref} (${i.built ? 'built' : i.wouldBuild ? 'would build' : 'unchanged'})`).join(', ');
 }
 
 /** A service's build arguments: public values only (they persist in the image). */
-export function buildArgsOf(state: Pick<UpState, 'config' | 'services'>, service: Service): Record<string, string> {
-  const manager = state.services[service].packageManager;
+export function buildArgsOf(config: Config, service: Service, from: { packageManager?: PackageManager; backendUrl: string }): Record<string, string> {
   return {
     // The shipped Dockerfiles install with the manager the app's lockfile belongs to.
-    ...(manager && packageManagerBuildArg(manager)),
+    ...(from.packageManager && packageManagerBuildArg(from.packageManager)),
     // NEXT_PUBLIC_* values are baked into the Next.js bundle at build time: the browser's backend URL is a build argument.
-    ...(service === 'frontend' && { NEXT_PUBLIC_BACKEND_URL: state.config.frontend.backendUrl || state.services.backend.url }),
+    ...(service === 'frontend' && { NEXT_PUBLIC_BACKEND_URL: config.frontend.backendUrl || from.backendUrl }),
   };
 }
 
-export type ImageLookup = Record<Service, { tag: string; present: boolean }>;
-
-/**
- * Each service's content tag (its context's digest with its build arguments), and whether the
- * cluster's image store holds that image: one read for both. `buildEnv` is Minikube's
- * docker-env; without it the store is asked through minikube.
- */
-export async function lookUpImages(ctx: Context, state: UpState, buildEnv: Record<string, string> | undefined): Promise<ImageLookup> {
-  const tags = await Promise.all(services.map(async (s) => tagOf(await state.services[s].contextDigest, buildArgsOf(state, s))));
-  const refs = services.map((s, i) => `${state.services[s].image.repository}:${tags[i]}`);
-  const held = state.clusterLive ? await imagesHeld(ctx, state, buildEnv, refs) : [];
-  return Object.fromEntries(services.map((s, i) => [s, { tag: tags[i]!, present: held.includes(familiarRef(refs[i]!)) }])) as ImageLookup;
-}
-
-/** Which of the refs the cluster's image store holds, in their familiar form. */
-async function imagesHeld(ctx: Context, state: UpState, buildEnv: Record<string, string> | undefined, refs: string[]): Promise<string[]> {
-  if (buildEnv) {
-    // Exit code 1 when one is missing: the tags printed say which ones exist.
-    const inspect = await ctx.exec({ tool: 'docker', args: imageInspectArgs(refs), env: buildEnv, allowFailure: true, timeoutMs: 30_000 });
-    return parseImageTags(inspect.stdout);
-  }
-  const list = await ctx.exec({ tool: 'minikube', args: minikubeImageListArgs(state.config.minikube.profile), timeoutMs: 60_000 });
-  return list.stdout.split('\n').map((line) => familiarRef(line.trim()));
-}
-
 /** The labels a build puts on its image: public, like the build arguments. */
-export function imageLabels(image: Pick<ServicePlan['image'], 'repository' | 'tag'>): Record<string, string> {
+export function imageLabels(image: Pick<ImageResult, 'repository' | 'tag'>): Record<string, string> {
   return { 'org.opencontainers.image.title': image.repository, 'dev.todo-deploy.content-tag': image.tag };
 }
 
-async function build(ctx: Context, state: UpState, plan: ServicePlan): Promise<void> {
-  const labels = imageLabels(plan.image);
+async function build(ctx: Context, config: Config, input: ServiceInput, digest: ContextDigest, image: ImageResult, buildEnv: Record<string, string> | undefined): Promise<void> {
   // Without docker-env, minikube builds from a staged copy of the context that holds the Dockerfile.
-  const staged = state.buildEnv ? undefined : await stageContext(plan.sourceDir, (await plan.contextDigest).files, plan.dockerfile);
-  const command = staged
-    ? { tool: 'minikube', args: minikubeImageBuildArgs({ profile: state.config.minikube.profile, ref: plan.image.ref, dockerfile: STAGED_DOCKERFILE, context: staged.dir, buildArgs: plan.buildArgs }) }
-    : { tool: 'docker', args: dockerBuildArgs({ ref: plan.image.ref, dockerfile: plan.dockerfile, context: plan.sourceDir, buildArgs: plan.buildArgs, labels, secrets: caSecret(ctx.appDir, state.config) }), env: { ...state.buildEnv, ...dockerBuildEnv } };
+  const staged = buildEnv ? undefined : await stageContext(input.sourceDir, digest.files, input.dockerfile);
+  const { buildArgs, ref } = image;
   try {
-    await ctx.exec({ ...command, mutates: true, timeoutMs: state.config.timeouts.build });
+    await (staged
+      ? ctx.tools.minikube.imageBuild({ profile: config.minikube.profile, ref, dockerfile: STAGED_DOCKERFILE, context: staged.dir, buildArgs }, config.timeouts.build)
+      : ctx.tools.docker.build({ ref, dockerfile: input.dockerfile, context: input.sourceDir, buildArgs, labels: imageLabels(image), secrets: caSecret(ctx.appDir, config) }, buildEnv!, config.timeouts.build));
   } catch (error) {
     if (error instanceof ToolError) {
-      throw new ToolError(`The ${plan.service} image failed to build.`, error.command, error.exitCode, error.stderrTail, error.timedOut, `The build log's last lines are above; the build context is ${plan.sourceDir}.`);
+      throw new ToolError(`The ${input.service} image failed to build.`, error.command, error.exitCode, error.stderrTail, error.timedOut, `The build log's last lines are above; the build context is ${input.sourceDir}.`);
     }
     throw error;
   } finally {

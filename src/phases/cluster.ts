@@ -1,64 +1,57 @@
-// Makes sure the Minikube profile runs, resolves the kube-context once, and works out the
-// URLs that reach the NodePorts from the user's host. The read-only half (state, context,
-// URLs) is shared with the day-two commands, which never start a cluster.
+// Makes sure the Minikube profile runs, and resolves how it is reached: the kube-context and
+// the URLs of the NodePorts on the user's host (deployment/access.ts, shared with the day-two
+// commands, which never start a cluster).
 import type { Context } from '../context.js';
-import { ConfigError, PrereqError, ToolError, UsageError } from '../errors.js';
-import type { Phase } from '../pipeline/runner.js';
-import { getContextsArgs, parseContexts } from '../tools/kubectl.js';
-import { containerDrivers, parseExitReason, parseProfileRuntime, minikubeIpArgs, minikubeStartArgs, minikubeStatusArgs, parseMinikubeStatus, parsePublishedPorts, profileListArgs, type MinikubeStatus } from '../tools/minikube.js';
-import { services, type Config, type Service } from '../config/schema.js';
-import { accessHost, nodePorts, urlsAt } from '../deployment/urls.js';
-import { startClusterReads, startDockerEnvRead } from './cluster-reads.js';
-import { changeText, type UpState } from './state.js';
+import { ConfigError, ToolError } from '../errors.js';
+import { checkTarget, resolveAccess } from '../deployment/access.js';
+import { nodePorts, urlsAt } from '../deployment/urls.js';
+import { parseExitReason } from '../tools/minikube.js';
+import type { Config } from '../config/schema.js';
+import { changeText, upStep, type UpInputs } from './results.js';
 
-export function clusterPhase(ctx: Context): Phase<UpState> {
+export function clusterPhase(ctx: Context, { config }: UpInputs) {
   let starting = false;
-  return {
+  return upStep({
     id: 'cluster',
-    after: ['prereqs'],
+    needs: ['prereqs'],
     title: 'Start the cluster',
     leftBehind: () => (starting ? 'The Minikube profile may be half-started; the next run starts it again.' : 'The Minikube profile was not touched.'),
-    async run(state) {
-      const { minikube } = state.config;
-      checkTarget(state.config);
-      const { state: clusterState } = state.cluster ?? (await minikubeStatus(ctx, minikube.profile));
+    async run({ prereqs }) {
+      const { minikube } = config;
+      checkTarget(config);
+      const { state } = prereqs.cluster ?? (await ctx.tools.minikube.status(minikube.profile));
+      const kubeContext = minikube.profile;
+      const changes: string[] = [];
       let detail = `profile "${minikube.profile}" already running`;
-      if (clusterState !== 'running') {
+      let live = true;
+      if (state !== 'running') {
         const started = performance.now();
         starting = !ctx.dryRun;
-        const start = await ctx
-          .exec({ tool: 'minikube', args: minikubeStartArgs({ ...minikube, ports: nodePorts(state.config) }), mutates: true, timeoutMs: state.config.timeouts.start })
-          .catch((error: unknown) => {
-            if (!(error instanceof ToolError)) throw error;
-            const resources = resourceHint(error.stderrTail, minikube);
-            throw new ToolError(
-              `Minikube could not start the profile "${minikube.profile}"${resources ? `: ${resources.what}` : ''}.`,
-              error.command,
-              error.exitCode,
-              error.stderrTail,
-              error.timedOut,
-              resources?.hint ??
-                `minikube's last lines are above. Check that the ${minikube.driver} driver works (is Docker running?); if the profile is broken, \`minikube delete -p ${minikube.profile}\` and run todo-deploy up again.`,
-            );
-          });
-        const verb = clusterState === 'absent' ? 'create' : 'start';
-        state.changes.push(changeText(start.dryRun, verb, `Minikube profile "${minikube.profile}"`));
-        state.clusterLive = !start.dryRun;
+        const start = await ctx.tools.minikube.start({ ...minikube, ports: nodePorts(config) }, config.timeouts.start).catch((error: unknown) => {
+          if (!(error instanceof ToolError)) throw error;
+          const resources = resourceHint(error.stderrTail, minikube);
+          throw new ToolError(
+            `Minikube could not start the profile "${minikube.profile}"${resources ? `: ${resources.what}` : ''}.`,
+            error.command,
+            error.exitCode,
+            error.stderrTail,
+            error.timedOut,
+            resources?.hint ??
+              `minikube's last lines are above. Check that the ${minikube.driver} driver works (is Docker running?); if the profile is broken, \`minikube delete -p ${minikube.profile}\` and run todo-deploy up again.`,
+          );
+        });
+        const verb = state === 'absent' ? 'create' : 'start';
+        changes.push(changeText(start.dryRun, verb, `Minikube profile "${minikube.profile}"`));
+        live = !start.dryRun;
         detail = start.dryRun ? `would ${verb} profile "${minikube.profile}"` : `${changeText(false, verb, `profile "${minikube.profile}"`)} in ${Math.round((performance.now() - started) / 1000)}s`;
       }
-      state.kubeContext = minikube.profile;
-      if (!state.clusterLive) {
-        setUrls(state, urlsAt('localhost', state.config));
-        return detail;
-      }
-      const dockerEnv = startDockerEnvRead(ctx, state.config);
-      const access = await resolveAccess(ctx, state.config);
-      checkRuntime(state.config, access.runtime);
-      setUrls(state, access.urls);
-      state.reads = startClusterReads(ctx, state, dockerEnv);
-      return `${detail}; context "${state.kubeContext}"`;
+      if (!live) return { kubeContext, live, urls: urlsAt('localhost', config), changes, detail };
+      const access = await resolveAccess(ctx, config);
+      checkRuntime(config, access.runtime);
+      return { kubeContext, live, urls: access.urls, changes, detail: `${detail}; context "${kubeContext}"` };
     },
-  };
+    detail: (result) => result.detail,
+  });
 }
 
 /**
@@ -87,34 +80,6 @@ export function resourceHint(stderr: string, minikube: Config['minikube']): { wh
   return undefined;
 }
 
-/** The kube-context of a Minikube profile is named after it; any other context is not ours to touch. */
-export function checkTarget(config: Config): void {
-  const { minikube, cluster } = config;
-  if (config.target !== 'minikube') {
-    throw new UsageError('todo-deploy works with Minikube only so far; target: cluster is not supported yet.', 'Set target: minikube in todo-deploy.yaml.');
-  }
-  if (cluster.context && cluster.context !== minikube.profile) {
-    throw new UsageError(
-      `Refusing to use kube-context "${cluster.context}": it is not the Minikube profile's context ("${minikube.profile}").`,
-      'Drop --context to use Minikube, or choose the cluster target explicitly (target: cluster in todo-deploy.yaml).',
-    );
-  }
-}
-
-export async function minikubeStatus(ctx: Context, profile: string): Promise<MinikubeStatus> {
-  const status = await ctx.exec({ tool: 'minikube', args: minikubeStatusArgs(profile), allowFailure: true, timeoutMs: 30_000 });
-  return parseMinikubeStatus(status.stdout, status.exitCode);
-}
-
-export interface ClusterAccess {
-  /** Passed to every kubectl and helm call. */
-  kubeContext: string;
-  /** The URL of each service as the user's host reaches it. */
-  urls: Record<Service, string>;
-  /** The container runtime the profile was created with, when minikube lists it. */
-  runtime?: string;
-}
-
 /** A profile keeps the runtime it was created with: building for another one would never reach its pods. */
 function checkRuntime(config: Config, runtime: string | undefined): void {
   const { profile, containerRuntime: wanted } = config.minikube;
@@ -124,36 +89,4 @@ function checkRuntime(config: Config, runtime: string | undefined): void {
     [],
     `Set minikube.containerRuntime: ${runtime} in todo-deploy.yaml (or TODO_DEPLOY_MINIKUBE_CONTAINER_RUNTIME) to use the profile as it is, or recreate it with ${wanted}: minikube delete -p ${profile}, then todo-deploy up.`,
   );
-}
-
-/**
- * Read-only, for a running profile: its kube-context (checked to be in the kubeconfig) and the
- * URLs of the NodePorts — localhost when the profile publishes them, else the node's IP.
- */
-export async function resolveAccess(ctx: Context, config: Config): Promise<ClusterAccess> {
-  const { profile, driver } = config.minikube;
-  const kubeContext = profile;
-  const [contexts, profiles] = await Promise.all([
-    ctx.exec({ tool: 'kubectl', args: getContextsArgs, timeoutMs: 15_000 }),
-    ctx.exec({ tool: 'minikube', args: profileListArgs, timeoutMs: 30_000 }),
-  ]);
-  if (!parseContexts(contexts.stdout).includes(kubeContext)) {
-    throw new PrereqError(`Minikube is running but your kubeconfig has no context "${kubeContext}".`, `Run: minikube update-context -p ${profile}`);
-  }
-  const runtime = parseProfileRuntime(profiles.stdout, profile)?.replace(/^crio$/, 'cri-o');
-  const published = parsePublishedPorts(profiles.stdout, profile);
-  if (accessHost(config, { published }) === 'localhost') return { kubeContext, runtime, urls: urlsAt('localhost', config) };
-  const ip = (await ctx.exec({ tool: 'minikube', args: minikubeIpArgs(profile), timeoutMs: 15_000 })).stdout.trim();
-  const ports = nodePorts(config);
-  if (containerDrivers.includes(driver) && process.platform !== 'linux') {
-    ctx.out.warn(
-      `The profile "${profile}" was created without publishing NodePorts ${ports.join(', ')}, and on ${process.platform} the ${driver} driver's node IP ${ip} is not reachable from your machine. ` +
-        `Recreate it so todo-deploy can publish them: minikube delete -p ${profile}, then todo-deploy up.`,
-    );
-  }
-  return { kubeContext, runtime, urls: urlsAt(ip, config) };
-}
-
-function setUrls(state: UpState, urls: Record<Service, string>): void {
-  for (const service of services) state.services[service].url = urls[service];
 }

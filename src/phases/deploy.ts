@@ -5,31 +5,70 @@ import { isDeepStrictEqual } from 'node:util';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { services } from '../config/schema.js';
+import { assetPath } from '../assets.js';
+import { services, type Service, type ServiceConfig } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { describeRun, localTime, pendingOrigin } from '../deployment/lock.js';
 import { ConfigError, OperationError, ToolError } from '../errors.js';
 import { formatDuration } from '../format.js';
-import type { Phase } from '../pipeline/runner.js';
-import { helmHistoryArgs, helmRollbackArgs, helmUninstallArgs, helmUpgradeArgs, parseHelmHistory, type ReleaseRef, type ReleaseStatus } from '../tools/helm.js';
-import { watchPods } from './verify.js';
-import { changeText, type ServicePlan, type UpState } from './state.js';
+import { secretNames } from '../deployment/secret-keys.js';
+import type { HelmMajor, ReleaseRef, ReleaseStatus } from '../tools/helm.js';
+import { watchPods, type VerifyState } from './verify.js';
+import { changeText, upStep, type ImageResult, type ServiceInput, type UpInputs } from './results.js';
 
-export function deployPhase(ctx: Context): Phase<UpState> {
-  return {
+/** Our releases that exist, read once the images are looked up (the builds wait for those), so they are answered while the images build. */
+export const releasesRead = (ctx: Context, { config }: UpInputs) =>
+  upStep({
+    id: 'releases',
+    needs: ['cluster'],
+    awaits: ['images'],
+    async run({ cluster, images }) {
+      await images.catch(() => {});
+      if (!cluster.live) return new Map<string, ReleaseStatus>();
+      return ctx.tools.helm.releases({ namespace: config.namespace, kubeContext: cluster.kubeContext }, services.map((s) => config[s].release));
+    },
+  });
+
+export const deployPhase = (ctx: Context, inputs: UpInputs) =>
+  upStep({
     id: 'deploy',
-    after: ['build', 'secrets'],
+    needs: ['prereqs', 'cluster', 'build', 'secrets', 'releases'],
     title: 'Deploy with Helm',
     leftBehind: 'A release may be left pending-upgrade; the next run recovers it.',
-    async run(state, progress) {
-      const results = await Promise.all(services.map((s) => deployService(ctx, state, state.services[s], progress)));
-      return results.join(', ');
+    async run({ prereqs, cluster, build, secrets, releases }, progress) {
+      const changes: string[] = [];
+      const deployed = await Promise.all(
+        services.map((s) => {
+          const values = chartValues({ service: s, config: inputs.config[s], image: build.images[s], secretName: secretNames[s], secretChecksum: secrets.checksums[s] });
+          const target: Target = { ...inputs, helmMajor: prereqs.helmMajor, kubeContext: cluster.kubeContext, live: cluster.live, url: cluster.urls[s], changes };
+          return deployService(ctx, target, inputs.services[s], values, releases.get(inputs.config[s].release), progress);
+        }),
+      );
+      return { revisions: Object.fromEntries(services.map((s, i) => [s, deployed[i]!.revision])) as Record<Service, number>, changes, detail: deployed.map((d) => d.detail).join(', ') };
     },
-  };
+    detail: (result) => result.detail,
+  });
+
+/** What deploying a service needs of the run: its inputs, where the cluster is, and the change log it adds to. */
+interface Target extends UpInputs {
+  helmMajor: HelmMajor;
+  kubeContext: string;
+  live: boolean;
+  url: string;
+  changes: string[];
+}
+
+/** What a chart is given of a service. */
+export interface ChartInput {
+  service: Service;
+  config: ServiceConfig;
+  image: Pick<ImageResult, 'repository' | 'tag' | 'buildArgs'>;
+  secretName: string;
+  secretChecksum: string;
 }
 
 /** The values the tool gives a chart. Nothing secret: the Secrets are referenced by name. */
-export function chartValues(state: Pick<UpState, 'config'>, plan: Pick<ServicePlan, 'service' | 'config' | 'image' | 'secretName' | 'secretChecksum' | 'buildArgs'>): Record<string, unknown> {
+export function chartValues(plan: ChartInput): Record<string, unknown> {
   return {
     image: { repository: plan.image.repository, tag: plan.image.tag, pullPolicy: 'IfNotPresent' },
     replicaCount: plan.config.replicas,
@@ -38,38 +77,26 @@ export function chartValues(state: Pick<UpState, 'config'>, plan: Pick<ServicePl
     secretName: plan.secretName,
     secretChecksum: plan.secretChecksum,
     healthPath: plan.config.healthPath,
-    ...(plan.service === 'frontend' && { backendUrl: plan.buildArgs.NEXT_PUBLIC_BACKEND_URL }),
+    ...(plan.service === 'frontend' && { backendUrl: plan.image.buildArgs.NEXT_PUBLIC_BACKEND_URL }),
   };
 }
 
-async function deployService(ctx: Context, state: UpState, plan: ServicePlan, progress: (text: string) => void): Promise<string> {
-  const ref: ReleaseRef = { release: plan.config.release, namespace: state.config.namespace, kubeContext: state.kubeContext };
-  const values = chartValues(state, plan);
-  const userValuesFile = plan.config.valuesFile ? resolve(ctx.appDir, plan.config.valuesFile) : undefined;
-  const [chart, userValues, current] = await Promise.all([
-    chartId(plan.chart),
-    userValuesFile ? readValuesFile(userValuesFile, plan.service) : {},
-    state.reads?.releases.then((releases) => releases.get(ref.release)),
-  ]);
+async function deployService(ctx: Context, target: Target, input: ServiceInput, values: Record<string, unknown>, current: ReleaseStatus | undefined, progress: (text: string) => void): Promise<{ revision: number; detail: string }> {
+  const ref: ReleaseRef = { release: input.config.release, namespace: target.config.namespace, kubeContext: target.kubeContext };
+  const chart = assetPath.chart(input.service);
+  const userValuesFile = input.config.valuesFile ? resolve(ctx.appDir, input.config.valuesFile) : undefined;
+  const [id, userValues] = await Promise.all([chartId(chart), userValuesFile ? readValuesFile(userValuesFile, input.service) : {}]);
 
-  if (current?.status.startsWith('pending-')) await recover(ctx, state, ref, current);
-  else if (current && isUnchanged(current, chart, deepMerge(values, userValues))) {
-    plan.release = { revision: current.revision, changed: false };
-    return `${ref.release} revision ${current.revision} (unchanged)`;
-  }
+  if (current?.status.startsWith('pending-')) await recover(ctx, target, ref, current);
+  else if (current && isUnchanged(current, id, deepMerge(values, userValues))) return { revision: current.revision, detail: `${ref.release} revision ${current.revision} (unchanged)` };
 
-  const watch = state.clusterLive ? watchPods(ctx, state, plan, (problem) => progress(`${ref.release}: ${problem}`)) : undefined;
+  const view = { service: input.service, config: input.config, url: target.url };
+  const watch = target.live ? watchPods(ctx, { config: target.config, kubeContext: target.kubeContext, services: { [input.service]: view } as VerifyState['services'] }, view, (problem) => progress(`${ref.release}: ${problem}`)) : undefined;
   let result;
   try {
-    result = await ctx.exec({
-      tool: 'helm',
-      args: helmUpgradeArgs({ ...ref, chart: plan.chart, helmMajor: state.helmMajor, timeoutMs: state.config.timeouts.deploy, valuesFiles: userValuesFile ? [userValuesFile] : [] }),
-      input: JSON.stringify(values),
-      inputLabel: 'values (no secrets)',
-      mutates: true,
-      // Helm's own --timeout bounds each wait; this is the backstop if Helm itself hangs.
-      timeoutMs: state.config.timeouts.deploy * 2 + 60_000,
-    });
+    const timeoutMs = target.config.timeouts.deploy;
+    // Helm's own --timeout bounds each wait; the backstop is for Helm itself hanging.
+    result = await ctx.tools.helm.upgrade({ ...ref, chart, helmMajor: target.helmMajor, timeoutMs, valuesFiles: userValuesFile ? [userValuesFile] : [] }, values, timeoutMs * 2 + 60_000);
   } catch (error) {
     const pods = (await watch?.stop()) ?? [];
     if (!(error instanceof ToolError)) throw error;
@@ -80,15 +107,14 @@ async function deployService(ctx: Context, state: UpState, plan: ServicePlan, pr
     );
   }
   await watch?.stop();
-  const revision = result.dryRun ? (current?.revision ?? 0) + 1 : (JSON.parse(result.stdout) as { version?: number }).version ?? 0;
-  plan.release = { revision, changed: true };
+  const revision = result.revision ?? (current?.revision ?? 0) + 1;
   const verb = current ? 'upgrade' : 'install';
   if (result.dryRun) {
-    state.changes.push(changeText(true, verb, ref.release));
-    return `${ref.release}: would ${verb}`;
+    target.changes.push(changeText(true, verb, ref.release));
+    return { revision, detail: `${ref.release}: would ${verb}` };
   }
-  state.changes.push(`${changeText(false, verb, ref.release)} (revision ${revision})`);
-  return `${ref.release} revision ${revision} (${current ? 'upgraded' : 'installed'})`;
+  target.changes.push(`${changeText(false, verb, ref.release)} (revision ${revision})`);
+  return { revision, detail: `${ref.release} revision ${revision} (${current ? 'upgraded' : 'installed'})` };
 }
 
 /**
@@ -97,13 +123,13 @@ async function deployService(ctx: Context, state: UpState, plan: ServicePlan, pr
  * (rolled back or uninstalled) only when the run that left it is known to have ended, or it has
  * been pending for longer than a run keeps it so; another run's is reported, never touched.
  */
-async function recover(ctx: Context, state: UpState, ref: ReleaseRef, current: ReleaseStatus): Promise<void> {
-  const timeoutMs = state.config.timeouts.deploy;
+async function recover(ctx: Context, target: Target, ref: ReleaseRef, current: ReleaseStatus): Promise<void> {
+  const timeoutMs = target.config.timeouts.deploy;
   // Past the backstop deployService gives `helm upgrade` (twice Helm's --timeout: the wait, then
   // the automatic rollback's), no todo-deploy run's Helm is still at work on the release.
   const abandonedAfterMs = timeoutMs * 2 + 60_000;
   const since = current.lastDeployed ? ` since ${localTime(Date.parse(current.lastDeployed))}` : '';
-  const origin = pendingOrigin(current.lastDeployed, state.previousRun, Date.now(), abandonedAfterMs);
+  const origin = pendingOrigin(current.lastDeployed, target.previousRun, Date.now(), abandonedAfterMs);
   if (origin === 'live' && ctx.dryRun) {
     // A dry run holds no lock: this may be the very run it was told about, which a real run would wait for.
     ctx.out.warn(`Release ${ref.release} is ${current.status}${since}: another run is deploying it, so a real run would not recover it.`);
@@ -112,20 +138,19 @@ async function recover(ctx: Context, state: UpState, ref: ReleaseRef, current: R
   if (origin === 'live') {
     throw new OperationError(
       `Another run is deploying ${ref.release} (${current.status}${since}), so it is not recovered.`,
-      [`It is no todo-deploy run of this machine (this run holds the lock of Minikube profile "${state.config.minikube.profile}", namespace ${ref.namespace}): another machine's run, a CI job, or a helm command.`],
+      [`It is no todo-deploy run of this machine (this run holds the lock of Minikube profile "${target.config.minikube.profile}", namespace ${ref.namespace}): another machine's run, a CI job, or a helm command.`],
       `Wait for that run to finish, then run todo-deploy up again. A release still ${current.status} after ${formatDuration(abandonedAfterMs)} is taken as abandoned and recovered.`,
     );
   }
   const ended = { ok: 'succeeded', failed: 'failed', interrupted: 'was interrupted', died: 'died' };
   const why =
-    origin === 'previous-run' && state.previousRun
-      ? `left by the run before this one, which ${ended[state.previousRun.outcome]}: ${describeRun(state.previousRun)}`
+    origin === 'previous-run' && target.previousRun
+      ? `left by the run before this one, which ${ended[target.previousRun.outcome]}: ${describeRun(target.previousRun)}`
       : `pending${since || ' for an unknown time'}, longer than a run keeps it so`;
   ctx.out.warn(`Release ${ref.release} is stuck ${current.status} (revision ${current.revision}, ${why}); recovering it.`);
   const lastGood = current.status === 'pending-install' || current.revision <= 1 ? undefined : await lastWorkingRevision(ctx, ref, current.revision);
-  const args = lastGood === undefined ? helmUninstallArgs({ ...ref, timeoutMs }) : helmRollbackArgs({ ...ref, revision: lastGood, timeoutMs });
-  await ctx.exec({ tool: 'helm', args, mutates: true, timeoutMs: timeoutMs + 60_000 });
-  state.changes.push(changeText(ctx.dryRun, 'recover', `${ref.release} from ${current.status}`));
+  await (lastGood === undefined ? ctx.tools.helm.uninstall({ ...ref, timeoutMs }, timeoutMs + 60_000) : ctx.tools.helm.rollback({ ...ref, revision: lastGood, timeoutMs }, timeoutMs + 60_000));
+  target.changes.push(changeText(ctx.dryRun, 'recover', `${ref.release} from ${current.status}`));
 }
 
 /**
@@ -135,8 +160,8 @@ async function recover(ctx: Context, state: UpState, ref: ReleaseRef, current: R
  * the release is left pending-rollback on top of the interrupted upgrade's failed revision.
  */
 async function lastWorkingRevision(ctx: Context, ref: ReleaseRef, below: number): Promise<number | undefined> {
-  const result = await ctx.exec({ tool: 'helm', args: helmHistoryArgs(ref), timeoutMs: 30_000 });
-  const good = parseHelmHistory(result.stdout).filter((r) => r.revision < below && (r.status === 'superseded' || r.status === 'deployed'));
+  const entries = (await ctx.tools.helm.history(ref)) ?? [];
+  const good = entries.filter((r) => r.revision < below && (r.status === 'superseded' || r.status === 'deployed'));
   return good.at(-1)?.revision;
 }
 

@@ -1,17 +1,16 @@
 import { readPrereqs } from '../checks/prereqs.js';
 import type { Context } from '../context.js';
 import { PrereqError } from '../errors.js';
-import type { Phase } from '../pipeline/runner.js';
 import { parseVersion } from '../tools/version.js';
-import type { UpState } from './state.js';
+import { upStep, type UpInputs } from './results.js';
 
-export function prereqsPhase(ctx: Context): Phase<UpState> {
-  return {
+export const prereqsPhase = (ctx: Context, { config }: UpInputs) =>
+  upStep({
     id: 'prereqs',
     title: 'Check prerequisites',
-    async run(state) {
-      const { checks, cluster } = await readPrereqs(ctx.exec, state.config);
-      state.cluster = cluster;
+    needs: [],
+    async run() {
+      const { checks, cluster } = await readPrereqs(ctx.exec, config);
       for (const check of checks.filter((c) => c.status === 'warn' && c.id !== 'minikube-profile')) ctx.out.warn(`${check.title}: ${check.detail}. ${check.hint ?? ''}`);
       const failed = checks.filter((c) => c.status === 'fail');
       if (failed.length > 0) {
@@ -21,8 +20,11 @@ export function prereqsPhase(ctx: Context): Phase<UpState> {
         );
       }
       const helm = parseVersion(checks.find((c) => c.id === 'helm')?.version);
-      state.helmMajor = helm?.major === 3 ? 3 : 4;
-      return checks.filter((c) => c.version).map((c) => `${c.title} ${c.version}`).join(', ');
+      return {
+        helmMajor: helm?.major === 3 ? 3 : 4,
+        cluster,
+        detail: checks.filter((c) => c.version).map((c) => `${c.title} ${c.version}`).join(', '),
+      };
     },
-  };
-}
+    detail: (result) => result.detail,
+  });

@@ -2,19 +2,19 @@
 // `kubectl apply --server-side -f -`, so no value is ever in argv — and only when their
 // content differs from what the cluster holds. Also makes sure the namespace exists.
 import { createHash } from 'node:crypto';
+import type { Secrets } from '../config/env-file.js';
 import { services, type Service } from '../config/schema.js';
 import type { Context } from '../context.js';
-import type { Phase } from '../pipeline/runner.js';
-import { applyArgs, getObjectsArgs, kubectlArgs, parseObjects } from '../tools/kubectl.js';
-import { changeText, secretKeysOf, secretNames, type ChangeVerb, type UpState } from './state.js';
+import { secretKeysOf, secretNames } from '../deployment/secret-keys.js';
+import { changeText, upStep, type ChangeVerb, type CurrentSecrets, type UpInputs } from './results.js';
 
 const labels = { 'app.kubernetes.io/managed-by': 'todo-deploy', 'app.kubernetes.io/part-of': 'todo-chatbot' };
 
 /** Secret data (base64 values, by key) for one service. */
-export function secretData(state: Pick<UpState, 'secrets'>, service: Service): Record<string, string> {
+export function secretData(secrets: Secrets, service: Service): Record<string, string> {
   const data: Record<string, string> = {};
   for (const [envKey, key] of Object.entries(secretKeysOf[service])) {
-    data[key] = Buffer.from(state.secrets[envKey as keyof typeof state.secrets], 'utf8').toString('base64');
+    data[key] = Buffer.from(secrets[envKey as keyof Secrets], 'utf8').toString('base64');
   }
   return data;
 }
@@ -25,21 +25,34 @@ export function secretChecksum(data: Record<string, string>): string {
   return createHash('sha256').update(canonical).digest('hex');
 }
 
-export function secretsPhase(ctx: Context): Phase<UpState> {
+/** The namespace and both Secrets, in one read — after the images are looked up, which the builds wait for. */
+export const currentSecretsRead = (ctx: Context, { config }: UpInputs) =>
+  upStep({
+    id: 'currentSecrets',
+    needs: ['cluster'],
+    awaits: ['images'],
+    async run({ cluster, images }) {
+      await images.catch(() => {});
+      // Under --dry-run, with the cluster not started, there is nothing to compare against.
+      if (!cluster.live) return { namespace: false, data: {} };
+      return readSecrets(ctx, cluster.kubeContext, config.namespace);
+    },
+  });
+
+export function secretsPhase(ctx: Context, { config, secrets }: UpInputs) {
   let writing = false;
-  return {
+  return upStep({
     id: 'secrets',
     // Only the running cluster: so the Secrets are written while the images build.
-    after: ['cluster'],
+    needs: ['cluster'],
+    awaits: ['currentSecrets'],
     title: 'Create the secrets',
     leftBehind: () => (writing ? 'A Secret may be half-written; the next run writes it again.' : 'No Secret was written.'),
-    async run(state) {
-      const { namespace } = state.config;
-      const data = Object.fromEntries(services.map((s) => [s, secretData(state, s)])) as Record<Service, Record<string, string>>;
-      for (const service of services) state.services[service].secretChecksum = secretChecksum(data[service]);
-
-      // Under --dry-run, with the cluster not started, there is nothing to compare against.
-      const current: CurrentSecrets = state.reads ? await state.reads.secrets : { namespace: false, data: {} };
+    async run({ cluster, currentSecrets }) {
+      const { namespace } = config;
+      const data = Object.fromEntries(services.map((s) => [s, secretData(secrets, s)])) as Record<Service, Record<string, string>>;
+      const checksums = Object.fromEntries(services.map((s) => [s, secretChecksum(data[s])])) as Record<Service, string>;
+      const current = await currentSecrets;
       const namespaceExists = current.namespace;
       const stale = services.filter((s) => !sameData(current.data[s], data[s]));
 
@@ -48,25 +61,19 @@ export function secretsPhase(ctx: Context): Phase<UpState> {
       for (const service of stale) {
         items.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: secretNames[service], namespace, labels }, type: 'Opaque', data: data[service] });
       }
-      if (items.length === 0) return `${services.map((s) => secretNames[s]).join(', ')} unchanged`;
+      if (items.length === 0) return { checksums, changes: [], detail: `${services.map((s) => secretNames[s]).join(', ')} unchanged` };
 
       writing = !ctx.dryRun;
-      await ctx.exec({
-        tool: 'kubectl',
-        args: kubectlArgs(state.kubeContext, undefined, ...applyArgs),
-        input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items }),
-        inputLabel: `${items.length} manifest(s): ${[!namespaceExists && `Namespace/${namespace}`, ...stale.map((s) => `Secret/${secretNames[s]}`)].filter(Boolean).join(', ')} (values redacted)`,
-        mutates: true,
-        timeoutMs: 30_000,
-      });
+      const label = `${items.length} manifest(s): ${[!namespaceExists && `Namespace/${namespace}`, ...stale.map((s) => `Secret/${secretNames[s]}`)].filter(Boolean).join(', ')} (values redacted)`;
+      await ctx.tools.kubectl.apply({ kubeContext: cluster.kubeContext }, { apiVersion: 'v1', kind: 'List', items }, label);
       writing = false;
       const said = (verb: ChangeVerb, what: string) => changeText(ctx.dryRun, verb, what);
-      if (!namespaceExists) state.changes.push(said('create', `namespace ${namespace}`));
-      for (const service of stale) state.changes.push(said('write', secretNames[service]));
+      const changes = [...(namespaceExists ? [] : [said('create', `namespace ${namespace}`)]), ...stale.map((s) => said('write', secretNames[s]))];
       const detail = stale.length ? said('write', stale.map((s) => secretNames[s]).join(', ')) : said('create', `namespace ${namespace}`);
-      return ctx.dryRun ? `would ${detail}` : detail;
+      return { checksums, changes, detail: ctx.dryRun ? `would ${detail}` : detail };
     },
-  };
+    detail: (result) => result.detail,
+  });
 }
 
 // The charts meet the restricted Pod Security Standard, so the namespace enforces it.
@@ -81,17 +88,10 @@ function namespaceManifest(name: string): object {
   };
 }
 
-/** The namespace and both Secrets as the cluster holds them. */
-export interface CurrentSecrets {
-  namespace: boolean;
-  data: Partial<Record<Service, Record<string, string>>>;
-}
-
 /** The namespace and both Secrets, in one read. */
-export async function readSecrets(ctx: Context, kubeContext: string, namespace: string): Promise<CurrentSecrets> {
+export async function readSecrets(ctx: Pick<Context, 'tools'>, kubeContext: string, namespace: string): Promise<CurrentSecrets> {
   const objects = [`namespace/${namespace}`, ...services.map((s) => `secret/${secretNames[s]}`)];
-  const result = await ctx.exec({ tool: 'kubectl', args: kubectlArgs(kubeContext, namespace, ...getObjectsArgs(objects)), timeoutMs: 15_000 });
-  const found = parseObjects(result.stdout);
+  const found = await ctx.tools.kubectl.getObjects({ kubeContext, namespace }, objects);
   const secret = (service: Service) => found.find((o) => o.kind === 'Secret' && o.metadata.name === secretNames[service]);
   return {
     namespace: found.some((o) => o.kind === 'Namespace'),

@@ -1,39 +1,43 @@
 // Proves the deployment healthy: both rollouts complete, then both health endpoints answer at
 // the URLs the user will open. When a rollout does not complete, the pods say why.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { services, type Service } from '../config/schema.js';
+import { services, type Config, type Service, type ServiceConfig } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { appCheckTitles, appTargetOf, runAppChecks } from '../deployment/app-checks.js';
 import { OperationError, ToolError } from '../errors.js';
 import { diagnosePods } from '../diagnose/pods.js';
 import { formatDuration } from '../format.js';
 import { waitHealthy, type HealthResult } from '../health.js';
-import type { Phase } from '../pipeline/runner.js';
 import { getPodsArgs, kubectlArgs, logsArgs, parsePods, rolloutStatusArgs, type PodInfo } from '../tools/kubectl.js';
-import type { ServicePlan, UpState } from './state.js';
+import { upStep, type UpInputs } from './results.js';
 
 /** What verification needs of a service: its settings and the URL the user opens. */
-export type VerifiedService = Pick<ServicePlan, 'service' | 'config' | 'url'>;
+export interface VerifiedService {
+  service: Service;
+  config: ServiceConfig;
+  url: string;
+}
 
-/** What verification needs: `up`'s state, or a day-two command's view of the running deployment. */
+/** What verification needs: the running deployment, as `up` resolved it or a day-two command reads it. */
 export interface VerifyState {
-  config: UpState['config'];
+  config: Config;
   kubeContext: string;
   services: Record<Service, VerifiedService>;
 }
 
-export function verifyPhase(ctx: Context): Phase<UpState> {
-  return {
+export const verifyPhase = (ctx: Context, { config }: UpInputs) =>
+  upStep({
     id: 'verify',
-    after: ['deploy'],
+    needs: ['cluster', 'deploy'],
     title: 'Verify rollouts and health',
-    async run(state) {
+    async run({ cluster }) {
       // A dry run deployed nothing: what it would verify does not exist yet, or is not what it would deploy.
-      if (ctx.dryRun) return 'skipped (dry run: nothing was deployed)';
-      return verifyDeployment(ctx, state);
+      if (ctx.dryRun) return { detail: 'skipped (dry run: nothing was deployed)' };
+      const view = (service: Service): VerifiedService => ({ service, config: config[service], url: cluster.urls[service] });
+      return { detail: await verifyDeployment(ctx, { config, kubeContext: cluster.kubeContext, services: { frontend: view('frontend'), backend: view('backend') } }) };
     },
-  };
-}
+    detail: (result) => result.detail,
+  });
 
 export async function verifyDeployment(ctx: Context, state: VerifyState): Promise<string> {
   const deadline = state.config.timeouts.verify;

@@ -1,22 +1,5 @@
 // Keeping .env out of git. git itself answers best (global excludes, nested .gitignore files,
 // negations); without git, or outside a repository, the folder's own .gitignore is read.
-import { basename, dirname } from 'node:path';
-import { PrereqError } from '../errors.js';
-import type { Exec } from '../tools/exec.js';
-
-/** true or false when git can tell; undefined when git is absent or the folder is no repository. */
-export async function gitIgnores(exec: Exec, file: string): Promise<boolean | undefined> {
-  try {
-    // --no-index: a tracked .env is judged by the rules too (tracked files are otherwise never "ignored").
-    const result = await exec({ tool: 'git', args: ['check-ignore', '-q', '--no-index', '--', basename(file)], cwd: dirname(file), allowFailure: true, timeoutMs: 10_000 });
-    if (result.exitCode === 0) return true;
-    if (result.exitCode === 1) return false;
-    return undefined;
-  } catch (error) {
-    if (error instanceof PrereqError) return undefined;
-    throw error;
-  }
-}
 
 /** Whether a .gitignore in the file's own folder ignores `name` (a plain file name). */
 export function gitignoreCovers(text: string, name: string): boolean {

@@ -8,7 +8,6 @@
 // interrupted revision.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { readReleases } from '../../src/deployment/releases.js';
 import { helmHistoryArgs, helmStatusArgs, helmUpgradeArgs, parseHelmHistory, parseHelmStatus } from '../../src/tools/helm.js';
 import { applyArgs, kubectlArgs } from '../../src/tools/kubectl.js';
 import { repoRoot } from '../contract/helm.js';
@@ -42,7 +41,7 @@ describe.each([3, 4] as const)('helm %i waits on a real API server', (major) => 
     const r = await t.run(helm, productArgs(3_000), values(1));
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(major === 3 ? /has been uninstalled due to atomic being set: context deadline exceeded/ : /has been uninstalled due to rollback-on-failure being set: resource Deployment\/todo-wait-helm4\/backend not ready/);
-    expect((await readReleases(t.ctx, scope, ['backend'])).size).toBe(0);
+    expect((await t.ctx.tools.helm.releases(scope, ['backend'])).size).toBe(0);
   });
 
   it('Ctrl-C during an install: Helm removes the release itself at once and exits 1 (not 130), leaving nothing to recover', async () => {
@@ -59,7 +58,7 @@ describe.each([3, 4] as const)('helm %i waits on a real API server', (major) => 
     clearTimeout(kill);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/has been uninstalled due to (atomic|rollback-on-failure) being set: context canceled/);
-    expect((await readReleases(t.ctx, scope, ['backend'])).size).toBe(0);
+    expect((await t.ctx.tools.helm.releases(scope, ['backend'])).size).toBe(0);
   });
 
   it('Ctrl-C during an upgrade leaves it pending-rollback, on top of the interrupted revision', async () => {
@@ -85,7 +84,7 @@ describe.each([3, 4] as const)('helm %i waits on a real API server', (major) => 
       [2, 'failed'],
       [3, 'pending-rollback'],
     ]);
-    const current = (await readReleases(t.ctx, scope, ['backend'])).get('backend');
+    const current = (await t.ctx.tools.helm.releases(scope, ['backend'])).get('backend');
     expect(current).toMatchObject({ status: 'pending-rollback', revision: 3, config: { replicaCount: 1 } });
   });
 });

@@ -7,10 +7,9 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { defaults } from '../../src/config/schema.js';
-import { readReleases } from '../../src/deployment/releases.js';
 import { chartId, isUnchanged } from '../../src/phases/deploy.js';
 import { readSecrets } from '../../src/phases/secrets.js';
-import { secretNames } from '../../src/phases/state.js';
+import { secretNames } from '../../src/deployment/secret-keys.js';
 import { helmListArgs, helmStatusArgs, isReleaseNotFound, parseHelmList, parseHelmStatus } from '../../src/tools/helm.js';
 import { applyArgs, getDeploymentArgs, getObjectsArgs, getPodsArgs, kubectlArgs, parseDeployment, parseObjects, parsePods } from '../../src/tools/kubectl.js';
 import { repoRoot } from '../contract/helm.js';
@@ -54,7 +53,7 @@ describe.each([3, 4] as const)('helm %i against a real API server', (major) => {
       expect(isReleaseNotFound(status.stderr)).toBe(true);
       const list = await real(`helm${major}-list-no-namespace`, helm, helmListArgs({ namespace, kubeContext: clusterContext }, releases));
       expect(parseHelmList(list.stdout)).toEqual([]);
-      expect((await readReleases(t.ctx, { namespace, kubeContext: clusterContext }, releases)).size).toBe(0);
+      expect((await t.ctx.tools.helm.releases({ namespace, kubeContext: clusterContext }, releases)).size).toBe(0);
     });
 
     it('kubectl get pods finds none (and says so on stderr only without --output)', async () => {
@@ -146,7 +145,7 @@ describe.each([3, 4] as const)('helm %i against a real API server', (major) => {
 
   describe('the no-op re-run', () => {
     it('what helm list and helm status print after the first install is enough for the product to call each release unchanged', async () => {
-      const read = await readReleases(t.ctx, { namespace, kubeContext: clusterContext }, releases);
+      const read = await t.ctx.tools.helm.releases({ namespace, kubeContext: clusterContext }, releases);
       for (const service of releases) {
         const current = read.get(service);
         expect(current).toBeDefined();
@@ -160,7 +159,7 @@ describe.each([3, 4] as const)('helm %i against a real API server', (major) => {
       const again = await t.run(helm, upgradeArgs('backend', namespace, major), JSON.stringify(valuesFor('backend', major)));
       expect(again.exitCode, again.stderr).toBe(0);
       expect((JSON.parse(again.stdout) as { version: number }).version).toBe(2);
-      const current = (await readReleases(t.ctx, { namespace, kubeContext: clusterContext }, ['backend'])).get('backend')!;
+      const current = (await t.ctx.tools.helm.releases({ namespace, kubeContext: clusterContext }, ['backend'])).get('backend')!;
       expect(current).toMatchObject({ revision: 2, status: 'deployed', chart: 'backend-0.1.0' });
       expect(isUnchanged(current, 'backend-0.1.0', valuesFor('backend', major))).toBe(true);
     });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { defaults, services, type Service } from '../../src/config/schema.js';
 import { chartValues } from '../../src/phases/deploy.js';
 import { secretChecksum } from '../../src/phases/secrets.js';
-import { secretNames, type ServicePlan } from '../../src/phases/state.js';
+import { secretNames } from '../../src/deployment/secret-keys.js';
 import { helmUpgradeArgs } from '../../src/tools/helm.js';
 import { repoRoot } from '../contract/helm.js';
 import { clusterContext } from './control-plane.js';
@@ -20,15 +20,13 @@ export const secretData: Record<Service, Record<string, string>> = {
 /** The values `up` sends for a service (the product's chartValues), with NodePorts of this major's own: NodePorts are cluster-wide. */
 export function valuesFor(service: Service, major: 3 | 4): Record<string, unknown> {
   const config = { ...defaults[service], nodePort: defaults[service].nodePort + 100 * major };
-  const plan = {
+  return chartValues({
     service,
     config,
     secretName: secretNames[service],
     secretChecksum: secretChecksum(secretData[service]),
-    image: { repository: config.image, tag: 'c1a2b3d4e5f6', ref: `${config.image}:c1a2b3d4e5f6`, built: true },
-    buildArgs: { NEXT_PUBLIC_BACKEND_URL: `http://127.0.0.1:${defaults.backend.nodePort + 100 * major}` },
-  } as unknown as ServicePlan;
-  return chartValues({ config: defaults }, plan);
+    image: { repository: config.image, tag: 'c1a2b3d4e5f6', buildArgs: { NEXT_PUBLIC_BACKEND_URL: `http://127.0.0.1:${defaults.backend.nodePort + 100 * major}` } },
+  });
 }
 
 /** The product's `helm upgrade --install`, without its waits: with no kubelet no pod ever gets ready. */

@@ -3,6 +3,7 @@
 import { execFile, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { toolsOf } from '../../src/adapters/index.js';
 import type { Context } from '../../src/context.js';
 import { Redactor } from '../../src/redact.js';
 import { createExec } from '../../src/tools/exec.js';
@@ -55,7 +56,7 @@ export function tools(kubeconfig: string, clusterDir: string, helm: 'helm3' | 'h
   return {
     run: (tool, argv, input) => start(tool, argv, input).done,
     start,
-    ctx: { exec } as unknown as Context,
+    ctx: { exec, tools: toolsOf(exec) } as unknown as Context,
     cleanup: () => rmSync(home, { recursive: true, force: true }),
   };
 }

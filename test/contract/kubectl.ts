@@ -11,7 +11,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { secretNames } from '../../src/phases/state.js';
+import { secretNames } from '../../src/deployment/secret-keys.js';
 import { getContextsArgs, getDeploymentArgs, getObjectsArgs, getPodsArgs, getSecretNamesArgs, kubectlArgs, kubectlVersionArgs } from '../../src/tools/kubectl.js';
 import type { Sim } from '../sim/harness.js';
 import { fixtureChart } from '../sim/sim-fixture.js';

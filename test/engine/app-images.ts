@@ -4,11 +4,10 @@
 // this machine need: --network host (no bridge), the stand-in base images as NODE_IMAGE /
 // PYTHON_IMAGE / UV_IMAGE, and the TLS proxy's CA bundle as the build secret `ca`.
 import { join } from 'node:path';
-import type { Service } from '../../src/config/schema.js';
+import type { Config, Service } from '../../src/config/schema.js';
 import { digestContext, tagOf } from '../../src/images/content-tag.js';
 import { detectPackageManager } from '../../src/images/package-manager.js';
 import { buildArgsOf, imageLabels } from '../../src/phases/build.js';
-import type { UpState } from '../../src/phases/state.js';
 import { dockerBuildArgs, dockerBuildEnv } from '../../src/tools/docker.js';
 import { repoRoot } from '../support/helm.js';
 import { CA_BUNDLE, type StandIns } from './bases.js';
@@ -31,10 +30,8 @@ export async function appBuild(service: Service, context: string, standIns: Stan
   // The package manager, found from the app's lockfile as up's preflight finds it.
   const detected = await detectPackageManager(service, context);
   if ('problem' in detected) throw new Error(detected.problem);
-  // up's state, as far as buildArgsOf reads it: the manager, and the backend URL the frontend is built with.
-  const services = { frontend: {}, backend: { url: backendUrl }, [service]: { ...(service === 'backend' && { url: backendUrl }), packageManager: detected.manager } };
-  const state = { config: { frontend: { backendUrl } }, services } as unknown as Pick<UpState, 'config' | 'services'>;
-  const buildArgs = buildArgsOf(state, service);
+  // What buildArgsOf reads: the manager, and the backend URL the frontend is built with.
+  const buildArgs = buildArgsOf({ frontend: { backendUrl } } as Config, service, { packageManager: detected.manager, backendUrl });
   const tag = tagOf(await digestContext({ context, dockerfile }), buildArgs);
   const repository = `todo-${service}`;
   const ref = `${repository}:${tag}`;

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../../src/config/schema.js';
-import { secretKeysOf } from '../../src/phases/state.js';
+import { secretKeysOf } from '../../src/deployment/secret-keys.js';
 import { dockerBuildEnv } from '../../src/tools/docker.js';
 import { repoRoot } from '../support/helm.js';
 import { appBuild, build, type Built } from './app-images.js';

@@ -8,8 +8,7 @@ import { stringify } from 'yaml';
 import type { Service } from '../../src/config/schema.js';
 import { defaults } from '../../src/config/schema.js';
 import { chartValues } from '../../src/phases/deploy.js';
-import type { ServicePlan, UpState } from '../../src/phases/state.js';
-import { secretNames } from '../../src/phases/state.js';
+import { secretNames } from '../../src/deployment/secret-keys.js';
 import { renderChart, type Manifest } from '../support/helm.js';
 
 export interface PodSpec {
@@ -21,15 +20,13 @@ export interface PodSpec {
 /** The container of the service's Deployment, rendered by helm 3 from up's values. */
 export function renderedContainer(service: Service, image: { repository: string; tag: string }, backendUrl: string): { container: Manifest; pod: Manifest } {
   const config = defaults[service];
-  const plan = {
+  const values = chartValues({
     service,
     config,
-    image: { ...image, ref: `${image.repository}:${image.tag}`, built: true },
+    image: { ...image, buildArgs: service === 'frontend' ? { NEXT_PUBLIC_BACKEND_URL: backendUrl } : {} },
     secretName: secretNames[service],
     secretChecksum: 'engine-tier',
-    buildArgs: service === 'frontend' ? { NEXT_PUBLIC_BACKEND_URL: backendUrl } : {},
-  } as unknown as ServicePlan;
-  const values = chartValues({ config: defaults, services: {} } as unknown as Pick<UpState, 'config' | 'services'>, plan);
+  });
   const deployment = renderChart('helm3', service, { values: stringify(values) }).find((m) => m.kind === 'Deployment');
   if (!deployment) throw new Error(`the ${service} chart rendered no Deployment`);
   return { container: deployment.spec.template.spec.containers[0], pod: deployment.spec.template.spec };

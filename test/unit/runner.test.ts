@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { CancelledError, OperationError } from '../../src/errors.js';
-import { runPhases, type Phase } from '../../src/pipeline/runner.js';
+import { runSteps, type Step } from '../../src/pipeline/runner.js';
 import { Redactor } from '../../src/redact.js';
 import { createOutput } from '../../src/ui/output.js';
 
@@ -20,7 +20,17 @@ function signal(): { promise: Promise<void>; fire: () => void } {
   return { promise, fire };
 }
 
-const phase = (id: string, run: Phase<string[]>['run'], after?: string[]): Phase<string[]> => ({ id, title: `Phase ${id}`, run, after });
+type Results = Record<string, string | undefined>;
+type Phase = Step<Results>;
+
+/** The phases of these tests log to one list, the state the old runner passed around. */
+let log: string[] = [];
+const phase = (id: string, run: (log: string[]) => Promise<string | undefined>, after?: string[]): Phase => ({ id, title: `Phase ${id}`, run: () => run(log), needs: after, detail: (result) => result });
+/** runSteps over phases that log to `order`. */
+const runPhases = async (out: Parameters<typeof runSteps>[0], phases: Phase[], order: string[], stop?: () => void) => {
+  log = order;
+  return (await runSteps(out, phases, stop)).reports;
+};
 
 describe('runPhases', () => {
   it('runs a phase as soon as the phases it needs are done, so independent ones overlap', async () => {
@@ -115,12 +125,12 @@ describe('runPhases', () => {
   it('names every phase an interruption stopped and what each leaves behind', async () => {
     const { out } = await output();
     const both = signal();
-    const interrupted = (id: string, leftBehind: string): Phase<string[]> => ({
+    const interrupted = (id: string, leftBehind: string): Phase => ({
       ...phase(id, async () => {
         await both.promise;
         throw new CancelledError();
       }),
-      after: [],
+      needs: [],
       leftBehind,
     });
     const running = runPhases(out, [interrupted('x', 'X may be half-done.'), interrupted('y', 'Y may be half-done.')], []);
@@ -133,6 +143,6 @@ describe('runPhases', () => {
 
   it('refuses a phase that needs one that does not come before it', async () => {
     const { out } = await output();
-    await expect(runPhases(out, [phase('a', async () => undefined, ['b']), phase('b', async () => undefined)], [])).rejects.toThrow('phase a needs b, which does not come before it');
+    await expect(runPhases(out, [phase('a', async () => undefined, ['b']), phase('b', async () => undefined)], [])).rejects.toThrow('step a needs b, which does not come before it');
   });
 });

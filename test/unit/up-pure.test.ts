@@ -12,13 +12,13 @@ const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 describe('secret content', () => {
   it('gives each service exactly the keys its chart reads', () => {
-    expect(secretData({ secrets }, 'frontend')).toEqual({ 'auth-secret': b64(secrets.BETTER_AUTH_SECRET) });
-    expect(Object.keys(secretData({ secrets }, 'backend')).sort()).toEqual(['auth-secret', 'auth-url', 'database-url', 'openai-api-key']);
+    expect(secretData(secrets, 'frontend')).toEqual({ 'auth-secret': b64(secrets.BETTER_AUTH_SECRET) });
+    expect(Object.keys(secretData(secrets, 'backend')).sort()).toEqual(['auth-secret', 'auth-url', 'database-url', 'openai-api-key']);
   });
 
   it('changes only the checksum of the service that reads a changed value', () => {
-    const before = { frontend: secretChecksum(secretData({ secrets }, 'frontend')), backend: secretChecksum(secretData({ secrets }, 'backend')) };
-    const changed = { secrets: { ...secrets, DATABASE_URL: 'postgresql://u:p@db2/todo' } };
+    const before = { frontend: secretChecksum(secretData(secrets, 'frontend')), backend: secretChecksum(secretData(secrets, 'backend')) };
+    const changed = { ...secrets, DATABASE_URL: 'postgresql://u:p@db2/todo' };
     expect(secretChecksum(secretData(changed, 'frontend'))).toBe(before.frontend);
     expect(secretChecksum(secretData(changed, 'backend'))).not.toBe(before.backend);
   });

@@ -1,0 +1,87 @@
+// What `up`'s steps start from (fixed before the first one runs) and what each hands forward:
+// one typed result per step, given only to the steps that declare it (pipeline/runner.ts).
+import type { Secrets } from '../config/env-file.js';
+import type { Config, Service, ServiceConfig } from '../config/schema.js';
+import type { EndedRun } from '../deployment/lock.js';
+import type { ContextDigest } from '../images/content-tag.js';
+import type { PackageManager } from '../images/package-manager.js';
+import { stepOf } from '../pipeline/runner.js';
+import type { HelmMajor, ReleaseStatus } from '../tools/helm.js';
+import type { MinikubeStatus } from '../tools/minikube.js';
+
+/** A service as the checked inputs describe it. */
+export interface ServiceInput {
+  service: Service;
+  config: ServiceConfig;
+  /** Absolute paths. */
+  sourceDir: string;
+  dockerfile: string;
+  /** What the shipped Dockerfile installs with, found from the app's lockfile; none for a Dockerfile of the user's own. */
+  packageManager?: PackageManager;
+}
+
+export interface UpInputs {
+  config: Config;
+  secrets: Secrets;
+  skipBuild: boolean;
+  services: Record<Service, ServiceInput>;
+  /** The run that held this target's lock before this one, as it ended: a release it left pending-* is recovered at once. */
+  previousRun?: EndedRun;
+}
+
+/** An image of a service: its content tag, and whether this run built it. */
+export interface ImageResult {
+  repository: string;
+  tag: string;
+  ref: string;
+  /** Build arguments: public values only (they persist in the image). */
+  buildArgs: Record<string, string>;
+  built: boolean;
+  /** Under --dry-run: a build was printed, not run. */
+  wouldBuild: boolean;
+}
+
+/** The namespace and both Secrets as the cluster holds them. */
+export interface CurrentSecrets {
+  namespace: boolean;
+  data: Partial<Record<Service, Record<string, string>>>;
+}
+
+export interface UpResults {
+  prereqs: { helmMajor: HelmMajor; /** The profile's state, when it could be read: the cluster phase goes on from it. */ cluster?: MinikubeStatus; detail: string };
+  cluster: {
+    /** Passed to every kubectl and helm call. */
+    kubeContext: string;
+    /** False only under --dry-run when the cluster would first have been started: nothing is read of it. */
+    live: boolean;
+    /** The URL of each service as the user's host reaches it. */
+    urls: Record<Service, string>;
+    changes: string[];
+    detail: string;
+  };
+  /** Each service's build context, digested from the start of the run: the files need nothing of the cluster. */
+  digests: Record<Service, ContextDigest>;
+  /** Minikube's docker-env, when images are built into its Docker daemon and the cluster runs. */
+  dockerEnv: Record<string, string> | undefined;
+  /** Each service's content tag and build arguments, and whether the cluster's image store holds that image. */
+  images: Record<Service, { tag: string; buildArgs: Record<string, string>; present: boolean }>;
+  currentSecrets: CurrentSecrets;
+  /** Our releases that exist, by release name. */
+  releases: Map<string, ReleaseStatus>;
+  /** Where builds go: docker with this environment (docker-env), or — undefined — `minikube image build`. */
+  'image-target': { buildEnv?: Record<string, string>; detail: string };
+  secrets: { checksums: Record<Service, string>; changes: string[]; detail: string };
+  build: { images: Record<Service, ImageResult>; changes: string[]; detail: string };
+  deploy: { revisions: Record<Service, number>; changes: string[]; detail: string };
+  verify: { detail: string };
+}
+
+export const upStep = stepOf<UpResults>();
+
+const pastTense = { create: 'created', start: 'started', write: 'wrote', build: 'built', install: 'installed', upgrade: 'upgraded', recover: 'recovered' } as const;
+export type ChangeVerb = keyof typeof pastTense;
+
+/** "built todo-frontend:…" — or, under --dry-run, what would happen: "build todo-frontend:…". */
+export function changeText(dryRun: boolean, verb: ChangeVerb, what: string): string {
+  return `${dryRun ? verb : pastTense[verb]} ${what}`;
+}
