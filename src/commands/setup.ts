@@ -7,7 +7,7 @@ import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { assetPath } from '../assets.js';
 import { encodeDatabaseUrl, maskDatabaseUrl } from '../config/database-url.js';
-import { checkEnvText, publicKeys, readEnvText, secretKeys, type SecretKey, type Secrets } from '../config/env-file.js';
+import { checkEnvText, readEnvText, registerSecret, secretKeys, type SecretKey, type Secrets } from '../config/env-file.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { Context } from '../context.js';
@@ -21,7 +21,7 @@ import { configAnswerProblem, configAnswerValue, envAnswerProblem, generateAuthS
 import { setConfigValues } from '../setup/config-text.js';
 import { databaseAddress, probeTcp } from '../setup/database-probe.js';
 import { setEnvValues } from '../setup/env-text.js';
-import { addDatabaseUrlSecrets, readFlags, type AnswerId, type Given, type SetupFlags } from '../setup/flags.js';
+import { readFlags, type AnswerId, type Given, type SetupFlags } from '../setup/flags.js';
 import { appendToGitignore, gitignoreCovers, gitIgnores } from '../setup/gitignore.js';
 
 export interface SetupOptions extends SetupFlags {
@@ -130,13 +130,12 @@ async function readPrevious(ctx: Context): Promise<Previous> {
   for (const [key, value] of Object.entries(values)) {
     // Other keys are kept where they are, never sent anywhere or printed: nothing to mask.
     if (!(secretKeys as readonly string[]).includes(key)) continue;
-    if (!publicKeys.includes(key)) ctx.redactor.add(value);
+    registerSecret(ctx.redactor, key as SecretKey, value);
     const problem = envAnswerProblem(key as SecretKey, value);
     if (!problem) env[key as SecretKey] = value;
     // An empty value is the template's blank, nothing the user set.
     else if (value.trim() !== '') refused.push(problem);
   }
-  if (values.DATABASE_URL) addDatabaseUrlSecrets(ctx, values.DATABASE_URL);
   return { config, configText, envText, env, refused };
 }
 
@@ -208,7 +207,7 @@ async function buildQuestions(ctx: Context, previous: Previous, given: Partial<R
         const value = answer.trim() || current!;
         const encoded = encodeDatabaseUrl(value);
         if (encoded === undefined) return value;
-        addDatabaseUrlSecrets(ctx, value);
+        registerSecret(ctx.redactor, 'DATABASE_URL', value);
         const encode = await prompts.confirm({
           message: `The user name or password has characters a URL cannot hold as they are (@ / ? # or a lone %). Write it percent-encoded, as ${maskDatabaseUrl(encoded)}?`,
           default: true,
@@ -218,8 +217,7 @@ async function buildQuestions(ctx: Context, previous: Previous, given: Partial<R
       }
     },
     after: async (value) => {
-      ctx.redactor.add(value);
-      addDatabaseUrlSecrets(ctx, value);
+      registerSecret(ctx.redactor, 'DATABASE_URL', value);
       if (options.checkDatabase !== false) await checkDatabase(ctx, value);
     },
   });
@@ -239,7 +237,7 @@ async function buildQuestions(ctx: Context, previous: Previous, given: Partial<R
       });
       return answer || current!;
     },
-    after: async (value) => ctx.redactor.add(value),
+    after: async (value) => registerSecret(ctx.redactor, 'OPENAI_API_KEY', value),
   });
 
   // How the secret came to be, for the summary: it is never shown, so say where it is from.
@@ -268,7 +266,7 @@ async function buildQuestions(ctx: Context, previous: Previous, given: Partial<R
       if (choice === 'generate') return generateAuthSecret();
       return prompts.password({ message: 'BETTER_AUTH_SECRET (at least 32 characters)', validate: (value) => envAnswerProblem('BETTER_AUTH_SECRET', value) });
     },
-    after: async (value) => ctx.redactor.add(value),
+    after: async (value) => registerSecret(ctx.redactor, 'BETTER_AUTH_SECRET', value),
   });
 
   const authUrl = env.BETTER_AUTH_URL ?? (given.BETTER_AUTH_URL ? undefined : await frontendUrl(ctx, config));
