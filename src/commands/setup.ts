@@ -11,16 +11,16 @@ import { checkEnvText, readEnvText, registerSecret, secretKeys, type SecretKey, 
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { Context } from '../context.js';
-import { CancelledError, ConfigError, PrereqError, ToolError, UsageError } from '../errors.js';
+import { CancelledError, ConfigError, UsageError } from '../errors.js';
 import { Redactor, REDACTED } from '../redact.js';
 import { isTrackedByGit } from '../tools/git.js';
-import { containerDrivers, minikubeIpArgs } from '../tools/minikube.js';
 import { appDirProblem, configDir, detectAppDir } from '../setup/app-dirs.js';
 import { thisMachine, type HostResources } from '../checks/settings.js';
 import { configAnswerProblem, configAnswerValue, envAnswerProblem, generateAuthSecret, minikubeAnswerProblem, type ConfigAnswerPath } from '../setup/answers.js';
 import { setConfigValues } from '../setup/config-text.js';
 import { databaseAddress, probeTcp } from '../setup/database-probe.js';
 import { setEnvValues } from '../setup/env-text.js';
+import { frontendUrl } from '../setup/frontend-url.js';
 import { readFlags, type AnswerId, type Given, type SetupFlags } from '../setup/flags.js';
 import { appendToGitignore, gitignoreCovers, gitIgnores } from '../setup/gitignore.js';
 
@@ -344,22 +344,6 @@ async function checkDatabase(ctx: Context, databaseUrl: string): Promise<void> {
   const result = await probeTcp(address, { timeoutMs: PROBE_TIMEOUT_MS, signal: ctx.signal });
   if (result.ok) ctx.out.info(`${ctx.out.style.green('✔')} The database answers at ${where}.`);
   else ctx.out.warn(`The database does not answer at ${where} (${result.reason}). Kept anyway: only the cluster has to reach it. --no-check-database skips this check.`);
-}
-
-/** The URL the frontend will have: NodePorts are published on localhost by container drivers; other drivers use the node's IP. */
-async function frontendUrl(ctx: Context, config: Config): Promise<string> {
-  const { nodePort } = config.frontend;
-  const local = `http://localhost:${nodePort}`;
-  if (containerDrivers.includes(config.minikube.driver)) return local;
-  try {
-    const result = await ctx.exec({ tool: 'minikube', args: minikubeIpArgs(config.minikube.profile), allowFailure: true, timeoutMs: 10_000 });
-    const ip = result.stdout.trim();
-    if (result.exitCode === 0 && /^[\d.]+$|^[\da-f:]+$/i.test(ip)) return `http://${ip.includes(':') ? `[${ip}]` : ip}:${nodePort}`;
-  } catch (error) {
-    // No minikube, or no profile yet: the IP is not known before the cluster exists.
-    if (!(error instanceof PrereqError || error instanceof ToolError)) throw error;
-  }
-  return local;
 }
 
 // ---------------------------------------------------------------------------------------------
