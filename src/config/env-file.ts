@@ -14,6 +14,18 @@ export type SecretKey = (typeof secretKeys)[number];
 export const publicKeys: readonly string[] = ['BETTER_AUTH_URL'];
 export type Secrets = Record<SecretKey, string>;
 
+/**
+ * The one place a value of the .env keys is registered with the redactor, wherever it came
+ * from (.env, a flag, a prompt). A public key's value is not; a DATABASE_URL adds its
+ * password and credentials in every form a message may carry them.
+ */
+export function registerSecret(redactor: Redactor, key: SecretKey, value: string | undefined): void {
+  // BETTER_AUTH_URL is where users open the app: a public URL that the tool prints, not a secret.
+  if (value === undefined || publicKeys.includes(key)) return;
+  redactor.add(value);
+  if (key === 'DATABASE_URL') for (const secret of databaseUrlSecrets(value)) redactor.add(secret);
+}
+
 export interface EnvCheck {
   /** Present only when there are no problems. */
   secrets?: Secrets;
@@ -32,11 +44,9 @@ const MIN_OPENAI_KEY = 20;
 /** Validates .env text; `label` names the file in messages. Pure: no I/O. */
 export function checkEnvText(raw: string, label: string, redactor: Redactor): EnvCheck {
   const { values, entries, stray, broken } = readEnvText(raw, label);
-  // BETTER_AUTH_URL is where users open the app: a public URL that the tool prints, not a secret.
   // Keys the tool does not use are never sent anywhere, so nothing it prints can carry them
   // (and a LOG_LEVEL=debug must not mask the word "debug").
-  for (const key of secretKeys) if (!publicKeys.includes(key)) redactor.add(values[key]);
-  for (const secret of databaseUrlSecrets(values.DATABASE_URL ?? '')) redactor.add(secret);
+  for (const key of secretKeys) registerSecret(redactor, key, values[key]);
 
   const problems: string[] = [...broken];
   const warnings: string[] = [];

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Service } from '../config/schema.js';
 import { databaseUrlSecrets, encodeDatabaseUrl, maskDatabaseUrl } from '../config/database-url.js';
-import type { SecretKey } from '../config/env-file.js';
+import { registerSecret, type SecretKey } from '../config/env-file.js';
 import type { Context } from '../context.js';
 import { CancelledError, ConfigError } from '../errors.js';
 import { appDirProblem, configDir } from './app-dirs.js';
@@ -67,9 +67,8 @@ export async function readFlags(ctx: Context, flags: SetupFlags, host: HostResou
       entry = { value: read, from: `${file.flag} ${file.path}` };
     }
     if (!entry) return;
-    ctx.redactor.add(entry.value);
+    registerSecret(ctx.redactor, key, entry.value);
     if (key === 'DATABASE_URL') {
-      addDatabaseUrlSecrets(ctx, entry.value);
       // A raw password with @ / ? # in it: encoded as the user meant it (split at the last @), and said so.
       const encoded = encodeDatabaseUrl(entry.value);
       if (encoded !== undefined) {
@@ -93,7 +92,7 @@ export async function readFlags(ctx: Context, flags: SetupFlags, host: HostResou
     problems.push('--generate-auth-secret and --better-auth-secret-file both set BETTER_AUTH_SECRET; give one.');
   } else if (flags.generateAuthSecret) {
     given.BETTER_AUTH_SECRET = { value: generateAuthSecret(), from: '--generate-auth-secret' };
-    ctx.redactor.add(given.BETTER_AUTH_SECRET.value);
+    registerSecret(ctx.redactor, 'BETTER_AUTH_SECRET', given.BETTER_AUTH_SECRET.value);
   } else {
     await secret('BETTER_AUTH_SECRET', { flag: '', warning: () => undefined }, { flag: '--better-auth-secret-file', path: flags.betterAuthSecretFile });
   }
@@ -171,11 +170,6 @@ async function readStdin(ctx: Context): Promise<string> {
 
 function hasPassword(url: string): boolean {
   return databaseUrlSecrets(url).length > 0;
-}
-
-/** The database password alone, in every form a tool's message may carry it. */
-export function addDatabaseUrlSecrets(ctx: Pick<Context, 'redactor'>, url: string): void {
-  for (const secret of databaseUrlSecrets(url)) ctx.redactor.add(secret);
 }
 
 /** What setup says when it percent-encodes a DATABASE_URL's user name or password. */

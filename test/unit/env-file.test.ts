@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkEnvFile, checkEnvText, isPlaceholder } from '../../src/config/env-file.js';
+import { checkEnvFile, checkEnvText, isPlaceholder, registerSecret } from '../../src/config/env-file.js';
 import { Redactor } from '../../src/redact.js';
 
 const AUTH = 'q7V0c2Jt9yXkR4pLw8ZbN3mHs6TfGd1A';
@@ -284,5 +284,21 @@ describe('what the redactor learns from .env', () => {
     const redactor = new Redactor();
     checkEnvText(valid.replace('http://localhost:30000', 'http://localhost:31000'), '.env', redactor);
     expect(redactor.scrub(`open http://localhost:31000 with ${AUTH}`)).toBe('open http://localhost:31000 with ••••••');
+  });
+});
+
+describe('registerSecret: the one rule for what a .env value adds to the redactor', () => {
+  it("a secret's value, but not the public BETTER_AUTH_URL, and nothing for a missing value", () => {
+    const redactor = new Redactor();
+    registerSecret(redactor, 'OPENAI_API_KEY', OPENAI);
+    registerSecret(redactor, 'BETTER_AUTH_URL', 'http://localhost:31000');
+    registerSecret(redactor, 'BETTER_AUTH_SECRET', undefined);
+    expect(redactor.scrub(`open http://localhost:31000 with ${OPENAI}`)).toBe('open http://localhost:31000 with ••••••');
+  });
+
+  it("a DATABASE_URL's password on its own too, as a tool's message may quote it", () => {
+    const redactor = new Redactor();
+    registerSecret(redactor, 'DATABASE_URL', DB);
+    expect(redactor.scrub(`${DB} | password authentication failed: ${DB_PASSWORD}`)).toBe('•••••• | password authentication failed: ••••••');
   });
 });

@@ -8,15 +8,19 @@ import { readFileSync } from 'node:fs';
 import { maskDatabaseUrl } from '../../src/config/database-url.js';
 import { checkEnvText, secretKeys, type Secrets } from '../../src/config/env-file.js';
 import { loadConfig } from '../../src/config/load.js';
-import { CancelledError } from '../../src/errors.js';
+import { defaults, type Config } from '../../src/config/schema.js';
+import { CancelledError, PrereqError } from '../../src/errors.js';
 import { Redactor } from '../../src/redact.js';
 import { configDir, detectAppDir, appDirProblem } from '../../src/setup/app-dirs.js';
 import { memoryBytes } from '../../src/checks/settings.js';
 import { configAnswerProblem, configAnswerValue, envAnswerProblem, generateAuthSecret, minikubeAnswerProblem } from '../../src/setup/answers.js';
 import { setConfigValues } from '../../src/setup/config-text.js';
 import { databaseAddress, probeTcp } from '../../src/setup/database-probe.js';
+import { frontendUrl, nodeIp } from '../../src/setup/frontend-url.js';
 import { quoteEnvValue, setEnvValues } from '../../src/setup/env-text.js';
 import { appendToGitignore, gitignoreCovers } from '../../src/setup/gitignore.js';
+import type { Command, Exec } from '../../src/tools/exec.js';
+import { toolsOf } from '../../src/adapters/index.js';
 import { makeApp } from '../support/setup-fixture.js';
 
 const AUTH = 'q7V0c2Jt9yXkR4pLw8ZbN3mHs6TfGd1A';
@@ -398,5 +402,39 @@ describe('setup: does the database answer?', () => {
     const controller = new AbortController();
     controller.abort();
     await expect(probeTcp({ host: '127.0.0.1', port }, { timeoutMs: 2000, signal: controller.signal })).rejects.toBeInstanceOf(CancelledError);
+  });
+});
+
+describe("setup: BETTER_AUTH_URL's default, by up's access rule", () => {
+  const config = (driver: string, nodePort = 30000): Config => ({ ...defaults, minikube: { ...defaults.minikube, driver }, frontend: { ...defaults.frontend, nodePort } });
+  /** An exec that answers `minikube ip` as told, and records what it was asked. */
+  const minikubeIp = (answer: { stdout?: string; exitCode?: number } | Error) => {
+    const calls: Command[] = [];
+    const exec: Exec = async (command) => {
+      calls.push(command);
+      if (answer instanceof Error) throw answer;
+      return { command: 'minikube ip', exitCode: answer.exitCode ?? 0, stdout: answer.stdout ?? '', stderr: '', durationMs: 1, dryRun: false };
+    };
+    return { ctx: { tools: toolsOf(exec) }, calls };
+  };
+
+  it.each([
+    ['a container driver: localhost, without asking minikube', 'docker', { stdout: '192.168.49.2' }, 'http://localhost:30080', 0],
+    ["a VM driver: the node's IP", 'kvm2', { stdout: '192.168.39.7\n' }, 'http://192.168.39.7:30080', 1],
+    ["a VM driver on IPv6: the node's IP, bracketed", 'kvm2', { stdout: 'fd00::7' }, 'http://[fd00::7]:30080', 1],
+    ['a VM driver, no cluster yet: localhost', 'kvm2', { exitCode: 85, stdout: '' }, 'http://localhost:30080', 1],
+    ['a VM driver, minikube answers no IP: localhost', 'hyperkit', { stdout: '* Profile "minikube" not found.' }, 'http://localhost:30080', 1],
+    ['a VM driver, no minikube: localhost', 'kvm2', new PrereqError('minikube is not installed'), 'http://localhost:30080', 1],
+  ] as const)('%s', async (_, driver, answer, url, asked) => {
+    const { ctx, calls } = minikubeIp(answer);
+    expect(await frontendUrl(ctx, config(driver, 30080))).toBe(url);
+    expect(calls).toHaveLength(asked);
+  });
+
+  it('asks `minikube ip` for the profile, as a probe with a timeout, and lets other errors through', async () => {
+    const { ctx, calls } = minikubeIp({ stdout: '192.168.39.7' });
+    expect(await nodeIp(ctx, 'dev')).toBe('192.168.39.7');
+    expect(calls).toEqual([{ tool: 'minikube', args: ['ip', '-p', 'dev'], allowFailure: true, timeoutMs: 10_000 }]);
+    await expect(nodeIp(minikubeIp(new TypeError('bug')).ctx, 'dev')).rejects.toThrow('bug');
   });
 });
