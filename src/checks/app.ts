@@ -7,7 +7,7 @@ import { relative, resolve } from 'node:path';
 import { assetPath } from '../assets.js';
 import { services, type Config, type Service } from '../config/schema.js';
 import { detectPackageManager, type PackageManager } from '../images/package-manager.js';
-import type { CheckResult } from './check.js';
+import type { PreflightCheck } from './check.js';
 
 /** Where a service's files are, as absolute paths. */
 export interface ServicePaths {
@@ -32,7 +32,7 @@ export function servicePaths(appDir: string, config: Config, service: Service): 
 /** The package manager of each service built with a shipped Dockerfile (none for a Dockerfile of the user's own). */
 export type PackageManagers = Partial<Record<Service, PackageManager>>;
 
-export async function checkApp(appDir: string, config: Config): Promise<{ result: CheckResult; packageManagers: PackageManagers }> {
+export async function checkApp(appDir: string, config: Config): Promise<{ result: PreflightCheck; packageManagers: PackageManagers }> {
   const paths = services.map((service) => servicePaths(appDir, config, service));
   const found = await Promise.all(services.map((service, i) => serviceProblems(paths[i]!, service)));
   const problems = [...found.flatMap((f) => f.problems), ...(await caBundleProblems(appDir, config))];
@@ -41,7 +41,7 @@ export async function checkApp(appDir: string, config: Config): Promise<{ result
     const { manager, lockfile } = found[i]!;
     return `${s}: ${relative(appDir, paths[i]!.sourceDir) || '.'} (${manager ? `${manager}, ${lockfile}` : `own Dockerfile ${relative(appDir, paths[i]!.dockerfile)}`})`;
   };
-  const result: CheckResult = {
+  const result: PreflightCheck = {
     id: 'app',
     title: 'app sources',
     category: 'input',

@@ -10,11 +10,11 @@ import type { Redactor } from '../redact.js';
 import type { Exec } from '../tools/exec.js';
 import { gitAdapter } from '../adapters/git.js';
 import { checkApp, servicePaths, type PackageManagers } from './app.js';
-import type { CheckResult } from './check.js';
+import type { PreflightCheck } from './check.js';
 import { checkSettings, thisMachine } from './settings.js';
 import { checkValues } from './values.js';
 
-export async function checkConfig(options: LoadOptions): Promise<{ result: CheckResult; loaded?: LoadedConfig }> {
+export async function checkConfig(options: LoadOptions): Promise<{ result: PreflightCheck; loaded?: LoadedConfig }> {
   const base = { id: 'config', title: 'todo-deploy.yaml', category: 'input' as const };
   try {
     const loaded = await loadConfig(options);
@@ -39,7 +39,7 @@ export function buildInputOf(appDir: string, config: Config, service: Service): 
 }
 
 /** With the app's valid config, the env file is also checked against the build contexts. */
-export async function checkEnv(exec: Exec, file: string, redactor: Redactor, app?: { appDir: string; config: Config }): Promise<{ result: CheckResult; secrets?: Secrets }> {
+export async function checkEnv(exec: Exec, file: string, redactor: Redactor, app?: { appDir: string; config: Config }): Promise<{ result: PreflightCheck; secrets?: Secrets }> {
   const base = { id: 'env', title: '.env', category: 'input' as const };
   const [check, tracked, inBuilds] = await Promise.all([checkEnvFile(file, redactor), gitAdapter(exec).isTracked(file), app ? envFileInBuilds(file, app.appDir, app.config) : []]);
   const warnings = [...check.warnings];
@@ -74,7 +74,7 @@ async function envFileInBuilds(file: string, appDir: string, config: Config): Pr
 
 export interface Preflight {
   /** todo-deploy.yaml, .env, the app's sources, the Helm values files, the settings: every input check. */
-  checks: CheckResult[];
+  checks: PreflightCheck[];
   loaded?: LoadedConfig;
   secrets?: Secrets;
   /** Found with the app's sources: what each shipped Dockerfile installs with. */

@@ -10,19 +10,19 @@ import { installHints } from '../tools/install-hints.js';
 import { getContextsArgs, kubectlVersionArgs, parseContexts, parseKubectlVersion } from '../tools/kubectl.js';
 import { minikubeStatusArgs, minikubeVersionArgs, parseMinikubeStatus, parseMinikubeVersion, type MinikubeStatus } from '../tools/minikube.js';
 import { atLeast, parseVersion, type Version } from '../tools/version.js';
-import type { CheckResult } from './check.js';
+import type { PreflightCheck } from './check.js';
 
 export const minimumVersions = { docker: '20.10.0', minikube: '1.32.0', helm: '3.12.0', kubectl: '1.28.0' } as const;
 type Tool = keyof typeof minimumVersions;
 
 const PROBE_TIMEOUT_MS = 20_000;
 
-export async function checkPrereqs(exec: Exec, config: Config): Promise<CheckResult[]> {
+export async function checkPrereqs(exec: Exec, config: Config): Promise<PreflightCheck[]> {
   return (await readPrereqs(exec, config)).checks;
 }
 
 export interface Prereqs {
-  checks: CheckResult[];
+  checks: PreflightCheck[];
   /** The Minikube profile's state, when it could be read: `up` goes on from it instead of asking again. */
   cluster?: MinikubeStatus;
 }
@@ -39,7 +39,7 @@ export async function readPrereqs(exec: Exec, config: Config): Promise<Prereqs> 
   return { checks: [...docker, ...cluster.checks, ...rest.flat()], cluster: cluster.status };
 }
 
-async function checkDocker(exec: Exec): Promise<CheckResult[]> {
+async function checkDocker(exec: Exec): Promise<PreflightCheck[]> {
   const daemon = { id: 'docker-daemon', title: 'docker daemon', category: 'prereq' as const };
   const probe = await run(exec, 'docker', dockerVersionArgs);
   if ('missing' in probe) return [probe.missing, { ...daemon, status: 'skip', detail: 'needs docker' }];
@@ -59,7 +59,7 @@ async function checkDocker(exec: Exec): Promise<CheckResult[]> {
  * uses its own BuildKit, with the DOCKER_BUILDKIT=1 todo-deploy sets. `docker` is the docker
  * check (its version). A doctor check: `up` shows docker's own words when a build cannot start.
  */
-export async function checkDockerBuilder(exec: Exec, docker: CheckResult | undefined): Promise<CheckResult> {
+export async function checkDockerBuilder(exec: Exec, docker: PreflightCheck | undefined): Promise<PreflightCheck> {
   const base = { id: 'docker-buildkit', title: 'docker BuildKit', category: 'prereq' as const };
   const client = docker?.status === 'pass' ? parseVersion(docker.version) : undefined;
   if (!client) return { ...base, status: 'skip', detail: 'needs docker' };
@@ -76,7 +76,7 @@ export async function checkDockerBuilder(exec: Exec, docker: CheckResult | undef
   };
 }
 
-async function checkMinikube(exec: Exec, profile: string): Promise<{ checks: CheckResult[]; status?: MinikubeStatus }> {
+async function checkMinikube(exec: Exec, profile: string): Promise<{ checks: PreflightCheck[]; status?: MinikubeStatus }> {
   const cluster = { id: 'minikube-profile', title: `minikube profile "${profile}"`, category: 'prereq' as const };
   const [version, status] = await Promise.all([
     checkTool(exec, 'minikube', minikubeVersionArgs, parseMinikubeVersion),
@@ -84,7 +84,7 @@ async function checkMinikube(exec: Exec, profile: string): Promise<{ checks: Che
   ]);
   if ('missing' in status) return { checks: [...version, { ...cluster, status: 'skip', detail: 'needs minikube' }] };
   const parsed = parseMinikubeStatus(status.stdout, status.exitCode);
-  const states: Record<typeof parsed.state, Pick<CheckResult, 'status' | 'detail'>> = {
+  const states: Record<typeof parsed.state, Pick<PreflightCheck, 'status' | 'detail'>> = {
     running: { status: 'pass', detail: 'running' },
     stopped: { status: 'warn', detail: 'stopped; `todo-deploy up` will start it' },
     absent: { status: 'warn', detail: 'does not exist yet; `todo-deploy up` will create it' },
@@ -93,7 +93,7 @@ async function checkMinikube(exec: Exec, profile: string): Promise<{ checks: Che
   return { checks: [...version, { ...cluster, ...states[parsed.state] }], status: parsed };
 }
 
-async function checkContext(exec: Exec, context: string): Promise<CheckResult[]> {
+async function checkContext(exec: Exec, context: string): Promise<PreflightCheck[]> {
   const base = { id: 'kube-context', title: 'kube-context', category: 'prereq' as const };
   if (!context) {
     return [{ ...base, status: 'fail', detail: 'target is "cluster" but no context is set', hint: 'Pass --context NAME or set cluster.context in todo-deploy.yaml.' }];
@@ -106,7 +106,7 @@ async function checkContext(exec: Exec, context: string): Promise<CheckResult[]>
     : [{ ...base, status: 'fail', detail: `"${context}" is not in your kubeconfig`, hint: `Known contexts: ${contexts.join(', ') || 'none'}.` }];
 }
 
-async function checkTool(exec: Exec, tool: Tool, args: string[], parse: (stdout: string) => Version | undefined, note?: (v: Version) => string | undefined): Promise<CheckResult[]> {
+async function checkTool(exec: Exec, tool: Tool, args: string[], parse: (stdout: string) => Version | undefined, note?: (v: Version) => string | undefined): Promise<PreflightCheck[]> {
   const probe = await run(exec, tool, args);
   if ('missing' in probe) return [probe.missing];
   const version = parse(probe.stdout);
@@ -115,7 +115,7 @@ async function checkTool(exec: Exec, tool: Tool, args: string[], parse: (stdout:
   return [extra ? { ...result, status: 'warn', hint: extra } : result];
 }
 
-function versionResult(tool: Tool, version: Version | undefined, probe: { stderr: string; exitCode: number }, args: readonly string[]): CheckResult {
+function versionResult(tool: Tool, version: Version | undefined, probe: { stderr: string; exitCode: number }, args: readonly string[]): PreflightCheck {
   const base = { id: tool, title: tool, category: 'prereq' as const };
   const minimum = minimumVersions[tool];
   if (!version) {
@@ -135,7 +135,7 @@ function versionResult(tool: Tool, version: Version | undefined, probe: { stderr
   return { ...base, status: 'pass', detail: version.text, version: version.text };
 }
 
-type Probe = { stdout: string; stderr: string; exitCode: number } | { missing: CheckResult };
+type Probe = { stdout: string; stderr: string; exitCode: number } | { missing: PreflightCheck };
 
 /** Runs a read-only probe; a missing tool becomes a failed check instead of an exception. */
 async function run(exec: Exec, tool: Tool, args: string[]): Promise<Probe> {

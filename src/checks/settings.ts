@@ -3,7 +3,7 @@
 import { cpus, totalmem } from 'node:os';
 import type { Config } from '../config/schema.js';
 import { services } from '../config/schema.js';
-import type { CheckResult } from './check.js';
+import type { PreflightCheck } from './check.js';
 import { count } from './app.js';
 
 // What `minikube start` accepts at the least (its RSRC_INSUFFICIENT_CORES and
@@ -61,7 +61,7 @@ export function memoryBytes(value: string): number | undefined {
   return Number(match[1]) * memoryUnits[unit]!;
 }
 
-export function checkSettings(config: Config, host: HostResources): CheckResult {
+export function checkSettings(config: Config, host: HostResources): PreflightCheck {
   const problems = settingsProblems(config, host);
   const base = { id: 'settings', title: 'settings', category: 'input' as const };
   if (problems.length > 0) return { ...base, status: 'fail', detail: count(problems.length), problems, hint: 'Change them in todo-deploy.yaml (or the TODO_DEPLOY_* variable or flag that set them).' };

@@ -12,10 +12,10 @@ import { services, type Config, type Service } from '../config/schema.js';
 import { suggest } from '../config/suggest.js';
 import { chartValues } from '../phases/deploy.js';
 import { secretNames } from '../deployment/secret-keys.js';
-import type { CheckResult } from './check.js';
+import type { PreflightCheck } from './check.js';
 import { count, servicePaths } from './app.js';
 
-export async function checkValues(appDir: string, config: Config): Promise<CheckResult> {
+export async function checkValues(appDir: string, config: Config): Promise<PreflightCheck> {
   const base = { id: 'values', title: 'Helm values files', category: 'input' as const };
   const given = services.filter((s) => config[s].valuesFile);
   if (given.length === 0) return { ...base, status: 'pass', detail: "none set; the charts' defaults" };

@@ -5,7 +5,7 @@ import type { Service } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { connect, loadSettings, selectServices } from '../deployment/connect.js';
 import { OperationError, UsageError } from '../errors.js';
-import { readPods } from '../phases/verify.js';
+import { readPods } from '../deployment/pods.js';
 import { isLogDuration, type PodInfo } from '../tools/kubectl.js';
 
 export interface LogsOptions {

@@ -3,12 +3,14 @@
 // same checks as `verify` on what was rolled back.
 import type { Config, Service } from '../config/schema.js';
 import type { Context } from '../context.js';
-import { runChecks } from '../deployment/checks.js';
-import { connect, loadSettings, releaseRef, selectServices, type Deployment } from '../deployment/connect.js';
+import { groupHeadings, runChecks, selections } from '../deployment/checks.js';
+import { connect, loadSettings, selectServices } from '../deployment/connect.js';
 import { withDeployLock } from '../deployment/lock.js';
 import { OperationError, UsageError } from '../errors.js';
+import { reportCheck } from '../deployment/report.js';
+import { releaseRef, type Deployment } from '../deployment/view.js';
 import type { HistoryEntry } from '../tools/helm.js';
-import { renderChecks } from './verify.js';
+import { renderChecks } from '../ui/checks.js';
 
 export interface RollbackOptions {
   to?: string;
@@ -66,15 +68,15 @@ async function rollBack(ctx: Context, config: Config, selected: Service[], to: n
   }
 
   const check = ctx.out.task('Verifying');
-  const checks = await runChecks(ctx, deployment, { group: 'verify', helmTests: false, appChecks: true, services: plans.map((p) => p.service), onProgress: (text) => check.update(text) });
-  const failed = checks.filter((c) => c.status === 'failed');
+  const checks = await runChecks(ctx, deployment, { group: 'verify', ...selections.rollback, services: plans.map((p) => p.service), onProgress: (text) => check.update(text) });
+  const failed = checks.filter((c) => c.status === 'fail');
   if (failed.length > 0) check.fail(`${failed.length} of ${checks.length} checks failed`);
   else check.succeed(`${checks.length} checks passed`);
-  ctx.out.print(renderChecks(checks, ctx.out));
-  ctx.out.result({ checks });
+  ctx.out.print(renderChecks(checks, ctx.out, { headings: groupHeadings }));
+  ctx.out.result({ checks: checks.map(reportCheck) });
   if (failed.length > 0) {
     throw new OperationError(
-      `Rolled back, but the rolled-back revision is not healthy: ${failed.map((c) => c.name).join(', ')}.`,
+      `Rolled back, but the rolled-back revision is not healthy: ${failed.map((c) => c.title).join(', ')}.`,
       [],
       failed.find((c) => c.hint)?.hint ?? 'The checks above say what failed; `todo-deploy up` deploys the current source again.',
     );

@@ -2,10 +2,11 @@
 // one screen. Read-only; a stopped or missing cluster is a state to show, not an error.
 import { services, type Service } from '../config/schema.js';
 import type { Context } from '../context.js';
-import { connect, loadSettings, type Deployment } from '../deployment/connect.js';
+import { connect, loadSettings } from '../deployment/connect.js';
 import { describeRun, peekLock } from '../deployment/lock.js';
 import { releasesOf } from '../deployment/releases.js';
-import { readPods } from '../phases/verify.js';
+import { readPods } from '../deployment/pods.js';
+import type { Deployment } from '../deployment/view.js';
 import type { ReleaseStatus } from '../tools/helm.js';
 import { podRestarts, waitingReason, type DeploymentInfo, type PodInfo } from '../tools/kubectl.js';
 

@@ -3,7 +3,8 @@
 // remove and asks first (unless --yes); what is already gone is not an error.
 import { services, type Config } from '../config/schema.js';
 import type { Context } from '../context.js';
-import { connect, loadSettings, releaseRef } from '../deployment/connect.js';
+import { connect, loadSettings } from '../deployment/connect.js';
+import { releaseRef } from '../deployment/view.js';
 import { withDeployLock } from '../deployment/lock.js';
 import { CancelledError, PrereqError, UsageError } from '../errors.js';
 import { releasesOf } from '../deployment/releases.js';

@@ -5,13 +5,14 @@ import { dirname, resolve } from 'node:path';
 import { packageVersion } from '../assets.js';
 import type { Context } from '../context.js';
 import { services } from '../config/schema.js';
-import { checkKinds, newCheck, runChecks, type VerifyCheck } from '../deployment/checks.js';
-import { connect, loadSettings, type Deployment } from '../deployment/connect.js';
+import { checkKinds, groupHeadings, newCheck, runChecks, selections, type DeploymentCheck } from '../deployment/checks.js';
+import { connect, loadSettings } from '../deployment/connect.js';
 import { resilienceTest } from '../deployment/resilience.js';
-import { reportFormat, summarize, writeReport, type ResilienceResult, type VerifyReport } from '../deployment/report.js';
+import { reportCheck, reportFormat, summarize, writeReport, type ResilienceResult, type VerifyReport } from '../deployment/report.js';
+import type { Deployment } from '../deployment/view.js';
 import { OperationError, TodoDeployError, UsageError } from '../errors.js';
 import { formatDuration } from '../format.js';
-import type { Output } from '../ui/output.js';
+import { renderChecks } from '../ui/checks.js';
 
 export interface VerifyOptions {
   resilience?: boolean;
@@ -29,8 +30,8 @@ export async function verify(ctx: Context, options: VerifyOptions): Promise<void
   } catch (error) {
     // A CI job that asked for a report still gets one to show: every check failed, and why.
     if (options.report && error instanceof TodoDeployError) {
-      const checks: VerifyCheck[] = services.flatMap((s) =>
-        checkKinds(s, { helmTests: true, appChecks: true }).map((kind) => ({ ...newCheck('verify', s, kind), status: 'failed' as const, detail: `not checked: ${error.message}`, ...(error.hint && { hint: error.hint }) })),
+      const checks: DeploymentCheck[] = services.flatMap((s) =>
+        checkKinds(s, selections.verify).map((kind) => ({ ...newCheck('verify', s, kind), status: 'fail' as const, detail: `not checked: ${error.message}`, ...(error.hint && { hint: error.hint }) })),
       );
       if (options.resilience) checks.push(...notRunResilience('not run: the deployment could not be reached'));
       const report = reportOf({ startedAt, started, target: { profile: config.minikube.profile, kubeContext: '', namespace: config.namespace }, urls: {}, checks });
@@ -44,27 +45,27 @@ export async function verify(ctx: Context, options: VerifyOptions): Promise<void
   }
 
   const task = ctx.out.task('Verifying the deployment');
-  const checks = await runChecks(ctx, deployment, { group: 'verify', helmTests: true, appChecks: true, onProgress: (text) => task.update(text) });
+  const checks = await runChecks(ctx, deployment, { group: 'verify', ...selections.verify, onProgress: (text) => task.update(text) });
   let resilience: ResilienceResult | undefined;
   if (options.resilience) {
-    if (checks.some((c) => c.status === 'failed')) {
+    if (checks.some((c) => c.status === 'fail')) {
       checks.push(...notRunResilience('not run: the deployment is not healthy'));
     } else {
       task.update('resilience: deleting the backend pods, waiting for their replacement');
       const test = await resilienceTest(ctx, deployment);
       resilience = test.result;
       checks.push(...test.checks);
-      if (test.checks.every((c) => c.status !== 'failed')) {
-        checks.push(...(await runChecks(ctx, deployment, { group: 'after-resilience', helmTests: false, appChecks: false, onProgress: (text) => task.update(`again: ${text}`) })));
+      if (test.checks.every((c) => c.status !== 'fail')) {
+        checks.push(...(await runChecks(ctx, deployment, { group: 'after-resilience', ...selections.afterResilience, onProgress: (text) => task.update(`again: ${text}`) })));
       }
     }
   }
   const summary = summarize(checks);
-  const failed = checks.filter((c) => c.status === 'failed');
+  const failed = checks.filter((c) => c.status === 'fail');
   if (failed.length > 0) task.fail(`${failed.length} of ${summary.tests} checks failed`);
   else task.succeed(`${summary.passed} checks passed${summary.skipped ? `, ${summary.skipped} skipped` : ''}`);
 
-  ctx.out.print(renderChecks(checks, ctx.out));
+  ctx.out.print(renderChecks(checks, ctx.out, { headings: groupHeadings }));
   if (resilience?.replacementReadyMs !== undefined) {
     ctx.out.print(`\nResilience: the backend was unavailable for ${formatDuration(resilience.unavailableMs)} while ${resilience.deleted.join(', ')} was replaced.`);
   }
@@ -80,10 +81,10 @@ export async function verify(ctx: Context, options: VerifyOptions): Promise<void
     await writeReport(options.report, report, ctx.redactor);
     ctx.out.info(`Report written to ${options.report}`);
   }
-  ctx.out.result({ summary, checks, urls: report.urls, ...(resilience && { resilience }), ...(options.report && { report: options.report }) });
+  ctx.out.result({ summary, checks: report.checks, urls: report.urls, ...(resilience && { resilience }), ...(options.report && { report: options.report }) });
   if (failed.length > 0) {
     throw new OperationError(
-      `Verification failed: ${failed.map((c) => c.name).join(', ')}.`,
+      `Verification failed: ${failed.map((c) => c.title).join(', ')}.`,
       [],
       failed.find((c) => c.hint)?.hint ?? 'The checks above say what failed; `todo-deploy status` shows the pods.',
     );
@@ -91,11 +92,11 @@ export async function verify(ctx: Context, options: VerifyOptions): Promise<void
 }
 
 /** The resilience test's checks, recorded as skipped so a CI report shows it was asked for and why it did not run. */
-function notRunResilience(detail: string): VerifyCheck[] {
+function notRunResilience(detail: string): DeploymentCheck[] {
   return (['replacement', 'availability'] as const).map((kind) => ({ ...newCheck('resilience', 'backend', kind), detail }));
 }
 
-function reportOf(run: Pick<VerifyReport, 'target' | 'urls' | 'checks' | 'resilience'> & { startedAt: Date; started: number }): VerifyReport {
+function reportOf(run: Pick<VerifyReport, 'target' | 'urls' | 'resilience'> & { checks: readonly DeploymentCheck[]; startedAt: Date; started: number }): VerifyReport {
   const summary = summarize(run.checks);
   return {
     tool: 'todo-deploy',
@@ -107,7 +108,7 @@ function reportOf(run: Pick<VerifyReport, 'target' | 'urls' | 'checks' | 'resili
     target: run.target,
     urls: run.urls,
     summary,
-    checks: run.checks,
+    checks: run.checks.map(reportCheck),
     ...(run.resilience && { resilience: run.resilience }),
   };
 }
@@ -118,29 +119,3 @@ function checkReportFile(file: string): void {
   const dir = dirname(resolve(file));
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--report ${file}: the folder ${dir} does not exist.`, `Create it first (mkdir -p ${dir}), or write the report elsewhere.`);
 }
-
-const marks: Record<VerifyCheck['status'], [tty: string, plain: string]> = { passed: ['✔', 'ok'], failed: ['✖', 'FAIL'], skipped: ['-', 'skip'] };
-
-/** One line per check, grouped as run, with each failure's diagnosis and hint under it. */
-export function renderChecks(checks: readonly VerifyCheck[], out: Pick<Output, 'mode' | 'style'>): string {
-  const { style } = out;
-  const paint = { passed: style.green, failed: style.red, skipped: style.dim };
-  const width = Math.max(...checks.map((c) => c.name.length));
-  const markWidth = out.mode === 'tty' ? 1 : 4;
-  const indent = ' '.repeat(markWidth + width + 4);
-  const lines: string[] = [];
-  let group = '';
-  for (const check of checks) {
-    if (check.group !== group) {
-      group = check.group;
-      lines.push(style.bold(headings[group] ?? group));
-    }
-    const mark = marks[check.status][out.mode === 'tty' ? 0 : 1].padEnd(markWidth);
-    lines.push(`${paint[check.status](mark)}  ${check.name.padEnd(width)}  ${check.detail}`);
-    for (const line of check.diagnosis ?? []) lines.push(line.split('\n').map((l) => `${indent}${l}`).join('\n'));
-    if (check.hint && check.status === 'failed') lines.push(`${indent}${style.dim('→')} ${check.hint}`);
-  }
-  return lines.join('\n');
-}
-
-const headings: Record<string, string> = { verify: 'Deployment', resilience: 'Resilience: backend pods deleted', 'after-resilience': 'After the replacement' };

@@ -5,7 +5,7 @@
 // app it does not fit. Whatever the app answered is scrubbed of secrets before it is kept.
 import type { AppChecksConfig, Config, Service } from '../config/schema.js';
 import type { Context } from '../context.js';
-import type { VerifyState } from '../phases/verify.js';
+import type { Deployment } from './view.js';
 import { oneLine } from '../health.js';
 import { httpGet, type HttpAnswer } from '../http.js';
 
@@ -51,7 +51,7 @@ export interface AppTarget {
 }
 
 /** What the checks need of a run: the deployment's settings and URLs, its abort signal, its redactor. */
-export function appTargetOf(ctx: Pick<Context, 'signal' | 'redactor'>, state: Pick<VerifyState, 'config' | 'services'>): AppTarget {
+export function appTargetOf(ctx: Pick<Context, 'signal' | 'redactor'>, state: Pick<Deployment, 'config' | 'services'>): AppTarget {
   return { config: state.config, frontendUrl: state.services.frontend.url, backendUrl: state.services.backend.url, signal: ctx.signal, scrub: (text) => ctx.redactor.scrub(text) };
 }
 

@@ -7,12 +7,8 @@ import { services, type Config, type Service } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { ConfigError, PrereqError } from '../errors.js';
 import { checkTarget, resolveAccess } from './access.js';
-import type { VerifiedService, VerifyState } from '../phases/verify.js';
-import type { ReleaseRef } from '../tools/helm.js';
 import type { MinikubeStatus } from '../tools/minikube.js';
-
-/** The running deployment a day-two command acts on. */
-export type Deployment = VerifyState;
+import type { DeployedService, Deployment } from './view.js';
 
 /** todo-deploy.yaml (and TODO_DEPLOY_*, flags); .env is read only so its values are redacted from whatever a day-two command prints. */
 export async function loadSettings(ctx: Context): Promise<Config> {
@@ -31,7 +27,7 @@ export async function loadSettings(ctx: Context): Promise<Config> {
   return loaded.config;
 }
 
-/** The running deployment's context and URLs; a profile that does not run is a prerequisite error (exit 3). */
+/** The running deployment a day-two command acts on: its context and URLs; a profile that does not run is a prerequisite error (exit 3). */
 export async function connect(ctx: Context, config: Config, status?: MinikubeStatus): Promise<Deployment> {
   const { profile } = config.minikube;
   const { state, host, apiServer, kubelet } = status ?? (await ctx.tools.minikube.status(profile));
@@ -48,12 +44,8 @@ export async function connect(ctx: Context, config: Config, status?: MinikubeSta
     );
   }
   const { kubeContext, urls } = await resolveAccess(ctx, config);
-  const view = (service: Service): VerifiedService => ({ service, config: config[service], url: urls[service] });
+  const view = (service: Service): DeployedService => ({ service, config: config[service], url: urls[service] });
   return { config, kubeContext, services: { frontend: view('frontend'), backend: view('backend') } };
-}
-
-export function releaseRef(deployment: Pick<Deployment, 'config' | 'kubeContext'>, service: Service): ReleaseRef {
-  return { release: deployment.config[service].release, namespace: deployment.config.namespace, kubeContext: deployment.kubeContext };
 }
 
 /** The services a command acts on: the one named (the CLI checks the name), or both. */

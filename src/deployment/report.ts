@@ -3,9 +3,10 @@
 // secrets before they are written: a diagnosis may quote an app's log lines.
 import { rename, writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
+import type { Service } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 import type { Redactor } from '../redact.js';
-import type { VerifyCheck } from './checks.js';
+import type { CheckKind, DeploymentCheck } from './checks.js';
 
 export type ReportFormat = 'json' | 'junit';
 
@@ -28,8 +29,29 @@ export interface VerifyReport {
   target: { profile: string; kubeContext: string; namespace: string };
   urls: Record<string, string>;
   summary: { tests: number; passed: number; failed: number; skipped: number };
-  checks: VerifyCheck[];
+  checks: ReportCheck[];
   resilience?: ResilienceResult;
+}
+
+/** A check as the report and `verify --json` show it (README): the status in the past tense, the title as its name. */
+export interface ReportCheck {
+  id: string;
+  group: string;
+  service: Service;
+  kind: CheckKind;
+  name: string;
+  status: 'passed' | 'failed' | 'skipped';
+  detail: string;
+  durationMs: number;
+  diagnosis?: string[];
+  hint?: string;
+}
+
+const pastTense = { pass: 'passed', fail: 'failed', skip: 'skipped' } as const;
+
+export function reportCheck(check: DeploymentCheck): ReportCheck {
+  const { id, group, service, kind, title, status, detail, durationMs, diagnosis, hint } = check;
+  return { id, group, service, kind, name: title, status: pastTense[status], detail, durationMs, ...(diagnosis && { diagnosis }), ...(hint !== undefined && { hint }) };
 }
 
 export interface ResilienceResult {
@@ -44,9 +66,9 @@ export interface ResilienceResult {
   failedProbes: number;
 }
 
-export function summarize(checks: readonly VerifyCheck[]): VerifyReport['summary'] {
-  const count = (status: VerifyCheck['status']) => checks.filter((c) => c.status === status).length;
-  return { tests: checks.length, passed: count('passed'), failed: count('failed'), skipped: count('skipped') };
+export function summarize(checks: readonly DeploymentCheck[]): VerifyReport['summary'] {
+  const count = (status: DeploymentCheck['status']) => checks.filter((c) => c.status === status).length;
+  return { tests: checks.length, passed: count('pass'), failed: count('fail'), skipped: count('skip') };
 }
 
 export async function writeReport(file: string, report: VerifyReport, redactor: Redactor): Promise<void> {
@@ -65,7 +87,7 @@ export function junit(report: VerifyReport): string {
   const groups = [...new Set(report.checks.map((c) => c.group))];
   const suites = groups.map((group) => {
     const checks = report.checks.filter((c) => c.group === group);
-    const s = summarize(checks);
+    const count = (status: ReportCheck['status']) => checks.filter((c) => c.status === status).length;
     const cases = checks.map((c) => {
       const open = `    <testcase classname="todo-deploy.${attr(c.group)}.${attr(c.service)}" name="${attr(c.name)}" time="${seconds(c.durationMs)}"`;
       if (c.status === 'passed') return `${open}>\n      <system-out>${text(c.detail)}</system-out>\n    </testcase>`;
@@ -75,7 +97,7 @@ export function junit(report: VerifyReport): string {
     });
     const time = seconds(checks.reduce((n, c) => n + c.durationMs, 0));
     return [
-      `  <testsuite name="${attr(group)}" tests="${s.tests}" failures="${s.failed}" errors="0" skipped="${s.skipped}" time="${time}" timestamp="${attr(report.startedAt)}">`,
+      `  <testsuite name="${attr(group)}" tests="${checks.length}" failures="${count('failed')}" errors="0" skipped="${count('skipped')}" time="${time}" timestamp="${attr(report.startedAt)}">`,
       ...cases,
       '  </testsuite>',
     ].join('\n');

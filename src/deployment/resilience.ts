@@ -5,15 +5,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context } from '../context.js';
 import { formatDuration } from '../format.js';
 import { probe } from '../health.js';
-import { explainPods, readPods } from '../phases/verify.js';
-import { newCheck, type VerifyCheck } from './checks.js';
-import type { Deployment } from './connect.js';
+import { newCheck, type DeploymentCheck } from './checks.js';
+import { explainPods, readPods } from './pods.js';
 import type { ResilienceResult } from './report.js';
+import type { Deployment } from './view.js';
 
 const PROBE_INTERVAL_MS = 200;
 const POLL_INTERVAL_MS = 500;
 
-export async function resilienceTest(ctx: Context, deployment: Deployment): Promise<{ checks: VerifyCheck[]; result: ResilienceResult }> {
+export async function resilienceTest(ctx: Context, deployment: Deployment): Promise<{ checks: DeploymentCheck[]; result: ResilienceResult }> {
   const plan = deployment.services.backend;
   const deadline = deployment.config.timeouts.verify;
   const replacement = newCheck('resilience', 'backend', 'replacement');
@@ -22,8 +22,8 @@ export async function resilienceTest(ctx: Context, deployment: Deployment): Prom
 
   const before = (await readPods(ctx, deployment, plan)).filter((p) => !p.terminating);
   if (before.length === 0) {
-    Object.assign(replacement, { status: 'failed', detail: 'the backend has no pods to delete', hint: 'Run `todo-deploy up` first.' });
-    Object.assign(availability, { status: 'skipped', detail: 'no pod was deleted' });
+    Object.assign(replacement, { status: 'fail', detail: 'the backend has no pods to delete', hint: 'Run `todo-deploy up` first.' });
+    Object.assign(availability, { status: 'skip', detail: 'no pod was deleted' });
     return { checks: [replacement, availability], result };
   }
   result.deleted = before.map((p) => p.name);
@@ -52,13 +52,13 @@ export async function resilienceTest(ctx: Context, deployment: Deployment): Prom
     replacement.durationMs = Math.round(performance.now() - started);
     if (result.replacementReadyMs === undefined) {
       Object.assign(replacement, {
-        status: 'failed',
+        status: 'fail',
         detail: `no ready replacement for ${result.deleted.join(', ')} within ${formatDuration(deadline)}`,
         diagnosis: await explainPods(ctx, deployment, plan, pods),
         hint: 'The Deployment did not bring the backend back: the pod states above say why.',
       });
     } else {
-      Object.assign(replacement, { status: 'passed', detail: `${result.deleted.join(', ')} replaced by ${result.replacements.join(', ')}, ready after ${formatDuration(result.replacementReadyMs)}` });
+      Object.assign(replacement, { status: 'pass', detail: `${result.deleted.join(', ')} replaced by ${result.replacements.join(', ')}, ready after ${formatDuration(result.replacementReadyMs)}` });
       // Keep probing until the endpoint answers 200 (it may lag the pod's readiness), within the deadline.
       const timer = new AbortController();
       recovered = await Promise.race([probing, sleep(Math.max(0, deadline - (performance.now() - started)), false, { signal: timer.signal }).catch(() => false)]);
@@ -70,8 +70,8 @@ export async function resilienceTest(ctx: Context, deployment: Deployment): Prom
   }
   availability.durationMs = Math.round(performance.now() - started);
   const outage = `unavailable for ${formatDuration(result.unavailableMs)} (${result.failedProbes} of ${result.probes} probes of ${url} failed)`;
-  if (recovered) Object.assign(availability, { status: 'passed', detail: result.failedProbes === 0 ? `${url} answered 200 throughout (${result.probes} probes)` : outage });
-  else Object.assign(availability, { status: 'failed', detail: `${url} did not answer 200 again within ${formatDuration(deadline)}; ${outage}`, hint: 'The backend came back unhealthy: `todo-deploy logs backend` shows why.' });
+  if (recovered) Object.assign(availability, { status: 'pass', detail: result.failedProbes === 0 ? `${url} answered 200 throughout (${result.probes} probes)` : outage });
+  else Object.assign(availability, { status: 'fail', detail: `${url} did not answer 200 again within ${formatDuration(deadline)}; ${outage}`, hint: 'The backend came back unhealthy: `todo-deploy logs backend` shows why.' });
   return { checks: [replacement, availability], result };
 }
 

@@ -5,7 +5,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { pickTarget } from '../../src/commands/rollback.js';
 import { newCheck } from '../../src/deployment/checks.js';
-import { junit, reportFormat, summarize, writeReport, type VerifyReport } from '../../src/deployment/report.js';
+import { junit, reportCheck, reportFormat, summarize, writeReport, type VerifyReport } from '../../src/deployment/report.js';
 import { parseHelmHistory, parseHelmTestSuites, type HistoryEntry } from '../../src/tools/helm.js';
 import { isLogDuration, parseDeployment, parseNames, parsePods } from '../../src/tools/kubectl.js';
 
@@ -88,16 +88,16 @@ describe('verify reports', () => {
 
   it('writes well-formed JUnit XML even when a diagnosis holds markup, quotes and terminal colours', () => {
     const failed = Object.assign(newCheck('verify', 'backend', 'pods'), {
-      status: 'failed' as const,
+      status: 'fail' as const,
       detail: 'pod "backend-x" <not ready>',
       diagnosis: ['│ \u001b[31mERROR\u001b[0m a < b && c > d', '│ bell \u0007 here'],
       hint: 'check & fix',
       durationMs: 1234,
     });
-    const skipped = Object.assign(newCheck('verify', 'backend', 'health'), { status: 'skipped' as const, detail: 'the release is not installed' });
-    const passed = Object.assign(newCheck('verify', 'frontend', 'health'), { status: 'passed' as const, detail: 'HTTP 200' });
+    const skipped = Object.assign(newCheck('verify', 'backend', 'health'), { status: 'skip' as const, detail: 'the release is not installed' });
+    const passed = Object.assign(newCheck('verify', 'frontend', 'health'), { status: 'pass' as const, detail: 'HTTP 200' });
     const checks = [failed, skipped, passed];
-    const report: VerifyReport = { tool: 'todo-deploy', version: '0.1.0', command: 'verify', ok: false, startedAt: '2026-11-24T10:00:00.000Z', durationMs: 2000, target: { profile: 'minikube', kubeContext: 'minikube', namespace: 'todo' }, urls: {}, summary: summarize(checks), checks };
+    const report: VerifyReport = { tool: 'todo-deploy', version: '0.1.0', command: 'verify', ok: false, startedAt: '2026-11-24T10:00:00.000Z', durationMs: 2000, target: { profile: 'minikube', kubeContext: 'minikube', namespace: 'todo' }, urls: {}, summary: summarize(checks), checks: checks.map(reportCheck) };
     const xml = junit(report);
     expect(XMLValidator.validate(xml)).toBe(true);
     const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(xml) as { testsuites: { testsuite: { failures: string; skipped: string; testcase: Array<Record<string, unknown> & { failure?: Record<string, string> }> } } };
@@ -117,8 +117,8 @@ describe('the redactor and serialised output', () => {
     const redactor = new Redactor();
     const secret = 'p&ss<w>rd"with\\quote';
     redactor.add(secret);
-    const check = Object.assign(newCheck('verify', 'backend', 'pods'), { status: 'failed' as const, detail: `log: ${secret}`, diagnosis: [`│ ${secret}`] });
-    const report: VerifyReport = { tool: 'todo-deploy', version: '0', command: 'verify', ok: false, startedAt: '', durationMs: 0, target: { profile: 'm', kubeContext: 'm', namespace: 't' }, urls: {}, summary: summarize([check]), checks: [check] };
+    const check = Object.assign(newCheck('verify', 'backend', 'pods'), { status: 'fail' as const, detail: `log: ${secret}`, diagnosis: [`│ ${secret}`] });
+    const report: VerifyReport = { tool: 'todo-deploy', version: '0', command: 'verify', ok: false, startedAt: '', durationMs: 0, target: { profile: 'm', kubeContext: 'm', namespace: 't' }, urls: {}, summary: summarize([check]), checks: [reportCheck(check)] };
     for (const text of [junit(report), JSON.stringify(report)]) {
       const scrubbed = redactor.scrub(text);
       expect(scrubbed).toContain('••••••');
@@ -131,8 +131,8 @@ describe('the redactor and serialised output', () => {
     const redactor = new Redactor();
     // Each would cut through the serialised text of one format.
     for (const secret of ['"namespace": "', '<testcase classname="']) redactor.add(secret);
-    const check = Object.assign(newCheck('verify', 'backend', 'pods'), { status: 'failed' as const, detail: 'log: "namespace": "x"', diagnosis: ['│ <testcase classname="y'] });
-    const report: VerifyReport = { tool: 'todo-deploy', version: '0', command: 'verify', ok: false, startedAt: '', durationMs: 0, target: { profile: 'm', kubeContext: 'm', namespace: 'todo' }, urls: {}, summary: summarize([check]), checks: [check] };
+    const check = Object.assign(newCheck('verify', 'backend', 'pods'), { status: 'fail' as const, detail: 'log: "namespace": "x"', diagnosis: ['│ <testcase classname="y'] });
+    const report: VerifyReport = { tool: 'todo-deploy', version: '0', command: 'verify', ok: false, startedAt: '', durationMs: 0, target: { profile: 'm', kubeContext: 'm', namespace: 'todo' }, urls: {}, summary: summarize([check]), checks: [reportCheck(check)] };
     const dir = mkdtempSync(join(tmpdir(), 'report-'));
     await writeReport(join(dir, 'r.json'), report, redactor);
     await writeReport(join(dir, 'r.xml'), report, redactor);

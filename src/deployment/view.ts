@@ -1,0 +1,22 @@
+// What checking a deployment needs of it, whoever asks: `up` right after deploying, or a
+// day-two command (src/deployment/connect.ts) on what is running.
+import type { Config, Service, ServiceConfig } from '../config/schema.js';
+import type { ReleaseRef } from '../tools/helm.js';
+
+/** A service: its settings and the URL the user opens. */
+export interface DeployedService {
+  service: Service;
+  config: ServiceConfig;
+  url: string;
+}
+
+export interface Deployment {
+  config: Config;
+  /** Passed to every kubectl and helm call. */
+  kubeContext: string;
+  services: Record<Service, DeployedService>;
+}
+
+export function releaseRef(deployment: Pick<Deployment, 'config' | 'kubeContext'>, service: Service): ReleaseRef {
+  return { release: deployment.config[service].release, namespace: deployment.config.namespace, kubeContext: deployment.kubeContext };
+}
