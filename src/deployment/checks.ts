@@ -69,7 +69,7 @@ export interface CheckSelection {
 export const selections = {
   /** `verify`: every check, each run whatever failed before it, for a complete report. */
   verify: { release: true, pods: true, appChecks: true, helmTests: true, stopAtFailure: false },
-  /** `rollback`: what was rolled back, without `helm test` (its test pods would be the old revision's too). */
+  /** `rollback`: what was rolled back, as `verify` checks it but without `helm test`. */
   rollback: { release: true, pods: true, appChecks: true, helmTests: false, stopAtFailure: false },
   /** `verify --resilience`, once the backend's pods were replaced: the deployment again. */
   afterResilience: { release: true, pods: true, appChecks: false, helmTests: false, stopAtFailure: false },

@@ -155,5 +155,9 @@ describe('todo-deploy up: each fault gives the right exit code and an error a us
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toMatch(message);
     expect(result.stderr).toContain('DATABASE_URL');
+    // Above the error, the checks as `verify` shows them: what passed, what failed, what did not run.
+    expect(result.stdout).toMatch(/^ok {4}backend rollout complete +deployment\/backend rolled out$/m);
+    expect(result.stdout).toMatch(/^FAIL {2}backend health endpoint +http:\/\/localhost:\d+\/api\/health: /m);
+    expect(result.stdout).toMatch(/^skip {2}backend CORS for the UI +not run: the \w+ health endpoint check failed$/m);
   });
 });
