@@ -11,12 +11,11 @@ import { ToolError } from '../errors.js';
 import { formatDuration } from '../format.js';
 import { waitHealthy, type HealthResult } from '../health.js';
 import { tail } from '../tools/exec.js';
-import { helmTestArgs, parseHelmTestSuites } from '../tools/helm.js';
-import { kubectlArgs, podRestarts, rolloutStatusArgs, waitingReason, type PodInfo } from '../tools/kubectl.js';
+import { podRestarts, waitingReason, type PodInfo } from '../tools/kubectl.js';
 import { appCheckKinds, appCheckTitles, appTargetOf, runAppChecks, turnedOff, type AppCheckKind, type AppOutcome } from './app-checks.js';
 import { describePods, explainPods, readPods } from './pods.js';
 import { releasesOf } from './releases.js';
-import { releaseRef, type DeployedService, type Deployment } from './view.js';
+import { releaseRef, scopeOf, type DeployedService, type Deployment } from './view.js';
 
 export type CheckKind = 'release' | 'rollout' | 'pods' | 'health' | AppCheckKind | 'helm-test' | 'replacement' | 'availability';
 
@@ -244,15 +243,13 @@ export async function runChecks(ctx: Context, deployment: Deployment, options: C
     // A test pod of a service whose own pods are not ready would only wait out its timeout.
     const broken = (['rollout', 'pods'] as const).map((k) => checks[plan.service][k]).find((c) => c?.status === 'fail');
     if (broken) return { status: 'skip', detail: `not run: the ${broken.title} check failed` };
-    const result = await ctx.exec({ tool: 'helm', args: helmTestArgs({ ...releaseRef(deployment, plan.service), timeoutMs: deadline }), mutates: true, allowFailure: true, timeoutMs: deadline + 30_000 });
-    const suites = parseHelmTestSuites(result.stdout);
+    const { result, suites } = await ctx.tools.helm.test({ ...releaseRef(deployment, plan.service), timeoutMs: deadline });
     if (result.exitCode === 0) return { status: 'pass', detail: suites.length ? `${suites.length} of ${suites.length} test${suites.length === 1 ? '' : 's'} passed` : 'the chart has no tests' };
     // The failed test pods stay until the next run (hook-succeeded deletes only passing ones).
     const failedPods = suites.filter((t) => t.phase !== 'Succeeded').map((t) => t.name);
     const logs = await Promise.all(
       failedPods.map(async (pod) => {
-        const args = kubectlArgs(deployment.kubeContext, deployment.config.namespace, 'logs', pod, '--tail=10');
-        const read = await ctx.exec({ tool: 'kubectl', args, allowFailure: true, timeoutMs: 30_000 });
+        const read = await ctx.tools.kubectl.podLogs(scopeOf(deployment), pod, 10);
         return read.exitCode === 0 ? [`${pod} logs:`, ...tailLines(read.stdout, 10)] : [];
       }),
     );
@@ -280,9 +277,8 @@ export async function runChecks(ctx: Context, deployment: Deployment, options: C
 
 /** `kubectl rollout status` within the deadline; when it does not complete, the pods say why. */
 async function checkRollout(ctx: Context, deployment: Deployment, plan: DeployedService, deadline: number): Promise<{ problem: boolean; details: string[] }> {
-  const args = kubectlArgs(deployment.kubeContext, deployment.config.namespace, ...rolloutStatusArgs(plan.config.release, deadline));
   try {
-    await ctx.exec({ tool: 'kubectl', args, timeoutMs: deadline + 30_000 });
+    await ctx.tools.kubectl.rolloutStatus(scopeOf(deployment), plan.config.release, deadline);
     return { problem: false, details: [] };
   } catch (error) {
     if (!(error instanceof ToolError)) throw error;

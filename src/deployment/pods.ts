@@ -1,32 +1,69 @@
 // A release's pods, read and explained: `verify` and `up` when a rollout does not complete,
 // `status`, `logs`, and the deploy phase's watch while Helm waits.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context } from '../context.js';
 import { diagnosePods } from '../diagnose/pods.js';
-import { getPodsArgs, kubectlArgs, logsArgs, parsePods, type PodInfo } from '../tools/kubectl.js';
-import type { DeployedService, Deployment } from './view.js';
+import type { PodInfo } from '../tools/kubectl.js';
+import { scopeOf, type DeployedService, type Deployment } from './view.js';
+
+/** What reading a release's pods needs of the deployment. */
+type Scope = Pick<Deployment, 'config' | 'kubeContext'>;
 
 /** One line per diagnosed pod problem, with the failing container's last log lines. */
-export async function describePods(ctx: Context, deployment: Deployment, plan: DeployedService): Promise<string[]> {
+export async function describePods(ctx: Context, deployment: Scope, plan: DeployedService): Promise<string[]> {
   return explainPods(ctx, deployment, plan, await readPods(ctx, deployment, plan));
 }
 
 /** The release's pods, by its instance label. */
-export async function readPods(ctx: Context, deployment: Deployment, plan: DeployedService): Promise<PodInfo[]> {
-  const args = kubectlArgs(deployment.kubeContext, deployment.config.namespace, ...getPodsArgs(`app.kubernetes.io/instance=${plan.config.release}`));
-  return parsePods((await ctx.exec({ tool: 'kubectl', args, timeoutMs: 30_000 })).stdout);
+export async function readPods(ctx: Context, deployment: Scope, plan: DeployedService): Promise<PodInfo[]> {
+  return ctx.tools.kubectl.pods(scopeOf(deployment), `app.kubernetes.io/instance=${plan.config.release}`);
 }
 
 /** The diagnoses of pods already read, each with the failing container's last log lines. */
-export async function explainPods(ctx: Context, deployment: Deployment, plan: DeployedService, pods: readonly PodInfo[]): Promise<string[]> {
-  const kubectl = (...args: string[]) => kubectlArgs(deployment.kubeContext, deployment.config.namespace, ...args);
+export async function explainPods(ctx: Context, deployment: Scope, plan: DeployedService, pods: readonly PodInfo[]): Promise<string[]> {
   const diagnoses = diagnosePods(pods, plan.config.healthPath);
   return Promise.all(
     diagnoses.map(async (d) => {
       const line = `${d.pod}${d.container ? ` (${d.container})` : ''}: ${d.reason}: ${d.summary}\n  → ${d.hint}`;
       if (!d.wantsLogs || !d.container) return line;
-      const logs = await ctx.exec({ tool: 'kubectl', args: kubectl(...logsArgs(d.pod, d.container, d.previousLogs ?? false, 20)), allowFailure: true, timeoutMs: 15_000 });
+      const logs = await ctx.tools.kubectl.containerLogs(scopeOf(deployment), d.pod, d.container, d.previousLogs ?? false, 20);
       const tail = logs.exitCode === 0 && logs.stdout.trim() ? logs.stdout.trimEnd().split('\n').map((l) => `  │ ${l}`).join('\n') : `  (no${d.previousLogs ? ' previous' : ''} logs)`;
       return `${line}\n  last log lines:\n${tail}`;
     }),
   );
+}
+
+const WATCH_INTERVAL_MS = 1500;
+
+/**
+ * Watches a release's pods while Helm waits on them, keeping the last problems seen: once a
+ * failed upgrade is rolled back the failing pods are gone, so this is when the cause is visible.
+ */
+export function watchPods(ctx: Context, deployment: Scope, plan: DeployedService, onProblem: (summary: string) => void): { stop(): Promise<string[]> } {
+  let seen: string[] = [];
+  let stopped = false;
+  const stop = new AbortController();
+  const loop = (async () => {
+    while (!stopped) {
+      try {
+        await sleep(WATCH_INTERVAL_MS, undefined, { signal: AbortSignal.any([stop.signal, ctx.signal]) });
+        const problems = await describePods(ctx, deployment, plan);
+        if (problems.length > 0 && !stopped) {
+          seen = problems;
+          onProblem(problems[0]!.split('\n')[0]!);
+        }
+      } catch {
+        // Stopped, interrupted, or a failed read: the watch is best effort; Helm's wait decides.
+        if (stop.signal.aborted || ctx.signal.aborted) return;
+      }
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      stop.abort();
+      await loop;
+      return seen;
+    },
+  };
 }

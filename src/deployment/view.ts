@@ -1,6 +1,7 @@
 // What checking a deployment needs of it, whoever asks: `up` right after deploying, or a
 // day-two command (src/deployment/connect.ts) on what is running.
 import type { Config, Service, ServiceConfig } from '../config/schema.js';
+import type { KubeScope } from '../adapters/kubectl.js';
 import type { ReleaseRef } from '../tools/helm.js';
 
 /** A service: its settings and the URL the user opens. */
@@ -16,6 +17,9 @@ export interface Deployment {
   kubeContext: string;
   services: Record<Service, DeployedService>;
 }
+
+/** Where a kubectl call about the deployment acts. */
+export const scopeOf = (deployment: Pick<Deployment, 'config' | 'kubeContext'>): KubeScope => ({ kubeContext: deployment.kubeContext, namespace: deployment.config.namespace });
 
 export function releaseRef(deployment: Pick<Deployment, 'config' | 'kubeContext'>, service: Service): ReleaseRef {
   return { release: deployment.config[service].release, namespace: deployment.config.namespace, kubeContext: deployment.kubeContext };

@@ -13,7 +13,7 @@ import { ConfigError, OperationError, ToolError } from '../errors.js';
 import { formatDuration } from '../format.js';
 import { secretNames } from '../deployment/secret-keys.js';
 import type { HelmMajor, ReleaseRef, ReleaseStatus } from '../tools/helm.js';
-import { watchPods, type VerifyState } from './verify.js';
+import { watchPods } from '../deployment/pods.js';
 import { changeText, upStep, type ImageResult, type ServiceInput, type UpInputs } from './results.js';
 
 /** Our releases that exist, read once the images are looked up (the builds wait for those), so they are answered while the images build. */
@@ -91,7 +91,7 @@ async function deployService(ctx: Context, target: Target, input: ServiceInput, 
   else if (current && isUnchanged(current, id, deepMerge(values, userValues))) return { revision: current.revision, detail: `${ref.release} revision ${current.revision} (unchanged)` };
 
   const view = { service: input.service, config: input.config, url: target.url };
-  const watch = target.live ? watchPods(ctx, { config: target.config, kubeContext: target.kubeContext, services: { [input.service]: view } as VerifyState['services'] }, view, (problem) => progress(`${ref.release}: ${problem}`)) : undefined;
+  const watch = target.live ? watchPods(ctx, target, view, (problem) => progress(`${ref.release}: ${problem}`)) : undefined;
   let result;
   try {
     const timeoutMs = target.config.timeouts.deploy;

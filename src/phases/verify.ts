@@ -1,21 +1,16 @@
 // Proves the deployment healthy: both rollouts complete, both health endpoints answer at the
 // URLs the user will open, and the app answers as a browser would. The checks are `verify`'s
 // (src/deployment/checks.ts), a selection of them; this step words their failure as `up` does.
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Service } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { appCheckKinds } from '../deployment/app-checks.js';
 import { describeFailure, groupHeadings, healthHint, runChecks, selections, type DeploymentCheck } from '../deployment/checks.js';
-import { describePods } from '../deployment/pods.js';
 import type { DeployedService, Deployment } from '../deployment/view.js';
 import { OperationError } from '../errors.js';
 import { formatDuration } from '../format.js';
 import type { HealthResult } from '../health.js';
 import { renderChecks } from '../ui/checks.js';
 import { upStep, type UpInputs } from './results.js';
-
-/** The deploy phase's name for the deployment it watches. */
-export type VerifyState = Deployment;
 
 export const verifyPhase = (ctx: Context, { config }: UpInputs) =>
   upStep({
@@ -75,38 +70,3 @@ function verifyError(deployment: Deployment, failed: readonly DeploymentCheck[])
 }
 
 const isAppCheck = (check: DeploymentCheck) => (appCheckKinds[check.service] as readonly string[]).includes(check.kind);
-
-const WATCH_INTERVAL_MS = 1500;
-
-/**
- * Watches a release's pods while Helm waits on them, keeping the last problems seen: once a
- * failed upgrade is rolled back the failing pods are gone, so this is when the cause is visible.
- */
-export function watchPods(ctx: Context, deployment: Deployment, plan: DeployedService, onProblem: (summary: string) => void): { stop(): Promise<string[]> } {
-  let seen: string[] = [];
-  let stopped = false;
-  const stop = new AbortController();
-  const loop = (async () => {
-    while (!stopped) {
-      try {
-        await sleep(WATCH_INTERVAL_MS, undefined, { signal: AbortSignal.any([stop.signal, ctx.signal]) });
-        const problems = await describePods(ctx, deployment, plan);
-        if (problems.length > 0 && !stopped) {
-          seen = problems;
-          onProblem(problems[0]!.split('\n')[0]!);
-        }
-      } catch {
-        // Stopped, interrupted, or a failed read: the watch is best effort; Helm's wait decides.
-        if (stop.signal.aborted || ctx.signal.aborted) return;
-      }
-    }
-  })();
-  return {
-    async stop() {
-      stopped = true;
-      stop.abort();
-      await loop;
-      return seen;
-    },
-  };
-}

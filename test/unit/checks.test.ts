@@ -12,6 +12,7 @@ import { ToolError } from '../../src/errors.js';
 import { verifyDeployment } from '../../src/phases/verify.js';
 import { Redactor } from '../../src/redact.js';
 import type { Command, CommandResult } from '../../src/tools/exec.js';
+import { toolsOf } from '../../src/adapters/index.js';
 import { renderChecks } from '../../src/ui/checks.js';
 import type { Output } from '../../src/ui/output.js';
 
@@ -110,7 +111,7 @@ describe("up's verify step: runChecks with selections.up", () => {
       return { command: named, exitCode: 0, stdout: command.args.includes('pods') ? '{"items":[]}' : '', stderr: '', durationMs: 1, dryRun: false };
     };
     const out = { ...plain, print: (text: string) => printed.push(text) } as unknown as Output;
-    const ctx = { exec, out, signal: new AbortController().signal, redactor: new Redactor() } as unknown as Context;
+    const ctx = { exec, tools: toolsOf(exec), out, signal: new AbortController().signal, redactor: new Redactor() } as unknown as Context;
     return { ctx, deployment, calls, printed };
   }
 
