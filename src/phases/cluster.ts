@@ -46,9 +46,12 @@ export function clusterPhase(ctx: Context, { config }: UpInputs) {
         detail = start.dryRun ? `would ${verb} profile "${minikube.profile}"` : `${changeText(false, verb, `profile "${minikube.profile}"`)} in ${Math.round((performance.now() - started) / 1000)}s`;
       }
       if (!live) return { kubeContext, live, urls: urlsAt('localhost', config), changes, detail };
-      const access = await resolveAccess(ctx, config);
+      // Unless the prerequisite checks found the profile running (then the dockerEnv read has it
+      // already under way), its docker-env is read now, alongside the URLs.
+      const readDockerEnv = prereqs.cluster?.state !== 'running' && config.minikube.containerRuntime === 'docker';
+      const [access, dockerEnv] = await Promise.all([resolveAccess(ctx, config), readDockerEnv ? ctx.tools.minikube.dockerEnv(minikube.profile) : undefined]);
       checkRuntime(config, access.runtime);
-      return { kubeContext, live, urls: access.urls, changes, detail: `${detail}; context "${kubeContext}"` };
+      return { kubeContext, live, urls: access.urls, ...(dockerEnv && { dockerEnv }), changes, detail: `${detail}; context "${kubeContext}"` };
     },
     detail: (result) => result.detail,
   });

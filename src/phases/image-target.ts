@@ -5,8 +5,9 @@ import type { Context } from '../context.js';
 import { upStep, type UpInputs } from './results.js';
 
 /**
- * Minikube's docker-env, read as soon as the profile runs: at once when the prerequisite checks
- * found it running (alongside the cluster phase's own reads), else once the cluster phase started it.
+ * Minikube's docker-env, read as soon as the profile is known to run: at once when the
+ * prerequisite checks found it running (alongside the cluster phase), else by the cluster phase
+ * as soon as it started it (alongside the URLs).
  */
 export const dockerEnvRead = (ctx: Context, { config }: UpInputs) =>
   upStep({
@@ -15,8 +16,8 @@ export const dockerEnvRead = (ctx: Context, { config }: UpInputs) =>
     awaits: ['cluster'],
     async run({ prereqs, cluster }) {
       if (config.minikube.containerRuntime !== 'docker') return undefined;
-      if (prereqs.cluster?.state !== 'running' && !(await cluster).live) return undefined;
-      return ctx.tools.minikube.dockerEnv(config.minikube.profile);
+      if (prereqs.cluster?.state === 'running') return ctx.tools.minikube.dockerEnv(config.minikube.profile);
+      return (await cluster).dockerEnv;
     },
   });
 

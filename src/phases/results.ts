@@ -56,6 +56,8 @@ export interface UpResults {
     live: boolean;
     /** The URL of each service as the user's host reaches it. */
     urls: Record<Service, string>;
+    /** Minikube's docker-env, read alongside the URLs when this phase started the profile (see the dockerEnv read). */
+    dockerEnv?: Record<string, string>;
     changes: string[];
     detail: string;
   };
