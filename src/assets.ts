@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 export const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 export const assetPath = {
-  chart: (service: 'frontend' | 'backend') => join(packageRoot, 'charts', service),
+  chart: (name: 'frontend' | 'backend' | 'database') => join(packageRoot, 'charts', name),
   dockerfile: (service: 'frontend' | 'backend') => join(packageRoot, 'Dockerfiles', `${service}.Dockerfile`),
   template: (name: string) => join(packageRoot, 'templates', name),
 };

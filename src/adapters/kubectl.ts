@@ -71,6 +71,10 @@ export function kubectlAdapter(exec: Exec) {
     /** A pod's last log lines, of its only container. */
     podLogs: (scope: KubeScope, pod: string, tail: number) => kubectl(scope, ['logs', pod, `--tail=${tail}`], { allowFailure: true, timeoutMs: 30_000 }),
 
+    /** A command in a pod's container, stdin piped (never a value in argv); a failure is an answer. */
+    exec: (scope: KubeScope, pod: string, container: string, argv: readonly string[], options: { input?: string; inputLabel?: string; mutates?: boolean } = {}) =>
+      kubectl(scope, ['exec', pod, '--container', container, '--stdin', '--', ...argv], { ...options, allowFailure: true, timeoutMs: 30_000 }),
+
     /** `todo-deploy logs`: read once, or followed line by line (no timeout) when `onLine` is given. */
     logs: (scope: KubeScope, options: PodLogsOptions, onLine?: (line: string) => void) =>
       kubectl(scope, podLogsArgs(options), { allowFailure: true, ...(onLine ? { timeoutMs: 0, onStdoutLine: onLine } : { timeoutMs: 60_000 }) }),

@@ -41,7 +41,7 @@ export function buildInputOf(appDir: string, config: Config, service: Service): 
 /** With the app's valid config, the env file is also checked against the build contexts. */
 export async function checkEnv(exec: Exec, file: string, redactor: Redactor, app?: { appDir: string; config: Config }): Promise<{ result: PreflightCheck; secrets?: Secrets }> {
   const base = { id: 'env', title: '.env', category: 'input' as const };
-  const [check, tracked, inBuilds] = await Promise.all([checkEnvFile(file, redactor), gitAdapter(exec).isTracked(file), app ? envFileInBuilds(file, app.appDir, app.config) : []]);
+  const [check, tracked, inBuilds] = await Promise.all([checkEnvFile(file, redactor, app?.config.database.mode), gitAdapter(exec).isTracked(file), app ? envFileInBuilds(file, app.appDir, app.config) : []]);
   const warnings = [...check.warnings];
   if (tracked) warnings.unshift(`${file} is tracked by git, so its secrets are in your history; run: git rm --cached ${file} and add it to .gitignore`);
   const problems = [...inBuilds, ...check.problems];

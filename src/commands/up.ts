@@ -1,15 +1,16 @@
-// `todo-deploy up`: prereqs → cluster → image target → secrets → build → deploy → verify.
+// `todo-deploy up`: prereqs → cluster → image target → secrets → (database) → build → deploy → verify.
 // Idempotent: on an unchanged app a second run builds nothing and changes nothing.
 import { servicePaths } from '../checks/app.js';
 import { checkInputs } from '../checks/inputs.js';
 import type { Service } from '../config/schema.js';
 import type { Context } from '../context.js';
+import { databaseInCluster } from '../deployment/database.js';
 import { withDeployLock } from '../deployment/lock.js';
 import { ConfigError } from '../errors.js';
 import { formatDuration } from '../format.js';
 import { buildPhase, digestsRead, imagesRead } from '../phases/build.js';
 import { clusterPhase } from '../phases/cluster.js';
-import { deployPhase, releasesRead } from '../phases/deploy.js';
+import { databasePhase, deployPhase, releasesRead } from '../phases/deploy.js';
 import { dockerEnvRead, imageTargetPhase } from '../phases/image-target.js';
 import { prereqsPhase } from '../phases/prereqs.js';
 import type { ServiceInput, UpInputs, UpResults } from '../phases/results.js';
@@ -35,6 +36,7 @@ function steps(ctx: Context, inputs: UpInputs): Array<Step<UpResults>> {
     currentSecretsRead(ctx, inputs),
     secretsPhase(ctx, inputs),
     releasesRead(ctx, inputs),
+    databasePhase(ctx, inputs),
     buildPhase(ctx, inputs),
     deployPhase(ctx, inputs),
     verifyPhase(ctx, inputs),
@@ -49,14 +51,14 @@ export async function up(ctx: Context, options: UpOptions = {}): Promise<void> {
   );
 
   // Every phase ran: the runner throws otherwise.
-  const { cluster, build, deploy } = results as UpResults;
-  const changes = [cluster, results.secrets!, build, deploy].flatMap((r) => r.changes);
+  const { cluster, secrets, database, build, deploy } = results as UpResults;
+  const changes = [cluster, secrets, database, build, deploy].flatMap((r) => r.changes);
   const urls = { frontend: cluster.urls.frontend, backend: cluster.urls.backend, apiDocs: `${cluster.urls.backend}/docs` };
   const { frontend, backend } = build.images;
   ctx.out.result({
     urls,
     images: { frontend: frontend.ref, backend: backend.ref },
-    revisions: deploy.revisions,
+    revisions: { ...deploy.revisions, ...(database.revision !== undefined && { database: database.revision }) },
     changes,
     dryRun: ctx.dryRun,
     durationMs: Math.round(performance.now() - started),
@@ -95,5 +97,5 @@ async function checkedInputs(ctx: Context, options: UpOptions): Promise<UpInputs
     const { sourceDir, dockerfile } = servicePaths(ctx.appDir, config, service);
     return { service, config: config[service], sourceDir, dockerfile, ...(packageManagers?.[service] && { packageManager: packageManagers[service] }) };
   };
-  return { config, secrets, skipBuild: options.skipBuild ?? false, services: { frontend: input('frontend'), backend: input('backend') } };
+  return { config, secrets, skipBuild: options.skipBuild ?? false, services: { frontend: input('frontend'), backend: input('backend') }, database: databaseInCluster(config, secrets) };
 }

@@ -12,7 +12,12 @@ export const secretKeys = ['BETTER_AUTH_SECRET', 'DATABASE_URL', 'OPENAI_API_KEY
 export type SecretKey = (typeof secretKeys)[number];
 /** Keys kept in the Secrets for the app's sake whose values are no secret. */
 export const publicKeys: readonly string[] = ['BETTER_AUTH_URL'];
-export type Secrets = Record<SecretKey, string>;
+/** What .env gives: DATABASE_URL only when the database is external (see `database.mode`). */
+export type Secrets = Record<Exclude<SecretKey, 'DATABASE_URL'>, string> & { DATABASE_URL?: string };
+export type DatabaseMode = 'auto' | 'in-cluster' | 'external';
+
+/** The keys a .env must hold: DATABASE_URL only for an external database. */
+export const requiredKeys = (database: DatabaseMode): SecretKey[] => secretKeys.filter((key) => key !== 'DATABASE_URL' || database === 'external');
 
 /**
  * The one place a value of the .env keys is registered with the redactor, wherever it came
@@ -41,8 +46,12 @@ const GENERATE_HINT = 'generate one with `openssl rand -base64 32` or `todo-depl
 // short, and a value this short could not be masked in the output without masking words.
 const MIN_OPENAI_KEY = 20;
 
-/** Validates .env text; `label` names the file in messages. Pure: no I/O. */
-export function checkEnvText(raw: string, label: string, redactor: Redactor): EnvCheck {
+/**
+ * Validates .env text; `label` names the file in messages. `database` is todo-deploy.yaml's
+ * database.mode: without a DATABASE_URL the database runs in the cluster, unless it is
+ * `external`; with `in-cluster` a DATABASE_URL is not used. Pure: no I/O.
+ */
+export function checkEnvText(raw: string, label: string, redactor: Redactor, database: DatabaseMode = 'auto'): EnvCheck {
   const { values, entries, stray, broken } = readEnvText(raw, label);
   // Keys the tool does not use are never sent anywhere, so nothing it prints can carry them
   // (and a LOG_LEVEL=debug must not mask the word "debug").
@@ -69,6 +78,11 @@ export function checkEnvText(raw: string, label: string, redactor: Redactor): En
     const value = values[key];
     const entry = last.get(key);
     if (entry?.unclosed) continue;
+    if (key === 'DATABASE_URL' && database === 'in-cluster' && value !== undefined) {
+      warnings.push(`${at(key)} is not used: database.mode is in-cluster, so todo-deploy runs PostgreSQL in the cluster. Remove it, or set database.mode: external in todo-deploy.yaml to use it.`);
+      continue;
+    }
+    if (value === undefined && !requiredKeys(database).includes(key)) continue;
     if (value !== undefined && entry?.cut) {
       // What is left of the value is not what the user wrote: checking it would only quote a piece of it.
       problems.push(`${at(key)} has a # in its value, which .env reads as the start of a comment, so the value is cut there; ${cutFix[key]}.`);
@@ -87,7 +101,7 @@ export function checkEnvText(raw: string, label: string, redactor: Redactor): En
     warnings.push(`${at(key)} is not used by todo-deploy${close ? ` (did you mean ${close}?)` : ''}.`);
   }
 
-  return problems.length === 0 ? { secrets: pick(values), problems, warnings } : { problems, warnings };
+  return problems.length === 0 ? { secrets: pick(values, database), problems, warnings } : { problems, warnings };
 }
 
 /** One KEY=value of a .env file, where the text has it. */
@@ -176,7 +190,7 @@ function lineEnd(text: string, from: number): number {
 
 export const envHint = 'Edit the file (templates/env.example explains every key), or run `todo-deploy setup` to write it for you.';
 
-export async function checkEnvFile(file: string, redactor: Redactor): Promise<EnvCheck> {
+export async function checkEnvFile(file: string, redactor: Redactor, database: DatabaseMode = 'auto'): Promise<EnvCheck> {
   let bytes: Buffer;
   let mode: number;
   try {
@@ -184,7 +198,7 @@ export async function checkEnvFile(file: string, redactor: Redactor): Promise<En
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a directory' : `cannot be read (${code})`;
-    return { problems: [`${file} ${reason}; it must hold ${secretKeys.join(', ')}.`], warnings: [] };
+    return { problems: [`${file} ${reason}; it must hold ${requiredKeys(database).join(', ')}${database === 'external' ? '' : ' (and DATABASE_URL for a database of your own)'}.`], warnings: [] };
   }
   if (bytes.length > MAX_ENV_BYTES) {
     return { problems: [`${file} is ${bytes.length} bytes; a .env holds a few lines (is --env-file pointing at the right file?).`], warnings: [] };
@@ -193,7 +207,7 @@ export async function checkEnvFile(file: string, redactor: Redactor): Promise<En
   if (bytes.includes(0) || text.includes('\uFFFD')) {
     return { problems: [`${file} is not a UTF-8 text file (is --env-file pointing at the right file?).`], warnings: [] };
   }
-  const check = checkEnvText(text, file, redactor);
+  const check = checkEnvText(text, file, redactor, database);
   if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
     check.warnings.unshift(`${file} can be read by other users (mode ${(mode & 0o777).toString(8)}); run: chmod 600 ${file}`);
   }
@@ -268,8 +282,9 @@ export function isPlaceholder(value: string): boolean {
   return placeholderPatterns.some((pattern) => pattern.test(trimmed));
 }
 
-function pick(values: Record<string, string>): Secrets {
-  return Object.fromEntries(secretKeys.map((key) => [key, values[key]!])) as Secrets;
+function pick(values: Record<string, string>, database: DatabaseMode): Secrets {
+  const used = secretKeys.filter((key) => values[key] !== undefined && !(key === 'DATABASE_URL' && database === 'in-cluster'));
+  return Object.fromEntries(used.map((key) => [key, values[key]!])) as Secrets;
 }
 
 // dotenv's key pattern: KEY=value, with spaces around the =, or YAML-like KEY: value.

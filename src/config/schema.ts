@@ -37,6 +37,21 @@ export interface Config {
   backend: ServiceConfig;
   /** The app-level checks of `verify` (and `up`), each turned off when it does not apply to the app. */
   checks: AppChecksConfig;
+  database: DatabaseConfig;
+}
+
+/**
+ * Where the backend's PostgreSQL is: `external` at .env's DATABASE_URL (required), `in-cluster`
+ * deployed by todo-deploy (a DATABASE_URL in .env is then not used), or — `auto` — in the
+ * cluster exactly when .env has no DATABASE_URL.
+ */
+export interface DatabaseConfig {
+  mode: 'auto' | 'in-cluster' | 'external';
+  release: string;
+  /** The official image, pinned: a major version's data layout is not the next one's. */
+  image: string;
+  /** The volume's size, a Kubernetes quantity. */
+  storage: string;
 }
 
 export interface AppChecksConfig {
@@ -90,6 +105,7 @@ export const defaults: Config = {
     valuesFile: '',
   },
   checks: { ui: true, backendUrl: true, apiDocs: true, cors: true, auth: true },
+  database: { mode: 'auto', release: 'database', image: 'postgres:17.6-bookworm', storage: '1Gi' },
 };
 
 /** A leaf parses one raw value (from YAML, or a string from the environment) or says what it expected. */
@@ -199,4 +215,10 @@ export const schema: Section = {
   frontend: service({ backendUrl: httpUrlOrEmpty }),
   backend: service(),
   checks: { ui: boolean, backendUrl: boolean, apiDocs: boolean, cors: boolean, auth: boolean },
+  database: {
+    mode: oneOf('auto', 'in-cluster', 'external'),
+    release: dnsLabel(53),
+    image: text('an image with its tag, such as postgres:17.6-bookworm', (v) => /^([a-z0-9.-]+(:\d+)?\/)?[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*:[\w][\w.-]{0,127}$/.test(v)),
+    storage: text('a size such as 1Gi or 512Mi', (v) => /^[1-9]\d*(Mi|Gi|Ti)$/.test(v)),
+  },
 };

@@ -9,18 +9,23 @@ import { scopeOf, type DeployedService, type Deployment } from './view.js';
 /** What reading a release's pods needs of the deployment. */
 type Scope = Pick<Deployment, 'config' | 'kubeContext'>;
 
+/** A release whose pods are read: its name, and the health path its probes call (for their diagnosis; empty when they call none). */
+export interface Workload {
+  config: Pick<DeployedService['config'], 'release' | 'healthPath'>;
+}
+
 /** One line per diagnosed pod problem, with the failing container's last log lines. */
-export async function describePods(ctx: Context, deployment: Scope, plan: DeployedService): Promise<string[]> {
+export async function describePods(ctx: Context, deployment: Scope, plan: Workload): Promise<string[]> {
   return explainPods(ctx, deployment, plan, await readPods(ctx, deployment, plan));
 }
 
 /** The release's pods, by its instance label. */
-export async function readPods(ctx: Context, deployment: Scope, plan: DeployedService): Promise<PodInfo[]> {
+export async function readPods(ctx: Context, deployment: Scope, plan: Workload): Promise<PodInfo[]> {
   return ctx.tools.kubectl.pods(scopeOf(deployment), `app.kubernetes.io/instance=${plan.config.release}`);
 }
 
 /** The diagnoses of pods already read, each with the failing container's last log lines. */
-export async function explainPods(ctx: Context, deployment: Scope, plan: DeployedService, pods: readonly PodInfo[]): Promise<string[]> {
+export async function explainPods(ctx: Context, deployment: Scope, plan: Workload, pods: readonly PodInfo[]): Promise<string[]> {
   const diagnoses = diagnosePods(pods, plan.config.healthPath);
   return Promise.all(
     diagnoses.map(async (d) => {
@@ -39,7 +44,7 @@ const WATCH_INTERVAL_MS = 1500;
  * Watches a release's pods while Helm waits on them, keeping the last problems seen: once a
  * failed upgrade is rolled back the failing pods are gone, so this is when the cause is visible.
  */
-export function watchPods(ctx: Context, deployment: Scope, plan: DeployedService, onProblem: (summary: string) => void): { stop(): Promise<string[]> } {
+export function watchPods(ctx: Context, deployment: Scope, plan: Workload, onProblem: (summary: string) => void): { stop(): Promise<string[]> } {
   let seen: string[] = [];
   let stopped = false;
   const stop = new AbortController();

@@ -13,11 +13,12 @@ import { ConfigError, OperationError, ToolError } from '../errors.js';
 import { formatDuration } from '../format.js';
 import { secretNames } from '../deployment/secret-keys.js';
 import type { HelmMajor, ReleaseRef, ReleaseStatus } from '../tools/helm.js';
-import { watchPods } from '../deployment/pods.js';
-import { changeText, upStep, type ImageResult, type ServiceInput, type UpInputs } from './results.js';
+import { databaseSecret } from '../deployment/database.js';
+import { watchPods, type Workload } from '../deployment/pods.js';
+import { changeText, upStep, type ImageResult, type UpInputs } from './results.js';
 
 /** Our releases that exist, read once the images are looked up (the builds wait for those), so they are answered while the images build. */
-export const releasesRead = (ctx: Context, { config }: UpInputs) =>
+export const releasesRead = (ctx: Context, { config, database }: UpInputs) =>
   upStep({
     id: 'releases',
     needs: ['cluster'],
@@ -25,23 +26,52 @@ export const releasesRead = (ctx: Context, { config }: UpInputs) =>
     async run({ cluster, images }) {
       await images.catch(() => {});
       if (!cluster.live) return new Map<string, ReleaseStatus>();
-      return ctx.tools.helm.releases({ namespace: config.namespace, kubeContext: cluster.kubeContext }, services.map((s) => config[s].release));
+      const names = [...services.map((s) => config[s].release), ...(database ? [config.database.release] : [])];
+      return ctx.tools.helm.releases({ namespace: config.namespace, kubeContext: cluster.kubeContext }, names);
     },
+  });
+
+/**
+ * The in-cluster PostgreSQL's release, as soon as its Secret is there: alongside the builds,
+ * before the backend, whose readiness needs it. A hidden step when the database is external.
+ */
+export const databasePhase = (ctx: Context, inputs: UpInputs) =>
+  upStep({
+    id: 'database',
+    needs: ['prereqs', 'cluster', 'secrets', 'releases'],
+    ...(inputs.database && { title: 'Deploy the database' }),
+    leftBehind: 'The database release may be left pending; the next run recovers it. Its volume and data are untouched.',
+    async run({ prereqs, cluster, releases }, progress) {
+      if (!inputs.database) return { changes: [], detail: 'external (DATABASE_URL)' };
+      const { config } = inputs;
+      const [repository, tag] = splitImage(config.database.image);
+      const values = { image: { repository, tag }, persistence: { size: config.database.storage }, auth: { secretName: databaseSecret.name } };
+      const target: Target = { ...inputs, helmMajor: prereqs.helmMajor, kubeContext: cluster.kubeContext, live: cluster.live, changes: [] };
+      const workload = { config: { release: config.database.release, healthPath: '' } };
+      const deployed = await deployRelease(ctx, target, { chart: assetPath.chart('database'), workload, values }, releases.get(config.database.release), progress);
+      return { revision: deployed.revision, changes: target.changes, detail: deployed.detail };
+    },
+    detail: (result) => result.detail,
   });
 
 export const deployPhase = (ctx: Context, inputs: UpInputs) =>
   upStep({
     id: 'deploy',
     needs: ['prereqs', 'cluster', 'build', 'secrets', 'releases'],
+    awaits: ['database'],
     title: 'Deploy with Helm',
     leftBehind: 'A release may be left pending-upgrade; the next run recovers it.',
-    async run({ prereqs, cluster, build, secrets, releases }, progress) {
+    async run({ prereqs, cluster, build, secrets, releases, database }, progress) {
       const changes: string[] = [];
       const deployed = await Promise.all(
-        services.map((s) => {
+        services.map(async (s) => {
+          // The backend's readiness needs the database: the frontend does not wait for it.
+          if (s === 'backend') await database;
           const values = chartValues({ service: s, config: inputs.config[s], image: build.images[s], secretName: secretNames[s], secretChecksum: secrets.checksums[s] });
-          const target: Target = { ...inputs, helmMajor: prereqs.helmMajor, kubeContext: cluster.kubeContext, live: cluster.live, url: cluster.urls[s], changes };
-          return deployService(ctx, target, inputs.services[s], values, releases.get(inputs.config[s].release), progress);
+          const target: Target = { ...inputs, helmMajor: prereqs.helmMajor, kubeContext: cluster.kubeContext, live: cluster.live, changes };
+          const { valuesFile } = inputs.services[s].config;
+          const workload = { config: inputs.services[s].config };
+          return deployRelease(ctx, target, { chart: assetPath.chart(s), workload, values, ...(valuesFile && { valuesFile: resolve(ctx.appDir, valuesFile), service: s }) }, releases.get(inputs.config[s].release), progress);
         }),
       );
       return { revisions: Object.fromEntries(services.map((s, i) => [s, deployed[i]!.revision])) as Record<Service, number>, changes, detail: deployed.map((d) => d.detail).join(', ') };
@@ -49,13 +79,28 @@ export const deployPhase = (ctx: Context, inputs: UpInputs) =>
     detail: (result) => result.detail,
   });
 
-/** What deploying a service needs of the run: its inputs, where the cluster is, and the change log it adds to. */
+/** `postgres:17.6-bookworm` → repository and tag. */
+function splitImage(image: string): [string, string] {
+  const at = image.lastIndexOf(':');
+  return [image.slice(0, at), image.slice(at + 1)];
+}
+
+/** What deploying a release needs of the run: its inputs, where the cluster is, and the change log it adds to. */
 interface Target extends UpInputs {
   helmMajor: HelmMajor;
   kubeContext: string;
   live: boolean;
-  url: string;
   changes: string[];
+}
+
+/** A release to deploy: its chart, its values, the user's values file over them, and whose pods to watch. */
+interface ReleaseSpec {
+  chart: string;
+  values: Record<string, unknown>;
+  valuesFile?: string;
+  /** For the values file's error message. */
+  service?: Service;
+  workload: Workload;
 }
 
 /** What a chart is given of a service. */
@@ -81,22 +126,19 @@ export function chartValues(plan: ChartInput): Record<string, unknown> {
   };
 }
 
-async function deployService(ctx: Context, target: Target, input: ServiceInput, values: Record<string, unknown>, current: ReleaseStatus | undefined, progress: (text: string) => void): Promise<{ revision: number; detail: string }> {
-  const ref: ReleaseRef = { release: input.config.release, namespace: target.config.namespace, kubeContext: target.kubeContext };
-  const chart = assetPath.chart(input.service);
-  const userValuesFile = input.config.valuesFile ? resolve(ctx.appDir, input.config.valuesFile) : undefined;
-  const [id, userValues] = await Promise.all([chartId(chart), userValuesFile ? readValuesFile(userValuesFile, input.service) : {}]);
+async function deployRelease(ctx: Context, target: Target, spec: ReleaseSpec, current: ReleaseStatus | undefined, progress: (text: string) => void): Promise<{ revision: number; detail: string }> {
+  const ref: ReleaseRef = { release: spec.workload.config.release, namespace: target.config.namespace, kubeContext: target.kubeContext };
+  const [id, userValues] = await Promise.all([chartId(spec.chart), spec.valuesFile ? readValuesFile(spec.valuesFile, spec.service ?? ref.release) : {}]);
 
   if (current?.status.startsWith('pending-')) await recover(ctx, target, ref, current);
-  else if (current && isUnchanged(current, id, deepMerge(values, userValues))) return { revision: current.revision, detail: `${ref.release} revision ${current.revision} (unchanged)` };
+  else if (current && isUnchanged(current, id, deepMerge(spec.values, userValues))) return { revision: current.revision, detail: `${ref.release} revision ${current.revision} (unchanged)` };
 
-  const view = { service: input.service, config: input.config, url: target.url };
-  const watch = target.live ? watchPods(ctx, target, view, (problem) => progress(`${ref.release}: ${problem}`)) : undefined;
+  const watch = target.live ? watchPods(ctx, target, spec.workload, (problem) => progress(`${ref.release}: ${problem}`)) : undefined;
   let result;
   try {
     const timeoutMs = target.config.timeouts.deploy;
     // Helm's own --timeout bounds each wait; the backstop is for Helm itself hanging.
-    result = await ctx.tools.helm.upgrade({ ...ref, chart, helmMajor: target.helmMajor, timeoutMs, valuesFiles: userValuesFile ? [userValuesFile] : [] }, values, timeoutMs * 2 + 60_000);
+    result = await ctx.tools.helm.upgrade({ ...ref, chart: spec.chart, helmMajor: target.helmMajor, timeoutMs, valuesFiles: spec.valuesFile ? [spec.valuesFile] : [] }, spec.values, timeoutMs * 2 + 60_000);
   } catch (error) {
     const pods = (await watch?.stop()) ?? [];
     if (!(error instanceof ToolError)) throw error;

@@ -25,6 +25,8 @@ export interface UpInputs {
   secrets: Secrets;
   skipBuild: boolean;
   services: Record<Service, ServiceInput>;
+  /** PostgreSQL runs in the cluster (src/deployment/database.ts), deployed by this run. */
+  database: boolean;
   /** The run that held this target's lock before this one, as it ended: a release it left pending-* is recovered at once. */
   previousRun?: EndedRun;
 }
@@ -45,6 +47,8 @@ export interface ImageResult {
 export interface CurrentSecrets {
   namespace: boolean;
   data: Partial<Record<Service, Record<string, string>>>;
+  /** With the database in the cluster: its password Secret's value, and whether its volume exists. */
+  database?: { password?: string; volume: boolean };
 }
 
 export interface UpResults {
@@ -73,6 +77,8 @@ export interface UpResults {
   /** Where builds go: docker with this environment (docker-env), or — undefined — `minikube image build`. */
   'image-target': { buildEnv?: Record<string, string>; detail: string };
   secrets: { checksums: Record<Service, string>; changes: string[]; detail: string };
+  /** The in-cluster database's release (nothing when the database is external). */
+  database: { revision?: number; changes: string[]; detail: string };
   build: { images: Record<Service, ImageResult>; changes: string[]; detail: string };
   deploy: { revisions: Record<Service, number>; changes: string[]; detail: string };
   verify: { detail: string };

@@ -2,19 +2,24 @@
 // `kubectl apply --server-side -f -`, so no value is ever in argv — and only when their
 // content differs from what the cluster holds. Also makes sure the namespace exists.
 import { createHash } from 'node:crypto';
-import type { Secrets } from '../config/env-file.js';
-import { services, type Service } from '../config/schema.js';
+import { registerSecret, type SecretKey } from '../config/env-file.js';
+import { services, type Config, type Service } from '../config/schema.js';
 import type { Context } from '../context.js';
+import { databaseSecret, databaseVolume, inClusterUrl, newDatabasePassword } from '../deployment/database.js';
+import { OperationError } from '../errors.js';
 import { secretKeysOf, secretNames } from '../deployment/secret-keys.js';
 import { changeText, upStep, type ChangeVerb, type CurrentSecrets, type UpInputs } from './results.js';
 
 const labels = { 'app.kubernetes.io/managed-by': 'todo-deploy', 'app.kubernetes.io/part-of': 'todo-chatbot' };
 
+/** Every value the app's Secrets hold: .env's, with the DATABASE_URL of the database in use. */
+export type AppSecrets = Record<SecretKey, string>;
+
 /** Secret data (base64 values, by key) for one service. */
-export function secretData(secrets: Secrets, service: Service): Record<string, string> {
+export function secretData(secrets: AppSecrets, service: Service): Record<string, string> {
   const data: Record<string, string> = {};
   for (const [envKey, key] of Object.entries(secretKeysOf[service])) {
-    data[key] = Buffer.from(secrets[envKey as keyof Secrets], 'utf8').toString('base64');
+    data[key] = Buffer.from(secrets[envKey as SecretKey], 'utf8').toString('base64');
   }
   return data;
 }
@@ -25,8 +30,8 @@ export function secretChecksum(data: Record<string, string>): string {
   return createHash('sha256').update(canonical).digest('hex');
 }
 
-/** The namespace and both Secrets, in one read — after the images are looked up, which the builds wait for. */
-export const currentSecretsRead = (ctx: Context, { config }: UpInputs) =>
+/** The namespace and both Secrets (and the database's), in one read — after the images are looked up, which the builds wait for. */
+export const currentSecretsRead = (ctx: Context, { config, database }: UpInputs) =>
   upStep({
     id: 'currentSecrets',
     needs: ['cluster'],
@@ -35,11 +40,11 @@ export const currentSecretsRead = (ctx: Context, { config }: UpInputs) =>
       await images.catch(() => {});
       // Under --dry-run, with the cluster not started, there is nothing to compare against.
       if (!cluster.live) return { namespace: false, data: {} };
-      return readSecrets(ctx, cluster.kubeContext, config.namespace);
+      return readSecrets(ctx, cluster.kubeContext, config, database);
     },
   });
 
-export function secretsPhase(ctx: Context, { config, secrets }: UpInputs) {
+export function secretsPhase(ctx: Context, { config, secrets, database }: UpInputs) {
   let writing = false;
   return upStep({
     id: 'secrets',
@@ -50,26 +55,31 @@ export function secretsPhase(ctx: Context, { config, secrets }: UpInputs) {
     leftBehind: () => (writing ? 'A Secret may be half-written; the next run writes it again.' : 'No Secret was written.'),
     async run({ cluster, currentSecrets }) {
       const { namespace } = config;
-      const data = Object.fromEntries(services.map((s) => [s, secretData(secrets, s)])) as Record<Service, Record<string, string>>;
-      const checksums = Object.fromEntries(services.map((s) => [s, secretChecksum(data[s])])) as Record<Service, string>;
       const current = await currentSecrets;
+      const password = database ? databasePassword(config, current) : undefined;
+      const app: AppSecrets = { ...secrets, DATABASE_URL: password ? inClusterUrl(config, password.value) : secrets.DATABASE_URL! };
+      if (password) registerSecret(ctx.redactor, 'DATABASE_URL', app.DATABASE_URL);
+      const data = Object.fromEntries(services.map((s) => [s, secretData(app, s)])) as Record<Service, Record<string, string>>;
+      const checksums = Object.fromEntries(services.map((s) => [s, secretChecksum(data[s])])) as Record<Service, string>;
       const namespaceExists = current.namespace;
       const stale = services.filter((s) => !sameData(current.data[s], data[s]));
+      const secret = (name: string, secretData: Record<string, string>) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace, labels }, type: 'Opaque', data: secretData });
 
       const items: object[] = [];
       if (!namespaceExists) items.push(namespaceManifest(namespace));
-      for (const service of stale) {
-        items.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: secretNames[service], namespace, labels }, type: 'Opaque', data: data[service] });
-      }
-      if (items.length === 0) return { checksums, changes: [], detail: `${services.map((s) => secretNames[s]).join(', ')} unchanged` };
+      // Made once: the image sets the password at its first start only, so a new one would lock the app out.
+      if (password?.created) items.push(secret(databaseSecret.name, { [databaseSecret.key]: Buffer.from(password.value).toString('base64') }));
+      for (const service of stale) items.push(secret(secretNames[service], data[service]));
+      const written = [...(password?.created ? [databaseSecret.name] : []), ...stale.map((s) => secretNames[s])];
+      if (items.length === 0) return { checksums, changes: [], detail: `${[...(database ? [databaseSecret.name] : []), ...services.map((s) => secretNames[s])].join(', ')} unchanged` };
 
       writing = !ctx.dryRun;
-      const label = `${items.length} manifest(s): ${[!namespaceExists && `Namespace/${namespace}`, ...stale.map((s) => `Secret/${secretNames[s]}`)].filter(Boolean).join(', ')} (values redacted)`;
+      const label = `${items.length} manifest(s): ${[!namespaceExists && `Namespace/${namespace}`, ...written.map((name) => `Secret/${name}`)].filter(Boolean).join(', ')} (values redacted)`;
       await ctx.tools.kubectl.apply({ kubeContext: cluster.kubeContext }, { apiVersion: 'v1', kind: 'List', items }, label);
       writing = false;
       const said = (verb: ChangeVerb, what: string) => changeText(ctx.dryRun, verb, what);
-      const changes = [...(namespaceExists ? [] : [said('create', `namespace ${namespace}`)]), ...stale.map((s) => said('write', secretNames[s]))];
-      const detail = stale.length ? said('write', stale.map((s) => secretNames[s]).join(', ')) : said('create', `namespace ${namespace}`);
+      const changes = [...(namespaceExists ? [] : [said('create', `namespace ${namespace}`)]), ...written.map((name) => said('write', name))];
+      const detail = written.length ? said('write', written.join(', ')) : said('create', `namespace ${namespace}`);
       return { checksums, changes, detail: ctx.dryRun ? `would ${detail}` : detail };
     },
     detail: (result) => result.detail,
@@ -88,14 +98,38 @@ function namespaceManifest(name: string): object {
   };
 }
 
-/** The namespace and both Secrets, in one read. */
-export async function readSecrets(ctx: Pick<Context, 'tools'>, kubeContext: string, namespace: string): Promise<CurrentSecrets> {
-  const objects = [`namespace/${namespace}`, ...services.map((s) => `secret/${secretNames[s]}`)];
+/**
+ * The in-cluster database's password: the one its Secret holds, or a new one when there is
+ * neither Secret nor volume. A volume without the Secret was initialised with a password no one
+ * has any more: a new one would not open it.
+ */
+function databasePassword(config: Config, current: CurrentSecrets): { value: string; created: boolean } {
+  const { password, volume } = current.database ?? { volume: false };
+  if (password) return { value: password, created: false };
+  if (volume) {
+    throw new OperationError(
+      `The database's volume ${databaseVolume(config)} exists, but the Secret ${databaseSecret.name} that held its password is gone, so the database cannot be opened.`,
+      [],
+      `Recreate the Secret with the old password (kubectl create secret generic ${databaseSecret.name} -n ${config.namespace} --from-file=${databaseSecret.key}=FILE), or start the database afresh, losing its data: todo-deploy teardown --purge-data, then todo-deploy up.`,
+    );
+  }
+  return { value: newDatabasePassword(), created: true };
+}
+
+/** The namespace and both Secrets — with the database in the cluster, its Secret and volume too — in one read. */
+export async function readSecrets(ctx: Pick<Context, 'tools'>, kubeContext: string, config: Config, database: boolean): Promise<CurrentSecrets> {
+  const { namespace } = config;
+  const objects = [`namespace/${namespace}`, ...services.map((s) => `secret/${secretNames[s]}`), ...(database ? [`secret/${databaseSecret.name}`, `persistentvolumeclaim/${databaseVolume(config)}`] : [])];
   const found = await ctx.tools.kubectl.getObjects({ kubeContext, namespace }, objects);
-  const secret = (service: Service) => found.find((o) => o.kind === 'Secret' && o.metadata.name === secretNames[service]);
+  const secretNamed = (name: string) => found.find((o) => o.kind === 'Secret' && o.metadata.name === name);
+  const secret = (service: Service) => secretNamed(secretNames[service]);
+  const stored = secretNamed(databaseSecret.name)?.data?.[databaseSecret.key];
   return {
     namespace: found.some((o) => o.kind === 'Namespace'),
     data: Object.fromEntries(services.filter(secret).map((s) => [s, secret(s)!.data ?? {}])),
+    ...(database && {
+      database: { ...(stored && { password: Buffer.from(stored, 'base64').toString('utf8') }), volume: found.some((o) => o.kind === 'PersistentVolumeClaim') },
+    }),
   };
 }
 

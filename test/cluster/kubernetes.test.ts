@@ -44,7 +44,7 @@ describe.each([3, 4] as const)('helm %i against a real API server', (major) => {
     it('the product reads no namespace and no Secrets', async () => {
       const objects = [`namespace/${namespace}`, ...releases.map((s) => `secret/${secretNames[s]}`)];
       await real(`kubectl-get-objects-no-namespace-helm${major}`, 'kubectl134', kubectl(...getObjectsArgs(objects)));
-      expect(await readSecrets(t.ctx, clusterContext, namespace)).toEqual({ namespace: false, data: {} });
+      expect(await readSecrets(t.ctx, clusterContext, { ...defaults, namespace }, false)).toEqual({ namespace: false, data: {} });
     });
 
     it('helm status says "release: not found", so the product reads no releases', async () => {
@@ -75,7 +75,7 @@ describe.each([3, 4] as const)('helm %i against a real API server', (major) => {
     it('creates the restricted namespace and both Secrets in one server-side apply from stdin', async () => {
       const apply = await real(`kubectl-apply-helm${major}`, 'kubectl134', kubectlArgs(clusterContext, undefined, ...applyArgs), upManifest(namespace));
       expect(apply.exitCode).toBe(0);
-      expect(await readSecrets(t.ctx, clusterContext, namespace)).toEqual({ namespace: true, data: secretData });
+      expect(await readSecrets(t.ctx, clusterContext, { ...defaults, namespace }, false)).toEqual({ namespace: true, data: secretData });
     });
 
     it('installs both shipped charts; Pod Security admits their pods, which stay Pending and unscheduled', async () => {

@@ -6,7 +6,7 @@ import { parse } from 'dotenv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { maskDatabaseUrl } from '../../src/config/database-url.js';
-import { checkEnvText, secretKeys, type Secrets } from '../../src/config/env-file.js';
+import { checkEnvText, secretKeys, type SecretKey, type Secrets } from '../../src/config/env-file.js';
 import { loadConfig } from '../../src/config/load.js';
 import { defaults, type Config } from '../../src/config/schema.js';
 import { CancelledError, PrereqError } from '../../src/errors.js';
@@ -26,7 +26,7 @@ import { makeApp } from '../support/setup-fixture.js';
 const AUTH = 'q7V0c2Jt9yXkR4pLw8ZbN3mHs6TfGd1A';
 const DB = 'postgresql://neondb_owner:npg_S3cr3t@ep-cool-rain-123456.eu-central-1.aws.neon.tech/neondb?sslmode=require';
 const OPENAI = 'sk-proj-9fJ2kLmN4pQ7rS0tUvW3xYz6AbCdEfGh';
-const valid: Secrets = { BETTER_AUTH_SECRET: AUTH, DATABASE_URL: DB, OPENAI_API_KEY: OPENAI, BETTER_AUTH_URL: 'http://localhost:30000' };
+const valid: Record<SecretKey, string> = { BETTER_AUTH_SECRET: AUTH, DATABASE_URL: DB, OPENAI_API_KEY: OPENAI, BETTER_AUTH_URL: 'http://localhost:30000' };
 const template = (name: string) => readFileSync(join(import.meta.dirname, '../../templates', name), 'utf8');
 
 describe('setup: the answers obey the rules `up` applies', () => {
