@@ -59,7 +59,7 @@ export function kubectlAdapter(exec: Exec) {
     deletePods: (scope: KubeScope, pods: readonly string[]) => kubectl(scope, deletePodsArgs(pods), { mutates: true, timeoutMs: 30_000 }),
 
     /** `kubectl rollout status` within the deadline; a ToolError when the rollout does not complete. */
-    rolloutStatus: (scope: KubeScope, deployment: string, deadlineMs: number) => kubectl(scope, rolloutStatusArgs(deployment, deadlineMs), { timeoutMs: deadlineMs + 30_000 }),
+    rolloutStatus: (scope: KubeScope, name: string, deadlineMs: number, kind?: 'deployment' | 'statefulset') => kubectl(scope, rolloutStatusArgs(name, deadlineMs, kind), { timeoutMs: deadlineMs + 30_000 }),
 
     pods: async (scope: KubeScope, selector: string): Promise<PodInfo[]> => parsePods((await kubectl(scope, getPodsArgs(selector), { timeoutMs: 30_000 })).stdout),
 

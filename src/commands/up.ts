@@ -4,7 +4,7 @@ import { servicePaths } from '../checks/app.js';
 import { checkInputs } from '../checks/inputs.js';
 import type { Service } from '../config/schema.js';
 import type { Context } from '../context.js';
-import { databaseInCluster } from '../deployment/database.js';
+import { withDatabaseMode } from '../deployment/database.js';
 import { withDeployLock } from '../deployment/lock.js';
 import { ConfigError } from '../errors.js';
 import { formatDuration } from '../format.js';
@@ -92,10 +92,10 @@ async function checkedInputs(ctx: Context, options: UpOptions): Promise<UpInputs
   }
   for (const warning of checks.flatMap((c) => c.warnings ?? [])) ctx.out.warn(warning);
 
-  const { config } = loaded;
+  const config = withDatabaseMode(loaded.config, secrets);
   const input = (service: Service): ServiceInput => {
     const { sourceDir, dockerfile } = servicePaths(ctx.appDir, config, service);
     return { service, config: config[service], sourceDir, dockerfile, ...(packageManagers?.[service] && { packageManager: packageManagers[service] }) };
   };
-  return { config, secrets, skipBuild: options.skipBuild ?? false, services: { frontend: input('frontend'), backend: input('backend') }, database: databaseInCluster(config, secrets) };
+  return { config, secrets, skipBuild: options.skipBuild ?? false, services: { frontend: input('frontend'), backend: input('backend') }, database: config.database.mode === 'in-cluster' };
 }

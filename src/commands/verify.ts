@@ -7,7 +7,7 @@ import type { Context } from '../context.js';
 import { services } from '../config/schema.js';
 import { checkKinds, groupHeadings, newCheck, runChecks, selections, type DeploymentCheck } from '../deployment/checks.js';
 import { connect, loadSettings } from '../deployment/connect.js';
-import { resilienceTest } from '../deployment/resilience.js';
+import { databaseResilience, resilienceTest } from '../deployment/resilience.js';
 import { reportCheck, reportFormat, summarize, writeReport, type ResilienceResult, type VerifyReport } from '../deployment/report.js';
 import type { Deployment } from '../deployment/view.js';
 import { OperationError, TodoDeployError, UsageError } from '../errors.js';
@@ -31,9 +31,9 @@ export async function verify(ctx: Context, options: VerifyOptions): Promise<void
     // A CI job that asked for a report still gets one to show: every check failed, and why.
     if (options.report && error instanceof TodoDeployError) {
       const checks: DeploymentCheck[] = services.flatMap((s) =>
-        checkKinds(s, selections.verify).map((kind) => ({ ...newCheck('verify', s, kind), status: 'fail' as const, detail: `not checked: ${error.message}`, ...(error.hint && { hint: error.hint }) })),
+        checkKinds(s, selections.verify, config.database.mode === 'in-cluster').map((kind) => ({ ...newCheck('verify', s, kind), status: 'fail' as const, detail: `not checked: ${error.message}`, ...(error.hint && { hint: error.hint }) })),
       );
-      if (options.resilience) checks.push(...notRunResilience('not run: the deployment could not be reached'));
+      if (options.resilience) checks.push(...notRunResilience('not run: the deployment could not be reached', config.database.mode === 'in-cluster'));
       const report = reportOf({ startedAt, started, target: { profile: config.minikube.profile, kubeContext: '', namespace: config.namespace }, urls: {}, checks });
       // The reason the deployment could not be reached stays the error, even if the report cannot be written.
       await writeReport(options.report, report, ctx.redactor).then(
@@ -44,17 +44,25 @@ export async function verify(ctx: Context, options: VerifyOptions): Promise<void
     throw error;
   }
 
+  const inCluster = config.database.mode === 'in-cluster';
   const task = ctx.out.task('Verifying the deployment');
   const checks = await runChecks(ctx, deployment, { group: 'verify', ...selections.verify, onProgress: (text) => task.update(text) });
   let resilience: ResilienceResult | undefined;
   if (options.resilience) {
     if (checks.some((c) => c.status === 'fail')) {
-      checks.push(...notRunResilience('not run: the deployment is not healthy'));
+      checks.push(...notRunResilience('not run: the deployment is not healthy', inCluster));
     } else {
       task.update('resilience: deleting the backend pods, waiting for their replacement');
       const test = await resilienceTest(ctx, deployment);
       resilience = test.result;
       checks.push(...test.checks);
+      if (inCluster && test.checks.every((c) => c.status !== 'fail')) {
+        task.update('resilience: deleting the database pod, waiting for its replacement');
+        const database = await databaseResilience(ctx, deployment);
+        resilience.database = database.result;
+        test.checks.push(...database.checks);
+        checks.push(...database.checks);
+      }
       if (test.checks.every((c) => c.status !== 'fail')) {
         checks.push(...(await runChecks(ctx, deployment, { group: 'after-resilience', ...selections.afterResilience, onProgress: (text) => task.update(`again: ${text}`) })));
       }
@@ -68,6 +76,9 @@ export async function verify(ctx: Context, options: VerifyOptions): Promise<void
   ctx.out.print(renderChecks(checks, ctx.out, { headings: groupHeadings }));
   if (resilience?.replacementReadyMs !== undefined) {
     ctx.out.print(`\nResilience: the backend was unavailable for ${formatDuration(resilience.unavailableMs)} while ${resilience.deleted.join(', ')} was replaced.`);
+  }
+  if (resilience?.database?.dataSurvived) {
+    ctx.out.print(`The database's pod ${resilience.database.deleted} was replaced in ${formatDuration(resilience.database.replacementReadyMs!)}, its data intact.`);
   }
   const report = reportOf({
     startedAt,
@@ -92,8 +103,9 @@ export async function verify(ctx: Context, options: VerifyOptions): Promise<void
 }
 
 /** The resilience test's checks, recorded as skipped so a CI report shows it was asked for and why it did not run. */
-function notRunResilience(detail: string): DeploymentCheck[] {
-  return (['replacement', 'availability'] as const).map((kind) => ({ ...newCheck('resilience', 'backend', kind), detail }));
+function notRunResilience(detail: string, inCluster: boolean): DeploymentCheck[] {
+  const kinds = ['replacement', 'availability', ...(inCluster ? (['database-replacement', 'data-survived'] as const) : [])] as const;
+  return kinds.map((kind) => ({ ...newCheck('resilience', 'backend', kind), detail }));
 }
 
 function reportOf(run: Pick<VerifyReport, 'target' | 'urls' | 'resilience'> & { checks: readonly DeploymentCheck[]; startedAt: Date; started: number }): VerifyReport {

@@ -13,11 +13,12 @@ import { waitHealthy, type HealthResult } from '../health.js';
 import { tail } from '../tools/exec.js';
 import { podRestarts, waitingReason, type PodInfo } from '../tools/kubectl.js';
 import { appCheckKinds, appCheckTitles, appTargetOf, runAppChecks, turnedOff, type AppCheckKind, type AppOutcome } from './app-checks.js';
+import { acceptsConnections, databasePod, databaseVolume } from './database.js';
 import { describePods, explainPods, readPods } from './pods.js';
 import { releasesOf } from './releases.js';
 import { releaseRef, scopeOf, type DeployedService, type Deployment } from './view.js';
 
-export type CheckKind = 'release' | 'rollout' | 'pods' | 'health' | AppCheckKind | 'helm-test' | 'replacement' | 'availability';
+export type CheckKind = 'release' | 'rollout' | 'pods' | 'database' | 'health' | AppCheckKind | 'helm-test' | 'replacement' | 'availability' | 'database-replacement' | 'data-survived';
 
 export interface DeploymentCheck extends Check {
   /** `<group>.<service>.<kind>`, unique in a report. */
@@ -40,11 +41,14 @@ const titles: Record<CheckKind, string> = {
   release: 'release deployed',
   rollout: 'rollout complete',
   pods: 'pods ready, no restarts climbing',
+  database: 'database in the cluster',
   health: 'health endpoint',
   ...appCheckTitles,
   'helm-test': 'helm test',
   replacement: 'pod replaced',
   availability: 'availability while replaced',
+  'database-replacement': 'database pod replaced',
+  'data-survived': 'database data survived',
 };
 
 /** What a run checks besides each service's rollout and health endpoint, which every run checks. */
@@ -80,12 +84,13 @@ export const selections = {
   up: { release: false, pods: false, appChecks: true, helmTests: false, stopAtFailure: true },
 } as const satisfies Record<string, CheckSelection>;
 
-/** What runChecks checks of a service, in the order they are shown. */
-export function checkKinds(service: Service, selection: Omit<CheckSelection, 'stopAtFailure'>): CheckKind[] {
+/** What runChecks checks of a service, in the order they are shown; the in-cluster database is the backend's, checked with its pods. */
+export function checkKinds(service: Service, selection: Omit<CheckSelection, 'stopAtFailure'>, inClusterDatabase = false): CheckKind[] {
   return [
     ...(selection.release ? (['release'] as const) : []),
     'rollout',
     ...(selection.pods ? (['pods'] as const) : []),
+    ...(selection.pods && inClusterDatabase && service === 'backend' ? (['database'] as const) : []),
     'health',
     ...(selection.appChecks ? appCheckKinds[service] : []),
     ...(selection.helmTests ? (['helm-test'] as const) : []),
@@ -124,7 +129,7 @@ export interface CheckOptions extends CheckSelection {
 export async function runChecks(ctx: Context, deployment: Deployment, options: CheckOptions): Promise<DeploymentCheck[]> {
   const deadline = deployment.config.timeouts.verify;
   const selected = options.services ?? services;
-  const kinds = Object.fromEntries(selected.map((s) => [s, checkKinds(s, options)])) as Record<Service, CheckKind[]>;
+  const kinds = Object.fromEntries(selected.map((s) => [s, checkKinds(s, options, deployment.config.database.mode === 'in-cluster')])) as Record<Service, CheckKind[]>;
   const checks = Object.fromEntries(selected.map((s) => [s, Object.fromEntries(kinds[s].map((k) => [k, newCheck(options.group, s, k)]))])) as Record<Service, Partial<Record<CheckKind, DeploymentCheck>>>;
   const all = () => selected.flatMap((s) => kinds[s].map((k) => checks[s][k]!));
   const live = new Set<Service>(options.release ? [] : selected);
@@ -204,6 +209,8 @@ export async function runChecks(ctx: Context, deployment: Deployment, options: C
     return { status: 'pass', detail: `${pods.length} of ${pods.length} pods ready${restarts ? ` (${restarts} earlier restart${restarts === 1 ? '' : 's'})` : ''}` };
   });
 
+  await stage('database', 'database', () => checkDatabase(ctx, deployment, deadline));
+
   await stage('health endpoints', 'health', async (plan) => {
     const url = plan.url + plan.config.healthPath;
     // With its pods broken, one short try says enough; waiting out the deadline again would not.
@@ -273,6 +280,23 @@ export async function runChecks(ctx: Context, deployment: Deployment, options: C
   });
 
   return all();
+}
+
+/** The in-cluster PostgreSQL: its StatefulSet rolled out, and the server accepting connections inside its pod. */
+async function checkDatabase(ctx: Context, deployment: Deployment, deadline: number): Promise<Outcome> {
+  const { release } = deployment.config.database;
+  const workload = { config: { release, healthPath: '' } };
+  const hint = 'The pod states above say why; fix the cause and run `todo-deploy up` again (the volume and its data are kept).';
+  try {
+    await ctx.tools.kubectl.rolloutStatus(scopeOf(deployment), release, deadline, 'statefulset');
+  } catch (error) {
+    if (!(error instanceof ToolError)) throw error;
+    const pods = await describePods(ctx, deployment, workload);
+    return { status: 'fail', detail: `statefulset/${release} is not ready`, diagnosis: pods.length ? pods : [`${release}: ${error.stderrTail || error.message}`], hint };
+  }
+  const answer = await acceptsConnections(ctx, scopeOf(deployment), deployment.config);
+  if (!answer.ok) return { status: 'fail', detail: `${databasePod(deployment.config)} does not accept connections: ${answer.said}`, diagnosis: await describePods(ctx, deployment, workload), hint };
+  return { status: 'pass', detail: `${databasePod(deployment.config)} accepting connections (volume ${databaseVolume(deployment.config)})` };
 }
 
 /** `kubectl rollout status` within the deadline; when it does not complete, the pods say why. */

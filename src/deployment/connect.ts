@@ -2,7 +2,9 @@
 // describe — the kube-context and the URLs, resolved read-only. A day-two command never starts
 // a cluster: a stopped or missing profile is a prerequisite error.
 import { checkConfig } from '../checks/inputs.js';
-import { checkEnvFile } from '../config/env-file.js';
+import { readFile } from 'node:fs/promises';
+import { checkEnvFile, readEnvText } from '../config/env-file.js';
+import { withDatabaseMode } from './database.js';
 import { services, type Config, type Service } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { ConfigError, PrereqError } from '../errors.js';
@@ -12,10 +14,12 @@ import type { DeployedService, Deployment } from './view.js';
 
 /** todo-deploy.yaml (and TODO_DEPLOY_*, flags); .env is read only so its values are redacted from whatever a day-two command prints. */
 export async function loadSettings(ctx: Context): Promise<Config> {
-  const [{ result, loaded }, env] = await Promise.all([
+  const [{ result, loaded }, env, values] = await Promise.all([
     checkConfig(ctx.configOptions),
     // Best effort: the app's logs or a tool's error may echo a secret; a missing .env is no error here.
     checkEnvFile(ctx.envFile, ctx.redactor).catch(() => undefined),
+    // Whether it has a DATABASE_URL decides where the database is, under database.mode auto.
+    readFile(ctx.envFile, 'utf8').then((text) => readEnvText(text, ctx.envFile).values, () => ({}) as Record<string, string>),
   ]);
   if (!loaded) throw new ConfigError(`${result.title} must be fixed first:`, result.problems ?? [], result.hint);
   // A value too weak to mask (short, a common word) is left out of the redactor: say so, since
@@ -24,7 +28,7 @@ export async function loadSettings(ctx: Context): Promise<Config> {
   if (problems > 0) ctx.out.warn(`${ctx.envFile} has ${problems} problem${problems === 1 ? '' : 's'} that \`todo-deploy up\` refuses (\`todo-deploy doctor\` lists them); a weak secret among them is not masked in this output.`);
   for (const warning of result.warnings ?? []) ctx.out.warn(warning);
   checkTarget(loaded.config);
-  return loaded.config;
+  return withDatabaseMode(loaded.config, values);
 }
 
 /** The running deployment a day-two command acts on: its context and URLs; a profile that does not run is a prerequisite error (exit 3). */

@@ -17,6 +17,11 @@ export function databaseInCluster(config: Config, secrets: Pick<Secrets, 'DATABA
   return config.database.mode === 'in-cluster' || (config.database.mode === 'auto' && !secrets.DATABASE_URL);
 }
 
+/** The config with `auto` decided: every command after the settings are loaded sees in-cluster or external. */
+export function withDatabaseMode(config: Config, secrets: Pick<Secrets, 'DATABASE_URL'>): Config {
+  return { ...config, database: { ...config.database, mode: databaseInCluster(config, secrets) ? 'in-cluster' : 'external' } };
+}
+
 /** The StatefulSet's only pod, and its volume claim (the chart's `data` claim template). */
 export const databasePod = (config: Config): string => `${config.database.release}-0`;
 export const databaseVolume = (config: Config): string => `data-${config.database.release}-0`;

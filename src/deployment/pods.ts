@@ -24,6 +24,21 @@ export async function readPods(ctx: Context, deployment: Scope, plan: Workload):
   return ctx.tools.kubectl.pods(scopeOf(deployment), `app.kubernetes.io/instance=${plan.config.release}`);
 }
 
+/**
+ * PostgreSQL cannot write its data directory: the volume's StorageClass gave the postgres user
+ * (uid 999) no write access — it ignores the pod's fsGroup, as Minikube's hostPath provisioner
+ * does on some versions. Read from the server's own words in its logs.
+ */
+export function volumeNotWritable(logs: string, pod: string, namespace: string): string | undefined {
+  const line = logs.split('\n').find((l) => /(cannot create directory|could not (create|change permissions of) directory|could not open file).*(Permission denied|Operation not permitted)|(Permission denied|Operation not permitted).*\/var\/lib\/postgresql/.test(l));
+  if (!line) return undefined;
+  const claim = `data-${pod}`;
+  return (
+    `The database's volume is not writable by the postgres user (uid 999): its StorageClass does not apply the pod's fsGroup (Minikube's hostPath provisioner does not on some versions). ` +
+    `Fix: make the volume's folder the postgres user's — on Minikube: minikube ssh -- sudo chown -R 999:999 /tmp/hostpath-provisioner/${namespace}/${claim} — or use a StorageClass that applies fsGroup; then run todo-deploy up again.`
+  );
+}
+
 /** The diagnoses of pods already read, each with the failing container's last log lines. */
 export async function explainPods(ctx: Context, deployment: Scope, plan: Workload, pods: readonly PodInfo[]): Promise<string[]> {
   const diagnoses = diagnosePods(pods, plan.config.healthPath);
@@ -33,7 +48,8 @@ export async function explainPods(ctx: Context, deployment: Scope, plan: Workloa
       if (!d.wantsLogs || !d.container) return line;
       const logs = await ctx.tools.kubectl.containerLogs(scopeOf(deployment), d.pod, d.container, d.previousLogs ?? false, 20);
       const tail = logs.exitCode === 0 && logs.stdout.trim() ? logs.stdout.trimEnd().split('\n').map((l) => `  │ ${l}`).join('\n') : `  (no${d.previousLogs ? ' previous' : ''} logs)`;
-      return `${line}\n  last log lines:\n${tail}`;
+      const cause = logs.exitCode === 0 ? volumeNotWritable(logs.stdout, d.pod, deployment.config.namespace) : undefined;
+      return `${line}\n  last log lines:\n${tail}${cause ? `\n  → ${cause}` : ''}`;
     }),
   );
 }

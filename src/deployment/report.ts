@@ -64,6 +64,8 @@ export interface ResilienceResult {
   unavailableMs: number;
   probes: number;
   failedProbes: number;
+  /** With the database in the cluster: its pod deleted too, and a row written before read after. */
+  database?: { deleted: string; replacementReadyMs?: number; dataSurvived: boolean };
 }
 
 export function summarize(checks: readonly DeploymentCheck[]): VerifyReport['summary'] {

@@ -1,14 +1,16 @@
 // `verify --resilience`: delete the backend's pods, as a node failure or an eviction would,
 // and measure what a user would notice: how long until the replacements are ready, and how long
-// the health endpoint did not answer 200 meanwhile.
+// the health endpoint did not answer 200 meanwhile; with the database in the cluster, delete its
+// pod too and prove its data survived.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context } from '../context.js';
 import { formatDuration } from '../format.js';
 import { probe } from '../health.js';
 import { newCheck, type DeploymentCheck } from './checks.js';
+import { databasePod, databaseVolume, readProbeRow, writeProbeRow } from './database.js';
 import { explainPods, readPods } from './pods.js';
 import type { ResilienceResult } from './report.js';
-import type { Deployment } from './view.js';
+import { scopeOf, type Deployment } from './view.js';
 
 const PROBE_INTERVAL_MS = 200;
 const POLL_INTERVAL_MS = 500;
@@ -99,4 +101,56 @@ async function watchAvailability(url: string, signal: AbortSignal, result: Resil
   }
   if (downSince !== undefined) result.unavailableMs += Math.round(performance.now() - downSince);
   return false;
+}
+
+/**
+ * The in-cluster database's share of `--resilience`: a row written, its pod deleted, the
+ * StatefulSet's replacement (same name, new uid) ready, and the row read back — the volume kept
+ * the data.
+ */
+export async function databaseResilience(ctx: Context, deployment: Deployment): Promise<{ checks: DeploymentCheck[]; result: NonNullable<ResilienceResult['database']> }> {
+  const { config } = deployment;
+  const deadline = config.timeouts.verify;
+  const scope = scopeOf(deployment);
+  const pod = databasePod(config);
+  const workload = { config: { release: config.database.release, healthPath: '' } };
+  const replacement = newCheck('resilience', 'backend', 'database-replacement');
+  const survived = newCheck('resilience', 'backend', 'data-survived');
+  const result = { deleted: pod, dataSurvived: false } as NonNullable<ResilienceResult['database']>;
+  const started = performance.now();
+
+  const written = await writeProbeRow(ctx, scope, config);
+  const old = (await readPods(ctx, deployment, workload)).find((p) => p.name === pod);
+  if (!written.token || !old) {
+    Object.assign(replacement, { status: 'fail', detail: old ? `could not write a check row: ${written.error}` : `${pod} does not exist`, hint: 'Run `todo-deploy verify` to see the database check, then `todo-deploy up`.' });
+    Object.assign(survived, { status: 'skip', detail: 'no pod was deleted' });
+    return { checks: [replacement, survived], result };
+  }
+  await ctx.tools.kubectl.deletePods(scope, [pod]);
+  let pods = [old];
+  while (performance.now() - started < deadline && result.replacementReadyMs === undefined) {
+    await sleep(POLL_INTERVAL_MS, undefined, { signal: ctx.signal });
+    pods = await readPods(ctx, deployment, workload);
+    // The StatefulSet brings back a pod of the same name: only a new one, ready, counts.
+    if (pods.some((p) => p.name === pod && p.uid !== old.uid && p.ready && !p.terminating)) result.replacementReadyMs = Math.round(performance.now() - started);
+  }
+  replacement.durationMs = Math.round(performance.now() - started);
+  if (result.replacementReadyMs === undefined) {
+    Object.assign(replacement, { status: 'fail', detail: `no ready replacement for ${pod} within ${formatDuration(deadline)}`, diagnosis: await explainPods(ctx, deployment, workload, pods), hint: 'The StatefulSet did not bring the database back: the pod states above say why.' });
+    Object.assign(survived, { status: 'skip', detail: 'the database did not come back' });
+    return { checks: [replacement, survived], result };
+  }
+  Object.assign(replacement, { status: 'pass', detail: `${pod} deleted and replaced, ready after ${formatDuration(result.replacementReadyMs)}` });
+  const read = await readProbeRow(ctx, scope, config, written.token);
+  result.dataSurvived = read.found;
+  survived.durationMs = Math.round(performance.now() - started) - replacement.durationMs;
+  if (read.found) Object.assign(survived, { status: 'pass', detail: `the row written before the deletion was read after it (volume ${databaseVolume(config)})` });
+  else {
+    Object.assign(survived, {
+      status: 'fail',
+      detail: read.error ? `the check row could not be read: ${read.error}` : 'the row written before the deletion is gone: the data did not survive the pod',
+      hint: `The database's volume did not keep its data: check its claim (kubectl get pvc ${databaseVolume(config)} -n ${config.namespace}) and StorageClass — a volume that is not persistent loses everything with the pod.`,
+    });
+  }
+  return { checks: [replacement, survived], result };
 }

@@ -26,7 +26,7 @@ export function kubectlArgs(kubeContext: string, namespace: string | undefined, 
 // client-side apply writes; --force-conflicts because these objects are ours to own.
 export const applyArgs = ['apply', '--server-side', '--field-manager=todo-deploy', '--force-conflicts', '--filename', '-'];
 
-export const rolloutStatusArgs = (deployment: string, timeoutMs: number) => ['rollout', 'status', `deployment/${deployment}`, `--timeout=${Math.ceil(timeoutMs / 1000)}s`];
+export const rolloutStatusArgs = (name: string, timeoutMs: number, kind: 'deployment' | 'statefulset' = 'deployment') => ['rollout', 'status', `${kind}/${name}`, `--timeout=${Math.ceil(timeoutMs / 1000)}s`];
 
 export const getPodsArgs = (selector: string) => ['get', 'pods', '--selector', selector, '--output', 'json'];
 
@@ -123,6 +123,8 @@ export interface ContainerInfo {
 
 export interface PodInfo {
   name: string;
+  /** A StatefulSet's replacement pod has the old one's name: the uid tells them apart. */
+  uid?: string;
   phase: string;
   ready: boolean;
   containers: ContainerInfo[];
@@ -139,7 +141,7 @@ export const waitingReason = (pod: PodInfo): string | undefined => pod.container
 export const podRestarts = (pod: PodInfo): number => pod.containers.reduce((n, c) => n + c.restartCount, 0);
 
 interface RawPod {
-  metadata?: { name?: string; deletionTimestamp?: string };
+  metadata?: { name?: string; uid?: string; deletionTimestamp?: string };
   spec?: { containers?: Array<{ name?: string; resources?: { limits?: { memory?: string } } }> };
   status?: {
     phase?: string;
@@ -171,6 +173,7 @@ export function parsePods(stdout: string): PodInfo[] {
     }));
     return {
       name: pod.metadata?.name ?? '',
+      ...(pod.metadata?.uid && { uid: pod.metadata.uid }),
       phase: pod.status?.phase ?? 'Unknown',
       ready: conditions.some((c) => c.type === 'Ready' && c.status === 'True'),
       containers,
