@@ -146,8 +146,8 @@ The global --namespace and --profile are written to todo-deploy.yaml too.`,
 
   program
     .command('logs')
-    .description("recent log lines of the service's pods (both services when none is named), each prefixed with its pod")
-    .addArgument(new Argument('[service]', 'frontend or backend').choices([...services]))
+    .description("recent log lines of the service's pods (every service when none is named), each prefixed with its pod")
+    .addArgument(new Argument('[service]', 'frontend, backend, or database (the in-cluster PostgreSQL)').choices([...services, 'database']))
     .option('-f, --follow', 'keep streaming new lines until Ctrl-C')
     .option('--since <duration>', 'only lines newer than this, e.g. 10m or 1h30m')
     .option('-p, --previous', 'the lines of the previous (crashed) container')

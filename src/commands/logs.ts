@@ -1,6 +1,7 @@
-// `todo-deploy logs [frontend|backend]`: recent lines from every pod of the service (both
-// services when none is named), each line prefixed with its pod; --follow streams them until
-// Ctrl-C. Secret values are scrubbed from every line, as from all other output.
+// `todo-deploy logs [frontend|backend|database]`: recent lines from every pod of the service
+// (every service when none is named, the in-cluster database included), each line prefixed
+// with its pod; --follow streams them until Ctrl-C. Secret values are scrubbed from every line,
+// as from all other output.
 import type { Service } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { connect, loadSettings, selectServices } from '../deployment/connect.js';
@@ -16,14 +17,16 @@ export interface LogsOptions {
   tail: string;
 }
 
+/** A service of the app, or the in-cluster PostgreSQL. */
+type Source = Service | 'database';
+
 interface Target {
-  service: Service;
+  service: Source;
   pod: PodInfo;
   container: string;
 }
 
 export async function logs(ctx: Context, service: string | undefined, options: LogsOptions): Promise<void> {
-  const selected = selectServices(service);
   const tail = Number(options.tail);
   if (!/^\d+$/.test(options.tail)) throw new UsageError(`--tail ${options.tail}: expected a whole number of lines (0 or more).`, 'For example: --tail 200');
   if (options.since !== undefined && !isLogDuration(options.since)) {
@@ -33,14 +36,20 @@ export async function logs(ctx: Context, service: string | undefined, options: L
   if (options.follow && ctx.out.mode === 'json') throw new UsageError('--json prints one document at the end, so it cannot be combined with --follow.', 'Drop --json to stream, or --follow to get the lines as JSON.');
 
   const deployment = await connect(ctx, await loadSettings(ctx));
-  const found = await Promise.all(selected.map(async (s) => (await readPods(ctx, deployment, deployment.services[s])).map((pod) => ({ service: s, pod }))));
+  const inCluster = deployment.config.database.mode === 'in-cluster';
+  if (service === 'database' && !inCluster) {
+    throw new UsageError('The database is external (DATABASE_URL in .env): todo-deploy runs no database pod to read logs from.', "Its provider's console has its logs (Neon: Monitoring).");
+  }
+  const selected: Source[] = service === 'database' ? ['database'] : [...selectServices(service), ...(service === undefined && inCluster ? (['database'] as const) : [])];
+  const workload = (s: Source) => (s === 'database' ? { config: { release: deployment.config.database.release, healthPath: '' } } : deployment.services[s]);
+  const found = await Promise.all(selected.map(async (s) => (await readPods(ctx, deployment, workload(s))).map((pod) => ({ service: s, pod }))));
   const targets: Target[] = found.flat().flatMap(({ service: s, pod }) => pod.containers.map((c) => ({ service: s, pod, container: c.name })));
   if (targets.length === 0) {
     throw new OperationError(`No pods for ${selected.join(' or ')} in namespace ${deployment.config.namespace}.`, [], 'Run `todo-deploy status` to see what is deployed, or `todo-deploy up` to deploy it.');
   }
 
   const width = Math.max(...targets.map((t) => label(t).length));
-  const collected: Array<{ service: Service; pod: string; container: string; line: string }> = [];
+  const collected: Array<{ service: Source; pod: string; container: string; line: string }> = [];
   const notes: string[] = [];
   const emit = (t: Target, line: string) => {
     if (ctx.out.mode === 'json') collected.push({ service: t.service, pod: t.pod.name, container: t.container, line });
