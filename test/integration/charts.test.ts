@@ -5,12 +5,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import {
   chartDir,
   findManifest,
   helmMajors,
   isHelmTest,
   type Manifest,
+  podSpecsOf,
   renderChart,
   repoRoot,
   runHelm,
@@ -276,6 +278,205 @@ describe.each(helmMajors)('charts with %s', (major) => {
   });
 });
 
+// The in-cluster PostgreSQL, deployed as release "database" when the app has no external
+// DATABASE_URL. Other code relies on these names: the StatefulSet and Service <fullname>, the
+// pod <fullname>-0 with container "postgres", the claim "data" (PVC data-<fullname>-0), and the
+// credentials Secret todo-deploy makes.
+const databaseCliValues = [
+  'image: { repository: registry.example.com/mirror/postgres, tag: "17.6-bookworm" }',
+  'persistence: { size: 5Gi }',
+  'auth: { secretName: todo-database-credentials }',
+].join('\n');
+
+const statefulSet = (ms: Manifest[]): Manifest => findManifest(ms, 'StatefulSet');
+const postgresContainer = (ms: Manifest[]): Manifest => {
+  const c = (statefulSet(ms).spec.template.spec.containers as Manifest[]).find((x) => x.name === 'postgres');
+  if (!c) throw new Error('no container named postgres');
+  return c;
+};
+/** Every string in a parsed YAML tree, with its path. */
+const leaves = (node: unknown, path = ''): [string, unknown][] =>
+  node !== null && typeof node === 'object'
+    ? Object.entries(node).flatMap(([k, v]) => leaves(v, `${path}.${k}`))
+    : [[path, node]];
+
+describe.each(helmMajors)('the database chart with %s', (major) => {
+  let defaults: Manifest[];
+  let fromCli: Manifest[];
+  beforeAll(() => {
+    defaults = renderChart(major, 'database');
+    fromCli = renderChart(major, 'database', { values: databaseCliValues });
+  });
+
+  it('passes helm lint --strict, with defaults and with what todo-deploy sends', () => {
+    for (const values of [undefined, databaseCliValues]) {
+      const r = runHelm(major, ['lint', '--strict', chartDir('database'), ...(values ? ['-f', '-'] : [])], values);
+      expect(r.output).toContain('1 chart(s) linted, 0 chart(s) failed');
+      expect(r.status).toBe(0);
+    }
+  });
+
+  it('renders a StatefulSet, a Service, a ServiceAccount and a test Pod, all valid against the Kubernetes API schema', () => {
+    for (const ms of [defaults, fromCli]) {
+      expect(ms.map((m) => m.kind).sort()).toEqual(['Pod', 'Service', 'ServiceAccount', 'StatefulSet']);
+      for (const m of ms) expect(schemaErrors(m), `${m.kind} ${m.metadata?.name}`).toEqual([]);
+    }
+  });
+
+  it('names the StatefulSet, its governing Service and the Service after the release', () => {
+    const sts = statefulSet(defaults);
+    expect(sts.metadata.name).toBe('database');
+    expect(sts.spec.serviceName).toBe('database');
+    expect(sts.spec.replicas).toBe(1);
+    expect(findManifest(defaults, 'Service').metadata.name).toBe('database');
+    expect(postgresContainer(defaults).name).toBe('postgres');
+    const other = renderChart(major, 'database', { release: 'todo' });
+    expect(statefulSet(other).metadata.name).toBe('todo-database');
+    expect(statefulSet(other).spec.serviceName).toBe('todo-database');
+    expect(findManifest(other, 'Service').metadata.name).toBe('todo-database');
+    expect(statefulSet(renderChart(major, 'database', { release: 'my-database-prod' })).metadata.name).toBe('my-database-prod');
+  });
+
+  it('selects its pod by name and instance, and labels it with the instance the CLI selects by', () => {
+    const ms = renderChart(major, 'database', { release: 'rel1' });
+    const sts = statefulSet(ms);
+    const selector = { 'app.kubernetes.io/instance': 'rel1', 'app.kubernetes.io/name': 'database' };
+    expect(sts.spec.selector.matchLabels).toEqual(selector);
+    expect(findManifest(ms, 'Service').spec.selector).toEqual(selector);
+    expect(sts.spec.template.metadata.labels).toMatchObject({ ...selector, 'helm.sh/chart': 'database-0.1.0' });
+    for (const m of ms) expect(m.metadata.labels['helm.sh/chart']).toBe('database-0.1.0');
+  });
+
+  it('exposes port 5432 on a ClusterIP Service only', () => {
+    const svc = findManifest(defaults, 'Service');
+    expect(svc.spec.type).toBe('ClusterIP');
+    expect(svc.spec.ports).toEqual([{ name: 'postgres', port: 5432, targetPort: 'postgres', protocol: 'TCP' }]);
+    expect(postgresContainer(defaults).ports).toEqual([{ name: 'postgres', containerPort: 5432, protocol: 'TCP' }]);
+  });
+
+  it('claims one ReadWriteOnce volume "data" on the default StorageClass, with only immutable labels', () => {
+    const [claim, ...more] = statefulSet(defaults).spec.volumeClaimTemplates as Manifest[];
+    expect(more).toEqual([]);
+    // volumeClaimTemplates cannot change after creation: a chart or image version label here
+    // would make every later helm upgrade fail.
+    expect(claim).toEqual({
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: 'data', labels: { 'app.kubernetes.io/name': 'database', 'app.kubernetes.io/instance': 'database' } },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+    });
+    expect(statefulSet(fromCli).spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('5Gi');
+    const fast = statefulSet(renderChart(major, 'database', { values: 'persistence: { storageClass: fast-ssd }' }));
+    expect(fast.spec.volumeClaimTemplates[0].spec.storageClassName).toBe('fast-ssd');
+    expect(statefulSet(defaults).spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: 'Retain', whenScaled: 'Retain' });
+  });
+
+  it('runs the pinned official image, or the one todo-deploy sends', () => {
+    expect(postgresContainer(defaults).image).toBe('postgres:17.6-bookworm');
+    expect(postgresContainer(defaults).imagePullPolicy).toBe('IfNotPresent');
+    expect(postgresContainer(fromCli).image).toBe('registry.example.com/mirror/postgres:17.6-bookworm');
+    const chart = parseYaml(readFileSync(join(chartDir('database'), 'Chart.yaml'), 'utf8'));
+    expect(chart).toMatchObject({ name: 'database', version: '0.1.0', appVersion: '17.6', kubeVersion: '>=1.25.0-0' });
+  });
+
+  it('takes the password from the Secret by secretKeyRef and keeps PGDATA in a subdirectory of the mount', () => {
+    for (const [ms, secretName] of [[defaults, 'database-credentials'], [fromCli, 'todo-database-credentials']] as const) {
+      const c = postgresContainer(ms);
+      expect(c.env).toEqual([
+        { name: 'POSTGRES_USER', value: 'todo' },
+        { name: 'POSTGRES_DB', value: 'todo' },
+        { name: 'POSTGRES_PASSWORD', valueFrom: { secretKeyRef: { name: secretName, key: 'password' } } },
+        { name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' },
+      ]);
+      const data = (c.volumeMounts as Manifest[]).find((m) => m.name === 'data');
+      expect(data).toEqual({ name: 'data', mountPath: '/var/lib/postgresql/data' });
+      const pgdata: string = envOf(c).get('PGDATA')!.value;
+      expect(pgdata.startsWith(`${data!.mountPath}/`)).toBe(true);
+    }
+  });
+
+  it('holds no password in any value or rendered object', () => {
+    const show = runHelm(major, ['show', 'values', chartDir('database')]);
+    expect(show.status).toBe(0);
+    // The only password-ish values name where the password is: the Secret's key.
+    const passwordish = leaves(parseYaml(show.stdout)).filter(([path]) => /pass|secret|pwd/i.test(path));
+    expect(passwordish).toEqual([['.auth.secretName', 'database-credentials'], ['.auth.passwordKey', 'password']]);
+    for (const m of [...defaults, ...fromCli]) {
+      expect(m.kind).not.toBe('Secret');
+      expect(leaves(m).filter(([path]) => /\.password$/i.test(path)), `${m.kind} ${m.metadata.name}`).toEqual([]);
+      for (const spec of podSpecsOf(m)) {
+        for (const c of spec.containers as Manifest[]) {
+          for (const e of (c.env as Manifest[] | undefined) ?? []) {
+            if (/pass/i.test(e.name)) expect(e, `${m.kind} ${c.name} ${e.name}`).toEqual({ name: e.name, valueFrom: { secretKeyRef: expect.any(Object) } });
+          }
+        }
+      }
+    }
+  });
+
+  it('probes with pg_isready over TCP: startup, readiness and liveness', () => {
+    const c = postgresContainer(defaults);
+    const command = ['pg_isready', '-U', 'todo', '-d', 'todo', '-h', '127.0.0.1', '-p', '5432'];
+    for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) expect(c[probe].exec.command, probe).toEqual(command);
+    // The startup probe gives a first initdb minutes, liveness a minute, before a restart.
+    expect(c.startupProbe.periodSeconds * c.startupProbe.failureThreshold).toBeGreaterThanOrEqual(120);
+    expect(c.livenessProbe.periodSeconds * c.livenessProbe.failureThreshold).toBeGreaterThanOrEqual(60);
+    const other = postgresContainer(renderChart(major, 'database', { values: 'auth: { username: app, database: tasks }' }));
+    expect(other.readinessProbe.exec.command).toEqual(['pg_isready', '-U', 'app', '-d', 'tasks', '-h', '127.0.0.1', '-p', '5432']);
+    expect(envOf(other).get('POSTGRES_USER')?.value).toBe('app');
+    expect(envOf(other).get('POSTGRES_DB')?.value).toBe('tasks');
+  });
+
+  it('fits beside the app on a default Minikube, and gives a fast shutdown time to finish', () => {
+    const c = postgresContainer(defaults);
+    expect(c.resources).toEqual({ requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '500m', memory: '512Mi' } });
+    expect(statefulSet(defaults).spec.template.spec.terminationGracePeriodSeconds).toBe(60);
+  });
+
+  it('writes only to its claim and to emptyDirs: the socket directory, /tmp and a memory-backed /dev/shm', () => {
+    const c = postgresContainer(defaults);
+    expect(c.securityContext.readOnlyRootFilesystem).toBe(true);
+    expect((c.volumeMounts as Manifest[]).map((m) => m.mountPath).sort()).toEqual(
+      ['/dev/shm', '/tmp', '/var/lib/postgresql/data', '/var/run/postgresql'],
+    );
+    const volumes = new Map((statefulSet(defaults).spec.template.spec.volumes as Manifest[]).map((v) => [v.name, v]));
+    expect([...volumes.keys()].sort()).toEqual(['run', 'shm', 'tmp']);
+    for (const v of volumes.values()) expect(Object.keys(v).sort()).toEqual(['emptyDir', 'name']);
+    expect(volumes.get('shm')!.emptyDir).toEqual({ medium: 'Memory', sizeLimit: '64Mi' });
+  });
+
+  it('runs under its own ServiceAccount without a token', () => {
+    const sa = findManifest(defaults, 'ServiceAccount');
+    expect(sa.automountServiceAccountToken).toBe(false);
+    const podSpec = statefulSet(defaults).spec.template.spec;
+    expect(podSpec.serviceAccountName).toBe(sa.metadata.name);
+    expect(podSpec.automountServiceAccountToken).toBe(false);
+  });
+
+  it('has a helm test hook that asks the Service with pg_isready, outside the database pods', () => {
+    const pod = testPod(defaults);
+    const backendHook = testPod(renderChart(major, 'backend'));
+    expect(pod.metadata.name).toBe('database-test-connection');
+    expect(pod.metadata.annotations).toEqual(backendHook.metadata.annotations);
+    expect(pod.spec.restartPolicy).toBe('Never');
+    const [container, ...more] = pod.spec.containers as Manifest[];
+    expect(more).toEqual([]);
+    expect(container!.image).toBe(postgresContainer(defaults).image);
+    expect(container!.command).toEqual(['pg_isready', '-h', 'database', '-p', '5432', '-U', 'todo', '-d', 'todo', '-t', '10']);
+    expect(pod.metadata.labels['app.kubernetes.io/instance']).toBeUndefined();
+    expect(testPod(fromCli).spec.containers[0].image).toBe(postgresContainer(fromCli).image);
+    const other = testPod(renderChart(major, 'database', { release: 'todo', values: 'service: { port: 6543 }' }));
+    expect(other.spec.containers[0].command.slice(0, 5)).toEqual(['pg_isready', '-h', 'todo-database', '-p', '6543']);
+  });
+
+  it('refuses clusters older than its kubeVersion constraint', () => {
+    const old = runHelm(major, ['template', 'database', chartDir('database'), '--kube-version', '1.24.0']);
+    expect(old.status).toBe(1);
+    expect(old.stderr).toContain('chart requires kubeVersion: >=1.25.0-0');
+    expect(() => renderChart(major, 'database', { extraArgs: ['--kube-version', '1.25.0'] })).not.toThrow();
+  });
+});
+
 // NOTES.txt is rendered only by install/upgrade. Helm 4's `install --dry-run=client` works
 // offline; Helm 3's still contacts a cluster, so the notes are checked on Helm 4 alone.
 describe('NOTES.txt (helm4)', () => {
@@ -302,6 +503,19 @@ describe('NOTES.txt (helm4)', () => {
   });
 });
 
+describe('database NOTES.txt (helm4)', () => {
+  it('prints the in-cluster address, where the password is, a port-forward and the volume kept on uninstall', () => {
+    const r = runHelm('helm4', ['install', 'database', chartDir('database'), '--namespace', 'todo', '--dry-run=client']);
+    expect(r.status, r.stderr).toBe(0);
+    const text = r.stdout.slice(r.stdout.indexOf('NOTES:'));
+    expect(text).toContain('database.todo.svc:5432');
+    expect(text).toContain('Secret database-credentials (key password)');
+    expect(text).toContain('kubectl port-forward service/database 5432:5432 -n todo');
+    expect(text).toContain('data-database-0');
+    expect(text).toContain('helm test database -n todo');
+  });
+});
+
 describe('kubernetes-models validation is not a no-op', () => {
   it('rejects a Deployment with a wrong type and one missing a required field', () => {
     const broken: Manifest = {
@@ -324,6 +538,11 @@ describe('the charts stay in step', () => {
   it.each(['_helpers.tpl', 'service.yaml', 'serviceaccount.yaml', 'pdb.yaml'])('templates/%s differs only in the chart name', (file) => {
     const read = (service: Service): string => readFileSync(join(chartDir(service), 'templates', file), 'utf8');
     expect(read('backend').replaceAll('backend', 'frontend')).toBe(read('frontend'));
+  });
+
+  it("the database chart's serviceaccount.yaml differs only in the chart name", () => {
+    const read = (chart: 'backend' | 'database'): string => readFileSync(join(chartDir(chart), 'templates', 'serviceaccount.yaml'), 'utf8');
+    expect(read('backend').replaceAll('backend', 'database')).toBe(read('database'));
   });
 
   it('values.schema.json differs only in the frontend-only backendUrl', () => {

@@ -12,9 +12,11 @@ import { realToolPath } from './real-tools.js';
 export const helmMajors = ['helm3', 'helm4'] as const;
 export type HelmMajor = (typeof helmMajors)[number];
 export type Service = 'frontend' | 'backend';
+/** The shipped charts: the two app services and the in-cluster database. */
+export type Chart = Service | 'database';
 
 export const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-export const chartDir = (service: Service): string => join(repoRoot, 'charts', service);
+export const chartDir = (service: Chart): string => join(repoRoot, 'charts', service);
 
 const isolated = mkdtempSync(join(tmpdir(), 'todo-deploy-helm-'));
 const helmEnv: NodeJS.ProcessEnv = {
@@ -52,7 +54,7 @@ export interface RenderOptions {
 export type Manifest = Record<string, any>;
 
 /** `helm template`, parsed; throws with helm's stderr when helm fails. */
-export function renderChart(major: HelmMajor, service: Service, opts: RenderOptions = {}): Manifest[] {
+export function renderChart(major: HelmMajor, service: Chart, opts: RenderOptions = {}): Manifest[] {
   const args = ['template', opts.release ?? service, chartDir(service), '--namespace', opts.namespace ?? 'todo'];
   if (opts.values !== undefined) args.push('-f', '-');
   args.push(...(opts.extraArgs ?? []));

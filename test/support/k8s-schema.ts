@@ -4,6 +4,7 @@
 // Limit: like the OpenAPI spec it comes from, it does not reject unknown fields; the pod
 // security checks read the exact field names that matter, so a misspelt one fails there.
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { Pod } from 'kubernetes-models/v1/Pod';
@@ -15,6 +16,7 @@ import type { Manifest } from './helm.js';
 // Every kind the charts render. A kind missing here fails the test instead of going unchecked.
 const models: Record<string, new (data: any) => { validate(): void }> = {
   'apps/v1/Deployment': Deployment,
+  'apps/v1/StatefulSet': StatefulSet,
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
   'v1/Namespace': Namespace,
   'v1/Pod': Pod,

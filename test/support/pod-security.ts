@@ -102,10 +102,24 @@ export function restrictedViolations(spec: Obj, podAnnotations: Obj = {}): strin
 }
 
 /**
+ * What a chart's pods are allowed beyond issue #3's defaults. The database runs as the official
+ * postgres image's fixed user (999, not 1001) and writes to its claim from volumeClaimTemplates,
+ * which is not among the pod's volumes; each exception names exactly what it allows.
+ */
+export interface PodRules {
+  /** The numeric user and group every container must run as (default 1001). */
+  uid?: number;
+  /** Writable mounts of claims from the StatefulSet's volumeClaimTemplates: volume name and path. */
+  claimMounts?: { name: string; mountPath: string }[];
+}
+
+/**
  * Issue #3's rules on top of the profile: a numeric 1001 user and group, a read-only root
  * filesystem with emptyDir as the only writable volumes, and no service account token.
  */
-export function todoDeployViolations(spec: Obj): string[] {
+export function todoDeployViolations(spec: Obj, rules: PodRules = {}): string[] {
+  const uid = rules.uid ?? 1001;
+  const claimMounts = rules.claimMounts ?? [];
   const v: string[] = [];
   const podSc: Obj = spec.securityContext ?? {};
   if (spec.automountServiceAccountToken !== false) v.push('automountServiceAccountToken must be false');
@@ -114,17 +128,20 @@ export function todoDeployViolations(spec: Obj): string[] {
     const sc: Obj = container.securityContext ?? {};
     for (const field of ['runAsUser', 'runAsGroup']) {
       const effective = sc[field] ?? podSc[field];
-      if (effective !== 1001) v.push(`${where}: effective ${field} must be the number 1001, is ${JSON.stringify(effective)}`);
+      if (effective !== uid) v.push(`${where}: effective ${field} must be the number ${uid}, is ${JSON.stringify(effective)}`);
     }
     if (sc.readOnlyRootFilesystem !== true) v.push(`${where}.securityContext.readOnlyRootFilesystem must be true`);
     for (const mount of (container.volumeMounts as Obj[] | undefined) ?? []) {
       if (mount.readOnly === true) continue;
-      if (!volumes.get(mount.name)?.emptyDir) v.push(`${where}: writable mount ${mount.mountPath} must be an emptyDir`);
+      // A claim template's volume is not in spec.volumes: a volume of that name there is some
+      // other volume, and the exception does not cover it.
+      const isClaim = !volumes.has(mount.name) && claimMounts.some((c) => c.name === mount.name && c.mountPath === mount.mountPath);
+      if (!isClaim && !volumes.get(mount.name)?.emptyDir) v.push(`${where}: writable mount ${mount.mountPath} must be an emptyDir`);
     }
   }
   return v;
 }
 
-export function podViolations(spec: Obj, podAnnotations: Obj = {}): string[] {
-  return [...restrictedViolations(spec, podAnnotations), ...todoDeployViolations(spec)];
+export function podViolations(spec: Obj, podAnnotations: Obj = {}, rules: PodRules = {}): string[] {
+  return [...restrictedViolations(spec, podAnnotations), ...todoDeployViolations(spec, rules)];
 }
