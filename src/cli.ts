@@ -175,8 +175,9 @@ The global --namespace and --profile are written to todo-deploy.yaml too.`,
 
   program
     .command('teardown')
-    .description('uninstall both releases and delete the secrets; keep, stop or delete the Minikube profile; asks first unless --yes')
+    .description("uninstall the releases and delete the app's secrets; keep, stop or delete the Minikube profile; the in-cluster database's data is kept unless --purge-data; asks first unless --yes")
     .addOption(new Option('--cluster <action>', 'what happens to the Minikube profile').choices(['keep', 'stop', 'delete']).default('keep'))
+    .option('--purge-data', "also delete the in-cluster database's volume and password: its data is gone for good")
     .option('--dry-run', 'list what would be removed and the commands, and change nothing')
     .option('--no-wait-for-lock', 'fail at once, instead of waiting, while another run deploys to the same profile and namespace')
     .action(

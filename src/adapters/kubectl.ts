@@ -55,6 +55,9 @@ export function kubectlAdapter(exec: Exec) {
 
     deleteSecrets: (scope: KubeScope, names: readonly string[]) => kubectl(scope, deleteSecretsArgs(names), { mutates: true, timeoutMs: 60_000 }),
 
+    /** Waits until each claim is gone: its volume (and the data on it) with it, once no pod uses it. */
+    deleteClaims: (scope: KubeScope, names: readonly string[]) => kubectl(scope, ['delete', 'persistentvolumeclaim', ...names, '--ignore-not-found'], { mutates: true, timeoutMs: 180_000 }),
+
     /** Returns once the API server accepted the deletion (`--wait=false`). */
     deletePods: (scope: KubeScope, pods: readonly string[]) => kubectl(scope, deletePodsArgs(pods), { mutates: true, timeoutMs: 30_000 }),
 

@@ -4,9 +4,9 @@ import { services, type Service } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { connect, loadSettings } from '../deployment/connect.js';
 import { describeRun, peekLock } from '../deployment/lock.js';
-import { releasesOf } from '../deployment/releases.js';
+import { databaseVolume } from '../deployment/database.js';
 import { readPods } from '../deployment/pods.js';
-import type { Deployment } from '../deployment/view.js';
+import { scopeOf, type Deployment } from '../deployment/view.js';
 import type { ReleaseStatus } from '../tools/helm.js';
 import { podRestarts, waitingReason, type DeploymentInfo, type PodInfo } from '../tools/kubectl.js';
 
@@ -32,8 +32,12 @@ export async function status(ctx: Context): Promise<void> {
     return;
   }
   const deployment = await connect(ctx, config, cluster);
-  const releases = releasesOf(ctx, deployment, services);
-  const entries = await Promise.all(services.map(async (service) => [service, await serviceStatus(ctx, deployment, service, releases)] as const));
+  const inCluster = config.database.mode === 'in-cluster';
+  const releases = ctx.tools.helm.releases(scopeOf(deployment), [...services.map((s) => config[s].release), ...(inCluster ? [config.database.release] : [])]);
+  const [entries, database] = await Promise.all([
+    Promise.all(services.map(async (service) => [service, await serviceStatus(ctx, deployment, service, releases)] as const)),
+    inCluster ? databaseStatus(ctx, deployment, releases) : undefined,
+  ]);
   const byService = Object.fromEntries(entries) as Record<Service, ServiceStatus>;
 
   const lines = [`Cluster   Minikube profile "${profile}": ${style.green('running')}, context ${deployment.kubeContext}, namespace ${config.namespace}`, ...deploying];
@@ -58,9 +62,19 @@ export async function status(ctx: Context): Promise<void> {
     }
     if (s.pods.length === 0) lines.push(`  pods        ${style.yellow('none')}`);
   }
+  if (database) {
+    lines.push('', style.bold('database'), database.release ? `  release     ${database.release.name} revision ${database.release.revision}, ${(database.release.status === 'deployed' ? style.green : style.red)(database.release.status)}, image ${database.release.image ?? '?'}` : `  release     ${style.yellow('not installed')} (todo-deploy up installs it)`);
+    for (const pod of database.pods) {
+      const state = pod.waiting ? style.red(pod.waiting) : pod.ready ? style.green('ready') : style.yellow(`${pod.phase}, not ready`);
+      lines.push(`  pod         ${pod.name}  ${state}  restarts ${pod.restarts > 0 ? style.yellow(String(pod.restarts)) : '0'}`);
+    }
+    lines.push(`  volume      ${database.volume ? `${database.volume} (kept by teardown unless --purge-data)` : style.yellow('none yet')}`);
+  } else {
+    lines.push('', `Database  external (DATABASE_URL in .env)`);
+  }
   lines.push('', `App       ${style.cyan(byService.frontend.url)}`, `API docs  ${style.cyan(`${byService.backend.url}/docs`)}`);
   ctx.out.print(lines.join('\n'));
-  ctx.out.result({ cluster: { profile, state: cluster.state, kubeContext: deployment.kubeContext, namespace: config.namespace }, services: byService });
+  ctx.out.result({ cluster: { profile, state: cluster.state, kubeContext: deployment.kubeContext, namespace: config.namespace }, services: byService, database: database ?? { mode: 'external' } });
 }
 
 async function serviceStatus(ctx: Context, deployment: Deployment, service: Service, releases: Promise<Map<string, ReleaseStatus>>): Promise<ServiceStatus> {
@@ -75,6 +89,22 @@ async function serviceStatus(ctx: Context, deployment: Deployment, service: Serv
     ...(release && { release: describeRelease(plan.config.release, release) }),
     ...(object && { deployment: { ready: object.ready, desired: object.desired, updated: object.updated } }),
     pods: pods.map(describePod),
+  };
+}
+
+/** The in-cluster PostgreSQL: its release, its pod and its volume. */
+async function databaseStatus(ctx: Context, deployment: Deployment, releases: Promise<Map<string, ReleaseStatus>>) {
+  const { release } = deployment.config.database;
+  const [current, pods, claims] = await Promise.all([
+    releases.then((found) => found.get(release)),
+    readPods(ctx, deployment, { config: { release, healthPath: '' } }),
+    ctx.tools.kubectl.getObjects(scopeOf(deployment), [`persistentvolumeclaim/${databaseVolume(deployment.config)}`]),
+  ]);
+  return {
+    mode: 'in-cluster' as const,
+    ...(current && { release: describeRelease(release, current) }),
+    pods: pods.map(describePod),
+    ...(claims.length > 0 && { volume: databaseVolume(deployment.config) }),
   };
 }
 

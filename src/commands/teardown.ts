@@ -1,13 +1,13 @@
-// `todo-deploy teardown`: uninstall both releases (waiting for their objects to go), delete the
-// two secrets, then keep, stop or delete the Minikube profile. It lists exactly what it will
-// remove and asks first (unless --yes); what is already gone is not an error.
+// `todo-deploy teardown`: uninstall our releases (waiting for their objects to go), delete the
+// app's secrets, then keep, stop or delete the Minikube profile. The in-cluster database's
+// volume and password are kept unless --purge-data. It lists exactly what it will remove (and
+// keep) and asks first (unless --yes); what is already gone is not an error.
 import { services, type Config } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { connect, loadSettings } from '../deployment/connect.js';
-import { releaseRef } from '../deployment/view.js';
 import { withDeployLock } from '../deployment/lock.js';
 import { CancelledError, PrereqError, UsageError } from '../errors.js';
-import { releasesOf } from '../deployment/releases.js';
+import { databaseSecret, databaseVolume } from '../deployment/database.js';
 import { secretNames } from '../deployment/secret-keys.js';
 
 export interface TeardownOptions {
@@ -15,14 +15,16 @@ export interface TeardownOptions {
   cluster?: 'keep' | 'stop' | 'delete';
   /** false with --no-wait-for-lock. */
   waitForLock?: boolean;
+  /** Also delete the in-cluster database's volume (its data) and its password Secret. */
+  purgeData?: boolean;
 }
 
 export async function teardown(ctx: Context, options: TeardownOptions): Promise<void> {
   const config = await loadSettings(ctx);
-  await withDeployLock(ctx, config, { command: 'teardown', wait: options.waitForLock ?? true }, () => tearDown(ctx, config, options.cluster ?? 'keep'));
+  await withDeployLock(ctx, config, { command: 'teardown', wait: options.waitForLock ?? true }, () => tearDown(ctx, config, options.cluster ?? 'keep', options.purgeData ?? false));
 }
 
-async function tearDown(ctx: Context, config: Config, action: NonNullable<TeardownOptions['cluster']>): Promise<void> {
+async function tearDown(ctx: Context, config: Config, action: NonNullable<TeardownOptions['cluster']>, purgeData: boolean): Promise<void> {
   const { profile } = config.minikube;
   const { namespace } = config;
   const status = await ctx.tools.minikube.status(profile);
@@ -34,35 +36,52 @@ async function tearDown(ctx: Context, config: Config, action: NonNullable<Teardo
   }
 
   // What exists, read-only; a profile that is not running holds nothing we can uninstall.
-  const releases: Array<{ service: (typeof services)[number]; release: string; revision: number }> = [];
+  const releases: Array<{ release: string; revision: number }> = [];
   let secrets: string[] = [];
+  // The in-cluster database's data: its volume claim and the Secret with the password it was made with.
+  let data: { claim?: string; secret?: string } = {};
   let deployment: Awaited<ReturnType<typeof connect>> | undefined;
+  const inCluster = config.database.mode === 'in-cluster';
   if (status.state === 'running') {
     deployment = await connect(ctx, config, status);
-    const found = await releasesOf(ctx, deployment, services);
-    for (const service of services) {
-      const release = found.get(config[service].release);
-      if (release) releases.push({ service, release: config[service].release, revision: release.revision });
+    const scope = { kubeContext: deployment.kubeContext, namespace };
+    const names = [...services.map((s) => config[s].release), ...(inCluster ? [config.database.release] : [])];
+    const [found, existing, claims] = await Promise.all([
+      ctx.tools.helm.releases(scope, names),
+      ctx.tools.kubectl.secretNames(scope, [...Object.values(secretNames), ...(inCluster ? [databaseSecret.name] : [])]),
+      inCluster ? ctx.tools.kubectl.getObjects(scope, [`persistentvolumeclaim/${databaseVolume(config)}`]) : [],
+    ]);
+    for (const release of names) {
+      const current = found.get(release);
+      if (current) releases.push({ release, revision: current.revision });
     }
-    secrets = await ctx.tools.kubectl.secretNames({ kubeContext: deployment.kubeContext, namespace }, Object.values(secretNames));
+    secrets = existing.filter((name) => name !== databaseSecret.name);
+    data = { ...(claims.length > 0 && { claim: databaseVolume(config) }), ...(existing.includes(databaseSecret.name) && { secret: databaseSecret.name }) };
   }
   const profileAction = status.state === 'absent' ? undefined : action === 'delete' ? 'delete' : action === 'stop' && status.state !== 'stopped' ? 'stop' : undefined;
+  const hasData = data.claim !== undefined || data.secret !== undefined;
+  // Deleting the profile deletes its volumes anyway.
+  const purge = hasData && (purgeData || profileAction === 'delete');
 
   const plan = [
     ...releases.map((r) => `Helm release ${r.release} (revision ${r.revision}) in namespace ${namespace}, with its pods and services`),
     ...secrets.map((name) => `Secret ${namespace}/${name}`),
+    ...(purge && data.claim ? [`PersistentVolumeClaim ${namespace}/${data.claim}: the database's volume, with all its data`] : []),
+    ...(purge && data.secret ? [`Secret ${namespace}/${data.secret} (the database's password)`] : []),
     ...(profileAction === 'delete' ? [`Minikube profile "${profile}": deleted, with its cluster, its images and its kube-context`] : []),
     ...(profileAction === 'stop' ? [`Minikube profile "${profile}": stopped (start it again with todo-deploy up)`] : []),
   ];
+  const kept = hasData && !purge ? `Kept: the database's data (${[data.claim && `volume ${data.claim}`, data.secret && `Secret ${data.secret}`].filter(Boolean).join(' and ')}); the next todo-deploy up finds it again. --purge-data deletes it.` : undefined;
   if (plan.length === 0) {
     const where = status.state === 'running' ? ` in namespace ${namespace} of Minikube profile "${profile}"` : `: the Minikube profile "${profile}" ${status.state === 'absent' ? 'does not exist' : 'is stopped'}`;
     ctx.out.print(`Nothing to tear down${where}.`);
+    if (kept) ctx.out.print(kept);
     if (status.state === 'stopped') ctx.out.print(`Releases inside the stopped profile stay there; \`todo-deploy teardown --cluster delete\` deletes the profile and all of it.`);
-    ctx.out.result({ removed: [], cluster: status.state });
+    ctx.out.result({ removed: [], cluster: status.state, ...(kept && { keptData: true }) });
     return;
   }
 
-  ctx.out.print(`${ctx.dryRun ? 'Would remove' : 'This removes'}:\n${plan.map((line) => `  • ${line}`).join('\n')}`);
+  ctx.out.print(`${ctx.dryRun ? 'Would remove' : 'This removes'}:\n${plan.map((line) => `  • ${line}`).join('\n')}${kept ? `\n${kept}` : ''}`);
   if (!ctx.dryRun && !ctx.yes) {
     if (!ctx.interactive) {
       throw new UsageError('teardown removes the items above and needs a confirmation, but there is no terminal to ask on.', 'Run it again with --yes to confirm, or from a terminal.');
@@ -79,13 +98,19 @@ async function tearDown(ctx: Context, config: Config, action: NonNullable<Teardo
     const task = ctx.out.task(releases.length ? `Uninstalling ${releases.map((r) => r.release).join(' and ')}` : 'Deleting the secrets');
     const timeoutMs = config.timeouts.deploy;
     await Promise.all(
-      releases.map((r) => ctx.tools.helm.uninstall({ ...releaseRef(ref, r.service), timeoutMs }, timeoutMs + 30_000)),
+      releases.map((r) => ctx.tools.helm.uninstall({ release: r.release, namespace, kubeContext: ref.kubeContext, timeoutMs }, timeoutMs + 30_000)),
     );
     removed.push(...releases.map((r) => `release ${r.release}`));
     // Deleted after the releases, so no pod of theirs is left waiting for a missing secret.
-    if (secrets.length > 0) {
-      await ctx.tools.kubectl.deleteSecrets({ kubeContext: ref.kubeContext, namespace }, secrets);
-      removed.push(...secrets.map((name) => `secret ${name}`));
+    const deleted = [...secrets, ...(purge && profileAction !== 'delete' && data.secret ? [data.secret] : [])];
+    if (deleted.length > 0) {
+      await ctx.tools.kubectl.deleteSecrets({ kubeContext: ref.kubeContext, namespace }, deleted);
+      removed.push(...deleted.map((name) => `secret ${name}`));
+    }
+    // After the release, whose pod held it: a claim in use is not deleted until no pod uses it.
+    if (purge && profileAction !== 'delete' && data.claim) {
+      await ctx.tools.kubectl.deleteClaims({ kubeContext: ref.kubeContext, namespace }, [data.claim]);
+      removed.push(`volume ${data.claim} (the database's data)`);
     }
     task.succeed([releases.length && `${releases.length} release${releases.length > 1 ? 's' : ''}`, secrets.length && `${secrets.length} secret${secrets.length > 1 ? 's' : ''}`].filter(Boolean).join(' and ') + (ctx.dryRun ? ' (dry run)' : ' removed'));
   }
@@ -96,5 +121,5 @@ async function tearDown(ctx: Context, config: Config, action: NonNullable<Teardo
     task.succeed(ctx.dryRun ? '(dry run)' : profileAction === 'stop' ? 'stopped' : 'deleted');
   }
   ctx.out.result({ removed: ctx.dryRun ? [] : removed, ...(ctx.dryRun && { wouldRemove: plan }) });
-  ctx.out.print(ctx.dryRun ? '\nDry run: nothing was changed.' : `\nTorn down: ${removed.join(', ')}.`);
+  ctx.out.print(ctx.dryRun ? '\nDry run: nothing was changed.' : `\nTorn down: ${removed.join(', ')}.${kept ? `\n${kept}` : ''}`);
 }

@@ -19,7 +19,7 @@ export interface Deployment {
 }
 
 /** Where a kubectl call about the deployment acts. */
-export const scopeOf = (deployment: Pick<Deployment, 'config' | 'kubeContext'>): KubeScope => ({ kubeContext: deployment.kubeContext, namespace: deployment.config.namespace });
+export const scopeOf = (deployment: Pick<Deployment, 'config' | 'kubeContext'>): Required<KubeScope> => ({ kubeContext: deployment.kubeContext, namespace: deployment.config.namespace });
 
 export function releaseRef(deployment: Pick<Deployment, 'config' | 'kubeContext'>, service: Service): ReleaseRef {
   return { release: deployment.config[service].release, namespace: deployment.config.namespace, kubeContext: deployment.kubeContext };

@@ -112,9 +112,9 @@ describe('todo-deploy logs', () => {
 
   it('an unknown service name is a usage error naming the valid ones', async () => {
     const { sim, cli } = await scenario();
-    const result = await cli(['logs', 'database']);
+    const result = await cli(['logs', 'worker']);
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toContain("argument 'service'. Allowed choices are frontend, backend.");
+    expect(result.stderr).toContain("argument 'service'. Allowed choices are frontend, backend, database.");
     expect(sim.calls()).toEqual([]);
   });
 
