@@ -145,4 +145,48 @@ describe('runPhases', () => {
     const { out } = await output();
     await expect(runPhases(out, [phase('a', async () => undefined, ['b']), phase('b', async () => undefined)], [])).rejects.toThrow('step a needs b, which does not come before it');
   });
+
+  it('hands each step the results it needs, and a step that awaits one starts before it is answered', async () => {
+    const { out, text } = await output();
+    const read = signal();
+    const seen: unknown[] = [];
+    type R = { a: number; slow: string; b: string };
+    const steps: Array<Step<R>> = [
+      { id: 'a', title: 'Phase a', needs: [], run: async () => 1 },
+      { id: 'slow', needs: ['a'], run: async () => (await read.promise, 'answered') },
+      {
+        id: 'b',
+        title: 'Phase b',
+        needs: ['a'],
+        awaits: ['slow'],
+        run: async (inputs: { a: number; slow: Promise<string> }) => {
+          // Started (its spinner shown) while the read it awaits is not answered yet.
+          seen.push(inputs.a, text().includes('Phase b'));
+          read.fire();
+          return `${inputs.a} ${await inputs.slow}`;
+        },
+      } as Step<R>,
+    ];
+    const { reports, results } = await runSteps(out, steps);
+    expect(seen).toEqual([1, true]);
+    expect(results).toEqual({ a: 1, slow: 'answered', b: '1 answered' });
+    // A step without a title is a read: not a phase of the report.
+    expect(reports.map((r) => r.id)).toEqual(['a', 'b']);
+  });
+
+  it("reports a read's failure as the failure of the phase that needs it, and runs nothing after it", async () => {
+    const { out, text } = await output();
+    const failure = new OperationError('docker-env printed no DOCKER_HOST.', [], 'restart the profile');
+    let ran = false;
+    type R = { read: string; use: string; after: string };
+    const steps: Array<Step<R>> = [
+      { id: 'read', needs: [], run: async () => Promise.reject(failure) },
+      { id: 'use', title: 'Point builds', needs: ['read'], run: async () => 'never' },
+      { id: 'after', title: 'Build', needs: ['use'], run: async () => ((ran = true), 'built') },
+    ];
+    await expect(runSteps(out, steps)).rejects.toBe(failure);
+    expect(text()).toMatch(/✖ Point builds: docker-env printed no DOCKER_HOST\./);
+    expect(ran).toBe(false);
+    expect(text()).not.toContain('Build');
+  });
 });
