@@ -1,7 +1,7 @@
 // The in-cluster PostgreSQL: a StatefulSet release (fixtures/database-chart, shaped like
 // charts/database), its pod and PVC, and what todo-deploy runs against it through kubectl exec.
 import { describe, expect, it } from 'vitest';
-import type { Sim } from './harness.js';
+import { backendDatabaseOf, type Sim } from './harness.js';
 import { databaseChart, useSims } from './sim-fixture.js';
 
 const sim = useSims();
@@ -183,5 +183,29 @@ describe.concurrent('an in-cluster PostgreSQL (StatefulSet release)', () => {
     const sc = JSON.parse((await s.exec('kubectl', ['get', 'storageclass', '--context', 'minikube', '-o', 'json'])).stdout);
     expect(sc.items).toEqual([expect.objectContaining({ kind: 'StorageClass', provisioner: 'k8s.io/minikube-hostpath', metadata: expect.objectContaining({ name: 'standard', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } }) })]);
     expect((await s.exec('kubectl', ['logs', 'statefulset/database', ...kctx, '-c', 'postgres'])).stdout).toContain('database system is ready to accept connections');
+  });
+
+  it('the backend health hook follows the in-cluster database named by backend-secrets/database-url', async () => {
+    const s = await sim({ faults: { podStartMs: 60_000 } });
+    seed(s);
+    const setUrl = (url: string) =>
+      s.update((st) => {
+        const cluster = st.kube.clusters.minikube!;
+        cluster.services['todo/backend'] = { release: 'backend', type: 'NodePort', selector: { 'app.kubernetes.io/instance': 'backend' }, ports: [{ port: 8000, targetPort: 8000, nodePort: 30001 }] };
+        cluster.secrets['todo/backend-secrets'] = { type: 'Opaque', data: { 'database-url': Buffer.from(url).toString('base64') }, labels: {}, annotations: {}, resourceVersion: 1002, created: new Date().toISOString(), managers: ['todo-deploy'] };
+      });
+    setUrl('postgresql://todo:pw@database.todo.svc:5432/todo');
+    expect(backendDatabaseOf(s, 30001)).toBe('unreachable');
+    expect((await install(s, [])).exitCode).toBe(0);
+    expect(backendDatabaseOf(s, 30001)).toBe('unreachable');
+    s.update((st) => {
+      st.faults.podStartMs = 0;
+    });
+    expect(backendDatabaseOf(s, 30001)).toBe('reachable');
+    setUrl('postgresql://todo:pw@database:5432/todo');
+    expect(backendDatabaseOf(s, 30001)).toBe('reachable');
+    setUrl('postgresql://neondb_owner:pw@ep-rain-42.eu-central-1.aws.neon.tech/neondb?sslmode=require');
+    expect(backendDatabaseOf(s, 30001)).toBeUndefined();
+    expect(backendDatabaseOf(s, 30002)).toBeUndefined();
   });
 });

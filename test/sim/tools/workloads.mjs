@@ -818,3 +818,32 @@ export function nextResourceVersion(cluster) {
   cluster.resourceVersion = (cluster.resourceVersion ?? 1000) + 1;
   return cluster.resourceVersion;
 }
+
+/**
+ * Whether the backend behind a NodePort has its database: when the `database-url` of Secret
+ * `backend-secrets` (in the Service's namespace) names an in-cluster Service (`db`, `db.ns`,
+ * `db.ns.svc`, `db.ns.svc.cluster.local`), the database is reachable exactly when that Service has
+ * a ready pod. Returns 'reachable', 'unreachable', or undefined (no such backend, or an external
+ * database the sim does not model). The e2e fixture's health server asks this.
+ */
+export function backendDatabase(state, nodePort) {
+  for (const cluster of Object.values(state.kube.clusters)) {
+    const svcKey = Object.keys(cluster.services).find((k) => cluster.services[k].ports.some((p) => p.nodePort === nodePort));
+    if (!svcKey) continue;
+    const ns = svcKey.split('/')[0];
+    const encoded = cluster.secrets[`${ns}/backend-secrets`]?.data?.['database-url'];
+    if (!encoded) return undefined;
+    let host;
+    try {
+      host = new URL(Buffer.from(encoded, 'base64').toString('utf8')).hostname;
+    } catch {
+      return undefined;
+    }
+    const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)(?:\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)(?:\.svc(?:\.cluster\.local)?)?)?$/.exec(host);
+    if (!m || host === 'localhost') return undefined;
+    const dbKey = `${m[3] ?? ns}/${m[1]}`;
+    const svc = cluster.services[dbKey];
+    return svc && podsForService(state, cluster, dbKey.split('/')[0], svc).length > 0 ? 'reachable' : 'unreachable';
+  }
+  return undefined;
+}
