@@ -6,7 +6,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
-import type { Sim } from '../sim/harness.js';
+import { backendDatabaseOf, type Sim } from '../sim/harness.js';
 
 export const secrets = {
   BETTER_AUTH_SECRET: 'Zq3v8RkP1mW6xT9bN4cJ7hL2sF5gD0aY',
@@ -39,7 +39,12 @@ export async function createApp(sim: Sim, yaml = ''): Promise<App> {
   for (const service of ['frontend', 'backend'] as const) {
     const { server, port } = await listenInNodePortRange((req, res) => {
       const status = health[service];
-      if (req.url === '/api/health' && req.method === 'GET') return void res.writeHead(typeof status === 'function' ? status() : status, { 'content-type': 'application/json' }).end(bodies[service]);
+      if (req.url === '/api/health' && req.method === 'GET') {
+        const code = typeof status === 'function' ? status() : status;
+        // A backend whose DATABASE_URL names the in-cluster database answers as the app does while no database pod is ready.
+        if (service === 'backend' && code === 200 && databaseDown(built, ports.backend)) return void res.writeHead(503, { 'content-type': 'application/json' }).end('{"status":"unhealthy","database":"unreachable"}');
+        return void res.writeHead(code, { 'content-type': 'application/json' }).end(bodies[service]);
+      }
       if (!routes[service](req, res)) res.writeHead(404, { 'content-type': 'application/json' }).end('{"detail":"Not Found"}');
     });
     servers.push(server);
@@ -72,6 +77,15 @@ export async function createApp(sim: Sim, yaml = ''): Promise<App> {
     write,
     close: () => Promise.all(servers.map((s) => new Promise((r) => s.close(r)))).then(() => undefined),
   };
+}
+
+/** The sim's world says the backend's in-cluster database is down (false when the sim is gone or the database is external). */
+function databaseDown(sim: Sim, nodePort: number): boolean {
+  try {
+    return backendDatabaseOf(sim, nodePort) === 'unreachable';
+  } catch {
+    return false;
+  }
 }
 
 function writerIn(dir: string): App['write'] {

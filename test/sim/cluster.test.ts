@@ -101,7 +101,7 @@ describe.concurrent('kubectl: namespaces and secrets', () => {
       [true, false],
     ]);
 
-    expect((await s.exec('kubectl', [...ctx, 'delete', 'secret', 'backend-secrets', '-n', 'todo', '--ignore-not-found'])).stdout).toBe('secret "backend-secrets" deleted\n');
+    expect((await s.exec('kubectl', [...ctx, 'delete', 'secret', 'backend-secrets', '-n', 'todo', '--ignore-not-found'])).stdout).toBe('secret "backend-secrets" deleted from todo namespace\n');
     expect((await s.exec('kubectl', [...ctx, 'delete', 'secret', 'backend-secrets', '-n', 'todo', '--ignore-not-found'])).exitCode).toBe(0);
     expect(await s.exec('kubectl', [...ctx, 'get', 'secret', 'backend-secrets', '-n', 'todo', '-o', 'json'])).toMatchObject({ exitCode: 1, stderr: 'Error from server (NotFound): secrets "backend-secrets" not found\n' });
   });

@@ -9,11 +9,21 @@ import { basename, delimiter, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ensureRealTools, realToolPath } from '../support/real-tools.js';
 import { newCluster } from './tools/cluster.mjs';
+import { backendDatabase } from './tools/workloads.mjs';
 import { callLogPath, readCalls, readState, statePath, updateState, withLock, writeState } from './tools/state.mjs';
 import type { CallRecord, DeepPartial, HeldCall, MinikubeState, ProfileState, SimState, ToolName } from './types.js';
 
 export type * from './types.js';
 export { newCluster };
+
+/**
+ * For a health server standing in for the backend on `nodePort`: 'unreachable' while its
+ * DATABASE_URL (Secret backend-secrets, key database-url) names an in-cluster Service with no
+ * ready pod, 'reachable' when it has one, undefined when the database is not in the cluster.
+ */
+export function backendDatabaseOf(sim: Pick<Sim, 'state'>, nodePort: number): 'reachable' | 'unreachable' | undefined {
+  return backendDatabase(sim.state(), nodePort);
+}
 
 export const SIMULATED_TOOLS: readonly ToolName[] = ['docker', 'minikube', 'kubectl', 'helm'];
 

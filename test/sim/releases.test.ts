@@ -359,7 +359,7 @@ describe.concurrent('pods follow the cluster and the faults', () => {
     ready(s);
     await upgrade(s, values());
     const [before] = await pods(s);
-    expect((await s.exec('kubectl', ['delete', 'pod', before!.metadata.name, ...kctx, '--wait=true'])).stdout).toBe(`pod "${before!.metadata.name}" deleted\n`);
+    expect((await s.exec('kubectl', ['delete', 'pod', before!.metadata.name, ...kctx, '--wait=true'])).stdout).toBe(`pod "${before!.metadata.name}" deleted from todo namespace\n`);
     const [after] = await pods(s);
     expect(after!.metadata.name).not.toBe(before!.metadata.name);
     expect((await s.exec('kubectl', ['wait', '--for=condition=Ready', 'pod', '-l', 'app.kubernetes.io/instance=backend', ...kctx, '--timeout=60s'])).stdout).toBe(`pod/${after!.metadata.name} condition met\n`);

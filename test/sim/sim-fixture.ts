@@ -9,6 +9,9 @@ import { createSim, type Sim } from './harness.js';
 /** A minimal chart: one Deployment and one NodePort Service named after the release, one test hook. */
 export const fixtureChart = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'chart');
 
+/** Shaped like charts/database: a PostgreSQL StatefulSet (pod <release>-0, container postgres, claim `data`), a ClusterIP Service on 5432, a pg_isready test hook. */
+export const databaseChart = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'database-chart');
+
 /** Returns a factory whose sims are removed after the file's tests (which may run concurrently). */
 export function useSims(): (options?: Parameters<typeof createSim>[0]) => Promise<Sim> {
   const sims: Sim[] = [];

@@ -95,6 +95,10 @@ export interface ContainerSpec {
   memoryLimit?: string;
   runAsNonRoot: boolean;
   runAsUser?: number;
+  /** Literal env values (`value:`), e.g. PGDATA. */
+  env?: Record<string, string>;
+  /** Mounts of the StatefulSet's volumeClaimTemplates (by claim template name). */
+  claimMounts?: Array<{ name: string; mountPath: string }>;
 }
 
 export interface DeploymentObject {
@@ -111,8 +115,43 @@ export interface DeploymentObject {
   created: string;
 }
 
+export interface StatefulSetObject {
+  release?: string;
+  labels: Record<string, string>;
+  selector: Record<string, string>;
+  replicas: number;
+  serviceName: string;
+  generation: number;
+  templateHash: string;
+  podLabels: Record<string, string>;
+  podAnnotations: Record<string, string>;
+  containers: ContainerSpec[];
+  volumeClaimTemplates: Array<{ name: string; labels: Record<string, string>; accessModes: string[]; storage: string; storageClassName?: string }>;
+  created: string;
+}
+
+/** A PVC (made by a StatefulSet's volumeClaimTemplates): always Bound; what the database wrote lives on it. */
+export interface PersistentVolumeClaimObject {
+  labels: Record<string, string>;
+  accessModes: string[];
+  storage: string;
+  storageClassName: string;
+  created: string;
+  uid: string;
+  resourceVersion: number;
+  /** The PostgreSQL data directory on the volume: psql's tables and rows (tools/postgres.mjs). */
+  postgres?: { initialized: boolean; tables: Record<string, Array<{ token: string; written_at: string }>> };
+}
+
 export interface PodObject {
-  deployment: string;
+  /** The owning Deployment ("ns/name"), or, for a StatefulSet's pod, `statefulset` and `ordinal`. */
+  deployment?: string;
+  statefulset?: string;
+  ordinal?: number;
+  /** Set on StatefulSet pods: a pod recreated under the same name gets a new one. */
+  uid?: string;
+  /** The PVCs the pod mounts: claim template name → PVC name. */
+  claims?: Array<{ name: string; claimName: string }>;
   templateHash: string;
   labels: Record<string, string>;
   annotations: Record<string, string>;
@@ -143,6 +182,8 @@ export interface ClusterState {
   deployments: Record<string, DeploymentObject>;
   pods: Record<string, PodObject>;
   services: Record<string, ServiceObject>;
+  statefulsets?: Record<string, StatefulSetObject>;
+  persistentvolumeclaims?: Record<string, PersistentVolumeClaimObject>;
   /** Failed `helm test` pods (they stay for their logs): "namespace/name" -> their log lines. */
   testPods?: Record<string, { logs: string[] }>;
   /** The last resourceVersion handed out. */
@@ -169,6 +210,7 @@ export type HelmStatus =
 /** What a rendered revision puts in the cluster; keys are "namespace/name". */
 export interface ReleaseObjects {
   deployments: Record<string, Omit<DeploymentObject, 'created' | 'generation'>>;
+  statefulsets?: Record<string, Omit<StatefulSetObject, 'created' | 'generation'>>;
   services: Record<string, ServiceObject>;
   secrets: Record<string, Omit<SecretObject, 'resourceVersion' | 'created' | 'managers'>>;
   /** Names of the chart's `helm.sh/hook: test` pods. */
@@ -244,6 +286,13 @@ export interface Faults {
   helmTest?: Array<{ release: string; logs?: string[]; times?: number }>;
   /** Pod state for every pod of a release (by release name, i.e. by the instance label). */
   pods?: Record<string, PodFault>;
+  /**
+   * The database volume cannot be written by the postgres user (minikube's hostPath provisioner on
+   * some versions): StatefulSet containers mounting a volumeClaimTemplate crash-loop, their logs
+   * the entrypoint's `mkdir: cannot create directory ‘$PGDATA’: Permission denied` (true/'mkdir')
+   * or initdb's `could not change permissions of directory` ('initdb').
+   */
+  databaseVolumeNotWritable?: boolean | 'mkdir' | 'initdb';
   /** A new pod is running but not ready until it is this many milliseconds old (a slow start). */
   podStartMs?: number;
   /** Rollouts that never finish: `timeout` (kubectl waits out its --timeout) or `progressDeadline`. */

@@ -16,7 +16,7 @@ export function newCluster(server, extra = {}) {
   for (const ns of ['default', 'kube-node-lease', 'kube-public', 'kube-system']) {
     namespaces[ns] = { labels: { 'kubernetes.io/metadata.name': ns }, created };
   }
-  return { reachable: true, server, namespaces, secrets: {}, deployments: {}, pods: {}, services: {}, ...extra };
+  return { reachable: true, server, namespaces, secrets: {}, deployments: {}, statefulsets: {}, pods: {}, services: {}, persistentvolumeclaims: {}, ...extra };
 }
 
 /**

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { parseDuration } from './args.mjs';
 import { resolveContext } from './cluster.mjs';
 import { renderTemplate, TemplateUnsupported } from './go-template.mjs';
-import { applyReleaseObjects, deploymentJson, objectsFromManifests, reconcile, removeReleaseObjects, rolloutState, serviceJson } from './workloads.mjs';
+import { applyReleaseObjects, deploymentJson, objectsFromManifests, reconcile, removeReleaseObjects, rolloutState, serviceJson, statefulSetJson, statefulSetState } from './workloads.mjs';
 
 const BARE = '\u0000bare';
 
@@ -287,6 +287,7 @@ function releaseJson(state, cluster, name, ns, rev, { withChart = false, withRes
     // Helm 4's status asks the cluster for the release's objects (pkg/action/status.go); not recordable offline.
     info.resources = {
       'apps/v1/Deployment': Object.keys(rev.objects?.deployments ?? {}).filter((k) => cluster.deployments[k]).map((k) => deploymentJson(state, cluster, k)),
+      ...(Object.keys(rev.objects?.statefulsets ?? {}).length > 0 && { 'apps/v1/StatefulSet': Object.keys(rev.objects.statefulsets).filter((k) => cluster.statefulsets?.[k]).map((k) => statefulSetJson(state, cluster, k)) }),
       'v1/Service': Object.keys(rev.objects?.services ?? {}).filter((k) => cluster.services[k]).map((k) => serviceJson(cluster, k)),
     };
   }
@@ -353,12 +354,21 @@ function statusTable(state, name, ns, rev) {
 /** Why the release's workloads are not ready, as the wait strategy reports it, or undefined if ready. */
 function waitFailure(state, cluster, rev, strategy) {
   const notReady = Object.keys(rev.objects.deployments).filter((k) => !rolloutState(state, cluster, k).done);
-  if (notReady.length === 0) return undefined;
+  // A StatefulSet is ready once its replicas are ready and updated (helm's legacy readiness checker; kstatus alike).
+  const stsNotReady = Object.keys(rev.objects.statefulsets ?? {}).filter((k) => !cluster.statefulsets?.[k] || !statefulSetState(state, cluster, k).done);
+  if (notReady.length === 0 && stsNotReady.length === 0) return undefined;
   if (strategy === 'watcher') {
-    return `${notReady.map((k) => {
-      const r = rolloutState(state, cluster, k);
-      return `resource Deployment/${k} not ready. status: InProgress, message: Available: ${r.readyCurrent}/${r.replicas}`;
-    }).join('\n')}\ncontext deadline exceeded`;
+    return `${[
+      ...notReady.map((k) => {
+        const r = rolloutState(state, cluster, k);
+        return `resource Deployment/${k} not ready. status: InProgress, message: Available: ${r.readyCurrent}/${r.replicas}`;
+      }),
+      // kstatus' StatefulSet message ("Ready: n/m"); not recorded from a real helm 4.
+      ...stsNotReady.map((k) => {
+        const r = statefulSetState(state, cluster, k);
+        return `resource StatefulSet/${k} not ready. status: InProgress, message: Ready: ${r.ready}/${r.replicas}`;
+      }),
+    ].join('\n')}\ncontext deadline exceeded`;
   }
   return 'context deadline exceeded';
 }
@@ -788,7 +798,9 @@ export const commands = {
       const logs = fault?.logs ?? ['wget: download timed out'];
       const view = withReleases(call, args, (s, cluster, releases, ns) => {
         const rev = findRelease(call, releases, `${ns}/${release}`).at(-1);
-        const unready = Object.keys(rev.objects?.deployments ?? {}).some((k) => !cluster.deployments[k] || !rolloutState(s, cluster, k).done);
+        const unready =
+          Object.keys(rev.objects?.deployments ?? {}).some((k) => !cluster.deployments[k] || !rolloutState(s, cluster, k).done) ||
+          Object.keys(rev.objects?.statefulsets ?? {}).some((k) => !cluster.statefulsets?.[k] || !statefulSetState(s, cluster, k).done);
         const tests = rev.tests ?? [];
         const failed = tests.length > 0 && (fault || unready);
         // A failed test pod stays (hook-succeeded deletes only passing ones): `kubectl logs` reads it.

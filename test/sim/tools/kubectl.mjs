@@ -6,8 +6,14 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseDuration } from './args.mjs';
 import { resolveContext } from './cluster.mjs';
+import { psqlWrites, runInPod } from './postgres.mjs';
 import {
   deploymentJson,
+  pvcJson,
+  statefulSetJson,
+  statefulSetState,
+  storageClassJson,
+  storageClasses,
   isoSeconds,
   nextResourceVersion,
   podJson,
@@ -41,7 +47,16 @@ const KINDS = {
   pods: { names: ['pod', 'pods', 'po'], api: 'pods', short: 'pod', namespaced: true },
   deployments: { names: ['deployment', 'deployments', 'deploy', 'deployment.apps', 'deployments.apps'], api: 'deployments.apps', short: 'deployment.apps', namespaced: true },
   services: { names: ['service', 'services', 'svc'], api: 'services', short: 'service', namespaced: true },
+  statefulsets: { names: ['statefulset', 'statefulsets', 'sts', 'statefulset.apps', 'statefulsets.apps'], api: 'statefulsets.apps', short: 'statefulset.apps', namespaced: true },
+  persistentvolumeclaims: { names: ['persistentvolumeclaim', 'persistentvolumeclaims', 'pvc'], api: 'persistentvolumeclaims', short: 'persistentvolumeclaim', namespaced: true },
+  storageclasses: { names: ['storageclass', 'storageclasses', 'sc', 'storageclass.storage.k8s.io', 'storageclasses.storage.k8s.io'], api: 'storageclasses.storage.k8s.io', short: 'storageclass.storage.k8s.io', namespaced: false, readOnly: true },
 };
+
+/** The objects of a kind in a cluster: StorageClasses come from the cluster kind (minikube's addon), not the state. */
+function objectsOf(cluster, kind) {
+  if (kind === 'storageclasses') return storageClasses(cluster);
+  return cluster[kind] ?? {};
+}
 
 function kindOf(call, word) {
   const kind = Object.keys(KINDS).find((k) => KINDS[k].names.includes(word.toLowerCase()));
@@ -109,17 +124,21 @@ function objectJson(state, cluster, kind, key) {
   if (kind === 'secrets') return secretJson(key, cluster.secrets[key]);
   if (kind === 'pods') return podJson(state, cluster, key);
   if (kind === 'deployments') return deploymentJson(state, cluster, key);
+  if (kind === 'statefulsets') return statefulSetJson(state, cluster, key);
+  if (kind === 'persistentvolumeclaims') return pvcJson(cluster, key);
+  if (kind === 'storageclasses') return storageClassJson(cluster, key);
   return serviceJson(cluster, key);
 }
 
 function labelsOf(cluster, kind, key) {
   if (kind === 'namespaces') return cluster.namespaces[key].labels;
   if (kind === 'services') return {};
+  if (kind === 'storageclasses') return { 'addonmanager.kubernetes.io/mode': 'EnsureExists' };
   return cluster[kind][key].labels;
 }
 
 function keysOf(cluster, kind, ns, allNamespaces) {
-  const keys = Object.keys(cluster[kind]);
+  const keys = Object.keys(objectsOf(cluster, kind));
   if (!KINDS[kind].namespaced || allNamespaces) return keys.sort();
   return keys.filter((k) => k.startsWith(`${ns}/`)).sort();
 }
@@ -166,7 +185,7 @@ const get = {
       for (const t of wanted) {
         const keys = t.name ? [KINDS[t.kind].namespaced ? `${ns}/${t.name}` : t.name] : keysOf(cluster, t.kind, ns, args.flags['all-namespaces']).filter((k) => selectorMatches(selector, labelsOf(cluster, t.kind, k)));
         for (const key of keys) {
-          if (!cluster[t.kind][key]) {
+          if (!objectsOf(cluster, t.kind)[key]) {
             lost.push(notFound(t.kind, t.name));
             continue;
           }
@@ -419,17 +438,20 @@ const remove = {
       for (const t of wanted) {
         const keys = t.name ? [KINDS[t.kind].namespaced ? `${ns}/${t.name}` : t.name] : selector ? keysOf(cluster, t.kind, ns).filter((k) => selectorMatches(selector, labelsOf(cluster, t.kind, k))) : call.fail(1, 'error: resource(s) were provided, but no name was specified');
         for (const key of keys) {
+          if (KINDS[t.kind].readOnly) call.unexpected(`delete of a ${t.kind} is not simulated`);
           if (!cluster[t.kind][key]) {
             lost.push(notFound(t.kind, t.name));
             continue;
           }
           delete cluster[t.kind][key];
           if (t.kind === 'namespaces') {
-            for (const kind of ['secrets', 'pods', 'deployments', 'services']) for (const k of Object.keys(cluster[kind])) if (k.startsWith(`${key}/`)) delete cluster[kind][k];
+            for (const kind of ['secrets', 'pods', 'deployments', 'statefulsets', 'services', 'persistentvolumeclaims']) for (const k of Object.keys(cluster[kind] ?? {})) if (k.startsWith(`${key}/`)) delete cluster[kind][k];
             for (const k of Object.keys(s.helm.releases[clusterName] ?? {})) if (k.startsWith(`${key}/`)) delete s.helm.releases[clusterName][k];
           }
+          // A deleted PVC takes its volume with it (the `standard` class reclaims with Delete): the rows are gone.
+          // (A PVC still mounted by a pod would wait on its pvc-protection finalizer; not simulated.)
           call.changed = true;
-          done.push(`${KINDS[t.kind].short.split('.')[0]} "${key.split('/').pop()}" deleted`);
+          done.push(deletedLine(s, t.kind, key));
         }
       }
       return { lines: done, missing: lost };
@@ -439,12 +461,32 @@ const remove = {
   },
 };
 
-function deploymentTarget(call, positionals) {
+/**
+ * kubectl's deletion line: the kind with its API group ("deployment.apps"), and from 1.33, a namespaced object's line names its namespace
+ * ("… deleted from todo namespace"): the format string "%s from %s namespace" is in the 1.34
+ * binary and not in the 1.32 one (a recording against a cluster is still to be made); kubernetes/kubectl delete.go PrintObj.
+ */
+function deletedLine(state, kind, key) {
+  const name = key.split('/').pop();
+  const minor = Number(state.tools.kubectl.version.split('.')[1]);
+  const where = KINDS[kind].namespaced && minor >= 33 ? ` from ${key.split('/')[0]} namespace` : '';
+  return `${KINDS[kind].short} "${name}" deleted${where}`;
+}
+
+function deploymentTarget(call, positionals, kinds = ['deployments']) {
   const [first, second] = positionals;
   const [kind, name] = first?.includes('/') ? first.split('/') : [first, second];
   if (!kind || !name) call.fail(1, 'error: required resource not specified');
-  if (kindOf(call, kind) !== 'deployments') call.unexpected(`rollout of a ${kind} is not simulated`);
-  return name;
+  const k = kindOf(call, kind);
+  if (!kinds.includes(k)) call.unexpected(`rollout of a ${kind} is not simulated`);
+  return kinds.length > 1 ? { kind: k, name } : name;
+}
+
+/** kubectl's StatefulSetStatusViewer (polymorphichelpers/rollout_status.go), for RollingUpdate with partition 0 as the API server defaults it. */
+function statefulSetStatusLine(r) {
+  if (r.ready < r.replicas) return { line: `Waiting for ${r.replicas - r.ready} pods to be ready...`, done: false };
+  if (r.updated < r.replicas) return { line: `Waiting for partitioned roll out to finish: ${r.updated} out of ${r.replicas} new pods have been updated...`, done: false };
+  return { line: `partitioned roll out complete: ${r.updated} new pods have been updated...`, done: true };
 }
 
 function waitingLine(name, r) {
@@ -457,11 +499,21 @@ const rolloutStatus = {
   cluster: true,
   flags: { timeout: 'value', 'w|watch': 'bool', revision: 'value', 'l|selector': 'value', 'f|filename': 'list' },
   run(call, args) {
-    const name = deploymentTarget(call, args.positionals);
+    const target = deploymentTarget(call, args.positionals, ['deployments', 'statefulsets']);
+    const name = target.name;
     const watch = args.flags.watch !== false;
     const timeout = args.flags.timeout === undefined ? 0 : parseDuration(args.flags.timeout);
     if (timeout === undefined) call.fail(1, `error: invalid argument "${args.flags.timeout}" for "--timeout" flag: time: invalid duration "${args.flags.timeout}"`);
     if (watch && timeout === 0) call.unsafe('rollout status without --timeout waits forever on a rollout that never finishes');
+    if (target.kind === 'statefulsets') {
+      const st = withCluster(call, args, (s, cluster, ns) => {
+        if (!cluster.statefulsets[`${ns}/${name}`]) call.fail(1, notFound('statefulsets', name));
+        return statefulSetStatusLine(statefulSetState(s, cluster, `${ns}/${name}`));
+      });
+      call.out(`${st.line}\n`);
+      if (!st.done && watch) call.fail(1, 'error: timed out waiting for the condition');
+      return;
+    }
     const r = withCluster(call, args, (s, cluster, ns) => {
       if (!cluster.deployments[`${ns}/${name}`]) call.fail(1, notFound('deployments', name));
       return rolloutState(s, cluster, `${ns}/${name}`);
@@ -522,6 +574,9 @@ const logs = {
         else if (k === 'deployments') {
           if (!cluster.deployments[`${ns}/${name}`]) call.fail(1, notFound('deployments', name));
           keys = Object.keys(cluster.pods).filter((p) => cluster.pods[p].deployment === `${ns}/${name}`).slice(0, 1);
+        } else if (k === 'statefulsets') {
+          if (!cluster.statefulsets[`${ns}/${name}`]) call.fail(1, notFound('statefulsets', name));
+          keys = Object.keys(cluster.pods).filter((p) => cluster.pods[p].statefulset === `${ns}/${name}`).sort().slice(0, 1);
         } else call.unexpected(`logs of a ${kind} are not simulated`);
       } else keys = [`${ns}/${target}`];
       const testPod = !selector && cluster.testPods?.[keys[0]];
@@ -539,13 +594,14 @@ const logs = {
       if (!c) call.fail(1, `error: container ${container} is not valid for pod ${podName}`);
       if (args.flags.previous) {
         if (!c.lastTerminated) call.fail(1, `Error from server (BadRequest): previous terminated container "${container}" in pod "${podName}" not found`);
-        return { container, lines: fault?.previousLogs ?? fault?.logs ?? entry.pod.previousLogs ?? [] };
+        return { container, lines: c.logs ?? fault?.previousLogs ?? fault?.logs ?? entry.pod.previousLogs ?? [] };
       }
       if (c.waiting && !c.lastTerminated) {
         const why = c.waiting.reason === 'ImagePullBackOff' || c.waiting.reason === 'ErrImagePull' ? 'trying and failing to pull image' : c.waiting.reason === 'ErrImageNeverPull' ? 'image can\'t be pulled' : c.waiting.reason === 'CreateContainerConfigError' ? 'CreateContainerConfigError' : 'ContainerCreating';
         call.fail(1, `Error from server (BadRequest): container "${container}" in pod "${podName}" is waiting to start: ${why}`);
       }
-      return { container, lines: fault?.logs ?? entry.pod.logs };
+      // A crash-looping container's log is its last run's (c.logs: what the database image printed as it failed).
+      return { container, lines: c.logs ?? fault?.logs ?? entry.pod.logs };
     };
     const tail = args.flags.tail === undefined ? -1 : Number(args.flags.tail);
     const emit = (entry, container, lines) => {
@@ -617,6 +673,57 @@ const wait = {
     if (result.met.length + result.unmet.length === 0) call.fail(1, 'error: no matching resources found');
     for (const m of result.met) call.out(`${m.label} condition met\n`);
     if (result.unmet.length > 0) call.fail(1, `error: timed out waiting for the condition on ${KINDS[result.kind].api}/${result.unmet[0].key.split('/')[1]}`);
+  },
+};
+
+/**
+ * `kubectl exec POD [-c CONTAINER] [-i] -- COMMAND…`: runs one of the programs the sim models in
+ * the pod (tools/postgres.mjs). Errors as kubectl 1.34 prints them: a missing `--` (usage error,
+ * text from the binary), an unknown pod (NotFound), an unknown container and an unscheduled pod
+ * (the API server's BadRequest texts, seen in real logs), a container that is not running (the
+ * kubelet's "container not found", behind the "Internal error occurred:" that the websocket
+ * executor of recent kubectl shows; seen in real logs, not recorded here). A command that fails
+ * makes kubectl print "command terminated with exit code N" (string in the binary) and exit N.
+ * Mutating only when psql is sent a write (CREATE/INSERT…), so a dry run that writes is caught.
+ */
+const exec = {
+  cluster: true,
+  flags: { 'c|container': 'value', 'i|stdin': 'bool', 't|tty': 'bool', 'q|quiet': 'bool', 'f|filename': 'list', 'pod-running-timeout': 'value' },
+  async run(call, args) {
+    const dash = call.argv.indexOf('--');
+    const before = dash === -1 ? args.positionals : args.positionals.slice(0, args.positionals.length - (call.argv.length - dash - 1));
+    const command = dash === -1 ? [] : call.argv.slice(dash + 1);
+    if (dash === -1 && before.length > 1) call.fail(1, "error: exec [POD] [COMMAND] is not supported anymore. Use exec [POD] -- [COMMAND] instead\nSee 'kubectl exec -h' for help and examples");
+    if (before.length === 0) call.fail(1, "error: expected 'exec (POD | TYPE/NAME) [-c CONTAINER] [flags] -- COMMAND [args...]'.\nPOD or TYPE/NAME is a required argument for the exec command\nSee 'kubectl exec -h' for help and examples");
+    if (command.length === 0) call.fail(1, "error: you must specify at least one command for the container\nSee 'kubectl exec -h' for help and examples");
+    if (args.flags.tty) call.unexpected('exec --tty is not simulated');
+    const stdin = args.flags.stdin ? await call.readStdin() : '';
+    if (command[0]?.split('/').pop() === 'psql' && psqlWrites(stdin)) call.mutating = true;
+    let podName = before[0];
+    if (podName.includes('/')) {
+      const [kind, name] = podName.split('/');
+      if (kindOf(call, kind) !== 'pods') call.unexpected(`exec into a ${kind} is not simulated`);
+      podName = name;
+    }
+    const result = withCluster(call, args, (s, cluster, ns) => {
+      const key = `${ns}/${podName}`;
+      const pod = cluster.pods[key];
+      if (!pod) call.fail(1, notFound('pods', podName));
+      const containerName = args.flags.container ?? pod.containers[0]?.name;
+      const container = pod.containers.find((c) => c.name === containerName);
+      if (!container) call.fail(1, `Error from server (BadRequest): container ${containerName} is not valid for pod ${podName}`);
+      const st = podStatus(s, cluster, key, pod);
+      if (st.unschedulable) call.fail(1, `Error from server (BadRequest): pod ${podName} does not have a host assigned`);
+      const cs = st.containers.find((c) => c.name === containerName);
+      if (!cs?.running) call.fail(1, `error: Internal error occurred: unable to upgrade connection: container not found ("${containerName}")`);
+      const r = runInPod({ cluster, ns, podName, container, ready: st.ready }, command, stdin);
+      if (r.changed) call.changed = true;
+      return r;
+    });
+    if (result.unexpected) call.unexpected(result.unexpected);
+    call.out(result.stdout);
+    if (result.stderr) call.err(result.stderr);
+    if (result.code !== 0) call.fail(result.code, `command terminated with exit code ${result.code}`);
   },
 };
 
@@ -708,5 +815,6 @@ export const commands = {
   'rollout status': rolloutStatus,
   'rollout restart': rolloutRestart,
   logs,
+  exec,
   wait,
 };

@@ -50,7 +50,7 @@ function defaultPullPolicy(image) {
   return tag === 'latest' ? 'Always' : 'IfNotPresent';
 }
 
-function containerFrom(c, podSpec) {
+function containerFrom(c, podSpec, claims = []) {
   const secretRefs = [];
   for (const env of c.env ?? []) {
     const ref = env.valueFrom?.secretKeyRef;
@@ -65,8 +65,12 @@ function containerFrom(c, podSpec) {
   }
   const sc = c.securityContext ?? {};
   const psc = podSpec.securityContext ?? {};
+  const env = {};
+  for (const e of c.env ?? []) if (typeof e.value === 'string') env[e.name] = e.value;
   return {
     name: c.name,
+    ...(Object.keys(env).length > 0 && { env }),
+    ...(claims.length > 0 && { claimMounts: (c.volumeMounts ?? []).filter((m) => claims.includes(m.name)).map((m) => ({ name: m.name, mountPath: m.mountPath })) }),
     image: c.image,
     imagePullPolicy: c.imagePullPolicy ?? defaultPullPolicy(c.image),
     secretRefs,
@@ -82,7 +86,7 @@ function containerFrom(c, podSpec) {
  * { deployments, services, secrets, tests, others } with keys "namespace/name".
  */
 export function objectsFromManifests(docs, release, namespace) {
-  const out = { deployments: {}, services: {}, secrets: {}, tests: [], testsDeletedOnSuccess: [], others: [] };
+  const out = { deployments: {}, statefulsets: {}, services: {}, secrets: {}, tests: [], testsDeletedOnSuccess: [], others: [] };
   for (const doc of docs) {
     if (!doc || typeof doc !== 'object' || !doc.kind) continue;
     const meta = doc.metadata ?? {};
@@ -112,6 +116,31 @@ export function objectsFromManifests(docs, release, namespace) {
         podAnnotations,
         containers,
       };
+    } else if (doc.kind === 'StatefulSet') {
+      const template = doc.spec?.template ?? {};
+      const podSpec = template.spec ?? {};
+      const claimTemplates = (doc.spec?.volumeClaimTemplates ?? []).map((t) => ({
+        name: t.metadata?.name,
+        labels: t.metadata?.labels ?? {},
+        accessModes: t.spec?.accessModes ?? ['ReadWriteOnce'],
+        storage: t.spec?.resources?.requests?.storage ?? '1Gi',
+        ...(t.spec?.storageClassName !== undefined && { storageClassName: t.spec.storageClassName }),
+      }));
+      const containers = (podSpec.containers ?? []).map((c) => containerFrom(c, podSpec, claimTemplates.map((t) => t.name)));
+      const podLabels = template.metadata?.labels ?? {};
+      const podAnnotations = template.metadata?.annotations ?? {};
+      out.statefulsets[key] = {
+        release,
+        labels: meta.labels ?? {},
+        selector: doc.spec?.selector?.matchLabels ?? {},
+        replicas: doc.spec?.replicas ?? 1,
+        serviceName: doc.spec?.serviceName ?? '',
+        templateHash: templateHash({ containers, podLabels, podAnnotations }),
+        podLabels,
+        podAnnotations,
+        containers,
+        volumeClaimTemplates: claimTemplates,
+      };
     } else if (doc.kind === 'Service') {
       out.services[key] = {
         release,
@@ -132,6 +161,50 @@ export function objectsFromManifests(docs, release, namespace) {
 
 function nodeImageStore(state, cluster) {
   return cluster.minikubeProfile ? (state.docker.images[`minikube/${cluster.minikubeProfile}`] ?? {}) : {};
+}
+
+/** PGDATA as the container sets it, else the postgres image's default. */
+export function pgdataOf(container) {
+  return container.env?.PGDATA ?? '/var/lib/postgresql/data';
+}
+
+/**
+ * faults.databaseVolumeNotWritable: the claim's volume cannot be written by the postgres user
+ * (minikube's hostPath provisioner on some versions), so the image's entrypoint fails and the
+ * container crash-loops, its restart count climbing with the kubelet's back-off (10s, 20s, 40s…).
+ * `true`/'mkdir': docker-entrypoint.sh's `mkdir -p "$PGDATA"` fails (set -e, exit 1): GNU
+ * coreutils' message, which quotes with ‘’ under the image's LANG=en_US.utf8 (gnulib quotearg in
+ * a UTF-8 locale; a real pod log of postgres on a root-owned k3s hostPath shows the same; plain
+ * '' quotes under LANG=C). 'initdb': the directory exists but initdb cannot chmod it (PG 12+
+ * wording, "initdb: error: …", printed after its "fixing permissions …" step on the same line).
+ */
+function volumeNotWritable(kind, container, podName, ns, pod) {
+  const pgdata = pgdataOf(container);
+  const logs =
+    kind === 'initdb'
+      ? [
+          'The files belonging to this database system will be owned by user "postgres".',
+          'This user must also own the server process.',
+          '',
+          'The database cluster will be initialized with locale "en_US.utf8".',
+          'The default database encoding has accordingly been set to "UTF8".',
+          'The default text search configuration will be set to "english".',
+          '',
+          'Data page checksums are disabled.',
+          '',
+          `fixing permissions on existing directory ${pgdata} ... initdb: error: could not change permissions of directory "${pgdata}": Operation not permitted`,
+        ]
+      : [`mkdir: cannot create directory ‘${pgdata}’: Permission denied`];
+  const ageSeconds = (Date.now() - Date.parse(pod.created)) / 1000;
+  let restarts = 1;
+  while (10 * (2 ** restarts - 1) <= ageSeconds && restarts < 30) restarts++;
+  return {
+    ready: false,
+    waiting: { reason: 'CrashLoopBackOff', message: `back-off ${Math.min(300, 10 * 2 ** (restarts - 1))}s restarting failed container=${container.name} pod=${podName}_${ns}(${pod.uid ?? uid(podName)})` },
+    lastTerminated: { reason: 'Error', exitCode: 1 },
+    restartCount: restarts,
+    logs,
+  };
 }
 
 /**
@@ -200,8 +273,10 @@ function containerState(state, cluster, ns, podName, pod, container) {
       restartCount: fault.restartCount ?? 3,
     };
   }
-  const deploymentName = pod.deployment.split('/')[1];
-  if (fault?.state === 'NotReady' || state.faults.rollout?.[deploymentName]) return { ready: false, running: true, restartCount: 0 };
+  const ownerName = (pod.deployment ?? pod.statefulset).split('/')[1];
+  const volumeFault = pod.statefulset && (container.claimMounts ?? []).length > 0 ? state.faults.databaseVolumeNotWritable : undefined;
+  if (volumeFault) return volumeNotWritable(volumeFault, container, podName, ns, pod);
+  if (fault?.state === 'NotReady' || state.faults.rollout?.[ownerName]) return { ready: false, running: true, restartCount: 0 };
   if (state.faults.podStartMs && Date.now() - Date.parse(pod.created) < state.faults.podStartMs) return { ready: false, running: true, restartCount: 0 };
   return { ready: true, running: true, restartCount: 0 };
 }
@@ -255,7 +330,12 @@ function createPod(cluster, deploymentKey) {
  * new ones are all ready. Pods whose Deployment is gone are removed.
  */
 export function reconcile(state, cluster) {
-  for (const [key, pod] of Object.entries(cluster.pods)) if (!cluster.deployments[pod.deployment]) delete cluster.pods[key];
+  cluster.statefulsets ??= {};
+  cluster.persistentvolumeclaims ??= {};
+  for (const [key, pod] of Object.entries(cluster.pods)) {
+    if (pod.statefulset ? !cluster.statefulsets[pod.statefulset] : !cluster.deployments[pod.deployment]) delete cluster.pods[key];
+  }
+  reconcileStatefulSets(state, cluster);
   for (const dKey of Object.keys(cluster.deployments)) {
     const d = cluster.deployments[dKey];
     const isReady = (k) => podStatus(state, cluster, k, cluster.pods[k]).ready;
@@ -275,6 +355,228 @@ export function reconcile(state, cluster) {
       break;
     }
   }
+}
+
+/**
+ * The StatefulSet controller (OrderedReady, RollingUpdate with partition 0): pod <name>-<i> for
+ * each ordinal, created only once every lower ordinal is ready; a PVC <claim>-<name>-<i> per
+ * volumeClaimTemplate, created with the pod and never deleted by the controller (nor by helm
+ * uninstall: they are not in the release's manifest); a pod from an older template is replaced,
+ * highest ordinal first, once the others are ready. A replacement has the same name, a new uid.
+ */
+function reconcileStatefulSets(state, cluster) {
+  for (const [sKey, sts] of Object.entries(cluster.statefulsets)) {
+    const [ns, name] = sKey.split('/');
+    const isReady = (k) => cluster.pods[k] && podStatus(state, cluster, k, cluster.pods[k]).ready;
+    for (const [key, pod] of Object.entries(cluster.pods)) {
+      if (pod.statefulset === sKey && pod.ordinal >= sts.replicas) delete cluster.pods[key];
+    }
+    for (let i = 0; i < sts.replicas; i++) {
+      const key = `${ns}/${name}-${i}`;
+      if (!cluster.pods[key]) {
+        createStatefulSetPod(cluster, sKey, i);
+        break;
+      }
+      if (!isReady(key)) break;
+    }
+    const stale = Object.keys(cluster.pods).filter((k) => cluster.pods[k].statefulset === sKey && cluster.pods[k].templateHash !== sts.templateHash);
+    if (stale.length > 0) {
+      const highest = stale.sort((a, b) => cluster.pods[b].ordinal - cluster.pods[a].ordinal)[0];
+      const others = Object.keys(cluster.pods).filter((k) => cluster.pods[k].statefulset === sKey && k !== highest);
+      if (others.every(isReady)) {
+        delete cluster.pods[highest];
+        createStatefulSetPod(cluster, sKey, Number(highest.split('-').pop()));
+      }
+    }
+  }
+}
+
+let podSerial = 0;
+
+function createStatefulSetPod(cluster, sKey, ordinal) {
+  const sts = cluster.statefulsets[sKey];
+  const [ns, name] = sKey.split('/');
+  const podName = `${name}-${ordinal}`;
+  const created = new Date().toISOString();
+  const claims = [];
+  for (const t of sts.volumeClaimTemplates) {
+    const claimName = `${t.name}-${podName}`;
+    const claimKey = `${ns}/${claimName}`;
+    claims.push({ name: t.name, claimName });
+    if (!cluster.persistentvolumeclaims[claimKey]) {
+      cluster.persistentvolumeclaims[claimKey] = {
+        // The StatefulSet controller labels a claim with the template's labels and the selector's.
+        labels: { ...t.labels, ...sts.selector },
+        accessModes: t.accessModes,
+        storage: t.storage,
+        storageClassName: t.storageClassName ?? defaultStorageClass(cluster),
+        created,
+        uid: uid(`${claimKey}/${created}/${process.pid}/${podSerial++}`),
+        resourceVersion: nextResourceVersion(cluster),
+      };
+    }
+  }
+  const podUid = uid(`${ns}/${podName}/${created}/${process.pid}/${podSerial++}/${Math.random()}`);
+  const fresh = sts.volumeClaimTemplates.some((t) => !cluster.persistentvolumeclaims[`${ns}/${t.name}-${podName}`]?.postgres?.initialized);
+  cluster.pods[`${ns}/${podName}`] = {
+    statefulset: sKey,
+    ordinal,
+    uid: podUid,
+    templateHash: sts.templateHash,
+    labels: { ...sts.podLabels, 'apps.kubernetes.io/pod-index': String(ordinal), 'controller-revision-hash': `${name}-${sts.templateHash}`, 'statefulset.kubernetes.io/pod-name': podName },
+    annotations: sts.podAnnotations,
+    containers: sts.containers,
+    claims,
+    created,
+    logs: postgresStartLogs(sts.containers, created, fresh),
+  };
+  // The data directory now holds a cluster (initdb ran on the first start).
+  for (const c of claims) {
+    const pvc = cluster.persistentvolumeclaims[`${ns}/${c.claimName}`];
+    pvc.postgres ??= { initialized: true, tables: {} };
+  }
+}
+
+/** What the postgres image prints on start: initdb on an empty volume, else it skips it (docker-entrypoint.sh). */
+function postgresStartLogs(containers, created, fresh) {
+  if (!containers.some((c) => /(^|\/)postgres(:|@|$)/.test(c.image) && (c.claimMounts ?? []).length > 0)) return [];
+  const at = `${created.replace('T', ' ').replace('Z', '')} UTC [1]`;
+  return [
+    ...(fresh
+      ? ['The files belonging to this database system will be owned by user "postgres".', 'This user must also own the server process.', '', 'PostgreSQL init process complete; ready for start up.', '']
+      : ['', 'PostgreSQL Database directory appears to contain a database; Skipping initialization', '']),
+    `${at} LOG:  listening on IPv4 address "0.0.0.0", port 5432`,
+    `${at} LOG:  database system is ready to accept connections`,
+  ];
+}
+
+/** The cluster's default StorageClass: minikube's `standard` (storage-provisioner addon). */
+export function defaultStorageClass(cluster) {
+  return cluster.minikubeProfile ? 'standard' : '';
+}
+
+/** StorageClasses of a cluster: minikube has `standard`, the default, provisioned by its hostPath provisioner. */
+export function storageClasses(cluster) {
+  return cluster.minikubeProfile ? { standard: { provisioner: 'k8s.io/minikube-hostpath', default: true } } : {};
+}
+
+/** Rollout progress of a StatefulSet, as `kubectl rollout status` and `helm --wait` see it. */
+export function statefulSetState(state, cluster, sKey) {
+  const sts = cluster.statefulsets[sKey];
+  const pods = Object.keys(cluster.pods).filter((k) => cluster.pods[k].statefulset === sKey);
+  const ready = pods.filter((k) => podStatus(state, cluster, k, cluster.pods[k]).ready).length;
+  const updated = pods.filter((k) => cluster.pods[k].templateHash === sts.templateHash).length;
+  const current = pods.length - updated;
+  return { replicas: sts.replicas, total: pods.length, ready, updated, current, done: ready >= sts.replicas && updated >= sts.replicas };
+}
+
+export function statefulSetJson(state, cluster, key) {
+  const sts = cluster.statefulsets[key];
+  const [ns, name] = key.split('/');
+  const r = statefulSetState(state, cluster, key);
+  const at = isoSeconds(sts.created);
+  const revision = `${name}-${sts.templateHash}`;
+  const status = {
+    observedGeneration: sts.generation,
+    replicas: r.total,
+    readyReplicas: r.ready,
+    availableReplicas: r.ready,
+    currentReplicas: r.updated,
+    updatedReplicas: r.updated,
+    currentRevision: revision,
+    updateRevision: revision,
+    collisionCount: 0,
+  };
+  if (r.ready === 0) {
+    delete status.readyReplicas;
+    status.availableReplicas = 0;
+  }
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: {
+      name,
+      namespace: ns,
+      uid: uid(key),
+      generation: sts.generation,
+      labels: sts.labels,
+      ...(sts.release && { annotations: { 'meta.helm.sh/release-name': sts.release, 'meta.helm.sh/release-namespace': ns } }),
+      creationTimestamp: at,
+    },
+    spec: {
+      replicas: sts.replicas,
+      selector: { matchLabels: sts.selector },
+      serviceName: sts.serviceName,
+      podManagementPolicy: 'OrderedReady',
+      revisionHistoryLimit: 10,
+      updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } },
+      persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+      template: {
+        metadata: { labels: sts.podLabels, ...(Object.keys(sts.podAnnotations).length > 0 && { annotations: sts.podAnnotations }) },
+        spec: { containers: sts.containers.map((c) => ({ name: c.name, image: c.image, imagePullPolicy: c.imagePullPolicy })) },
+      },
+      volumeClaimTemplates: sts.volumeClaimTemplates.map((t) => ({
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        metadata: { name: t.name, ...(Object.keys(t.labels).length > 0 && { labels: t.labels }) },
+        spec: { accessModes: t.accessModes, resources: { requests: { storage: t.storage } }, volumeMode: 'Filesystem', ...(t.storageClassName !== undefined && { storageClassName: t.storageClassName }) },
+        status: { phase: 'Pending' },
+      })),
+    },
+    status,
+  };
+}
+
+/** A PVC as the API server returns it once minikube's hostPath provisioner bound it. */
+export function pvcJson(cluster, key) {
+  const pvc = cluster.persistentvolumeclaims[key];
+  const [ns, name] = key.split('/');
+  const provisioned = pvc.storageClassName === 'standard' && cluster.minikubeProfile;
+  return {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: {
+      annotations: {
+        'pv.kubernetes.io/bind-completed': 'yes',
+        'pv.kubernetes.io/bound-by-controller': 'yes',
+        ...(provisioned && { 'volume.beta.kubernetes.io/storage-provisioner': 'k8s.io/minikube-hostpath', 'volume.kubernetes.io/storage-provisioner': 'k8s.io/minikube-hostpath' }),
+      },
+      creationTimestamp: isoSeconds(pvc.created),
+      finalizers: ['kubernetes.io/pvc-protection'],
+      ...(Object.keys(pvc.labels).length > 0 && { labels: pvc.labels }),
+      name,
+      namespace: ns,
+      resourceVersion: String(pvc.resourceVersion),
+      uid: pvc.uid,
+    },
+    spec: {
+      accessModes: pvc.accessModes,
+      resources: { requests: { storage: pvc.storage } },
+      storageClassName: pvc.storageClassName,
+      volumeMode: 'Filesystem',
+      volumeName: `pvc-${pvc.uid}`,
+    },
+    status: { accessModes: pvc.accessModes, capacity: { storage: pvc.storage }, phase: 'Bound' },
+  };
+}
+
+/** A StorageClass as minikube's storage-provisioner addon creates it (deploy/addons/storageclass/storageclass.yaml). */
+export function storageClassJson(cluster, name) {
+  const sc = storageClasses(cluster)[name];
+  return {
+    apiVersion: 'storage.k8s.io/v1',
+    kind: 'StorageClass',
+    metadata: {
+      annotations: { ...(sc.default && { 'storageclass.kubernetes.io/is-default-class': 'true' }) },
+      creationTimestamp: isoSeconds(cluster.namespaces.default?.created ?? new Date().toISOString()),
+      labels: { 'addonmanager.kubernetes.io/mode': 'EnsureExists' },
+      name,
+      uid: uid(`storageclass/${name}`),
+    },
+    provisioner: sc.provisioner,
+    reclaimPolicy: 'Delete',
+    volumeBindingMode: 'Immediate',
+  };
 }
 
 /** `kubectl rollout restart`: a new pod-template annotation, so a new template hash and new pods. */
@@ -317,7 +619,7 @@ export function podJson(state, cluster, key) {
   const [ns, name] = key.split('/');
   const st = podStatus(state, cluster, key, pod);
   const started = isoSeconds(pod.created);
-  const rsName = `${pod.deployment.split('/')[1]}-${pod.templateHash}`;
+  const owner = pod.statefulset ? pod.statefulset.split('/')[1] : `${pod.deployment.split('/')[1]}-${pod.templateHash}`;
   const conditions = st.unschedulable
     ? [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: st.unschedulable, lastTransitionTime: started, lastProbeTime: null }]
     : [
@@ -343,7 +645,7 @@ export function podJson(state, cluster, key) {
         state: c.waiting ? { waiting: c.waiting.message ? { reason: c.waiting.reason, message: c.waiting.message } : { reason: c.waiting.reason } } : { running: { startedAt: started } },
         lastState: c.lastTerminated ? { terminated: { exitCode: c.lastTerminated.exitCode, reason: c.lastTerminated.reason, startedAt: started, finishedAt: started, containerID: `docker://${uid(`${key}/${c.name}`).replaceAll('-', '')}` } } : {},
       };
-      if (c.running || c.lastTerminated) cs.containerID = `docker://${uid(`${key}/${c.name}/now`).replaceAll('-', '')}`;
+      if (c.running || c.lastTerminated) cs.containerID = `docker://${uid(`${pod.uid ?? key}/${c.name}/now`).replaceAll('-', '')}`;
       return cs;
     });
   }
@@ -353,12 +655,13 @@ export function podJson(state, cluster, key) {
     metadata: {
       name,
       namespace: ns,
-      uid: uid(key),
+      uid: pod.uid ?? uid(key),
       labels: pod.labels,
       annotations: pod.annotations,
       creationTimestamp: started,
-      generateName: `${rsName}-`,
-      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rsName, uid: uid(`${ns}/${rsName}`), controller: true, blockOwnerDeletion: true }],
+      // A StatefulSet names its pods itself (no generateName): a replacement has the same name.
+      ...(!pod.statefulset && { generateName: `${owner}-` }),
+      ownerReferences: [{ apiVersion: 'apps/v1', kind: pod.statefulset ? 'StatefulSet' : 'ReplicaSet', name: owner, uid: uid(`${ns}/${owner}`), controller: true, blockOwnerDeletion: true }],
     },
     spec: {
       containers: pod.containers.map((c) => ({
@@ -370,6 +673,8 @@ export function podJson(state, cluster, key) {
       })),
       nodeName: st.unschedulable ? undefined : cluster.minikubeProfile ?? 'node-1',
       restartPolicy: 'Always',
+      ...(pod.statefulset && { hostname: name, subdomain: cluster.statefulsets?.[pod.statefulset]?.serviceName }),
+      ...(pod.claims?.length > 0 && { volumes: pod.claims.map((c) => ({ name: c.name, persistentVolumeClaim: { claimName: c.claimName } })) }),
     },
     status,
   };
@@ -484,6 +789,12 @@ export function applyReleaseObjects(cluster, release, namespace, objects) {
     const changed = !previous || previous.templateHash !== d.templateHash;
     cluster.deployments[key] = { ...d, created: previous?.created ?? now, generation: (previous?.generation ?? 0) + (changed || previous.replicas !== d.replicas ? 1 : 0) };
   }
+  cluster.statefulsets ??= {};
+  for (const [key, d] of Object.entries(objects.statefulsets ?? {})) {
+    const previous = cluster.statefulsets[key];
+    const changed = !previous || previous.templateHash !== d.templateHash;
+    cluster.statefulsets[key] = { ...d, created: previous?.created ?? now, generation: (previous?.generation ?? 0) + (changed || previous.replicas !== d.replicas ? 1 : 0) };
+  }
   for (const [key, s] of Object.entries(objects.services)) cluster.services[key] = s;
   for (const [key, s] of Object.entries(objects.secrets)) {
     const previous = cluster.secrets[key];
@@ -495,9 +806,10 @@ export function applyReleaseObjects(cluster, release, namespace, objects) {
 
 /** Removes a release's objects, except those named in `keep` (the next revision's objects). */
 export function removeReleaseObjects(cluster, release, namespace, keep = { deployments: {}, services: {}, secrets: {} }) {
-  for (const kind of ['deployments', 'services', 'secrets']) {
-    for (const [key, obj] of Object.entries(cluster[kind])) {
-      if (obj.release === release && key.startsWith(`${namespace}/`) && !(key in keep[kind])) delete cluster[kind][key];
+  // A StatefulSet's PVCs are not the release's objects: they stay (Helm and Kubernetes both keep them).
+  for (const kind of ['deployments', 'statefulsets', 'services', 'secrets']) {
+    for (const [key, obj] of Object.entries(cluster[kind] ?? {})) {
+      if (obj.release === release && key.startsWith(`${namespace}/`) && !(key in (keep[kind] ?? {}))) delete cluster[kind][key];
     }
   }
 }
@@ -505,4 +817,33 @@ export function removeReleaseObjects(cluster, release, namespace, keep = { deplo
 export function nextResourceVersion(cluster) {
   cluster.resourceVersion = (cluster.resourceVersion ?? 1000) + 1;
   return cluster.resourceVersion;
+}
+
+/**
+ * Whether the backend behind a NodePort has its database: when the `database-url` of Secret
+ * `backend-secrets` (in the Service's namespace) names an in-cluster Service (`db`, `db.ns`,
+ * `db.ns.svc`, `db.ns.svc.cluster.local`), the database is reachable exactly when that Service has
+ * a ready pod. Returns 'reachable', 'unreachable', or undefined (no such backend, or an external
+ * database the sim does not model). The e2e fixture's health server asks this.
+ */
+export function backendDatabase(state, nodePort) {
+  for (const cluster of Object.values(state.kube.clusters)) {
+    const svcKey = Object.keys(cluster.services).find((k) => cluster.services[k].ports.some((p) => p.nodePort === nodePort));
+    if (!svcKey) continue;
+    const ns = svcKey.split('/')[0];
+    const encoded = cluster.secrets[`${ns}/backend-secrets`]?.data?.['database-url'];
+    if (!encoded) return undefined;
+    let host;
+    try {
+      host = new URL(Buffer.from(encoded, 'base64').toString('utf8')).hostname;
+    } catch {
+      return undefined;
+    }
+    const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)(?:\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)(?:\.svc(?:\.cluster\.local)?)?)?$/.exec(host);
+    if (!m || host === 'localhost') return undefined;
+    const dbKey = `${m[3] ?? ns}/${m[1]}`;
+    const svc = cluster.services[dbKey];
+    return svc && podsForService(state, cluster, dbKey.split('/')[0], svc).length > 0 ? 'reachable' : 'unreachable';
+  }
+  return undefined;
 }
