@@ -4,7 +4,6 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { assetPath } from '../assets.js';
 import { inClusterDatabase, databaseHost } from '../checks/database.js';
-import { maskDatabaseUrl } from '../config/database-url.js';
 import { checkEnvText, readEnvText, secretKeys } from '../config/env-file.js';
 import { envName } from '../config/load.js';
 import type { Context } from '../context.js';
@@ -99,7 +98,7 @@ export function renderSummary(ctx: Context, plan: WritePlan, questions: readonly
   const { database, env, config, gitignore } = plan;
   const envRows = [
     ...asked.filter(isSecret).map(row),
-    ...(database.removed !== undefined ? [['DATABASE_URL', `removed (${database.removed.trim() === '' ? 'it was empty' : `was ${maskDatabaseUrl(database.removed)}`}): the database runs in the cluster`] as const] : []),
+    ...(database.removed !== undefined ? [['DATABASE_URL', `removed (${removedUrl(database.removed)}): the database runs in the cluster`] as const] : []),
   ];
   const configRows = [
     ...asked.filter((q) => !isSecret(q)).map(row),
@@ -119,4 +118,11 @@ export function renderSummary(ctx: Context, plan: WritePlan, questions: readonly
     file(gitignore.path, gitignore.append ? `adds ${gitignore.entry}: it is not git-ignored yet` : `unchanged: ${gitignore.entry} is already git-ignored`),
     '',
   ].join('\n');
+}
+
+/** The removed URL as doctor shows one: host and port only (a value that is no URL may be anything, a password too). */
+function removedUrl(value: string): string {
+  if (value.trim() === '') return 'it was empty';
+  const host = databaseHost(value);
+  return host ? `was at ${host}` : 'it was not a valid URL';
 }
