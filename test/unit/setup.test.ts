@@ -809,3 +809,13 @@ describe('setup: where the database runs', () => {
     expect((error as UsageError).message).toContain("--database-url-file FILE (or --database-url URL): database.mode: external in todo-deploy.yaml needs the database's URL");
   });
 });
+
+describe('setup: a TODO_DEPLOY_DATABASE_MODE in the shell', () => {
+  it('warns that it outranks todo-deploy.yaml when it disagrees with the choice', async () => {
+    const app = makeApp();
+    const { ctx, output } = await testContext({ appDir: app, interactive: false, yes: true });
+    const error = await setup({ ...ctx, configOptions: { ...ctx.configOptions, env: { TODO_DEPLOY_DATABASE_MODE: 'external' } } }, { checkDatabase: false, openaiApiKey: OPENAI, generateAuthSecret: true }).catch((e: unknown) => e);
+    expect(error).toBeUndefined();
+    expect(output()).toContain('warning: TODO_DEPLOY_DATABASE_MODE=external is set in this shell and outranks todo-deploy.yaml, so up would not use the database chosen here (in-cluster); unset it.');
+  });
+});
