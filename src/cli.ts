@@ -95,6 +95,7 @@ export async function main(argv: readonly string[], io: Partial<Io> = {}): Promi
     .description('the guided set-up: asks for each value (checked as `up` checks it), writes .env (mode 600) and todo-deploy.yaml, keeps .env out of git, offers to run `up`')
     .option('--frontend-dir <dir>', 'the Next.js app folder, relative to --app-dir (default: detected)')
     .option('--backend-dir <dir>', 'the FastAPI app folder, relative to --app-dir (default: detected)')
+    .option('--database <where>', 'in-cluster: todo-deploy runs PostgreSQL in the cluster (the default without a URL); external: your database, at --database-url-file')
     .option('--database-url-file <file>', 'read DATABASE_URL from a file, or - for stdin')
     .option('--database-url <url>', 'DATABASE_URL itself (its password lands in your shell history: prefer --database-url-file)')
     .option('--no-check-database', "don't check that the database's host and port answer")

@@ -1,5 +1,6 @@
 // The input checks shared by `doctor` and `up`: todo-deploy.yaml (and TODO_DEPLOY_*), .env,
-// and what they point at (the app's sources, values files) or ask of Minikube.
+// which database they choose, and what they point at (the app's sources, values files) or ask
+// of Minikube.
 import { join } from 'node:path';
 import { checkEnvFile, envHint, type Secrets } from '../config/env-file.js';
 import { loadConfig, SettingsError, type LoadedConfig, type LoadOptions } from '../config/load.js';
@@ -11,6 +12,7 @@ import type { Exec } from '../tools/exec.js';
 import { gitAdapter } from '../adapters/git.js';
 import { checkApp, servicePaths, type PackageManagers } from './app.js';
 import type { PreflightCheck } from './check.js';
+import { checkDatabase, readDatabaseUrl } from './database.js';
 import { checkSettings, thisMachine } from './settings.js';
 import { checkValues } from './values.js';
 
@@ -73,7 +75,7 @@ async function envFileInBuilds(file: string, appDir: string, config: Config): Pr
 }
 
 export interface Preflight {
-  /** todo-deploy.yaml, .env, the app's sources, the Helm values files, the settings: every input check. */
+  /** todo-deploy.yaml, .env, the database, the app's sources, the Helm values files, the settings: every input check. */
   checks: PreflightCheck[];
   loaded?: LoadedConfig;
   secrets?: Secrets;
@@ -89,10 +91,11 @@ export async function checkInputs(options: { configOptions: LoadOptions; envFile
   // The config first: with it, the env file is also checked against the build contexts.
   const config = await checkConfig(options.configOptions);
   const loaded = config.loaded;
-  const env = await checkEnv(options.exec, options.envFile, options.redactor, loaded && { appDir: options.appDir, config: loaded.config });
+  const [env, databaseUrl] = await Promise.all([checkEnv(options.exec, options.envFile, options.redactor, loaded && { appDir: options.appDir, config: loaded.config }), readDatabaseUrl(options.envFile)]);
   const host = thisMachine();
   if (!loaded) {
     const skipped = [
+      { id: 'database', title: 'database' },
       { id: 'app', title: 'app sources' },
       { id: 'values', title: 'Helm values files' },
       { id: 'settings', title: 'settings' },
@@ -100,5 +103,6 @@ export async function checkInputs(options: { configOptions: LoadOptions; envFile
     return { checks: [config.result, env.result, ...skipped], secrets: env.secrets };
   }
   const [app, values, settings] = await Promise.all([checkApp(options.appDir, loaded.config), checkValues(options.appDir, loaded.config), checkSettings(loaded.config, host)]);
-  return { checks: [config.result, env.result, app.result, values, settings], loaded, secrets: env.secrets, packageManagers: app.packageManagers };
+  const database = checkDatabase(loaded.config, options.envFile, databaseUrl);
+  return { checks: [config.result, env.result, database, app.result, values, settings], loaded, secrets: env.secrets, packageManagers: app.packageManagers };
 }

@@ -1,5 +1,5 @@
-// `todo-deploy setup`: the guided wizard. Finds the app, asks for each .env value and the
-// cluster's resources (every answer checked by the rules `up` applies), shows a summary with
+// `todo-deploy setup`: the guided wizard. Finds the app, asks where the database is (PostgreSQL
+// in the cluster, or an external one by its URL), asks for each .env value and the cluster's resources (every answer checked by the rules `up` applies), shows a summary with
 // the secrets masked, and only after confirmation writes .env (mode 600), todo-deploy.yaml
 // (from the template, comments kept) and the .gitignore entry; then offers to run `up`.
 // Every question has a flag, so with --yes and the flags it runs without a terminal.

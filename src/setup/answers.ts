@@ -8,7 +8,7 @@ import { isLeaf, schema, type Leaf, type Section } from '../config/schema.js';
 import { quoteEnvValue, unquotableProblem } from './env-text.js';
 
 /** The todo-deploy.yaml keys the wizard sets. */
-export const configAnswerPaths = ['frontend.sourceDir', 'backend.sourceDir', 'namespace', 'minikube.cpus', 'minikube.memory', 'minikube.profile'] as const;
+export const configAnswerPaths = ['frontend.sourceDir', 'backend.sourceDir', 'namespace', 'minikube.cpus', 'minikube.memory', 'minikube.profile', 'database.mode'] as const;
 export type ConfigAnswerPath = (typeof configAnswerPaths)[number];
 
 /** "DATABASE_URL must be a postgres:// …", or undefined when `up` would accept the value. */

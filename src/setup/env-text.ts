@@ -45,10 +45,12 @@ export const unquotableProblem =
 /**
  * .env text with `values` set: each key's assignment (its last, the one that counts) gets the
  * new value in place, its `export`, spacing and trailing comment kept, or is left as it is when
- * the value is unchanged; keys the text lacks are appended. Comments, blank lines, order and
- * every other line stay as they are.
+ * the value is unchanged; a key the text lacks takes the place of its commented-out empty
+ * assignment (`# KEY=`, as the template has it), or is appended. Every assignment of a key in
+ * `remove` goes, its whole line with it. Comments, blank lines, order and every other line stay
+ * as they are.
  */
-export function setEnvValues(base: string, values: Readonly<Record<string, string>>): string {
+export function setEnvValues(base: string, values: Readonly<Record<string, string>>, remove: readonly string[] = []): string {
   const { text, values: current, entries } = readEnvText(base, '.env');
   const line = (key: string, value: string) => {
     const quoted = quoteEnvValue(value);
@@ -61,12 +63,29 @@ export function setEnvValues(base: string, values: Readonly<Record<string, strin
       const entry = last.get(key);
       return entry && current[key] !== value ? [{ ...entry, text: line(key, value) }] : [];
     })
+    .concat(entries.filter((entry) => remove.includes(entry.key)).map((entry) => ({ ...entry, ...wholeLine(text, entry), text: '' })))
     .sort((a, b) => b.start - a.start);
   let result = text;
   for (const edit of edits) result = result.slice(0, edit.start) + edit.text + result.slice(edit.end);
-  const added = Object.entries(values).filter(([key]) => !last.has(key));
-  if (added.length === 0) return result;
+  const appended: Array<[string, string]> = [];
+  for (const [key, value] of Object.entries(values)) {
+    if (last.has(key)) continue;
+    // A key the template leaves commented out (`# DATABASE_URL=`, optional) is set where it stands, under its explanation.
+    const placeholder = new RegExp(`^#[ \\t]*${key}=[ \\t]*$`, 'm').exec(result);
+    if (placeholder) result = result.slice(0, placeholder.index) + `${key}=${line(key, value)}` + result.slice(placeholder.index + placeholder[0].length);
+    else appended.push([key, value]);
+  }
+  if (appended.length === 0) return result;
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const separator = result === '' || result.endsWith('\n') ? '' : eol;
-  return result + separator + added.map(([key, value]) => `${key}=${line(key, value)}${eol}`).join('');
+  return result + separator + appended.map(([key, value]) => `${key}=${line(key, value)}${eol}`).join('');
+}
+
+/** From the start of the entry's line (its key) to the start of the next line: a quoted value may span lines. */
+function wholeLine(text: string, entry: { start: number; end: number }): { start: number; end: number } {
+  const start = Math.max(text.lastIndexOf('\n', entry.start - 1), text.lastIndexOf('\r', entry.start - 1)) + 1;
+  const eol = /\r\n|\r|\n|$/g;
+  eol.lastIndex = entry.end;
+  const found = eol.exec(text)!;
+  return { start, end: found.index + found[0].length };
 }

@@ -13,6 +13,8 @@ import { configAnswerProblem, envAnswerProblem, generateAuthSecret, minikubeAnsw
 export interface SetupFlags {
   frontendDir?: string;
   backendDir?: string;
+  /** in-cluster or external (--database). */
+  database?: string;
   databaseUrl?: string;
   databaseUrlFile?: string;
   openaiApiKey?: string;
@@ -87,6 +89,17 @@ export async function readFlags(ctx: Context, flags: SetupFlags, host: HostResou
     { flag: '--database-url', value: flags.databaseUrl, warning: (v) => (hasPassword(v) ? history('--database-url', '--database-url-file') : undefined) },
     { flag: '--database-url-file', path: flags.databaseUrlFile },
   );
+  // Where the database is: --database, or external when its URL is given.
+  const urlFlag = flags.databaseUrl !== undefined ? '--database-url' : flags.databaseUrlFile !== undefined ? '--database-url-file' : undefined;
+  if (flags.database !== undefined) {
+    const value = flags.database.trim();
+    if (value !== 'in-cluster' && value !== 'external') problems.push(`--database: expected in-cluster or external, got ${JSON.stringify(value)}`);
+    else if (value === 'in-cluster' && urlFlag) {
+      problems.push(`--database in-cluster and ${urlFlag} contradict each other: in the cluster, todo-deploy makes the database and its password, so .env gets no DATABASE_URL. Drop ${urlFlag}, or use --database external.`);
+    } else given['database.mode'] = { value, from: '--database' };
+  } else if (given.DATABASE_URL && urlFlag) {
+    given['database.mode'] = { value: 'external', from: urlFlag };
+  }
   await secret('OPENAI_API_KEY', { flag: '--openai-api-key', value: flags.openaiApiKey, warning: () => history('--openai-api-key', '--openai-api-key-file') }, { flag: '--openai-api-key-file', path: flags.openaiApiKeyFile });
   if (flags.generateAuthSecret && flags.betterAuthSecretFile !== undefined) {
     problems.push('--generate-auth-secret and --better-auth-secret-file both set BETTER_AUTH_SECRET; give one.');

@@ -5,6 +5,7 @@ import { registerSecret } from '../config/env-file.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import { REDACTED } from '../redact.js';
+import { inClusterDatabase } from '../checks/database.js';
 import type { HostResources } from '../checks/settings.js';
 import { configAnswerProblem, envAnswerProblem, generateAuthSecret, minikubeAnswerProblem, type ConfigAnswerPath } from './answers.js';
 import { appDirProblem, configDir, detectAppDir } from './app-dirs.js';
@@ -28,6 +29,8 @@ export interface Question {
   show(value: string): string;
   /** Warnings and checks once the answer is known. */
   after?(value: string): Promise<void>;
+  /** Asked only when the answers before it call for it (DATABASE_URL: only for an external database). */
+  when?(answers: Partial<Answers>): boolean;
 }
 
 /** `checkDatabase`: false with --no-check-database. */
@@ -60,13 +63,37 @@ export async function buildQuestions(ctx: Context, previous: Previous, given: Pa
     });
   }
 
+  // What is in force now is the default: the file's explicit mode, else (auto) external exactly
+  // when a URL is known. Without one, PostgreSQL in the cluster: nothing to paste, nothing to fail.
+  const urlKnown = given.DATABASE_URL !== undefined || env.DATABASE_URL !== undefined;
+  const inForce = config.database.mode !== 'auto' ? config.database.mode : urlKnown ? 'external' : 'in-cluster';
+  questions.push({
+    id: 'database.mode',
+    label: 'database',
+    flags: '--database in-cluster|external',
+    given: given['database.mode'],
+    fallback: inForce,
+    show: (value) => (value === 'external' ? 'external (DATABASE_URL)' : inClusterDatabase(config)),
+    ask: () =>
+      prompts.select({
+        message: 'Database (the PostgreSQL the backend uses)',
+        choices: [
+          { value: 'in-cluster', name: 'Run PostgreSQL in the cluster (todo-deploy deploys and keeps it)', description: `${config.database.image} with a ${config.database.storage} volume; todo-deploy makes its password, you never type one` },
+          { value: 'external', name: 'Use an external database (paste its URL)', description: 'Neon, a managed PostgreSQL, or one on your machine (host.minikube.internal)' },
+        ],
+        default: inForce,
+      }),
+  });
+
   const keep = (what: string) => `; Enter keeps ${what}`;
+  const externalBy = given['database.mode']?.from === '--database' ? '--database external' : 'database.mode: external in todo-deploy.yaml';
   questions.push({
     id: 'DATABASE_URL',
     label: 'DATABASE_URL',
-    flags: '--database-url-file FILE (or --database-url URL)',
+    flags: `--database-url-file FILE (or --database-url URL): ${externalBy} needs the database's URL; --database in-cluster runs PostgreSQL in the cluster instead`,
     given: given.DATABASE_URL,
     fallback: env.DATABASE_URL,
+    when: (answers) => answers['database.mode'] === 'external',
     show: (value) => maskDatabaseUrl(value),
     ask: async () => {
       const current = env.DATABASE_URL;
@@ -183,7 +210,14 @@ function problemOf(path: ConfigAnswerPath, value: string, host: HostResources): 
 }
 
 export function requireFlags(ctx: Context, questions: readonly Question[]): void {
-  const missing = questions.filter((q) => !q.given && q.fallback === undefined).map((q) => q.flags);
+  // The answers without a terminal, in order: a question asked only for some of them is needed only then.
+  const answers: Partial<Answers> = {};
+  const missing: string[] = [];
+  for (const q of questions) {
+    if (q.when && !q.when(answers)) continue;
+    answers[q.id] = q.given?.value ?? q.fallback;
+    if (answers[q.id] === undefined) missing.push(q.flags);
+  }
   if (!ctx.yes) missing.push('--yes (to write the files without the confirmation)');
   if (missing.length === 0) return;
   throw new UsageError(
@@ -197,6 +231,7 @@ export type Answers = Record<AnswerId, string | undefined>;
 export async function answerAll(ctx: Context, questions: readonly Question[]): Promise<Answers> {
   const answers = {} as Answers;
   for (const question of questions) {
+    if (question.when && !question.when(answers)) continue;
     let value: string;
     if (question.given) {
       value = question.given.value;

@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSim, type Sim } from '../sim/harness.js';
 import { runCli } from '../sim/run-cli.js';
-import { createApp, secretValues, type App } from './app-fixture.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createApp, secrets, secretValues, type App } from './app-fixture.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -120,6 +122,41 @@ describe('todo-deploy doctor (through bin/, against the simulator)', () => {
     expect(result.stdout).toMatch(/^warn  \.env +valid/m);
     expect(result.stdout).toContain('.env is tracked by git');
     expect(result.stdout).toContain('can be read by other users (mode 644)');
+  });
+
+  it('says which database up deploys the backend with: the external one at its host and port, never its password', async () => {
+    const { sim, app } = await setup();
+    const result = await doctor(sim, app);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/^ok +database +external: ep-rain-42\.eu-central-1\.aws\.neon\.tech:5432 \(DATABASE_URL\)$/m);
+    for (const secret of secretValues) expect(result.stdout + result.stderr).not.toContain(secret);
+    expect(result.stdout).not.toContain('neondb_owner');
+  });
+
+  it('says PostgreSQL runs in the cluster when .env has no DATABASE_URL', async () => {
+    const { sim, app } = await setup();
+    app.write('.env', Object.entries(secrets).filter(([key]) => key !== 'DATABASE_URL').map(([key, value]) => `${key}=${value}\n`).join(''));
+    const result = await doctor(sim, app, '--json');
+    expect(result.exitCode).toBe(0);
+    const report = JSON.parse(result.stdout) as { checks: Array<{ id: string }> };
+    expect(report.checks.find((c) => c.id === 'env')).toMatchObject({ status: 'pass' });
+    expect(report.checks.find((c) => c.id === 'database')).toEqual({
+      id: 'database',
+      title: 'database',
+      category: 'input',
+      status: 'pass',
+      detail: 'in the cluster: postgres:17.6-bookworm, 1Gi volume (no DATABASE_URL in .env)',
+    });
+  });
+
+  it('warns, and exits 0, when database.mode is in-cluster and .env still has a DATABASE_URL', async () => {
+    const { sim, app } = await setup();
+    app.write('todo-deploy.yaml', `${readFileSync(join(app.dir, 'todo-deploy.yaml'), 'utf8')}database:\n  mode: in-cluster\n`);
+    const result = await doctor(sim, app);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/^warn  database +in the cluster: postgres:17\.6-bookworm, 1Gi volume \(database\.mode: in-cluster\); the DATABASE_URL in \.env is not used$/m);
+    expect(result.stdout).toContain('Remove DATABASE_URL from');
+    for (const secret of secretValues) expect(result.stdout + result.stderr).not.toContain(secret);
   });
 
   it('emits exactly one JSON document under --json', async () => {

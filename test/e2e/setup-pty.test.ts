@@ -118,6 +118,13 @@ describe.skipIf(!tmuxPath && !process.env.CI)('setup in a real terminal (tmux)',
     await term.waitFor(s, /\? Backend folder .*\(\.\/backend\)/);
     term.press(s, 'Enter');
 
+    // No URL known yet: PostgreSQL in the cluster is offered first; this user has a database of their own.
+    await term.waitFor(s, /\? Database \(the PostgreSQL the backend uses\)[\s\S]*❯ Run PostgreSQL in the cluster \(todo-deploy deploys and keeps it\)/);
+    expect(term.screen(s)).toContain('Use an external database (paste its URL)');
+    term.press(s, 'Down');
+    await term.waitFor(s, /❯ Use an external database \(paste its URL\)/);
+    term.press(s, 'Enter');
+
     await term.waitFor(s, /\? DATABASE_URL/);
     term.type(s, `mysql://app:${WRONG_PASSWORD}@db.example.com/todo`);
     term.press(s, 'Enter');
@@ -161,6 +168,7 @@ describe.skipIf(!tmuxPath && !process.env.CI)('setup in a real terminal (tmux)',
 
     const summary = await term.waitFor(s, /\? Write these files\? \(Y\/n\)/);
     expect(summary).toContain(`DATABASE_URL        postgresql://app:****@host.minikube.internal:${dbPort}/todo`);
+    expect(summary).toContain(`Database external: host.minikube.internal:${dbPort} (DATABASE_URL)`);
     expect(summary).toContain('OPENAI_API_KEY      sk-••••••');
     expect(summary).toContain('BETTER_AUTH_SECRET  •••••• (newly generated)');
     expect(summary).toContain('namespace           todo-e2e');
@@ -209,6 +217,9 @@ describe.skipIf(!tmuxPath && !process.env.CI)('setup in a real terminal (tmux)',
     term.press(s, 'Enter');
     await term.waitFor(s, /\? Backend folder .*\(\.\/backend\)/);
     term.press(s, 'Enter');
+    // The URL in .env makes the external database the default.
+    await term.waitFor(s, /❯ Use an external database \(paste its URL\)/);
+    term.press(s, 'Enter');
     await term.waitFor(s, new RegExp(`\\? DATABASE_URL \\(.*Enter keeps postgresql://app:\\*\\*\\*\\*@host\\.minikube\\.internal:${dbPort}/todo\\)`));
     term.press(s, 'Enter');
     await term.waitFor(s, /\? OPENAI_API_KEY .*Enter keeps the current key/);
@@ -230,12 +241,43 @@ describe.skipIf(!tmuxPath && !process.env.CI)('setup in a real terminal (tmux)',
     expect(readFileSync(join(app, 'todo-deploy.yaml'), 'utf8')).toBe(yamlBefore);
   });
 
+  it('with PostgreSQL in the cluster (the default without a URL), asks no URL and writes none', async () => {
+    const fresh = makeApp();
+    const s = term.start(['setup', '--app-dir', fresh]);
+    for (const prompt of [/\? Frontend folder/, /\? Backend folder/, /❯ Run PostgreSQL in the cluster \(todo-deploy deploys and keeps it\)/]) {
+      await term.waitFor(s, prompt);
+      term.press(s, 'Enter');
+    }
+    await term.waitFor(s, /\? OPENAI_API_KEY/);
+    expect(term.screen(s)).not.toMatch(/\? DATABASE_URL/);
+    term.type(s, OPENAI);
+    term.press(s, 'Enter');
+    for (const prompt of [/❯ Generate a new random secret/, /\? BETTER_AUTH_URL/, /\? CPUs for Minikube/, /\? Memory for Minikube/, /\? Kubernetes namespace/]) {
+      await term.waitFor(s, prompt);
+      term.press(s, 'Enter');
+    }
+    const summary = await term.waitFor(s, /\? Write these files\? \(Y\/n\)/);
+    expect(summary).toContain('Database in the cluster: postgres:17.6-bookworm, 1Gi volume; todo-deploy deploys and keeps it, and makes its password');
+    term.press(s, 'Enter');
+    await term.waitFor(s, /\? Run todo-deploy up now\?/);
+    term.type(s, 'n');
+    term.press(s, 'Enter');
+    expect(await term.exitStatus(s)).toBe(0);
+    const env = checkEnvText(readFileSync(join(fresh, '.env'), 'utf8'), '.env', new Redactor());
+    expect(env.problems).toEqual([]);
+    expect(env.secrets?.DATABASE_URL).toBeUndefined();
+  });
+
   it('Ctrl-C at a prompt writes nothing and exits 130', async () => {
     const fresh = makeApp();
     const s = term.start(['setup', '--app-dir', fresh, '--no-check-database']);
     await term.waitFor(s, /\? Frontend folder/);
     term.press(s, 'Enter');
     await term.waitFor(s, /\? Backend folder/);
+    term.press(s, 'Enter');
+    await term.waitFor(s, /❯ Run PostgreSQL in the cluster/);
+    term.press(s, 'Down');
+    await term.waitFor(s, /❯ Use an external database/);
     term.press(s, 'Enter');
     await term.waitFor(s, /\? DATABASE_URL/);
     term.type(s, `postgresql://app:${DB_PASSWORD}@db.example.com/todo`);
@@ -258,7 +300,8 @@ describe('setup with stdin not a terminal', () => {
     const app = makeApp();
     const result = run(['setup', '--app-dir', app]);
     expect(result.status).toBe(2);
-    expect(result.stderr).toContain('setup has no terminal to ask on, and these answers are missing: --database-url-file FILE (or --database-url URL); --openai-api-key-file FILE (or - for stdin); --generate-auth-secret (or --better-auth-secret-file FILE); --yes');
+    // Without a URL the database runs in the cluster: DATABASE_URL is no missing answer.
+    expect(result.stderr).toContain('setup has no terminal to ask on, and these answers are missing: --openai-api-key-file FILE (or - for stdin); --generate-auth-secret (or --better-auth-secret-file FILE); --yes');
     expect(result.stdout).toBe('');
   });
 

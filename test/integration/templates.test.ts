@@ -51,6 +51,14 @@ describe('templates/todo-deploy.yaml', () => {
     expect(parseYaml(text)).toEqual(configDefaults);
   });
 
+  it('shows the database section commented out, at its defaults, each key explained', async () => {
+    const { defaults } = await import('../../src/config/schema.js');
+    const section = text.slice(text.indexOf('# database:'));
+    const uncommented = section.replace(/^# ?/gm, '').replace(/^ *#.*\n/gm, '');
+    expect(parseYaml(uncommented)).toEqual({ database: defaults.database });
+    for (const line of section.split('\n').filter((l) => /^#\s+[a-z]+:\s*\S/.test(l) && !l.startsWith('# database:'))) expect(line, line).toMatch(/\s#\s\S/);
+  });
+
   it('comments every option', () => {
     const leaves = text.split('\n').filter((l) => /^\s*[A-Za-z]+:\s*[^\s#]/.test(l));
     const leafCount = (o: object): number =>
@@ -76,14 +84,18 @@ describe('templates/todo-deploy.yaml', () => {
 describe('templates/env.example', () => {
   const text = template('env.example');
 
-  it('lists every secret, each empty so that an unfilled copy fails validation', () => {
-    expect(parseDotenv(text)).toEqual(Object.fromEntries(secretKeys.map((k) => [k, ''])));
+  it('lists every required secret, each empty so that an unfilled copy fails validation, and DATABASE_URL commented out', () => {
+    // DATABASE_URL is optional: without it todo-deploy runs PostgreSQL in the cluster.
+    expect(parseDotenv(text)).toEqual(Object.fromEntries(secretKeys.filter((k) => k !== 'DATABASE_URL').map((k) => [k, ''])));
+    expect(text).toMatch(/^# DATABASE_URL=$/m);
+    expect(text).toMatch(/without DATABASE_URL .*todo-deploy\n# runs PostgreSQL in the cluster/);
   });
 
   it('explains each key right above it: what it is and where to get it', () => {
     const lines = text.split('\n');
     for (const key of secretKeys) {
-      const at = lines.findIndex((l) => l.startsWith(`${key}=`));
+      const at = lines.findIndex((l) => l.startsWith(`${key}=`) || l === `# ${key}=`);
+      expect(at, key).toBeGreaterThan(0);
       const comment: string[] = [];
       for (let i = at - 1; i >= 0 && lines[i]!.startsWith('#'); i--) comment.unshift(lines[i]!);
       expect(comment.length, key).toBeGreaterThanOrEqual(2);

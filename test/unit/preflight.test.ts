@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { checkDatabase } from '../../src/checks/database.js';
 import { settingsProblems } from '../../src/checks/settings.js';
 import { coalesce, schemaErrors } from '../../src/checks/values.js';
 import { defaults, type Config } from '../../src/config/schema.js';
@@ -43,5 +44,37 @@ describe('values against the chart schema', () => {
 
   it('coalesces as Helm does: mappings merge, a null deletes', () => {
     expect(coalesce({ a: { b: 1, c: 2 }, d: [1] }, { a: { c: null, e: 3 }, d: [2] })).toEqual({ a: { b: 1, e: 3 }, d: [2] });
+  });
+});
+
+describe('the database check: which database up deploys the backend with', () => {
+  const PASSWORD = 'npg_Pr3flightS3cret';
+  const NEON = `postgresql://neondb_owner:${PASSWORD}@ep-cool-rain-123456.eu-central-1.aws.neon.tech/neondb?sslmode=require`;
+  const mode = (m: Config['database']['mode']) => withConfig((c) => void (c.database.mode = m));
+  const inCluster = 'in the cluster: postgres:17.6-bookworm, 1Gi volume';
+  const cases: Array<[string, Config, string | undefined | null, object]> = [
+    ['auto without a URL', mode('auto'), undefined, { status: 'pass', detail: `${inCluster} (no DATABASE_URL in .env)` }],
+    ['auto with a URL', mode('auto'), NEON, { status: 'pass', detail: 'external: ep-cool-rain-123456.eu-central-1.aws.neon.tech:5432 (DATABASE_URL)' }],
+    ['auto with a URL and a port', mode('auto'), `postgresql://app:${PASSWORD}@host.minikube.internal:6543/todo`, { status: 'pass', detail: 'external: host.minikube.internal:6543 (DATABASE_URL)' }],
+    ['external with a URL', mode('external'), NEON, { status: 'pass', detail: 'external: ep-cool-rain-123456.eu-central-1.aws.neon.tech:5432 (DATABASE_URL; database.mode: external)' }],
+    ['in-cluster without a URL', mode('in-cluster'), undefined, { status: 'pass', detail: `${inCluster} (database.mode: in-cluster)` }],
+    [
+      'in-cluster with a URL, which is not used',
+      mode('in-cluster'),
+      NEON,
+      { status: 'warn', detail: `${inCluster} (database.mode: in-cluster); the DATABASE_URL in .env is not used`, hint: 'Remove DATABASE_URL from /app/.env, or set database.mode: external in todo-deploy.yaml to use that database.' },
+    ],
+    ['another image and size', withConfig((c) => void ((c.database.image = 'postgres:16.10-alpine'), (c.database.storage = '5Gi'))), undefined, { status: 'pass', detail: 'in the cluster: postgres:16.10-alpine, 5Gi volume (no DATABASE_URL in .env)' }],
+    ['external without a URL: the .env check fails', mode('external'), undefined, { status: 'skip', detail: 'database.mode is external: needs DATABASE_URL in .env (see above)' }],
+    ['a URL up refuses: the .env check fails', mode('auto'), `mysql://root:${PASSWORD}@db/todo`, { status: 'skip', detail: 'needs a valid DATABASE_URL in .env (see above)' }],
+    ['an empty DATABASE_URL=', mode('auto'), '', { status: 'skip', detail: 'needs a valid DATABASE_URL in .env (see above)' }],
+    ['no readable .env', mode('auto'), null, { status: 'skip', detail: 'needs a readable .env (see above)' }],
+  ];
+  it.each(cases)('%s', (_, config, url, expected) => {
+    const check = checkDatabase(config, '/app/.env', url);
+    expect(check).toMatchObject({ id: 'database', title: 'database', category: 'input', ...expected });
+    expect(check.status).not.toBe('fail');
+    expect(JSON.stringify(check)).not.toContain(PASSWORD);
+    expect(JSON.stringify(check)).not.toContain('neondb_owner');
   });
 });

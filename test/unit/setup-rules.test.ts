@@ -173,7 +173,22 @@ describe('setup: writing .env so that it reads back exactly', () => {
     expect(text).toContain("# Create one at https://platform.openai.com/api-keys\nOPENAI_API_KEY='sk-proj-");
     expect(text).not.toMatch(/^[A-Z_]+=$/m);
     expect(text.match(/^[A-Z_]+=/gm)).toEqual(['BETTER_AUTH_SECRET=', 'DATABASE_URL=', 'OPENAI_API_KEY=', 'BETTER_AUTH_URL=']);
-    expect(text.replace(/^([A-Z_]+)=.*$/gm, '$1=')).toBe(template('env.example'));
+    // DATABASE_URL, optional, is commented out in the template: its value takes that line's place.
+    expect(text.replace(/^([A-Z_]+)=.*$/gm, '$1=').replace(/^DATABASE_URL=$/m, '# DATABASE_URL=')).toBe(template('env.example'));
+  });
+
+  it('leaves the template\'s DATABASE_URL commented out without a value, and the rest passes the .env check (the database in the cluster)', () => {
+    const { DATABASE_URL: _, ...rest } = valid;
+    const text = setEnvValues(template('env.example'), rest);
+    expect(text).toMatch(/^# DATABASE_URL=$/m);
+    const check = checkEnvText(text, '.env', new Redactor());
+    expect(check.problems).toEqual([]);
+    expect(check.secrets).toEqual(rest);
+  });
+
+  it('removes every assignment of a key, each whole line with its trailing comment, keeping the lines around', () => {
+    const before = `# mine\nDATABASE_URL=postgresql://a:b@c/d # old\nLOG_LEVEL=debug\r\nexport DATABASE_URL="${DB}"\n# the end\nDATABASE_URL='x`;
+    expect(setEnvValues(before.replace(/'x$/, "'x'"), { OPENAI_API_KEY: OPENAI }, ['DATABASE_URL'])).toBe(`# mine\nLOG_LEVEL=debug\r\n# the end\nOPENAI_API_KEY='${OPENAI}'\r\n`);
   });
 
   it("changes a user's .env in place: comments, blank lines, order, export, spacing, trailing comments and unknown lines kept", () => {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkConfig, checkEnv } from '../../src/checks/inputs.js';
+import { checkConfig, checkEnv, checkInputs } from '../../src/checks/inputs.js';
 import { main } from '../../src/cli.js';
 import { setup, type SetupOptions } from '../../src/commands/setup.js';
 import { checkEnvText } from '../../src/config/env-file.js';
@@ -32,11 +32,12 @@ const ENCODED_NOTICE =
 const git = realGit();
 
 /** The questions of a first run in order, each answered with a bare Enter unless `type` says otherwise. */
-function script(type: Partial<Record<'frontend' | 'backend' | 'db' | 'openai' | 'auth' | 'ownAuth' | 'url' | 'cpus' | 'memory' | 'namespace' | 'write' | 'up', Step['type']>> = {}): Step[] {
+function script(type: Partial<Record<'frontend' | 'backend' | 'database' | 'db' | 'openai' | 'auth' | 'ownAuth' | 'url' | 'cpus' | 'memory' | 'namespace' | 'write' | 'up', Step['type']>> = {}): Step[] {
   return [
     { kind: 'input', message: /^Frontend folder \(the Next\.js app/, type: type.frontend ?? [''] },
     { kind: 'input', message: /^Backend folder \(the FastAPI app/, type: type.backend ?? [''] },
-    { kind: 'input', message: /^DATABASE_URL/, type: type.db ?? [DB] },
+    { kind: 'select', message: /^Database \(the PostgreSQL the backend uses\)/, type: type.database ?? ['external'] },
+    ...(type.database?.[0] === 'in-cluster' ? [] : [{ kind: 'input' as const, message: /^DATABASE_URL/, type: type.db ?? [DB] }]),
     { kind: 'password', message: /^OPENAI_API_KEY/, type: type.openai ?? [OPENAI] },
     { kind: 'select', message: /^BETTER_AUTH_SECRET/, type: type.auth ?? ['generate'] },
     ...(type.ownAuth ? [{ kind: 'password' as const, message: /^BETTER_AUTH_SECRET \(at least 32/, type: type.ownAuth }] : []),
@@ -106,6 +107,7 @@ describe('setup in a terminal', () => {
     expect(refusedByPrompt(prompter)).toEqual({
       Frontend: [`${join(app, 'nowhere')} is not a folder.`, `${join(app, 'backend')} has no package.json that depends on next, so it is not the Next.js frontend.`],
       Backend: [`${join(app, 'frontend')} has no pyproject.toml or requirements.txt, so it is not the FastAPI backend.`],
+      Database: [],
       DATABASE_URL: [
         'DATABASE_URL must be a postgres:// or postgresql:// URL, e.g. postgresql://user:password@host:5432/dbname.',
         expect.stringMatching(/^DATABASE_URL still holds a placeholder; set it to your PostgreSQL URL/),
@@ -159,7 +161,7 @@ describe('setup in a terminal', () => {
     const a = await interactive(first, script());
     const b = await interactive(second, script());
     const secretOf = (app: string) => checkEnvText(read(app, '.env'), '.env', new Redactor()).secrets!.BETTER_AUTH_SECRET;
-    expect(a.prompter.asked[4]).toMatchObject({ default: 'generate', choices: ['generate', 'enter'] });
+    expect(a.prompter.asked[5]).toMatchObject({ default: 'generate', choices: ['generate', 'enter'] });
     expect(secretOf(first)).toMatch(/^[\w-]{43}$/);
     expect(secretOf(first)).not.toBe(secretOf(second));
     expect(a.output).toContain('BETTER_AUTH_SECRET  •••••• (newly generated)');
@@ -179,6 +181,7 @@ describe('setup in a terminal', () => {
     expect(error).toBeUndefined();
     const asked = Object.fromEntries(prompter.asked.map((a) => [a.message.split(' ')[0], a]));
     expect(asked.Frontend?.default).toBe('./frontend');
+    expect(asked.Database).toMatchObject({ default: 'external', choices: ['in-cluster', 'external'] });
     expect(asked.DATABASE_URL?.message).toBe(`DATABASE_URL (postgresql://user:password@host:5432/dbname; Enter keeps ${DB_SHOWN})`);
     expect(asked.DATABASE_URL?.shown).toBe(DB_SHOWN);
     expect(asked.OPENAI_API_KEY?.message).toContain('Enter keeps the current key');
@@ -210,7 +213,7 @@ describe('setup in a terminal', () => {
     expect(output).toContain(`warning: ${join(app, '.env')}: DATABASE_URL points at localhost, which inside a pod is the pod itself, not your machine,`);
     expect(output).toMatch(/otherwise use a host the cluster can reach\. Setup does not keep it\./);
     expect(prompter.asked.find((a) => a.message.startsWith('DATABASE_URL'))?.message).toBe('DATABASE_URL (postgresql://user:password@host:5432/dbname)');
-    expect(prompter.asked[8]?.default).toBe('mine');
+    expect(prompter.asked[9]?.default).toBe('mine');
     expect(read(app, 'todo-deploy.yaml')).toBe(
       '# my settings\nnamespace: mine   # keep this comment\nfrontend:\n  sourceDir: ./web\n  replicas: 3 # three\nbackend:\n  sourceDir: ./backend\nminikube:\n  cpus: 2\n  memory: 3g\n',
     );
@@ -249,7 +252,7 @@ describe('setup in a terminal', () => {
 
   it('Ctrl-C at the own BETTER_AUTH_SECRET prompt writes nothing', async () => {
     const app = makeApp();
-    const steps = script({ auth: ['enter'], ownAuth: [CTRL_C] }).slice(0, 6);
+    const steps = script({ auth: ['enter'], ownAuth: [CTRL_C] }).slice(0, 7);
     const { error } = await interactive(app, steps);
     expect(error).toBeInstanceOf(CancelledError);
     expect(written(app)).toEqual([]);
@@ -330,7 +333,7 @@ describe('setup: a database password with characters a URL cannot hold', () => {
   it('in a terminal, offers to percent-encode it, and shows only the masked URL', async () => {
     const app = makeApp();
     const steps = script({ db: [RAW_DB] });
-    steps.splice(3, 0, { kind: 'confirm', message: /^The user name or password has characters a URL cannot hold/, type: [true] });
+    steps.splice(4, 0, { kind: 'confirm', message: /^The user name or password has characters a URL cannot hold/, type: [true] });
     const { prompter, output, error } = await interactive(app, steps);
     expect(error).toBeUndefined();
     const offer = prompter.asked.find((a) => a.kind === 'confirm' && a.message.startsWith('The user name'))!;
@@ -346,7 +349,7 @@ describe('setup: a database password with characters a URL cannot hold', () => {
   it('in a terminal, asks again when the offer is declined', async () => {
     const app = makeApp();
     const steps = script({ db: [RAW_DB] });
-    steps.splice(3, 0, { kind: 'confirm', message: /^The user name or password/, type: [false] }, { kind: 'input', message: /^DATABASE_URL/, type: [DB] });
+    steps.splice(4, 0, { kind: 'confirm', message: /^The user name or password/, type: [false] }, { kind: 'input', message: /^DATABASE_URL/, type: [DB] });
     const { output, error } = await interactive(app, steps);
     expect(error).toBeUndefined();
     expect(output).toContain('Then enter the URL with its user name and password percent-encoded (@ → %40, # → %23, / → %2F, ? → %3F, : → %3A, % → %25).');
@@ -411,7 +414,7 @@ describe('setup without a terminal', () => {
     const { error } = await flagsOnly(app, {});
     expect(error).toBeInstanceOf(UsageError);
     expect((error as UsageError).message).toBe(
-      'setup has no terminal to ask on, and these answers are missing: --database-url-file FILE (or --database-url URL); --openai-api-key-file FILE (or - for stdin); --generate-auth-secret (or --better-auth-secret-file FILE); --yes (to write the files without the confirmation).',
+      'setup has no terminal to ask on, and these answers are missing: --openai-api-key-file FILE (or - for stdin); --generate-auth-secret (or --better-auth-secret-file FILE); --yes (to write the files without the confirmation).',
     );
     expect(written(app)).toEqual([]);
   });
@@ -607,7 +610,9 @@ describe('todo-deploy setup through the CLI entry', () => {
     const app = makeApp();
     const { exitCode, stderr } = await cli(['setup', '--app-dir', app]);
     expect(exitCode).toBe(2);
-    expect(stderr).toContain('these answers are missing: --database-url-file FILE (or --database-url URL);');
+    // Without a URL the database runs in the cluster: DATABASE_URL is no missing answer.
+    expect(stderr).toContain('these answers are missing: --openai-api-key-file FILE (or - for stdin);');
+    expect(stderr).not.toContain('--database-url');
     expect(written(app)).toEqual([]);
   });
 
@@ -647,8 +652,170 @@ describe('todo-deploy setup through the CLI entry', () => {
 
   it('lists the flags in its help', async () => {
     const { stdout } = await cli(['setup', '--help']);
-    for (const flag of ['--database-url-file', '--openai-api-key-file', '--generate-auth-secret', '--better-auth-secret-file', '--better-auth-url', '--cpus', '--memory', '--no-check-database', '--up', '--frontend-dir', '--backend-dir']) {
+    for (const flag of ['--database', '--database-url-file', '--openai-api-key-file', '--generate-auth-secret', '--better-auth-secret-file', '--better-auth-url', '--cpus', '--memory', '--no-check-database', '--up', '--frontend-dir', '--backend-dir']) {
       expect(stdout).toContain(flag);
     }
+  });
+});
+
+describe('setup: where the database runs', () => {
+  const inCluster = 'in the cluster: postgres:17.6-bookworm, 1Gi volume';
+  const preflight = async (app: string) => {
+    const redactor = new Redactor();
+    const { checks } = await checkInputs({
+      configOptions: { file: join(app, 'todo-deploy.yaml'), fileRequired: false, env: {}, flags: {} },
+      envFile: join(app, '.env'),
+      appDir: app,
+      exec: createExec({ redactor, baseEnv: { PATH: binDir() } }),
+      redactor,
+    });
+    return Object.fromEntries(checks.map((c) => [c.id, c]));
+  };
+
+  it('offers PostgreSQL in the cluster first when no URL is known; chosen, it asks no URL and writes no DATABASE_URL', async () => {
+    const app = makeApp();
+    const { prompter, output, error } = await interactive(app, script({ database: ['in-cluster'] }));
+    expect(error).toBeUndefined();
+    const asked = prompter.asked.find((a) => a.message.startsWith('Database'));
+    expect(asked).toMatchObject({ default: 'in-cluster', choices: ['in-cluster', 'external'] });
+    expect(prompter.asked.some((a) => a.message.startsWith('DATABASE_URL'))).toBe(false);
+    expect(output).toContain(`Database ${inCluster}; todo-deploy deploys and keeps it, and makes its password`);
+    expect(output).not.toContain('DATABASE_URL');
+
+    const envText = read(app, '.env');
+    expect(envText).toMatch(/^# DATABASE_URL=$/m);
+    const env = checkEnvText(envText, '.env', new Redactor());
+    expect(env.problems).toEqual([]);
+    expect(Object.keys(env.secrets!).sort()).toEqual(['BETTER_AUTH_SECRET', 'BETTER_AUTH_URL', 'OPENAI_API_KEY']);
+    // auto, the default, already means the cluster for a .env without a URL: nothing to write.
+    expect(read(app, 'todo-deploy.yaml')).not.toMatch(/^database:/m);
+    const checks = await preflight(app);
+    expect(checks.env).toMatchObject({ status: 'pass' });
+    expect(checks.database).toMatchObject({ status: 'pass', detail: `${inCluster} (no DATABASE_URL in .env)` });
+  });
+
+  it('offers the external database first when .env has a valid URL, and keeps it', async () => {
+    const app = makeApp();
+    await interactive(app, script());
+    const { prompter, output } = await interactive(
+      app,
+      script({ db: [''], openai: [''], auth: ['keep'] }).map((s) => (s.message.source.startsWith('^Write') ? { ...s, message: /^Write these files \(updating/ } : s)),
+    );
+    expect(prompter.asked.find((a) => a.message.startsWith('Database'))?.default).toBe('external');
+    expect(output).toContain('Database external: ep-cool-rain-123456.eu-central-1.aws.neon.tech:5432 (DATABASE_URL)');
+    expect((await preflight(app)).database).toMatchObject({ status: 'pass', detail: 'external: ep-cool-rain-123456.eu-central-1.aws.neon.tech:5432 (DATABASE_URL)' });
+    expectNoSecrets(output);
+  });
+
+  it('switching to the cluster removes the URL from .env (and says so, masked), keeping the lines around it', async () => {
+    const app = makeApp();
+    writeFileSync(join(app, '.env'), `# mine\nDATABASE_URL=${DB} # Neon\nLOG_LEVEL=debug\n`);
+    const { prompter, output, error } = await interactive(
+      app,
+      script({ database: ['in-cluster'] }).map((s) => (s.message.source.startsWith('^Write') ? { ...s, message: /^Write these files \(updating the existing \.env\)/ } : s)),
+    );
+    expect(error).toBeUndefined();
+    expect(prompter.asked.find((a) => a.message.startsWith('Database'))?.default).toBe('external');
+    expect(output).toContain('DATABASE_URL        removed (was at ep-cool-rain-123456.eu-central-1.aws.neon.tech:5432): the database runs in the cluster');
+    expectNoSecrets(output);
+    const envText = read(app, '.env');
+    expect(envText).toMatch(/^# mine\nLOG_LEVEL=debug\n/);
+    expect(envText).not.toContain('DATABASE_URL');
+    expect(checkEnvText(envText, '.env', new Redactor()).secrets?.DATABASE_URL).toBeUndefined();
+    expect((await preflight(app)).database).toMatchObject({ status: 'pass', detail: `${inCluster} (no DATABASE_URL in .env)` });
+  });
+
+  it.each([
+    ['external', 'in-cluster', []],
+    ['in-cluster', 'external', [DB]],
+  ] as const)('writes database.mode when todo-deploy.yaml says %s and %s is chosen', async (before, chosen, db) => {
+    const app = makeApp();
+    writeFileSync(join(app, 'todo-deploy.yaml'), `# mine\ndatabase:\n  mode: ${before}   # said so\n  storage: 2Gi\n`);
+    const steps = script({ database: [chosen], db: [...db] }).map((s) => (s.message.source.startsWith('^Write') ? { ...s, message: /^Write these files \(updating the existing todo-deploy\.yaml\)/ } : s));
+    const { prompter, output, error } = await interactive(app, steps);
+    expect(error).toBeUndefined();
+    // The file's own mode is what is in force, so it is the default.
+    expect(prompter.asked.find((a) => a.message.startsWith('Database'))?.default).toBe(before);
+    expect(output).toContain(`database.mode       ${chosen}`);
+    // In place, its comment kept in its column.
+    expect(read(app, 'todo-deploy.yaml')).toMatch(new RegExp(`^# mine\\ndatabase:\\n  mode: ${chosen} +# said so\\n  storage: 2Gi\\n`));
+    const checks = await preflight(app);
+    expect(checks.env?.status).toBe('pass');
+    expect(checks.database).toMatchObject(
+      chosen === 'in-cluster'
+        ? { status: 'pass', detail: 'in the cluster: postgres:17.6-bookworm, 2Gi volume (database.mode: in-cluster)' }
+        : { status: 'pass', detail: 'external: ep-cool-rain-123456.eu-central-1.aws.neon.tech:5432 (DATABASE_URL; database.mode: external)' },
+    );
+  });
+
+  it('does not ask where the database is when --database says so', async () => {
+    const app = makeApp();
+    const steps = script({ database: ['in-cluster'] }).filter((s) => !s.message.source.startsWith('^Database'));
+    const { output, error } = await interactive(app, steps, { checkDatabase: false, database: 'in-cluster' });
+    expect(error).toBeUndefined();
+    expect(output).toContain(`✔ database.mode ${inCluster} (--database)`);
+    expect(read(app, '.env')).not.toMatch(/^DATABASE_URL=/m);
+  });
+
+  it('without a terminal and without a URL, chooses the cluster (--yes)', async () => {
+    const app = makeApp();
+    const { output, error } = await flagsOnly(app, { openaiApiKey: OPENAI, generateAuthSecret: true }, { yes: true });
+    expect(error).toBeUndefined();
+    expect(output).toContain(`Database ${inCluster}; todo-deploy deploys and keeps it, and makes its password`);
+    const env = checkEnvText(read(app, '.env'), '.env', new Redactor(), 'auto');
+    expect(env.problems).toEqual([]);
+    expect(env.secrets?.DATABASE_URL).toBeUndefined();
+    expect((await preflight(app)).database?.status).toBe('pass');
+  });
+
+  it('without a terminal, --database external with a URL writes it', async () => {
+    const app = makeApp();
+    const { output, error } = await flagsOnly(app, { database: 'external', databaseUrl: DB, openaiApiKey: OPENAI, generateAuthSecret: true }, { yes: true });
+    expect(error).toBeUndefined();
+    expect(output).toContain('Database external: ep-cool-rain-123456.eu-central-1.aws.neon.tech:5432 (DATABASE_URL)');
+    // The URL stands where the template explains it, not at the end.
+    expect(read(app, '.env')).toMatch(/no encoding\.\n# Neon: .*\n# must be .*\nDATABASE_URL='postgresql:/);
+    expect(checkEnvText(read(app, '.env'), '.env', new Redactor()).secrets?.DATABASE_URL).toBe(DB);
+    expectNoSecrets(output);
+  });
+
+  it('refuses --database in-cluster with a URL, and a --database that is neither (exit 2)', async () => {
+    const app = makeApp();
+    const { error } = await flagsOnly(app, { database: 'in-cluster', databaseUrl: DB, openaiApiKey: OPENAI, generateAuthSecret: true }, { yes: true });
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([
+      '--database in-cluster and --database-url contradict each other: in the cluster, todo-deploy makes the database and its password, so .env gets no DATABASE_URL. Drop --database-url, or use --database external.',
+    ]);
+    expectNoSecrets((error as ConfigError).problems.join('\n'));
+    const other = await flagsOnly(app, { database: 'neon', openaiApiKey: OPENAI, generateAuthSecret: true }, { yes: true });
+    expect((other.error as ConfigError).problems).toEqual(['--database: expected in-cluster or external, got "neon"']);
+    expect(written(app)).toEqual([]);
+  });
+
+  it('without a terminal, --database external without a URL is a usage error naming the fix', async () => {
+    const app = makeApp();
+    const { error } = await flagsOnly(app, { database: 'external', openaiApiKey: OPENAI, generateAuthSecret: true }, { yes: true });
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).message).toBe(
+      "setup has no terminal to ask on, and these answers are missing: --database-url-file FILE (or --database-url URL): --database external needs the database's URL; --database in-cluster runs PostgreSQL in the cluster instead.",
+    );
+    expect(written(app)).toEqual([]);
+  });
+
+  it("without a terminal, keeps todo-deploy.yaml's database.mode: external, and asks for its URL", async () => {
+    const app = makeApp();
+    writeFileSync(join(app, 'todo-deploy.yaml'), 'database:\n  mode: external\n');
+    const { error } = await flagsOnly(app, { openaiApiKey: OPENAI, generateAuthSecret: true }, { yes: true });
+    expect((error as UsageError).message).toContain("--database-url-file FILE (or --database-url URL): database.mode: external in todo-deploy.yaml needs the database's URL");
+  });
+});
+
+describe('setup: a TODO_DEPLOY_DATABASE_MODE in the shell', () => {
+  it('warns that it outranks todo-deploy.yaml when it disagrees with the choice', async () => {
+    const app = makeApp();
+    const { ctx, output } = await testContext({ appDir: app, interactive: false, yes: true });
+    const error = await setup({ ...ctx, configOptions: { ...ctx.configOptions, env: { TODO_DEPLOY_DATABASE_MODE: 'external' } } }, { checkDatabase: false, openaiApiKey: OPENAI, generateAuthSecret: true }).catch((e: unknown) => e);
+    expect(error).toBeUndefined();
+    expect(output()).toContain('warning: TODO_DEPLOY_DATABASE_MODE=external is set in this shell and outranks todo-deploy.yaml, so up would not use the database chosen here (in-cluster); unset it.');
   });
 });
