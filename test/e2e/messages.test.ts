@@ -121,7 +121,7 @@ describe('usage errors under --json still print one JSON document', () => {
   it.each([
     [['up', '--json', '--bogus'], 'up', "unknown option '--bogus'"],
     [['--json', 'frobnicate'], null, "unknown command 'frobnicate'"],
-    [['logs', 'database', '--json'], 'logs', "value 'database' is invalid for argument 'service'"],
+    [['logs', 'worker', '--json'], 'logs', "value 'worker' is invalid for argument 'service'"],
     [['teardown', '--cluster', 'explode', '--json'], 'teardown', "option '--cluster <action>' argument 'explode' is invalid"],
   ] as const)('%j', async (args, command, message) => {
     const { cli } = await scenario();
