@@ -8,9 +8,9 @@ import type { KubeScope } from '../adapters/kubectl.js';
 
 /** The Secret holding the generated password, made once by `up` and never regenerated while the volume lives. */
 export const databaseSecret = { name: 'database-credentials', key: 'password' } as const;
-export const databaseUser = 'todo';
-export const databaseName = 'todo';
-export const databaseContainer = 'postgres';
+const databaseUser = 'todo';
+const databaseName = 'todo';
+const databaseContainer = 'postgres';
 
 /** In the cluster when todo-deploy.yaml says so, or — `auto` — when .env has no DATABASE_URL. */
 export function databaseInCluster(config: Config, secrets: Pick<Secrets, 'DATABASE_URL'>): boolean {

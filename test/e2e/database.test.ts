@@ -55,6 +55,17 @@ describe('no DATABASE_URL: PostgreSQL in the cluster', () => {
     assertPasswordHidden(sim, result.stdout + result.stderr);
   });
 
+  it('the database deploys while the images build: it needs only its Secret', async () => {
+    const { sim, up } = await noDatabaseUrl({ faults: { hold: ['docker build'] } });
+    const running = up();
+    await waitUntilHeld(sim, ['docker build'], 2);
+    // Both builds held: the database's release is installed meanwhile, and the backend's is not.
+    await vi.waitFor(() => expect(of(sim, 'helm', 'upgrade', 'database')).toHaveLength(1), EVENT);
+    expect(of(sim, 'helm', 'upgrade', 'backend')).toEqual([]);
+    sim.release('docker build');
+    expect((await running).exitCode).toBe(0);
+  });
+
   it('a re-run changes nothing and keeps the password; verify --resilience proves the data survives the pod', async () => {
     const { sim, up, cli, callsSince } = await noDatabaseUrl();
     expect((await up()).exitCode).toBe(0);
