@@ -10,7 +10,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { assetPath } from '../assets.js';
 import { services, type Config, type Service } from '../config/schema.js';
 import { suggest } from '../config/suggest.js';
-import { chartValues } from '../phases/deploy.js';
+import { chartValues } from '../deployment/chart-values.js';
 import { secretNames } from '../deployment/secret-keys.js';
 import type { PreflightCheck } from './check.js';
 import { count, servicePaths } from './app.js';

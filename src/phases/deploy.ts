@@ -6,16 +6,17 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { assetPath } from '../assets.js';
-import { services, type Service, type ServiceConfig } from '../config/schema.js';
+import { services, type Service } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { describeRun, localTime, pendingOrigin } from '../deployment/lock.js';
 import { ConfigError, OperationError, ToolError } from '../errors.js';
 import { formatDuration } from '../format.js';
 import { secretNames } from '../deployment/secret-keys.js';
 import type { HelmMajor, ReleaseRef, ReleaseStatus } from '../tools/helm.js';
+import { chartValues } from '../deployment/chart-values.js';
 import { databaseSecret } from '../deployment/database.js';
 import { watchPods, type Workload } from '../deployment/pods.js';
-import { changeText, upStep, type ImageResult, type UpInputs } from './results.js';
+import { changeText, upStep, type UpInputs } from './results.js';
 
 /** Our releases that exist, read once the images are looked up (the builds wait for those), so they are answered while the images build. */
 export const releasesRead = (ctx: Context, { config, database }: UpInputs) =>
@@ -101,29 +102,6 @@ interface ReleaseSpec {
   /** For the values file's error message. */
   service?: Service;
   workload: Workload;
-}
-
-/** What a chart is given of a service. */
-export interface ChartInput {
-  service: Service;
-  config: ServiceConfig;
-  image: Pick<ImageResult, 'repository' | 'tag' | 'buildArgs'>;
-  secretName: string;
-  secretChecksum: string;
-}
-
-/** The values the tool gives a chart. Nothing secret: the Secrets are referenced by name. */
-export function chartValues(plan: ChartInput): Record<string, unknown> {
-  return {
-    image: { repository: plan.image.repository, tag: plan.image.tag, pullPolicy: 'IfNotPresent' },
-    replicaCount: plan.config.replicas,
-    containerPort: plan.config.port,
-    service: { type: 'NodePort', port: plan.config.port, nodePort: plan.config.nodePort },
-    secretName: plan.secretName,
-    secretChecksum: plan.secretChecksum,
-    healthPath: plan.config.healthPath,
-    ...(plan.service === 'frontend' && { backendUrl: plan.image.buildArgs.NEXT_PUBLIC_BACKEND_URL }),
-  };
 }
 
 async function deployRelease(ctx: Context, target: Target, spec: ReleaseSpec, current: ReleaseStatus | undefined, progress: (text: string) => void): Promise<{ revision: number; detail: string }> {

@@ -2,7 +2,7 @@
 // (test/contract/cluster.contract.test.ts): the values, argv and manifests of a first `up`.
 import { join } from 'node:path';
 import { defaults, services, type Service } from '../../src/config/schema.js';
-import { chartValues } from '../../src/phases/deploy.js';
+import { chartValues } from '../../src/deployment/chart-values.js';
 import { secretChecksum } from '../../src/phases/secrets.js';
 import { secretNames } from '../../src/deployment/secret-keys.js';
 import { helmUpgradeArgs } from '../../src/tools/helm.js';

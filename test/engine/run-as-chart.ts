@@ -7,7 +7,7 @@
 import { stringify } from 'yaml';
 import type { Service } from '../../src/config/schema.js';
 import { defaults } from '../../src/config/schema.js';
-import { chartValues } from '../../src/phases/deploy.js';
+import { chartValues } from '../../src/deployment/chart-values.js';
 import { secretNames } from '../../src/deployment/secret-keys.js';
 import { renderChart, type Manifest } from '../support/helm.js';
 
