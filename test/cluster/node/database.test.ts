@@ -111,6 +111,7 @@ describe('the in-cluster database on a real node (helm 4)', () => {
 
   beforeAll(async () => {
     sc = scenario('todo-db');
+    report.push(`${'PostgreSQL stand-in image'.padEnd(40)} ${s(inject('node').postgresImageMs).padStart(7)}  ${inject('node').postgresImage} (built once per input hash, then cached)`);
     // As Minikube's hostpath provisioner makes it: a folder on the node, mode 0777, no fsGroup applied.
     volume = await hostPathVolume(inject('node').kubeconfig, inject('node').dir, { namespace: sc.namespace, claim, mode: 0o777 });
   });
