@@ -13,7 +13,7 @@
 // stand-in's tag carries a hash of its inputs, so a re-run reuses it and a change (another
 // Node) makes a new one.
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,8 @@ export const CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 const here = dirname(fileURLToPath(import.meta.url));
 
 export interface StandIns {
+  /** The imported trixie rootfs, the base of the others. */
+  debian: string;
   node: string;
   python: string;
   uv: string;
@@ -75,9 +77,13 @@ async function importRootfs(docker: Docker, rootfs: string): Promise<string> {
 /** Builds a stand-in from test/engine/bases/<name>.Dockerfile and a context staged by `stage`. */
 async function standIn(docker: Docker, name: string, tag: string, buildArgs: Record<string, string>, stage: (dir: string) => void): Promise<string> {
   const dockerfile = join(here, 'bases', `${name}.Dockerfile`);
-  const ref = `todo-engine/${name}:${tag}-${hash(readFileSync(dockerfile), JSON.stringify(buildArgs))}`;
+  return buildOnce(docker, `todo-engine/${name}:${tag}-${hash(readFileSync(dockerfile), JSON.stringify(buildArgs))}`, dockerfile, buildArgs, stage);
+}
+
+/** Builds `ref` from a Dockerfile and a context staged by `stage`, unless the daemon holds it already. */
+async function buildOnce(docker: Docker, ref: string, dockerfile: string, buildArgs: Record<string, string>, stage: (dir: string) => void): Promise<string> {
   if (await exists(docker, ref)) return ref;
-  const context = mkdtempSync(join(tmpdir(), `tde-${name}-`));
+  const context = mkdtempSync(join(tmpdir(), 'tde-build-'));
   try {
     stage(context);
     const args = ['build', '--tag', ref, '--file', dockerfile, ...Object.entries(buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]), context];
@@ -145,7 +151,7 @@ export async function ensureStandIns(docker: Docker, log: (line: string) => void
     .split('\n')
     .filter((ref) => ref && !current.has(ref) && !onCurrent(ref));
   if (stale.length) await docker.run(['image', 'rm', ...stale], { allowFailure: true });
-  return { node: nodeRef, python: pythonRef, uv: uvRef, buildArgs: { NODE_IMAGE: nodeRef, PYTHON_IMAGE: pythonRef, UV_IMAGE: uvRef } };
+  return { debian, node: nodeRef, python: pythonRef, uv: uvRef, buildArgs: { NODE_IMAGE: nodeRef, PYTHON_IMAGE: pythonRef, UV_IMAGE: uvRef } };
 }
 
 /** todo-engine/node:20.20.2-a71a193e1994 → node-20.20.2-a71a193e1994 */
@@ -177,4 +183,28 @@ export async function tagAsDefaultBases(docker: Docker, standIns: StandIns): Pro
   ];
   for (const [name, ref] of pairs) await docker.run(['tag', ref, name]);
   return pairs.map(([name]) => name);
+}
+
+/** The repository of the PostgreSQL stand-in: outside todo-engine/, so ensureStandIns never sweeps it. */
+export const POSTGRES_STANDIN = 'todo-postgres-standin';
+
+/**
+ * The stand-in for the database chart's postgres:17.6-bookworm (bases/postgres.Dockerfile and its
+ * docker-entrypoint.sh): Debian trixie's postgresql-17 laid out as the official image is, uid/gid
+ * 999. Tagged todo-postgres-standin:17-<hash of the Dockerfile, the entrypoint and the base>, so a
+ * re-run reuses it (about 2 minutes to build, once); stand-ins of earlier inputs are removed.
+ * For todo-deploy.yaml's database.image.
+ */
+export async function ensurePostgresStandIn(docker: Docker, standIns: Pick<StandIns, 'debian'>): Promise<string> {
+  const dockerfile = join(here, 'bases', 'postgres.Dockerfile');
+  const entrypoint = join(here, 'bases', 'postgres-entrypoint.sh');
+  const buildArgs = { DEBIAN_IMAGE: standIns.debian };
+  const ref = `${POSTGRES_STANDIN}:17-${hash(readFileSync(dockerfile), readFileSync(entrypoint), JSON.stringify(buildArgs))}`;
+  await buildOnce(docker, ref, dockerfile, buildArgs, (dir) => {
+    cpSync(entrypoint, join(dir, 'postgres-entrypoint.sh'));
+    chmodSync(join(dir, 'postgres-entrypoint.sh'), 0o755);
+  });
+  const stale = (await docker.run(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}', POSTGRES_STANDIN])).stdout.split('\n').filter((r) => r && r !== ref);
+  if (stale.length) await docker.run(['image', 'rm', ...stale], { allowFailure: true });
+  return ref;
 }

@@ -2,26 +2,29 @@
 // (control-plane.ts, node.ts) in the tier's namespaces; the tier's Docker Engine on the host's
 // namespace with the stand-in bases under the names the shipped Dockerfiles default to (as the
 // engine tier has them); the pause image; a PostgreSQL for the backend inside the node's network
-// namespace (at the node's address: the pods reach it, nothing off the machine does). Everything
-// is stopped at the end, however the run ends.
+// namespace (at the node's address: the pods reach it, nothing off the machine does); for the
+// in-cluster database, the PostgreSQL stand-in image (../../engine/bases/postgres.Dockerfile) in
+// the node's containerd and a default StorageClass (../storage.ts). Everything is stopped at the
+// end, however the run ends (the StorageClass and the images go with the node).
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
-import { ensureStandIns, tagAsDefaultBases } from '../../engine/bases.js';
+import { ensurePostgresStandIn, ensureStandIns, tagAsDefaultBases } from '../../engine/bases.js';
 import { startDaemon } from '../../engine/daemon.js';
 import { dockerClient } from '../../engine/docker-client.js';
 import { createPostgres } from '../../engine/postgres.js';
 import { startControlPlane } from '../control-plane.js';
-import { ensurePauseImage } from '../images.mjs';
+import { ensurePauseImage, importImages } from '../images.mjs';
 import { nodeIp, podRange } from '../namespaces.js';
 import { containerdSocket } from '../node.js';
+import { createDefaultStorageClass } from '../storage.js';
 
 export const CACHE = process.env.TODO_DEPLOY_CLUSTER_CACHE ?? '/var/cache/todo-deploy-cluster';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    node: { kubeconfig: string; dir: string; dockerHost: string; containerd: string; databaseUrl: string; serverVersion: string; setupMs: number };
+    node: { kubeconfig: string; dir: string; dockerHost: string; containerd: string; databaseUrl: string; serverVersion: string; setupMs: number; postgresImage: string; postgresImageMs: number };
   }
 }
 
@@ -40,8 +43,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const daemon = await startDaemon({ dataRoot: `${CACHE}/docker` });
     stops.push(() => daemon.stop());
     const docker = dockerClient(daemon.host);
-    await tagAsDefaultBases(docker, await ensureStandIns(docker));
+    const standIns = await ensureStandIns(docker);
+    await tagAsDefaultBases(docker, standIns);
     await ensurePauseImage(daemon.host);
+    // Built once per input hash (cached in the tier's daemon), about 20 s with a warm apt proxy.
+    const pgStarted = Date.now();
+    const postgresImage = await ensurePostgresStandIn(docker, standIns);
+    const postgresImageMs = Date.now() - pgStarted;
     const plane = await startControlPlane(bin, { dockerHost: daemon.host });
     stops.push(() => plane.stop());
     // The database's folder is the postgres user's, inside this one.
@@ -49,6 +57,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const pg = await createPostgres({ parent: plane.dir, host: nodeIp, clients: podRange, launch: (b, args, user) => plane.ns.enter(b, args, { user }) });
     stops.push(() => pg.remove());
     await pg.start();
+    // What the in-cluster database needs from the node: its image (never pulled) and a default StorageClass.
+    await importImages({ dockerHost: daemon.host, containerd: containerdSocket(plane.dir), refs: [postgresImage] });
+    await createDefaultStorageClass(plane.kubeconfig);
     project.provide('node', {
       kubeconfig: plane.kubeconfig,
       dir: plane.dir,
@@ -57,6 +68,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
       databaseUrl: pg.url,
       serverVersion: plane.version,
       setupMs: Date.now() - started,
+      postgresImage,
+      postgresImageMs,
     });
   } catch (error) {
     await stop();

@@ -44,7 +44,8 @@ export interface AppOptions {
   kubeconfig: string;
   dockerHost: string;
   containerd: string;
-  databaseUrl: string;
+  /** The backend's external database; none: `up` deploys PostgreSQL in the cluster (database.mode auto). */
+  databaseUrl?: string;
   extraYaml?: string;
 }
 
@@ -77,7 +78,7 @@ export function createProduct(o: AppOptions): Product {
     mkdirSync(join(appDir, path, '..'), { recursive: true });
     writeFileSync(join(appDir, path), content);
   };
-  write('.env', `DATABASE_URL=${o.databaseUrl}\nBETTER_AUTH_SECRET=${appSecrets.BETTER_AUTH_SECRET}\nBETTER_AUTH_URL=http://${nodeIp}:${o.nodePorts.frontend}\nOPENAI_API_KEY=${appSecrets.OPENAI_API_KEY}\n`);
+  write('.env', `${o.databaseUrl ? `DATABASE_URL=${o.databaseUrl}\n` : ''}BETTER_AUTH_SECRET=${appSecrets.BETTER_AUTH_SECRET}\nBETTER_AUTH_URL=http://${nodeIp}:${o.nodePorts.frontend}\nOPENAI_API_KEY=${appSecrets.OPENAI_API_KEY}\n`);
   chmodSync(join(appDir, '.env'), 0o600);
   write(
     'todo-deploy.yaml',
