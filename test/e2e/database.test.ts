@@ -92,6 +92,18 @@ describe('no DATABASE_URL: PostgreSQL in the cluster', () => {
     assertPasswordHidden(sim, verify.stdout + verify.stderr);
   });
 
+  it('--dry-run says it would make the password and install the database, runs neither, and prints no secret', async () => {
+    const { sim, up } = await noDatabaseUrl({ minikube: 'running' });
+    const result = await up(['--dry-run']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/\[dry-run\] kubectl --context minikube apply .* < 4 manifest\(s\): Namespace\/todo, Secret\/database-credentials, Secret\/frontend-secrets, Secret\/backend-secrets \(values redacted\)/);
+    expect(result.stdout).toMatch(/\[dry-run\] helm upgrade --install database \S+\/charts\/database /);
+    expect(result.stdout).toContain('write database-credentials');
+    expect(sim.calls().filter((c) => c.mutating)).toEqual([]);
+    expect(password(sim)).toBeUndefined();
+    assertSafe(sim, result.stdout + result.stderr);
+  });
+
   it('status and logs show the database', async () => {
     const { up, cli } = await noDatabaseUrl();
     expect((await up()).exitCode).toBe(0);
