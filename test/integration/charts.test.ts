@@ -191,6 +191,17 @@ describe.each(helmMajors)('charts with %s', (major) => {
       for (const v of deployment(defaults).spec.template.spec.volumes) expect(Object.keys(v).sort()).toEqual(['emptyDir', 'name']);
     });
 
+    it('pauses before SIGTERM so no connection is sent to a stopped server, within the grace period', () => {
+      expect(appContainer(defaults, service).lifecycle).toEqual({ preStop: { sleep: { seconds: 5 } } });
+      const grace = deployment(defaults).spec.template.spec.terminationGracePeriodSeconds ?? 30;
+      expect(grace).toBeGreaterThan(5);
+      // Before Kubernetes 1.30 there is no sleep action: the image's sleep.
+      const old = renderChart(major, service, { extraArgs: ['--kube-version', 'v1.29.0'] });
+      expect(appContainer(old, service).lifecycle).toEqual({ preStop: { exec: { command: ['sleep', '5'] } } });
+      expect(appContainer(renderChart(major, service, { values: 'shutdownDelaySeconds: 0' }), service).lifecycle).toBeUndefined();
+      expect(runHelm(major, ['template', 'x', chartDir(service), '--set', 'shutdownDelaySeconds=60']).status).not.toBe(0);
+    });
+
     it('runs pods under their own ServiceAccount without a token', () => {
       const sa = findManifest(defaults, 'ServiceAccount');
       expect(sa.automountServiceAccountToken).toBe(false);

@@ -33,10 +33,9 @@ function assertNoSecret(calls: Call[], ...outputs: string[]): void {
 
 /**
  * The health endpoint at a NodePort, as the browser reaches it. Right after a rollout a real node
- * can refuse a connection or drop it for a few seconds (kube-proxy still sends some to the
- * replaced pod, whose address is gone: seen here under load; the charts have no preStop delay to
- * cover it, see the README): httpGet, the app checks' own request, asks again on those, here for
- * up to 30 s.
+ * could refuse a connection or drop it for a few seconds (kube-proxy still sent some to the
+ * replaced pod, whose address was gone: seen here under load, before the charts paused before
+ * SIGTERM): httpGet, the app checks' own request, asks again on those, here for up to 30 s.
  */
 async function health(port: number): Promise<{ status: number; body: string } | { error: string }> {
   const answer = await httpGet(`http://${nodeIp}:${port}/api/health`, { timeoutMs: 3_000, retryForMs: 30_000 });
@@ -109,6 +108,30 @@ describe.each([
     expect(await revision('backend')).toBe(2);
     expect(await revision('frontend')).toBe(1);
     expect(await health(nodePorts.backend)).toMatchObject({ status: 200 });
+  });
+
+  it.runIf(full)('a changed frontend file: its two replicas roll over without one request refused or dropped (the charts pause before SIGTERM)', async () => {
+    p.write('frontend/app/layout.js', `${readFileSync(join(p.appDir, 'frontend', 'app', 'layout.js'), 'utf8')}\n// changed\n`);
+    // The frontend's health at its NodePort, once every 100 ms for as long as up runs, each
+    // request tried once: a connection refused or reset by a pod that stopped counts.
+    const answers: string[] = [];
+    let running = true;
+    const probing = (async () => {
+      while (running) {
+        const answer = await httpGet(`http://${nodeIp}:${nodePorts.frontend}/api/health`, { timeoutMs: 2_000, retryForMs: 0 });
+        answers.push('error' in answer ? answer.error : String(answer.status));
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
+    const r = await timed('up after a frontend change', ['up']).finally(() => (running = false));
+    await probing;
+    expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(upgraded(r.calls)).toEqual(['frontend']);
+    expect(await revision('frontend')).toBe(2);
+    const failed = answers.filter((a) => a !== '200');
+    report.push(`${label('frontend rollout, probed')} ${answers.length} requests, ${failed.length} not answered 200${failed.length ? `: ${[...new Set(failed)].join(', ')}` : ''}`);
+    expect(answers.length).toBeGreaterThan(50);
+    expect(failed).toEqual([]);
   });
 
   it.runIf(full)('verify, then verify --resilience --report: a real pod deleted, its real replacement, the outage measured', async () => {
