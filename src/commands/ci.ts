@@ -63,7 +63,7 @@ export async function ci(ctx: Context, options: CiOptions): Promise<void> {
   ctx.out.print(
     [
       `${style.green('✔')} ${exists ? 'Replaced' : 'Wrote'} ${shown}: on every push and pull request, a throwaway Minikube, \`todo-deploy up\`, \`todo-deploy verify --resilience\` with its report published as a check, and on failure the status, logs and events as artifacts.`,
-      `  Add these secrets to the repository (Settings → Secrets and variables → Actions): ${ciSecrets.slice(0, 3).join(', ')}, and BETTER_AUTH_URL if the default http://localhost:${loaded.config.frontend.nodePort} does not fit.`,
+      `  Add these secrets to the repository (Settings → Secrets and variables → Actions): ${ciSecrets.slice(0, 3).join(', ')}, and BETTER_AUTH_URL if the default http://localhost:${loaded.config.frontend.nodePort} does not fit. DATABASE_URL only for a database of your own: left empty, PostgreSQL runs in the throwaway cluster.`,
       `  Then commit ${shown}.`,
     ].join('\n'),
   );

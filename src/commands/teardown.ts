@@ -41,15 +41,22 @@ async function tearDown(ctx: Context, config: Config, action: NonNullable<Teardo
   // The in-cluster database's data: its volume claim and the Secret with the password it was made with.
   let data: { claim?: string; secret?: string } = {};
   let deployment: Awaited<ReturnType<typeof connect>> | undefined;
-  const inCluster = config.database.mode === 'in-cluster';
+  if (purgeData && status.state !== 'running' && action !== 'delete') {
+    throw new UsageError(
+      `--purge-data deletes the database's volume from the cluster, but the Minikube profile "${profile}" ${status.state === 'absent' ? 'does not exist' : 'is not running'}.`,
+      status.state === 'absent' ? 'There is no data to purge.' : `Start it (minikube start -p ${profile}) and run teardown --purge-data again, or delete the profile with everything in it: teardown --cluster delete.`,
+    );
+  }
   if (status.state === 'running') {
     deployment = await connect(ctx, config, status);
     const scope = { kubeContext: deployment.kubeContext, namespace };
-    const names = [...services.map((s) => config[s].release), ...(inCluster ? [config.database.release] : [])];
+    // The database's objects whatever database.mode says now: one deployed before a switch to an
+    // external database is still ours to remove (and its data still to keep unless asked).
+    const names = [...services.map((s) => config[s].release), config.database.release];
     const [found, existing, claims] = await Promise.all([
       ctx.tools.helm.releases(scope, names),
-      ctx.tools.kubectl.secretNames(scope, [...Object.values(secretNames), ...(inCluster ? [databaseSecret.name] : [])]),
-      inCluster ? ctx.tools.kubectl.getObjects(scope, [`persistentvolumeclaim/${databaseVolume(config)}`]) : [],
+      ctx.tools.kubectl.secretNames(scope, [...Object.values(secretNames), databaseSecret.name]),
+      ctx.tools.kubectl.getObjects(scope, [`persistentvolumeclaim/${databaseVolume(config)}`]),
     ]);
     for (const release of names) {
       const current = found.get(release);
@@ -102,15 +109,16 @@ async function tearDown(ctx: Context, config: Config, action: NonNullable<Teardo
     );
     removed.push(...releases.map((r) => `release ${r.release}`));
     // Deleted after the releases, so no pod of theirs is left waiting for a missing secret.
+    // After the release, whose pod held it (a claim in use is not deleted until no pod uses it),
+    // and before the password: a volume never outlives the Secret that opens it.
+    if (purge && profileAction !== 'delete' && data.claim) {
+      await ctx.tools.kubectl.deleteClaims({ kubeContext: ref.kubeContext, namespace }, [data.claim]);
+      removed.push(`volume ${data.claim} (the database's data)`);
+    }
     const deleted = [...secrets, ...(purge && profileAction !== 'delete' && data.secret ? [data.secret] : [])];
     if (deleted.length > 0) {
       await ctx.tools.kubectl.deleteSecrets({ kubeContext: ref.kubeContext, namespace }, deleted);
       removed.push(...deleted.map((name) => `secret ${name}`));
-    }
-    // After the release, whose pod held it: a claim in use is not deleted until no pod uses it.
-    if (purge && profileAction !== 'delete' && data.claim) {
-      await ctx.tools.kubectl.deleteClaims({ kubeContext: ref.kubeContext, namespace }, [data.claim]);
-      removed.push(`volume ${data.claim} (the database's data)`);
     }
     task.succeed([releases.length && `${releases.length} release${releases.length > 1 ? 's' : ''}`, secrets.length && `${secrets.length} secret${secrets.length > 1 ? 's' : ''}`].filter(Boolean).join(' and ') + (ctx.dryRun ? ' (dry run)' : ' removed'));
   }

@@ -1,5 +1,6 @@
 // `todo-deploy verify`: proves the running deployment healthy, check by check; `--resilience`
-// deletes the backend's pods and measures the outage; `--report` writes the checks for CI.
+// deletes the backend's pods and measures the outage (and, with the database in the cluster,
+// deletes its pod and proves its data survived); `--report` writes the checks for CI.
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { packageVersion } from '../assets.js';
@@ -62,6 +63,8 @@ export async function verify(ctx: Context, options: VerifyOptions): Promise<void
         resilience.database = database.result;
         test.checks.push(...database.checks);
         checks.push(...database.checks);
+      } else if (inCluster) {
+        checks.push(...notRunResilience('not run: the backend did not come back', true).filter((c) => c.kind !== 'replacement' && c.kind !== 'availability'));
       }
       if (test.checks.every((c) => c.status !== 'fail')) {
         checks.push(...(await runChecks(ctx, deployment, { group: 'after-resilience', ...selections.afterResilience, onProgress: (text) => task.update(`again: ${text}`) })));

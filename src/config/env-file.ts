@@ -78,6 +78,8 @@ export function checkEnvText(raw: string, label: string, redactor: Redactor, dat
     const value = values[key];
     const entry = last.get(key);
     if (entry?.unclosed) continue;
+    // An empty DATABASE_URL (a template's blank, a CI secret not set) is none: the database runs in the cluster.
+    if (key === 'DATABASE_URL' && database !== 'external' && value?.trim() === '') continue;
     if (key === 'DATABASE_URL' && database === 'in-cluster' && value !== undefined) {
       warnings.push(`${at(key)} is not used: database.mode is in-cluster, so todo-deploy runs PostgreSQL in the cluster. Remove it, or set database.mode: external in todo-deploy.yaml to use it.`);
       continue;
@@ -283,7 +285,7 @@ export function isPlaceholder(value: string): boolean {
 }
 
 function pick(values: Record<string, string>, database: DatabaseMode): Secrets {
-  const used = secretKeys.filter((key) => values[key] !== undefined && !(key === 'DATABASE_URL' && database === 'in-cluster'));
+  const used = secretKeys.filter((key) => values[key] !== undefined && !(key === 'DATABASE_URL' && (database === 'in-cluster' || values[key]!.trim() === '')));
   return Object.fromEntries(used.map((key) => [key, values[key]!])) as Secrets;
 }
 

@@ -3,8 +3,9 @@
 // a cluster: a stopped or missing profile is a prerequisite error.
 import { checkConfig } from '../checks/inputs.js';
 import { readFile } from 'node:fs/promises';
-import { checkEnvFile, readEnvText } from '../config/env-file.js';
-import { withDatabaseMode } from './database.js';
+import { checkEnvFile, readEnvText, registerSecret } from '../config/env-file.js';
+import type { KubeScope } from '../adapters/kubectl.js';
+import { databaseSecret, inClusterUrl, withDatabaseMode } from './database.js';
 import { services, type Config, type Service } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { ConfigError, PrereqError } from '../errors.js';
@@ -19,7 +20,8 @@ export async function loadSettings(ctx: Context): Promise<Config> {
     // Best effort: the app's logs or a tool's error may echo a secret; a missing .env is no error here.
     checkEnvFile(ctx.envFile, ctx.redactor).catch(() => undefined),
     // Whether it has a DATABASE_URL decides where the database is, under database.mode auto.
-    readFile(ctx.envFile, 'utf8').then((text) => readEnvText(text, ctx.envFile).values, () => ({}) as Record<string, string>),
+    // Unreadable, it cannot say: no in-cluster database is assumed (its checks would only fail).
+    readFile(ctx.envFile, 'utf8').then((text) => readEnvText(text, ctx.envFile).values, () => ({ DATABASE_URL: 'unknown' }) as Record<string, string>),
   ]);
   if (!loaded) throw new ConfigError(`${result.title} must be fixed first:`, result.problems ?? [], result.hint);
   // A value too weak to mask (short, a common word) is left out of the redactor: say so, since
@@ -48,8 +50,17 @@ export async function connect(ctx: Context, config: Config, status?: MinikubeSta
     );
   }
   const { kubeContext, urls } = await resolveAccess(ctx, config);
+  // The in-cluster database's password is in no .env: it is read here, so that a log line or a
+  // diagnosis that echoes the backend's DATABASE_URL is masked like any other secret.
+  if (config.database.mode === 'in-cluster') await registerDatabasePassword(ctx, { kubeContext, namespace: config.namespace }, config);
   const view = (service: Service): DeployedService => ({ service, config: config[service], url: urls[service] });
   return { config, kubeContext, services: { frontend: view('frontend'), backend: view('backend') } };
+}
+
+async function registerDatabasePassword(ctx: Context, scope: KubeScope, config: Config): Promise<void> {
+  const [secret] = await ctx.tools.kubectl.getObjects(scope, [`secret/${databaseSecret.name}`]);
+  const stored = secret?.data?.[databaseSecret.key];
+  if (stored) registerSecret(ctx.redactor, 'DATABASE_URL', inClusterUrl(config, Buffer.from(stored, 'base64').toString('utf8')));
 }
 
 /** The services a command acts on: the one named (the CLI checks the name), or both. */

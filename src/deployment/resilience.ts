@@ -117,7 +117,6 @@ export async function databaseResilience(ctx: Context, deployment: Deployment): 
   const replacement = newCheck('resilience', 'backend', 'database-replacement');
   const survived = newCheck('resilience', 'backend', 'data-survived');
   const result = { deleted: pod, dataSurvived: false } as NonNullable<ResilienceResult['database']>;
-  const started = performance.now();
 
   const written = await writeProbeRow(ctx, scope, config);
   const old = (await readPods(ctx, deployment, workload)).find((p) => p.name === pod);
@@ -126,6 +125,7 @@ export async function databaseResilience(ctx: Context, deployment: Deployment): 
     Object.assign(survived, { status: 'skip', detail: 'no pod was deleted' });
     return { checks: [replacement, survived], result };
   }
+  const started = performance.now();
   await ctx.tools.kubectl.deletePods(scope, [pod]);
   let pods = [old];
   while (performance.now() - started < deadline && result.replacementReadyMs === undefined) {

@@ -1,6 +1,8 @@
-// `helm upgrade --install` of both charts, at once: values through stdin (never --set), waiting,
-// rolled back automatically on failure. A release stuck pending-* is recovered first; a release
-// whose chart and values are what would be sent gets no new revision.
+// `helm upgrade --install` of our charts — the in-cluster database's (when there is one) as soon
+// as its Secret is there, the app's two at once, the backend's once the database is ready —
+// values through stdin (never --set), waiting, rolled back automatically on failure. A release
+// stuck pending-* is recovered first; a release whose chart and values are what would be sent
+// gets no new revision.
 import { isDeepStrictEqual } from 'node:util';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -46,7 +48,9 @@ export const databasePhase = (ctx: Context, inputs: UpInputs) =>
       if (!inputs.database) return { changes: [], detail: 'external (DATABASE_URL)' };
       const { config } = inputs;
       const [repository, tag] = splitImage(config.database.image);
-      const values = { image: { repository, tag }, persistence: { size: config.database.storage }, auth: { secretName: databaseSecret.name } };
+      // Named after the release whatever it is (the chart's helm-create rule would make release
+      // "pg" a "pg-database"): the Service, pod and claim names the product uses.
+      const values = { fullnameOverride: config.database.release, image: { repository, tag }, persistence: { size: config.database.storage }, auth: { secretName: databaseSecret.name } };
       const target: Target = { ...inputs, helmMajor: prereqs.helmMajor, kubeContext: cluster.kubeContext, live: cluster.live, changes: [] };
       const workload = { config: { release: config.database.release, healthPath: '' } };
       const deployed = await deployRelease(ctx, target, { chart: assetPath.chart('database'), workload, values }, releases.get(config.database.release), progress);
@@ -64,7 +68,9 @@ export const deployPhase = (ctx: Context, inputs: UpInputs) =>
     leftBehind: 'A release may be left pending-upgrade; the next run recovers it.',
     async run({ prereqs, cluster, build, secrets, releases, database }, progress) {
       const changes: string[] = [];
-      const deployed = await Promise.all(
+      // Settled, not raced: a failure (the database's, which the backend waits for) must not end
+      // the phase while the other release's Helm is still being stopped.
+      const outcomes = await Promise.allSettled(
         services.map(async (s) => {
           // The backend's readiness needs the database: the frontend does not wait for it.
           if (s === 'backend') await database;
@@ -75,6 +81,9 @@ export const deployPhase = (ctx: Context, inputs: UpInputs) =>
           return deployRelease(ctx, target, { chart: assetPath.chart(s), workload, values, ...(valuesFile && { valuesFile: resolve(ctx.appDir, valuesFile), service: s }) }, releases.get(inputs.config[s].release), progress);
         }),
       );
+      const failed = outcomes.find((o) => o.status === 'rejected');
+      if (failed) throw failed.reason;
+      const deployed = outcomes.map((o) => (o as PromiseFulfilledResult<{ revision: number; detail: string }>).value);
       return { revisions: Object.fromEntries(services.map((s, i) => [s, deployed[i]!.revision])) as Record<Service, number>, changes, detail: deployed.map((d) => d.detail).join(', ') };
     },
     detail: (result) => result.detail,
@@ -145,7 +154,7 @@ async function deployRelease(ctx: Context, target: Target, spec: ReleaseSpec, cu
  */
 async function recover(ctx: Context, target: Target, ref: ReleaseRef, current: ReleaseStatus): Promise<void> {
   const timeoutMs = target.config.timeouts.deploy;
-  // Past the backstop deployService gives `helm upgrade` (twice Helm's --timeout: the wait, then
+  // Past the backstop deployRelease gives `helm upgrade` (twice Helm's --timeout: the wait, then
   // the automatic rollback's), no todo-deploy run's Helm is still at work on the release.
   const abandonedAfterMs = timeoutMs * 2 + 60_000;
   const since = current.lastDeployed ? ` since ${localTime(Date.parse(current.lastDeployed))}` : '';

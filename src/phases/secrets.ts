@@ -1,4 +1,5 @@
-// Creates or updates the two Secrets from .env — piped as a manifest to
+// Creates or updates the app's two Secrets from .env (with the in-cluster database, its
+// password Secret, made once, and the backend's DATABASE_URL to it) — piped as a manifest to
 // `kubectl apply --server-side -f -`, so no value is ever in argv — and only when their
 // content differs from what the cluster holds. Also makes sure the namespace exists.
 import { createHash } from 'node:crypto';

@@ -104,8 +104,9 @@ export async function runSteps<R>(out: Output, steps: ReadonlyArray<Step<R>>, st
       for (const [i, outcome] of outcomes.entries()) {
         const need = steps.find((s) => s.id === needs[i])!;
         if (outcome.status === 'fulfilled') inputs[need.id] = outcome.value;
-        // A phase that failed was reported: what needs it does not run. A read that failed is reported by what needs it.
-        else if (need.title !== undefined || outcome.reason instanceof CancelledError) throw new NotRun();
+        // A phase that failed was reported: what needs it does not run. A read that failed — or
+        // was interrupted by the user — is reported by what needs it.
+        else if (need.title !== undefined || outcome.reason instanceof NotRun) throw new NotRun();
         else inputError ??= outcome.reason;
       }
       for (const id of step.awaits ?? []) inputs[id] = settled.get(id)!;

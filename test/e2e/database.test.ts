@@ -1,6 +1,8 @@
 // The in-cluster PostgreSQL end to end, on the simulator: an .env with no DATABASE_URL gives a
 // working app — the database deployed before the backend, its password made once and never
 // shown, verified, surviving its pod's deletion and `teardown` unless --purge-data.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import type { Sim } from '../sim/harness.js';
 import { secrets } from './app-fixture.js';
@@ -175,6 +177,30 @@ describe('no DATABASE_URL: PostgreSQL in the cluster', () => {
     expect(result.stderr).toContain('not writable by the postgres user (uid 999)');
     expect(result.stderr).toContain('minikube ssh -- sudo chown -R 999:999 /tmp/hostpath-provisioner/todo/data-database-0');
     assertSafe(sim, result.stdout + result.stderr);
+  });
+
+  it('a release of another name: the Service, pod and claim are named after it, and the backend reaches it', async () => {
+    const { sim, up, cli, app } = await noDatabaseUrl();
+    app.write('todo-deploy.yaml', `${readFileSync(join(app.dir, 'todo-deploy.yaml'), 'utf8')}database:\n  release: pg\n`);
+    const result = await up();
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(Object.keys(cluster(sim).statefulsets ?? {})).toEqual(['todo/pg']);
+    expect(cluster(sim).persistentvolumeclaims?.['todo/data-pg-0']).toBeDefined();
+    const url = Buffer.from(cluster(sim).secrets['todo/backend-secrets']!.data['database-url']!, 'base64').toString();
+    expect(url).toMatch(/@pg\.todo\.svc:5432\/todo$/);
+    const verify = await cli(['verify', '--json']);
+    expect(verify.exitCode, verify.stderr).toBe(0);
+  });
+
+  it('teardown --purge-data on a stopped profile refuses, rather than keep the data without a word', async () => {
+    const { sim, up, cli } = await noDatabaseUrl();
+    expect((await up()).exitCode).toBe(0);
+    sim.update((s) => void (s.minikube.profiles.minikube!.status = 'Stopped'));
+    const mark = sim.calls().length;
+    const result = await cli(['teardown', '--yes', '--purge-data']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain("--purge-data deletes the database's volume from the cluster, but the Minikube profile \"minikube\" is not running.");
+    expect(sim.calls().slice(mark).filter((c) => c.mutating)).toEqual([]);
   });
 
   it('with a DATABASE_URL nothing of the database is deployed or read (database.mode auto)', async () => {

@@ -38,6 +38,13 @@ describe('.env in each database mode', () => {
     expect(check.secrets?.DATABASE_URL).toBeUndefined();
   });
 
+  it('auto: an empty DATABASE_URL (a blank template line, an unset CI secret) is none', () => {
+    const check = checkEnvText(`${env()}\nDATABASE_URL=''`, '.env', new Redactor(), 'auto');
+    expect(check.problems).toEqual([]);
+    expect(check.secrets?.DATABASE_URL).toBeUndefined();
+    expect(checkEnvText(`${env()}\nDATABASE_URL=`, '.env', new Redactor(), 'external').problems).toEqual([expect.stringContaining('DATABASE_URL is empty')]);
+  });
+
   it('external: DATABASE_URL is required', () => {
     const check = checkEnvText(env(), '.env', new Redactor(), 'external');
     expect(check.problems).toEqual([expect.stringMatching(/^\.env: DATABASE_URL is missing; set it to your PostgreSQL URL/)]);

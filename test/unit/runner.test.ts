@@ -189,4 +189,17 @@ describe('runPhases', () => {
     expect(ran).toBe(false);
     expect(text()).not.toContain('Build');
   });
+
+  it('a read interrupted by the user interrupts the phase that needs it: never a run that resolves without its results', async () => {
+    const { out, text } = await output();
+    type R = { read: string; use: string };
+    const steps: Array<Step<R>> = [
+      { id: 'read', needs: [], run: async () => Promise.reject(new CancelledError()) },
+      { id: 'use', title: 'Build', needs: ['read'], leftBehind: 'Nothing was built.', run: async () => 'built' },
+    ];
+    const error = await runSteps(out, steps).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CancelledError);
+    expect((error as CancelledError).message).toBe('Interrupted during "Build".');
+    expect(text()).toMatch(/✖ Build: interrupted/);
+  });
 });
