@@ -7,16 +7,16 @@
 // loopback server that answers only those discovery calls lets real helm install and upgrade a
 // chart with no objects (fixtures/empty-chart), so what it prints — and refuses — is recorded too.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { helmHistoryArgs, helmListArgs, helmStatusArgs, helmUpgradeArgs, helmVersionArgs } from '../../src/tools/helm.js';
 import type { Sim } from '../sim/harness.js';
 import type { HelmHook, HelmRevision, HelmStatus } from '../sim/types.js';
 import { realToolPath } from '../support/real-tools.js';
+import { tempDir } from '../support/temp.js';
 
 export const contractDir = new URL('.', import.meta.url).pathname;
 export const repoRoot = join(contractDir, '../..');
@@ -98,7 +98,7 @@ async function realHelmEnv() {
   discovery ??= (async () => {
     const server = discoveryOnly();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const home = mkdtempSync(join(tmpdir(), 'todo-deploy-contract-'));
+    const home = tempDir('todo-deploy-contract-');
     const kubeconfig = join(home, 'kubeconfig');
     const { port } = server.address() as AddressInfo;
     writeKubeconfig(kubeconfig, `http://127.0.0.1:${port}`);

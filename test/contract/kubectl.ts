@@ -6,7 +6,7 @@
 // asked the same argv: both must print the same. The objects themselves are checked against the
 // Kubernetes OpenAPI schema (test/support/k8s-schema.ts) instead: they cannot be recorded
 // without a real API server.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,7 @@ import type { Sim } from '../sim/harness.js';
 import { fixtureChart } from '../sim/sim-fixture.js';
 import { realToolPath, type RealTool } from '../support/real-tools.js';
 import { contractDir, runBinary, writeKubeconfig, type Run } from './helm.js';
+import { tempDir } from '../support/temp.js';
 
 export const kubectlVersions = { kubectl134: 'v1.34.5', kubectl132: 'v1.32.3' } as const;
 export type Kubectl = keyof typeof kubectlVersions;
@@ -119,7 +120,7 @@ export async function serveSim(sim: Sim): Promise<{ kubeconfig: string; close: (
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const kubeconfig = join(mkdtempSync(join(tmpdir(), 'todo-deploy-contract-kube-')), 'kubeconfig');
+  const kubeconfig = join(tempDir('todo-deploy-contract-kube-'), 'kubeconfig');
   writeKubeconfig(kubeconfig, `http://127.0.0.1:${port}`);
   return { kubeconfig, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
@@ -130,7 +131,7 @@ function notFound(plural: string, name: string) {
 
 export function runRealKubectl(tool: RealTool, argv: string[], kubeconfig: string): Promise<Run> {
   const home = mkdtempSync(join(tmpdir(), 'todo-deploy-contract-home-'));
-  return runBinary(realToolPath(tool), argv, { PATH: process.env.PATH, HOME: home, KUBECONFIG: kubeconfig });
+  return runBinary(realToolPath(tool), argv, { PATH: process.env.PATH, HOME: home, KUBECONFIG: kubeconfig }).finally(() => rmSync(home, { recursive: true, force: true }));
 }
 
 /** What differs between two runs of the same world: uids, times, resource versions. */

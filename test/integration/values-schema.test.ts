@@ -2,11 +2,11 @@
 // CLI bug) must stop `helm template`, `helm lint` — and so `helm upgrade` — with helm's own
 // message naming the key, on both majors. Helm 3.17 (gojsonschema) and Helm 4 (santhosh-tekuri
 // jsonschema) word the messages differently; each row holds both wordings.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type Chart, chartDir, helmMajors, runHelm, type Service } from '../support/helm.js';
+import { tempDir } from '../support/temp.js';
 
 interface BadValues {
   name: string;
@@ -111,7 +111,7 @@ const cases: BadValues[] = [
   },
 ];
 
-const dir = mkdtempSync(join(tmpdir(), 'todo-deploy-values-'));
+const dir = tempDir('todo-deploy-values-');
 const valuesFile = (c: BadValues): string => {
   const file = join(dir, `${c.name.replace(/\W+/g, '-')}.yaml`);
   writeFileSync(file, `${c.values}\n`);

@@ -2,12 +2,11 @@
 // config and data dirs, KUBECONFIG) inside a temp dir, so tests never touch the machine's
 // helm setup or a real cluster.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { realToolPath } from './real-tools.js';
+import { tempDir } from './temp.js';
 
 export const helmMajors = ['helm3', 'helm4'] as const;
 export type HelmMajor = (typeof helmMajors)[number];
@@ -18,7 +17,7 @@ export type Chart = Service | 'database';
 export const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const chartDir = (service: Chart): string => join(repoRoot, 'charts', service);
 
-const isolated = mkdtempSync(join(tmpdir(), 'todo-deploy-helm-'));
+const isolated = tempDir('todo-deploy-helm-');
 const helmEnv: NodeJS.ProcessEnv = {
   PATH: process.env.PATH,
   HOME: isolated,
