@@ -18,21 +18,13 @@ import type { HelmMajor, ReleaseRef, ReleaseStatus } from '../tools/helm.js';
 import { chartValues } from '../deployment/chart-values.js';
 import { databaseSecret } from '../deployment/database.js';
 import { watchPods, type Workload } from '../deployment/pods.js';
-import { changeText, upStep, type UpInputs } from './results.js';
+import { changeText, clusterRead, upStep, type UpInputs } from './results.js';
 
-/** Our releases that exist, read once the images are looked up (the builds wait for those), so they are answered while the images build. */
+/** Our releases that exist. */
 export const releasesRead = (ctx: Context, { config, database }: UpInputs) =>
-  upStep({
-    id: 'releases',
-    needs: ['cluster'],
-    awaits: ['images'],
-    async run({ cluster, images }) {
-      await images.catch(() => {});
-      if (!cluster.live) return new Map<string, ReleaseStatus>();
-      const names = [...services.map((s) => config[s].release), ...(database ? [config.database.release] : [])];
-      return ctx.tools.helm.releases({ namespace: config.namespace, kubeContext: cluster.kubeContext }, names);
-    },
-  });
+  clusterRead('releases', new Map<string, ReleaseStatus>(), (kubeContext) =>
+    ctx.tools.helm.releases({ namespace: config.namespace, kubeContext }, [...services.map((s) => config[s].release), ...(database ? [config.database.release] : [])]),
+  );
 
 /**
  * The in-cluster PostgreSQL's release, as soon as its Secret is there: alongside the builds,

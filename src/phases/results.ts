@@ -86,6 +86,22 @@ export interface UpResults {
 
 export const upStep = stepOf<UpResults>();
 
+/**
+ * A read of what the running cluster holds, asked once the images are looked up (the builds
+ * wait for those, so they go first), and answered while the images build. Under --dry-run,
+ * when the cluster would first have been started, there is nothing to read: `none`.
+ */
+export const clusterRead = <K extends 'currentSecrets' | 'releases'>(id: K, none: UpResults[K], read: (kubeContext: string) => Promise<UpResults[K]>) =>
+  upStep({
+    id,
+    needs: ['cluster'],
+    awaits: ['images'],
+    async run({ cluster, images }) {
+      await images.catch(() => {});
+      return cluster.live ? read(cluster.kubeContext) : none;
+    },
+  });
+
 const pastTense = { create: 'created', start: 'started', write: 'wrote', build: 'built', install: 'installed', upgrade: 'upgraded', recover: 'recovered' } as const;
 export type ChangeVerb = keyof typeof pastTense;
 

@@ -9,7 +9,7 @@ import type { Context } from '../context.js';
 import { databaseSecret, databaseVolume, inClusterUrl, newDatabasePassword } from '../deployment/database.js';
 import { OperationError } from '../errors.js';
 import { secretKeysOf, secretNames } from '../deployment/secret-keys.js';
-import { changeText, upStep, type ChangeVerb, type CurrentSecrets, type UpInputs } from './results.js';
+import { changeText, clusterRead, upStep, type ChangeVerb, type CurrentSecrets, type UpInputs } from './results.js';
 
 const labels = { 'app.kubernetes.io/managed-by': 'todo-deploy', 'app.kubernetes.io/part-of': 'todo-chatbot' };
 
@@ -31,19 +31,9 @@ export function secretChecksum(data: Record<string, string>): string {
   return createHash('sha256').update(canonical).digest('hex');
 }
 
-/** The namespace and both Secrets (and the database's), in one read — after the images are looked up, which the builds wait for. */
+/** The namespace and both Secrets (and the database's), in one read. */
 export const currentSecretsRead = (ctx: Context, { config, database }: UpInputs) =>
-  upStep({
-    id: 'currentSecrets',
-    needs: ['cluster'],
-    awaits: ['images'],
-    async run({ cluster, images }) {
-      await images.catch(() => {});
-      // Under --dry-run, with the cluster not started, there is nothing to compare against.
-      if (!cluster.live) return { namespace: false, data: {} };
-      return readSecrets(ctx, cluster.kubeContext, config, database);
-    },
-  });
+  clusterRead('currentSecrets', { namespace: false, data: {} }, (kubeContext) => readSecrets(ctx, kubeContext, config, database));
 
 export function secretsPhase(ctx: Context, { config, secrets, database }: UpInputs) {
   let writing = false;

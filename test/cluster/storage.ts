@@ -16,20 +16,19 @@ export const defaultStorageClass = 'standard';
 const kubectl = (kubeconfig: string, args: string[], input?: string) =>
   run(realToolPath('kubectl134'), ['--kubeconfig', kubeconfig, '--context', 'minikube', ...args], { input }) as Promise<string>;
 
+/** `kubectl apply -f -` of one object. */
+const apply = (kubeconfig: string, object: object) => kubectl(kubeconfig, ['apply', '-f', '-'], JSON.stringify(object));
+
 /** The cluster's default StorageClass (cluster-wide; goes with the control plane). */
 export async function createDefaultStorageClass(kubeconfig: string): Promise<void> {
-  await kubectl(
-    kubeconfig,
-    ['apply', '-f', '-'],
-    JSON.stringify({
-      apiVersion: 'storage.k8s.io/v1',
-      kind: 'StorageClass',
-      metadata: { name: defaultStorageClass, annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
-      provisioner: 'kubernetes.io/no-provisioner',
-      volumeBindingMode: 'WaitForFirstConsumer',
-      reclaimPolicy: 'Retain',
-    }),
-  );
+  await apply(kubeconfig, {
+    apiVersion: 'storage.k8s.io/v1',
+    kind: 'StorageClass',
+    metadata: { name: defaultStorageClass, annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
+    provisioner: 'kubernetes.io/no-provisioner',
+    volumeBindingMode: 'WaitForFirstConsumer',
+    reclaimPolicy: 'Retain',
+  });
 }
 
 export interface HostPathVolume {
@@ -52,23 +51,19 @@ export async function hostPathVolume(kubeconfig: string, parent: string, o: { na
   mkdirSync(path, { recursive: true });
   // mkdir's mode is masked by the umask: set it exactly.
   chmodSync(path, o.mode);
-  await kubectl(
-    kubeconfig,
-    ['apply', '-f', '-'],
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'PersistentVolume',
-      metadata: { name },
-      spec: {
-        capacity: { storage: o.size ?? '1Gi' },
-        accessModes: ['ReadWriteOnce'],
-        persistentVolumeReclaimPolicy: 'Retain',
-        storageClassName: defaultStorageClass,
-        claimRef: { namespace: o.namespace, name: o.claim },
-        hostPath: { path, type: 'Directory' },
-      },
-    }),
-  );
+  await apply(kubeconfig, {
+    apiVersion: 'v1',
+    kind: 'PersistentVolume',
+    metadata: { name },
+    spec: {
+      capacity: { storage: o.size ?? '1Gi' },
+      accessModes: ['ReadWriteOnce'],
+      persistentVolumeReclaimPolicy: 'Retain',
+      storageClassName: defaultStorageClass,
+      claimRef: { namespace: o.namespace, name: o.claim },
+      hostPath: { path, type: 'Directory' },
+    },
+  });
   return {
     name,
     path,
