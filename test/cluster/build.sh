@@ -16,6 +16,7 @@ ETCD_VERSION="${ETCD_VERSION:-v3.6.16}"
 CACHE="${TODO_DEPLOY_CLUSTER_CACHE:-/var/cache/todo-deploy-cluster}"
 BIN="$CACHE/$K8S_VERSION/bin"
 COREDNS_VERSION="${COREDNS_VERSION:-v1.12.1}"   # the version Kubernetes 1.34 bundles
+REGISTRY_VERSION="${REGISTRY_VERSION:-v3.1.2}"   # distribution/distribution: the OCI registry of the cluster target's tests
 K8S_COMPONENTS=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy)
 
 export GOMODCACHE="$CACHE/gomod" GOCACHE="$CACHE/gocache"
@@ -82,6 +83,15 @@ fi
 # CoreDNS: its go.mod replaces nothing, so `go install` builds it as released.
 if [[ ! -x "$BIN/coredns" ]]; then
   GOBIN="$BIN" go install -trimpath -ldflags "-s -w" "github.com/coredns/coredns@$COREDNS_VERSION"
+fi
+
+# The OCI registry (distribution v3): its go.mod replaces nothing either. Installed under a
+# versioned name, so a new pin is built beside the old one.
+if [[ ! -x "$BIN/registry-$REGISTRY_VERSION" ]]; then
+  work="$CACHE/$K8S_VERSION/registry-build"
+  rm -rf "$work" && mkdir -p "$work"
+  GOBIN="$work" go install -trimpath -ldflags "-s -w" "github.com/distribution/distribution/v3/cmd/registry@$REGISTRY_VERSION"
+  mv "$work/registry" "$BIN/registry-$REGISTRY_VERSION" && rm -rf "$work"
 fi
 
 echo "$BIN"

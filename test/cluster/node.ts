@@ -33,6 +33,12 @@ interface NodeContext extends NodeOptions {
   started: Started[];
 }
 
+/**
+ * containerd's registry hosts (`config_path`): one `<host:port>/hosts.toml` per registry, read at
+ * every pull, so a registry started after the node is reachable too (registry.ts writes them).
+ */
+export const registryHostsDir = (dir: string) => join(dir, 'certs.d');
+
 /** containerd's socket: outside the namespaces' private dirs, so the host's `ctr` reaches it. */
 export const containerdSocket = (dir: string) => join(dir, 'containerd.sock');
 
@@ -66,6 +72,8 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/usr/lib/cni"
     conf_dir = "${join(dir, 'cni')}"
+  [plugins."io.containerd.grpc.v1.cri".registry]
+    config_path = "${registryHostsDir(dir)}"
 `;
 }
 
@@ -159,6 +167,7 @@ export async function startNode(c: NodeContext): Promise<void> {
   const ours = c.started;
   const all = () => ours;
   mkdirSync(join(dir, 'cni'));
+  mkdirSync(registryHostsDir(dir));
   writeFileSync(join(dir, 'cni', '10-tdnode.conflist'), cniConfig(dir));
   writeFileSync(join(dir, 'containerd.toml'), containerdConfig(dir));
   writeFileSync(join(dir, 'kubelet.json'), kubeletConfig(dir, ns));

@@ -28,6 +28,11 @@ export interface DaemonOptions {
   dataRoot?: string;
   /** How long to wait for the socket to answer. */
   startTimeoutMs?: number;
+  /**
+   * Registries (`host:port`) the daemon pushes to and pulls from over plain HTTP
+   * (`--insecure-registry`): the cluster tier's registries inside the node's namespace.
+   */
+  insecureRegistries?: string[];
 }
 
 /** Daemons this process started and has not stopped, with what stopping them synchronously takes. */
@@ -180,6 +185,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
       '--bridge=none',
       '--iptables=false',
       '--ip-masq=false',
+      ...(options.insecureRegistries ?? []).map((r) => `--insecure-registry=${r}`),
     ],
     { stdio: ['ignore', fd, fd], detached: false },
   );

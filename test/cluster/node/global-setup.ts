@@ -4,8 +4,11 @@
 // engine tier has them); the pause image; a PostgreSQL for the backend inside the node's network
 // namespace (at the node's address: the pods reach it, nothing off the machine does); for the
 // in-cluster database, the PostgreSQL stand-in image (../../engine/bases/postgres.Dockerfile) in
-// the node's containerd and a default StorageClass (../storage.ts). Everything is stopped at the
-// end, however the run ends (the StorageClass and the images go with the node).
+// the node's containerd and a default StorageClass (../storage.ts); for the cluster target, two
+// OCI registries on the node's address (../registry.ts: plain, and with Basic authentication),
+// which the tier's Docker Engine pushes to and the node's containerd pulls from over plain HTTP.
+// Everything is stopped at the end, however the run ends (the StorageClass and the images go with
+// the node).
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +21,7 @@ import { startControlPlane } from '../control-plane.js';
 import { ensurePauseImage, importImages } from '../images.mjs';
 import { nodeIp, podRange } from '../namespaces.js';
 import { containerdSocket } from '../node.js';
+import { authRegistryHost, authRegistryPort, refusedRegistryHost, registryHost, registryPort, startRegistry } from '../registry.js';
 import { createDefaultStorageClass } from '../storage.js';
 
 export const CACHE = process.env.TODO_DEPLOY_CLUSTER_CACHE ?? '/var/cache/todo-deploy-cluster';
@@ -25,6 +29,14 @@ export const CACHE = process.env.TODO_DEPLOY_CLUSTER_CACHE ?? '/var/cache/todo-d
 declare module 'vitest' {
   export interface ProvidedContext {
     node: { kubeconfig: string; dir: string; dockerHost: string; containerd: string; databaseUrl: string; serverVersion: string; setupMs: number; postgresImage: string; postgresImageMs: number };
+    /**
+     * The cluster target's registries, both inside the node's namespace, plain HTTP: `host`
+     * takes anonymous pushes and pulls; `authHost` asks for `username`/`password` (Basic) for
+     * both. The tier's Docker Engine (node.dockerHost) pushes to both (`docker login
+     * --password-stdin` for the second), the node pulls from both (an imagePullSecret of type
+     * kubernetes.io/dockerconfigjson for the second).
+     */
+    registry: { host: string; authHost: string; username: string; password: string };
   }
 }
 
@@ -40,7 +52,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     for (const s of stops.reverse()) await s();
   };
   try {
-    const daemon = await startDaemon({ dataRoot: `${CACHE}/docker` });
+    const daemon = await startDaemon({ dataRoot: `${CACHE}/docker`, insecureRegistries: [registryHost, authRegistryHost, refusedRegistryHost] });
     stops.push(() => daemon.stop());
     const docker = dockerClient(daemon.host);
     const standIns = await ensureStandIns(docker);
@@ -60,6 +72,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
     // What the in-cluster database needs from the node: its image (never pulled) and a default StorageClass.
     await importImages({ dockerHost: daemon.host, containerd: containerdSocket(plane.dir), refs: [postgresImage] });
     await createDefaultStorageClass(plane.kubeconfig);
+    const registries = { bin, ns: plane.ns, nodeDir: plane.dir };
+    const registry = await startRegistry({ ...registries, port: registryPort });
+    stops.push(() => registry.stop());
+    const authRegistry = await startRegistry({ ...registries, port: authRegistryPort, auth: true });
+    stops.push(() => authRegistry.stop());
     project.provide('node', {
       kubeconfig: plane.kubeconfig,
       dir: plane.dir,
@@ -71,6 +88,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       postgresImage,
       postgresImageMs,
     });
+    project.provide('registry', { host: registry.host, authHost: authRegistry.host, ...authRegistry.credentials! });
   } catch (error) {
     await stop();
     throw error;
