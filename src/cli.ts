@@ -67,7 +67,9 @@ export async function main(argv: readonly string[], io: Partial<Io> = {}): Promi
     .addOption(new Option('--env-file <file>', 'secrets file, relative to --app-dir').env('TODO_DEPLOY_ENV_FILE').default(undefined, '.env'))
     .option('--namespace <name>', 'Kubernetes namespace (default: todo)')
     .option('--profile <name>', 'Minikube profile (default: minikube)')
-    .option('--context <name>', 'an existing kube-context, for the cluster target')
+    .option('--target <target>', 'minikube (default) or cluster: an existing kube-context (--context), images pushed to a registry (--registry)')
+    .option('--context <name>', 'the kube-context of the cluster target (never the current one by default)')
+    .option('--registry <registry>', 'for the cluster target: where images are pushed, e.g. ghcr.io/acme/todo')
     .option('-y, --yes', 'answer yes to every confirmation')
     .option('--json', 'print one JSON document on stdout; human output goes to stderr')
     .option('--verbose', 'log every external command with its duration')
@@ -82,6 +84,7 @@ export async function main(argv: readonly string[], io: Partial<Io> = {}): Promi
     .description('build, deploy and verify the whole app on Minikube; a re-run on an unchanged app changes nothing')
     .option('--dry-run', 'print every command that would change something (secrets redacted) and change nothing')
     .option('--skip-build', 'deploy the images already built for the current content')
+    .option('--platform <os/arch>', "for the cluster target: build for this platform (default: the nodes')")
     .option('--no-wait-for-lock', 'fail at once, instead of waiting, while another run deploys to the same profile and namespace')
     .action(
       run('up', async (opts: import('./commands/up.js').UpOptions) => {
@@ -144,6 +147,11 @@ The global --namespace and --profile are written to todo-deploy.yaml too.`,
     .command('status')
     .description('the cluster, each release, its deployment and pods, and the URLs, at a glance')
     .action(run('status', async () => (await import('./commands/status.js')).status));
+
+  program
+    .command('open')
+    .description("serve the app's URLs on this machine: on the cluster target, port-forwards to the Services until Ctrl-C")
+    .action(run('open', async () => (await import('./commands/open.js')).open));
 
   program
     .command('logs')

@@ -18,6 +18,10 @@ export interface GlobalOptions {
   namespace?: string;
   profile?: string;
   context?: string;
+  target?: string;
+  registry?: string;
+  /** up's --platform. */
+  platform?: string;
   yes?: boolean;
   json?: boolean;
   verbose?: boolean;
@@ -101,7 +105,7 @@ export async function createContext(options: GlobalOptions, io: Io): Promise<Con
       file: resolve(appDir, options.config ?? 'todo-deploy.yaml'),
       fileRequired: options.config !== undefined,
       env: io.env,
-      flags: { namespace: options.namespace, 'minikube.profile': options.profile, 'cluster.context': options.context },
+      flags: { namespace: options.namespace, 'minikube.profile': options.profile, 'cluster.context': options.context, target: options.target, 'cluster.registry': options.registry, 'cluster.platform': options.platform },
     },
     redactor,
     exec,

@@ -1,6 +1,8 @@
 // The kubectl calls the product makes, on the exec seam. Every one names its kube-context
 // (and namespace) explicitly.
-import type { Exec } from '../tools/exec.js';
+import { ToolError } from '../errors.js';
+import { parse as parseYaml } from 'yaml';
+import { tail, type Exec } from '../tools/exec.js';
 import {
   applyArgs,
   deletePodsArgs,
@@ -18,6 +20,12 @@ import {
   parseObjects,
   parsePods,
   podLogsArgs,
+  getNodesArgs,
+  localRegistryArgs,
+  parseLocalRegistry,
+  parseNodePlatforms,
+  portForwardArgs,
+  type LocalRegistry,
   rolloutStatusArgs,
   type DeploymentInfo,
   type KubeObject,
@@ -77,6 +85,23 @@ export function kubectlAdapter(exec: Exec) {
     /** A command in a pod's container, stdin piped (never a value in argv); a failure is an answer. */
     exec: (scope: KubeScope, pod: string, container: string, argv: readonly string[], options: { input?: string; inputLabel?: string; mutates?: boolean } = {}) =>
       kubectl(scope, ['exec', pod, '--container', container, '--stdin', '--', ...argv], { ...options, allowFailure: true, timeoutMs: 30_000 }),
+
+    /** The nodes' platforms; `forbidden` when RBAC does not let the user list nodes. */
+    nodePlatforms: async (kubeContext: string): Promise<{ platforms: string[] } | { forbidden: string }> => {
+      const result = await kubectl({ kubeContext }, getNodesArgs, { allowFailure: true, timeoutMs: 30_000 });
+      if (result.exitCode === 0) return { platforms: parseNodePlatforms(result.stdout) };
+      const forbidden = result.stderr.split('\n').find((line) => /forbidden/i.test(line));
+      if (forbidden) return { forbidden: forbidden.trim() };
+      throw new ToolError('kubectl could not list the nodes.', result.command, result.exitCode, tail(result.stderr), false);
+    },
+
+    /** The local registry the cluster advertises (KEP-1755), if any. */
+    localRegistry: async (kubeContext: string): Promise<LocalRegistry | undefined> =>
+      parseLocalRegistry((await kubectl({ kubeContext, namespace: 'kube-public' }, localRegistryArgs, { timeoutMs: 30_000 })).stdout, parseYaml),
+
+    /** A port-forward to a Service until `stop` is aborted (or it fails); each stdout line to `onLine`. */
+    portForward: (scope: KubeScope, service: string, localPort: number, port: number, stop: AbortSignal, onLine: (line: string) => void) =>
+      kubectl(scope, portForwardArgs(service, localPort, port), { allowFailure: true, timeoutMs: 0, stop, onStdoutLine: onLine }),
 
     /** `todo-deploy logs`: read once, or followed line by line (no timeout) when `onLine` is given. */
     logs: (scope: KubeScope, options: PodLogsOptions, onLine?: (line: string) => void) =>

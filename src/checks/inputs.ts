@@ -7,6 +7,7 @@ import { loadConfig, SettingsError, type LoadedConfig, type LoadOptions } from '
 import { services, type Config, type Service } from '../config/schema.js';
 import { reachesBuild, type BuildInput } from '../images/content-tag.js';
 import { ConfigError } from '../errors.js';
+import { checkPullSecret } from './cluster-target.js';
 import type { Redactor } from '../redact.js';
 import type { Exec } from '../tools/exec.js';
 import { gitAdapter } from '../adapters/git.js';
@@ -102,7 +103,12 @@ export async function checkInputs(options: { configOptions: LoadOptions; envFile
     ].map((c) => ({ ...c, category: 'input' as const, status: 'skip' as const, detail: 'needs valid settings (see above)' }));
     return { checks: [config.result, env.result, ...skipped], secrets: env.secrets };
   }
-  const [app, values, settings] = await Promise.all([checkApp(options.appDir, loaded.config), checkValues(options.appDir, loaded.config), checkSettings(loaded.config, host)]);
+  const [app, values, settings, pullSecret] = await Promise.all([
+    checkApp(options.appDir, loaded.config),
+    checkValues(options.appDir, loaded.config),
+    checkSettings(loaded.config, host),
+    checkPullSecret(options.appDir, loaded.config, options.redactor),
+  ]);
   const database = checkDatabase(loaded.config, options.envFile, databaseUrl);
-  return { checks: [config.result, env.result, database, app.result, values, settings], loaded, secrets: env.secrets, packageManagers: app.packageManagers };
+  return { checks: [config.result, env.result, database, app.result, values, settings, ...pullSecret], loaded, secrets: env.secrets, packageManagers: app.packageManagers };
 }

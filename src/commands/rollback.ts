@@ -4,6 +4,8 @@
 import type { Config, Service } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { groupHeadings, runChecks, selections } from '../deployment/checks.js';
+import { checkTarget } from '../deployment/access.js';
+import { withForwards } from '../deployment/forward.js';
 import { connect, loadSettings, selectServices } from '../deployment/connect.js';
 import { withDeployLock } from '../deployment/lock.js';
 import { OperationError, UsageError } from '../errors.js';
@@ -26,6 +28,7 @@ export async function rollback(ctx: Context, service: string | undefined, option
     throw new UsageError('--to needs a service: the two releases have revisions of their own.', `For example: todo-deploy rollback backend --to ${to}`);
   }
   const config = await loadSettings(ctx);
+  checkTarget(config, ctx.dryRun ? undefined : { yes: ctx.yes });
   await withDeployLock(ctx, config, { command: 'rollback', wait: options.waitForLock ?? true }, () => rollBack(ctx, config, selected, to, service === undefined));
 }
 
@@ -68,7 +71,7 @@ async function rollBack(ctx: Context, config: Config, selected: Service[], to: n
   }
 
   const check = ctx.out.task('Verifying');
-  const checks = await runChecks(ctx, deployment, { group: 'verify', ...selections.rollback, services: plans.map((p) => p.service), onProgress: (text) => check.update(text) });
+  const checks = await withForwards(ctx, deployment, () => runChecks(ctx, deployment, { group: 'verify', ...selections.rollback, services: plans.map((p) => p.service), onProgress: (text) => check.update(text) }));
   const failed = checks.filter((c) => c.status === 'fail');
   if (failed.length > 0) check.fail(`${failed.length} of ${checks.length} checks failed`);
   else check.succeed(`${checks.length} checks passed`);

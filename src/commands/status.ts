@@ -3,7 +3,7 @@
 import { services, type Service } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { connect, loadSettings } from '../deployment/connect.js';
-import { describeRun, peekLock } from '../deployment/lock.js';
+import { describeRun, lockTargetOf, peekLock } from '../deployment/lock.js';
 import { databaseVolume } from '../deployment/database.js';
 import { readPods } from '../deployment/pods.js';
 import { scopeOf, type Deployment } from '../deployment/view.js';
@@ -20,7 +20,9 @@ interface ServiceStatus {
 export async function status(ctx: Context): Promise<void> {
   const config = await loadSettings(ctx);
   const { profile } = config.minikube;
-  const [cluster, { holder }] = await Promise.all([ctx.tools.minikube.status(profile), peekLock(ctx, { profile, namespace: config.namespace })]);
+  const onCluster = config.target === 'cluster';
+  // The cluster target's context is read as it is: it runs, or connect says why not.
+  const [cluster, { holder }] = await Promise.all([onCluster ? ({ state: 'running' } as const) : ctx.tools.minikube.status(profile), peekLock(ctx, lockTargetOf(config))]);
   const { style } = ctx.out;
   // A run under way explains a release pending-* or a cluster starting.
   const deploying = holder ? [`Deploying ${style.yellow(describeRun(holder))}`] : [];
@@ -40,7 +42,8 @@ export async function status(ctx: Context): Promise<void> {
   ]);
   const byService = Object.fromEntries(entries) as Record<Service, ServiceStatus>;
 
-  const lines = [`Cluster   Minikube profile "${profile}": ${style.green('running')}, context ${deployment.kubeContext}, namespace ${config.namespace}`, ...deploying];
+  const where = onCluster ? `kube-context "${deployment.kubeContext}"` : `Minikube profile "${profile}": ${style.green('running')}, context ${deployment.kubeContext}`;
+  const lines = [`Cluster   ${where}, namespace ${config.namespace}`, ...deploying];
   for (const [service, s] of entries) {
     lines.push('', style.bold(service));
     if (!s.release) {
@@ -73,6 +76,7 @@ export async function status(ctx: Context): Promise<void> {
     lines.push('', `Database  external (DATABASE_URL in .env)`);
   }
   lines.push('', `App       ${style.cyan(byService.frontend.url)}`, `API docs  ${style.cyan(`${byService.backend.url}/docs`)}`);
+  if (deployment.forwarded) lines.push(style.dim('          served on this machine while `todo-deploy open` runs (kubectl port-forward)'));
   ctx.out.print(lines.join('\n'));
   ctx.out.result({ cluster: { profile, state: cluster.state, kubeContext: deployment.kubeContext, namespace: config.namespace }, services: byService, database: database ?? { mode: 'external' } });
 }

@@ -9,6 +9,9 @@ import { withDeployLock } from '../deployment/lock.js';
 import { CancelledError, PrereqError, UsageError } from '../errors.js';
 import { databaseSecret, databaseVolume } from '../deployment/database.js';
 import { secretNames } from '../deployment/secret-keys.js';
+import { checkTarget } from '../deployment/access.js';
+import { PULL_SECRET } from '../deployment/registry-credentials.js';
+import type { MinikubeStatus } from '../tools/minikube.js';
 
 export interface TeardownOptions {
   /** What happens to the Minikube profile (the CLI checks the choice). */
@@ -27,7 +30,14 @@ export async function teardown(ctx: Context, options: TeardownOptions): Promise<
 async function tearDown(ctx: Context, config: Config, action: NonNullable<TeardownOptions['cluster']>, purgeData: boolean): Promise<void> {
   const { profile } = config.minikube;
   const { namespace } = config;
-  const status = await ctx.tools.minikube.status(profile);
+  const onCluster = config.target === 'cluster';
+  if (onCluster && action !== 'keep') {
+    throw new UsageError(`--cluster ${action} stops or deletes a Minikube profile; the cluster target's context "${config.cluster.context}" is not todo-deploy's to ${action}.`, 'Run teardown without --cluster: it removes the releases and Secrets and leaves the cluster (and its namespaces) as they are.');
+  }
+  if (onCluster) checkTarget(config, ctx.dryRun ? undefined : { yes: ctx.yes });
+  // The cluster target's context is read as it is: it runs, or connect says why not.
+  const status: MinikubeStatus = onCluster ? { state: 'running' } : await ctx.tools.minikube.status(profile);
+  const where = onCluster ? `context "${config.cluster.context}"` : `Minikube profile "${profile}"`;
   if (status.state === 'degraded' && action !== 'delete') {
     throw new PrereqError(
       `The Minikube profile "${profile}" is not healthy (host ${status.host}, apiserver ${status.apiServer}, kubelet ${status.kubelet}), so its releases cannot be uninstalled.`,
@@ -55,7 +65,7 @@ async function tearDown(ctx: Context, config: Config, action: NonNullable<Teardo
     const names = [...services.map((s) => config[s].release), config.database.release];
     const [found, existing, claims] = await Promise.all([
       ctx.tools.helm.releases(scope, names),
-      ctx.tools.kubectl.secretNames(scope, [...Object.values(secretNames), databaseSecret.name]),
+      ctx.tools.kubectl.secretNames(scope, [...Object.values(secretNames), databaseSecret.name, ...(onCluster ? [PULL_SECRET] : [])]),
       ctx.tools.kubectl.getObjects(scope, [`persistentvolumeclaim/${databaseVolume(config)}`]),
     ]);
     for (const release of names) {
@@ -80,8 +90,7 @@ async function tearDown(ctx: Context, config: Config, action: NonNullable<Teardo
   ];
   const kept = hasData && !purge ? `Kept: the database's data (${[data.claim && `volume ${data.claim}`, data.secret && `Secret ${data.secret}`].filter(Boolean).join(' and ')}); the next todo-deploy up finds it again. --purge-data deletes it.` : undefined;
   if (plan.length === 0) {
-    const where = status.state === 'running' ? ` in namespace ${namespace} of Minikube profile "${profile}"` : `: the Minikube profile "${profile}" ${status.state === 'absent' ? 'does not exist' : 'is stopped'}`;
-    ctx.out.print(`Nothing to tear down${where}.`);
+    ctx.out.print(`Nothing to tear down${status.state === 'running' ? ` in namespace ${namespace} of ${where}` : `: the ${where} ${status.state === 'absent' ? 'does not exist' : 'is stopped'}`}.`);
     if (kept) ctx.out.print(kept);
     if (status.state === 'stopped') ctx.out.print(`Releases inside the stopped profile stay there; \`todo-deploy teardown --cluster delete\` deletes the profile and all of it.`);
     ctx.out.result({ removed: [], cluster: status.state, ...(kept && { keptData: true }) });

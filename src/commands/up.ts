@@ -13,6 +13,8 @@ import { clusterPhase } from '../phases/cluster.js';
 import { databasePhase, deployPhase, releasesRead } from '../phases/deploy.js';
 import { dockerEnvRead, imageTargetPhase } from '../phases/image-target.js';
 import { prereqsPhase } from '../phases/prereqs.js';
+import { deployRef, pullPhase, pushPhase } from '../phases/push.js';
+import { checkTarget } from '../deployment/access.js';
 import type { ServiceInput, UpInputs, UpResults } from '../phases/results.js';
 import { currentSecretsRead, secretsPhase } from '../phases/secrets.js';
 import { verifyPhase } from '../phases/verify.js';
@@ -31,13 +33,15 @@ function steps(ctx: Context, inputs: UpInputs): Array<Step<UpResults>> {
     prereqsPhase(ctx, inputs),
     clusterPhase(ctx, inputs),
     dockerEnvRead(ctx, inputs),
-    imageTargetPhase(inputs),
+    imageTargetPhase(ctx, inputs),
     imagesRead(ctx, inputs),
     currentSecretsRead(ctx, inputs),
     secretsPhase(ctx, inputs),
     releasesRead(ctx, inputs),
     databasePhase(ctx, inputs),
     buildPhase(ctx, inputs),
+    pushPhase(ctx, inputs),
+    pullPhase(ctx, inputs),
     deployPhase(ctx, inputs),
     verifyPhase(ctx, inputs),
   ];
@@ -51,12 +55,14 @@ export async function up(ctx: Context, options: UpOptions = {}): Promise<void> {
   );
 
   // Every phase ran: the runner throws otherwise.
-  const { cluster, secrets, database, build, deploy } = results as UpResults;
-  const changes = [cluster, secrets, database, build, deploy].flatMap((r) => r.changes);
+  const { cluster, secrets, database, build, push, deploy } = results as UpResults;
+  const changes = [cluster, secrets, database, build, push, deploy].flatMap((r) => r.changes);
   const urls = { frontend: cluster.urls.frontend, backend: cluster.urls.backend, apiDocs: `${cluster.urls.backend}/docs` };
-  const { frontend, backend } = build.images;
+  const frontend = { ref: deployRef(push.images.frontend) };
+  const backend = { ref: deployRef(push.images.backend) };
   ctx.out.result({
     urls,
+    ...(cluster.forwarded && { access: 'port-forward' }),
     images: { frontend: frontend.ref, backend: backend.ref },
     revisions: { ...deploy.revisions, ...(database.revision !== undefined && { database: database.revision }) },
     changes,
@@ -74,6 +80,7 @@ export async function up(ctx: Context, options: UpOptions = {}): Promise<void> {
       changes.length
         ? `  ${ctx.dryRun ? 'Would change' : 'Changed'}:  ${changes.join('; ')}`
         : `  Nothing ${ctx.dryRun ? 'would change' : 'changed'}: images, secrets and releases ${ctx.dryRun ? 'are' : 'were'} already up to date.`,
+      ...(cluster.forwarded ? [`  The URLs are served on this machine while \`todo-deploy open\` runs (kubectl port-forward to context "${cluster.kubeContext}").`] : []),
       ...reports.map((r) => style.dim(`  ${r.title.padEnd(width)}  ${formatDuration(r.durationMs)}`)),
     ].join('\n'),
   );
@@ -92,6 +99,8 @@ async function checkedInputs(ctx: Context, options: UpOptions): Promise<UpInputs
   }
   for (const warning of checks.flatMap((c) => c.warnings ?? [])) ctx.out.warn(warning);
 
+  // A protected context is changed only with --yes; a dry run changes nothing.
+  checkTarget(loaded.config, ctx.dryRun ? undefined : { yes: ctx.yes });
   const config = withDatabaseMode(loaded.config, secrets);
   const input = (service: Service): ServiceInput => {
     const { sourceDir, dockerfile } = servicePaths(ctx.appDir, config, service);

@@ -8,6 +8,7 @@ import type { Context } from '../context.js';
 import { services } from '../config/schema.js';
 import { checkKinds, groupHeadings, newCheck, runChecks, selections, type DeploymentCheck } from '../deployment/checks.js';
 import { connect, loadSettings } from '../deployment/connect.js';
+import { withForwards } from '../deployment/forward.js';
 import { databaseResilience, resilienceTest } from '../deployment/resilience.js';
 import { reportCheck, reportFormat, summarize, writeReport, type ResilienceResult, type VerifyReport } from '../deployment/report.js';
 import type { Deployment } from '../deployment/view.js';
@@ -47,6 +48,8 @@ export async function verify(ctx: Context, options: VerifyOptions): Promise<void
 
   const inCluster = config.database.mode === 'in-cluster';
   const task = ctx.out.task('Verifying the deployment');
+  // On the cluster target the URLs are served by port-forwards while the checks run.
+  const { checks, resilience } = await withForwards(ctx, deployment, async () => {
   const checks = await runChecks(ctx, deployment, { group: 'verify', ...selections.verify, onProgress: (text) => task.update(text) });
   let resilience: ResilienceResult | undefined;
   if (options.resilience) {
@@ -71,6 +74,8 @@ export async function verify(ctx: Context, options: VerifyOptions): Promise<void
       }
     }
   }
+  return { checks, resilience };
+  });
   const summary = summarize(checks);
   const failed = checks.filter((c) => c.status === 'fail');
   if (failed.length > 0) task.fail(`${failed.length} of ${summary.tests} checks failed`);

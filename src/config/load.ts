@@ -32,10 +32,11 @@ export interface LoadOptions {
 const ENV_PREFIX = 'TODO_DEPLOY_';
 // Global options read from the environment by the CLI itself, not config keys.
 const optionVariables = ['APP_DIR', 'CONFIG', 'ENV_FILE'].map((name) => ENV_PREFIX + name);
-// Short names matching the global flags --profile and --context.
+// Short names matching the global flags --profile, --context and --registry.
 const variableAliases: Record<string, string> = {
   [`${ENV_PREFIX}PROFILE`]: 'minikube.profile',
   [`${ENV_PREFIX}CONTEXT`]: 'cluster.context',
+  [`${ENV_PREFIX}REGISTRY`]: 'cluster.registry',
 };
 const MAX_CONFIG_BYTES = 1024 * 1024;
 

@@ -28,7 +28,8 @@ export interface Config {
     kubernetesVersion: string;
     containerRuntime: 'docker' | 'containerd' | 'cri-o';
   };
-  cluster: { context: string; registry: string };
+  /** The cluster target: an existing kube-context, images pushed to a registry (src/deployment/target.ts). */
+  cluster: ClusterConfig;
   /** A CA bundle (PEM) the image builds trust, for a TLS-intercepting proxy; empty: none. */
   build: { caBundle: string };
   /** Milliseconds (written as durations such as `90s`, `5m` in the file). */
@@ -38,6 +39,19 @@ export interface Config {
   /** The app-level checks of `verify` (and `up`), each turned off when it does not apply to the app. */
   checks: AppChecksConfig;
   database: DatabaseConfig;
+}
+
+export interface ClusterConfig {
+  /** Required for the cluster target: never the kubeconfig's current context. */
+  context: string;
+  /** Where images are pushed, e.g. ghcr.io/acme/todo; empty: the cluster's advertised local registry. */
+  registry: string;
+  /** os/arch the images are built for; empty: the nodes'. */
+  platform: string;
+  /** Context names (`*` matches any characters) that todo-deploy changes only with --yes. */
+  protectedContexts: string[];
+  /** A Docker config JSON (such as ~/.docker/config.json) the image pull Secret is made from; empty: none. */
+  pullSecret: string;
 }
 
 /**
@@ -78,7 +92,7 @@ export const defaults: Config = {
     kubernetesVersion: 'stable',
     containerRuntime: 'docker',
   },
-  cluster: { context: '', registry: '' },
+  cluster: { context: '', registry: '', platform: '', protectedContexts: [], pullSecret: '' },
   build: { caBundle: '' },
   timeouts: { start: 600_000, build: 900_000, deploy: 300_000, verify: 180_000, lock: 600_000 },
   frontend: {
@@ -178,6 +192,19 @@ const urlPath = text('a URL path starting with /', (v) => /^\/\S*$/.test(v));
 const image = text('an image name without a tag, such as todo-frontend or registry:5000/team/todo-frontend', (v) =>
   /^([a-z0-9.-]+(:\d+)?\/)?[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/.test(v),
 );
+// A registry host (with a port, or a dot, or localhost) and a path, without a tag: ghcr.io/acme/todo, localhost:5000.
+const registry = text('a registry and path without a tag, such as ghcr.io/acme/todo or localhost:5000, or empty', (v) =>
+  v === '' || /^(localhost|[a-z0-9-]+(\.[a-z0-9-]+)+|[a-z0-9.-]+:\d+)(:\d+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/.test(v),
+);
+const platform = text('an os/arch such as linux/amd64 or linux/arm64, or empty', (v) => v === '' || /^[a-z0-9]+\/[a-z0-9]+(\/v\d+)?$/.test(v));
+/** A list of names: a YAML sequence, or (from a variable) names separated by commas. */
+const names: Leaf = {
+  expected: 'a list of names',
+  parse(raw, fromEnv) {
+    const value = fromEnv && typeof raw === 'string' ? raw.split(',').map((n) => n.trim()).filter(Boolean) : raw;
+    return Array.isArray(value) && value.every((n) => typeof n === 'string' && n.trim() !== '') ? ok(value) : bad;
+  },
+};
 const httpUrlOrEmpty = text('an http(s) URL, or empty', (v) => v === '' || /^https?:\/\/[^\s/]+/.test(v));
 const port = integer(1, 65535);
 // The default Kubernetes NodePort range.
@@ -209,7 +236,7 @@ export const schema: Section = {
     kubernetesVersion: text('stable, latest or vX.Y.Z', (v) => /^(stable|latest|v\d+\.\d+\.\d+)$/.test(v)),
     containerRuntime: oneOf('docker', 'containerd', 'cri-o'),
   },
-  cluster: { context: anyText, registry: anyText },
+  cluster: { context: anyText, registry, platform, protectedContexts: names, pullSecret: path },
   build: { caBundle: path },
   timeouts: { start: duration, build: duration, deploy: duration, verify: duration, lock: duration },
   frontend: service({ backendUrl: httpUrlOrEmpty }),

@@ -7,18 +7,22 @@ import type { ImageResult } from '../phases/results.js';
 export interface ChartInput {
   service: Service;
   config: ServiceConfig;
-  image: Pick<ImageResult, 'repository' | 'tag' | 'buildArgs'>;
+  /** With a digest (the cluster target's pushed image), the pods run repository:tag@digest. */
+  image: Pick<ImageResult, 'repository' | 'tag' | 'buildArgs'> & { digest?: string };
   secretName: string;
   secretChecksum: string;
+  /** The cluster target: ClusterIP Services (reached by port-forward), and the image pull Secret if there is one. */
+  cluster?: { pullSecret?: string };
 }
 
 /** The values the tool gives a chart. Nothing secret: the Secrets are referenced by name. */
 export function chartValues(plan: ChartInput): Record<string, unknown> {
   return {
-    image: { repository: plan.image.repository, tag: plan.image.tag, pullPolicy: 'IfNotPresent' },
+    image: { repository: plan.image.repository, tag: plan.image.tag, ...(plan.image.digest && { digest: plan.image.digest }), pullPolicy: 'IfNotPresent' },
+    ...(plan.cluster?.pullSecret && { imagePullSecrets: [{ name: plan.cluster.pullSecret }] }),
     replicaCount: plan.config.replicas,
     containerPort: plan.config.port,
-    service: { type: 'NodePort', port: plan.config.port, nodePort: plan.config.nodePort },
+    service: plan.cluster ? { type: 'ClusterIP', port: plan.config.port } : { type: 'NodePort', port: plan.config.port, nodePort: plan.config.nodePort },
     secretName: plan.secretName,
     secretChecksum: plan.secretChecksum,
     healthPath: plan.config.healthPath,

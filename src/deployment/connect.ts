@@ -33,8 +33,21 @@ export async function loadSettings(ctx: Context): Promise<Config> {
   return withDatabaseMode(loaded.config, values);
 }
 
-/** The running deployment a day-two command acts on: its context and URLs; a profile that does not run is a prerequisite error (exit 3). */
+/**
+ * The running deployment a day-two command acts on: its context and URLs; on Minikube, a
+ * profile that does not run is a prerequisite error (exit 3).
+ */
 export async function connect(ctx: Context, config: Config, status?: MinikubeStatus): Promise<Deployment> {
+  if (config.target === 'minikube') await checkProfileRuns(ctx, config, status);
+  const { kubeContext, urls, forwarded } = await resolveAccess(ctx, config);
+  // The in-cluster database's password is in no .env: it is read here, so that a log line or a
+  // diagnosis that echoes the backend's DATABASE_URL is masked like any other secret.
+  if (config.database.mode === 'in-cluster') await registerDatabasePassword(ctx, { kubeContext, namespace: config.namespace }, config);
+  const view = (service: Service): DeployedService => ({ service, config: config[service], url: urls[service] });
+  return { config, kubeContext, services: { frontend: view('frontend'), backend: view('backend') }, ...(forwarded && { forwarded }) };
+}
+
+async function checkProfileRuns(ctx: Context, config: Config, status?: MinikubeStatus): Promise<void> {
   const { profile } = config.minikube;
   const { state, host, apiServer, kubelet } = status ?? (await ctx.tools.minikube.status(profile));
   if (state === 'absent') {
@@ -49,12 +62,6 @@ export async function connect(ctx: Context, config: Config, status?: MinikubeSta
       `Run \`todo-deploy up\` (it restarts the profile), or \`minikube start -p ${profile}\`.`,
     );
   }
-  const { kubeContext, urls } = await resolveAccess(ctx, config);
-  // The in-cluster database's password is in no .env: it is read here, so that a log line or a
-  // diagnosis that echoes the backend's DATABASE_URL is masked like any other secret.
-  if (config.database.mode === 'in-cluster') await registerDatabasePassword(ctx, { kubeContext, namespace: config.namespace }, config);
-  const view = (service: Service): DeployedService => ({ service, config: config[service], url: urls[service] });
-  return { config, kubeContext, services: { frontend: view('frontend'), backend: view('backend') } };
 }
 
 async function registerDatabasePassword(ctx: Context, scope: KubeScope, config: Config): Promise<void> {

@@ -19,7 +19,16 @@ import type { Task } from '../ui/output.js';
 export interface LockTarget {
   profile: string;
   namespace: string;
+  /** The cluster target's kube-context: the lock is the context's, not the profile's. */
+  context?: string;
 }
+
+/** What a config deploys to: a Minikube profile, or the cluster target's context, and a namespace. */
+export const lockTargetOf = (config: Config): LockTarget => ({
+  profile: config.minikube.profile,
+  namespace: config.namespace,
+  ...(config.target === 'cluster' && { context: config.cluster.context }),
+});
 
 /** Who holds (or held) a target's lock. */
 export interface RunRecord {
@@ -48,11 +57,12 @@ const POLL_MS = 250;
 
 export function lockFiles(stateDir: string, target: LockTarget): { lock: string; last: string } {
   // encodeURIComponent escapes '@' and '/', so no two targets share a name.
-  const base = join(stateDir, 'locks', `${encodeURIComponent(target.profile)}@${encodeURIComponent(target.namespace)}`);
+  const name = target.context === undefined ? encodeURIComponent(target.profile) : `context=${encodeURIComponent(target.context)}`;
+  const base = join(stateDir, 'locks', `${name}@${encodeURIComponent(target.namespace)}`);
   return { lock: `${base}.lock`, last: `${base}.last.json` };
 }
 
-export const describeTarget = (t: LockTarget) => `Minikube profile "${t.profile}", namespace ${t.namespace}`;
+export const describeTarget = (t: LockTarget) => `${t.context === undefined ? `Minikube profile "${t.profile}"` : `kube-context "${t.context}"`}, namespace ${t.namespace}`;
 
 /** `pid 4242 on host (todo-deploy up in /home/me/todo), since 2026-12-01 10:02:03 (1m12s ago)` */
 export function describeRun(run: RunRecord, now = Date.now()): string {
@@ -262,7 +272,7 @@ export function pendingOrigin(lastDeployed: string | undefined, previous: EndedR
  * waits nor blocks anyone; it only says when another run is deploying meanwhile.
  */
 export async function withDeployLock<T>(ctx: Context, config: Config, options: { command: string; wait: boolean }, work: (previous?: EndedRun) => Promise<T>): Promise<T> {
-  const target = { profile: config.minikube.profile, namespace: config.namespace };
+  const target = lockTargetOf(config);
   if (ctx.dryRun) {
     const { holder, previous } = await peekLock(ctx, target);
     if (holder) ctx.out.warn(`Another todo-deploy run is deploying to ${describeTarget(target)} right now: ${describeRun(holder)}. This dry run shows what would change at this moment.`);

@@ -16,6 +16,8 @@ export interface Deployment {
   /** Passed to every kubectl and helm call. */
   kubeContext: string;
   services: Record<Service, DeployedService>;
+  /** The URLs are localhost ports served by `kubectl port-forward` while the checks run (src/deployment/forward.ts). */
+  forwarded?: boolean;
 }
 
 /** Where a kubectl call about the deployment acts. */

@@ -49,9 +49,11 @@ export async function digestContext(input: BuildInput): Promise<ContextDigest> {
 }
 
 /** The tag of a digested context built with these build arguments. */
-export function tagOf(digest: ContextDigest, buildArgs: Record<string, string>): string {
+export function tagOf(digest: ContextDigest, buildArgs: Record<string, string>, platform?: string): string {
   const hash = createHash('sha256');
   hash.update(digest.dockerfile).update('\0');
+  // An image built for another platform is another image (the cluster target's --platform).
+  if (platform) hash.update(`--platform=${platform}\0`);
   for (const [key, value] of Object.entries(buildArgs).sort(([a], [b]) => a.localeCompare(b))) hash.update(`${key}=${value}\0`);
   for (const entry of digest.entries) hash.update(entry);
   return hash.digest('hex').slice(0, TAG_LENGTH);

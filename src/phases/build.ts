@@ -7,7 +7,7 @@ import { OperationError, ToolError } from '../errors.js';
 import { digestContext, secretLookingFiles, tagOf, type ContextDigest } from '../images/content-tag.js';
 import { packageManagerBuildArg, type PackageManager } from '../images/package-manager.js';
 import { STAGED_DOCKERFILE, stageContext } from '../images/stage-context.js';
-import { familiarRef } from '../tools/docker.js';
+import { familiarRef, repositoryOf } from '../tools/docker.js';
 import { changeText, upStep, type ImageResult, type ServiceInput, type UpInputs, type UpResults } from './results.js';
 
 /** Each service's build context, digested from the start of the run: the files need nothing of the cluster. */
@@ -29,15 +29,33 @@ export const digestsRead = ({ services: inputs }: UpInputs) =>
 export const imagesRead = (ctx: Context, { config, services: inputs }: UpInputs) =>
   upStep({
     id: 'images',
-    needs: ['cluster', 'dockerEnv', 'digests'],
-    async run({ cluster, dockerEnv, digests }) {
+    needs: ['cluster', 'dockerEnv', 'digests', 'image-target'],
+    async run({ cluster, dockerEnv, digests, 'image-target': target }) {
+      const { registry } = target;
       const buildArgs = Object.fromEntries(services.map((s) => [s, buildArgsOf(config, s, { packageManager: inputs[s].packageManager, backendUrl: cluster.urls.backend })])) as Record<Service, Record<string, string>>;
-      const tags = services.map((s) => tagOf(digests[s], buildArgs[s]));
-      const refs = services.map((s, i) => `${inputs[s].config.image}:${tags[i]}`);
+      const tags = services.map((s) => tagOf(digests[s], buildArgs[s], registry?.platform));
+      const repositories = services.map((s) => (registry ? `${registry.push}/${inputs[s].config.image}` : inputs[s].config.image));
+      const refs = services.map((s, i) => `${repositories[i]}:${tags[i]}`);
+      const result = (present: (ref: string) => boolean, digest: (ref: string) => string | undefined = () => undefined) =>
+        Object.fromEntries(services.map((s, i) => [s, { repository: repositories[i]!, tag: tags[i]!, buildArgs: buildArgs[s], present: present(refs[i]!), ...withDigest(digest(refs[i]!)) }])) as UpResults['images'];
+      if (registry) {
+        // This machine's daemon: what is built, and what was pushed (a repository digest of the same repository).
+        const details = await ctx.tools.docker.imageDetails(refs);
+        const of = (ref: string) => details.find((d) => d.tags.includes(familiarRef(ref)));
+        return result((ref) => of(ref) !== undefined, (ref) => pushedDigest(of(ref)?.digests ?? [], ref));
+      }
       const held = !cluster.live ? [] : dockerEnv ? await ctx.tools.docker.imagesHeld(refs, dockerEnv) : (await ctx.tools.minikube.imageList(config.minikube.profile)).map(familiarRef);
-      return Object.fromEntries(services.map((s, i) => [s, { tag: tags[i]!, buildArgs: buildArgs[s], present: held.includes(familiarRef(refs[i]!)) }])) as UpResults['images'];
+      return result((ref) => held.includes(familiarRef(ref)));
     },
   });
+
+const withDigest = (digest: string | undefined) => (digest ? { digest } : {});
+
+/** The digest an image was pushed as to the repository of `ref`, from its `repository@sha256:…` digests. */
+export function pushedDigest(repoDigests: readonly string[], ref: string): string | undefined {
+  const repository = familiarRef(repositoryOf(ref));
+  return repoDigests.find((d) => repositoryOf(d) === repository)?.split('@')[1];
+}
 
 export const buildPhase = (ctx: Context, { config, skipBuild, services: inputs }: UpInputs) =>
   upStep({
@@ -49,8 +67,7 @@ export const buildPhase = (ctx: Context, { config, skipBuild, services: inputs }
     async run({ 'image-target': target, images, digests }, progress) {
       const result = Object.fromEntries(
         services.map((s) => {
-          const { tag, buildArgs } = images[s];
-          const repository = inputs[s].config.image;
+          const { repository, tag, buildArgs } = images[s];
           return [s, { repository, tag, ref: `${repository}:${tag}`, buildArgs, built: false, wouldBuild: false }];
         }),
       ) as Record<Service, ImageResult>;
@@ -70,7 +87,7 @@ export const buildPhase = (ctx: Context, { config, skipBuild, services: inputs }
       const changes: string[] = [];
       await Promise.all(
         missing.map(async (s) => {
-          await build(ctx, config, inputs[s], digests[s], result[s], target.buildEnv);
+          await build(ctx, config, inputs[s], digests[s], result[s], target.buildEnv, target.registry?.platform);
           result[s] = { ...result[s], built: !ctx.dryRun, wouldBuild: ctx.dryRun };
           changes.push(changeText(ctx.dryRun, 'build', result[s].ref));
           progress(`${++done} of ${missing.length} built`);
@@ -110,14 +127,14 @@ export function imageLabels(image: Pick<ImageResult, 'repository' | 'tag'>): Rec
   return { 'org.opencontainers.image.title': image.repository, 'dev.todo-deploy.content-tag': image.tag };
 }
 
-async function build(ctx: Context, config: Config, input: ServiceInput, digest: ContextDigest, image: ImageResult, buildEnv: Record<string, string> | undefined): Promise<void> {
+async function build(ctx: Context, config: Config, input: ServiceInput, digest: ContextDigest, image: ImageResult, buildEnv: Record<string, string> | undefined, platform?: string): Promise<void> {
   // Without docker-env, minikube builds from a staged copy of the context that holds the Dockerfile.
   const staged = buildEnv ? undefined : await stageContext(input.sourceDir, digest.files, input.dockerfile);
   const { buildArgs, ref } = image;
   try {
     await (staged
       ? ctx.tools.minikube.imageBuild({ profile: config.minikube.profile, ref, dockerfile: STAGED_DOCKERFILE, context: staged.dir, buildArgs }, config.timeouts.build)
-      : ctx.tools.docker.build({ ref, dockerfile: input.dockerfile, context: input.sourceDir, buildArgs, labels: imageLabels(image), secrets: caSecret(ctx.appDir, config) }, buildEnv!, config.timeouts.build));
+      : ctx.tools.docker.build({ ref, dockerfile: input.dockerfile, context: input.sourceDir, buildArgs, labels: imageLabels(image), secrets: caSecret(ctx.appDir, config), ...(platform && { platform }) }, buildEnv!, config.timeouts.build));
   } catch (error) {
     if (error instanceof ToolError) {
       throw new ToolError(`The ${input.service} image failed to build.`, error.command, error.exitCode, error.stderrTail, error.timedOut, `The build log's last lines are above; the build context is ${input.sourceDir}.`);

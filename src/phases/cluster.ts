@@ -9,7 +9,24 @@ import { parseExitReason } from '../tools/minikube.js';
 import type { Config } from '../config/schema.js';
 import { changeText, upStep, type UpInputs } from './results.js';
 
-export function clusterPhase(ctx: Context, { config }: UpInputs) {
+export function clusterPhase(ctx: Context, inputs: UpInputs) {
+  return inputs.config.target === 'cluster' ? connectPhase(ctx, inputs) : startPhase(ctx, inputs);
+}
+
+/** The cluster target: an existing context, named by the user (checked before the run started), never started or stopped. */
+const connectPhase = (ctx: Context, { config }: UpInputs) =>
+  upStep({
+    id: 'cluster',
+    needs: ['prereqs'],
+    title: 'Connect to the cluster',
+    async run() {
+      const { kubeContext, urls } = await resolveAccess(ctx, config);
+      return { kubeContext, live: true, urls, forwarded: true, changes: [], detail: `context "${kubeContext}"; URLs on localhost through kubectl port-forward` };
+    },
+    detail: (result) => result.detail,
+  });
+
+function startPhase(ctx: Context, { config }: UpInputs) {
   let starting = false;
   return upStep({
     id: 'cluster',

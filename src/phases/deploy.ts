@@ -10,13 +10,14 @@ import { parse as parseYaml } from 'yaml';
 import { assetPath } from '../assets.js';
 import { services, type Service } from '../config/schema.js';
 import type { Context } from '../context.js';
-import { describeRun, localTime, pendingOrigin } from '../deployment/lock.js';
+import { describeRun, describeTarget, localTime, lockTargetOf, pendingOrigin } from '../deployment/lock.js';
 import { ConfigError, OperationError, ToolError } from '../errors.js';
 import { formatDuration } from '../format.js';
 import { secretNames } from '../deployment/secret-keys.js';
 import type { HelmMajor, ReleaseRef, ReleaseStatus } from '../tools/helm.js';
 import { chartValues } from '../deployment/chart-values.js';
 import { databaseSecret } from '../deployment/database.js';
+import { pullSecretName } from '../deployment/registry-credentials.js';
 import { watchPods, type Workload } from '../deployment/pods.js';
 import { changeText, clusterRead, upStep, type UpInputs } from './results.js';
 
@@ -54,11 +55,11 @@ export const databasePhase = (ctx: Context, inputs: UpInputs) =>
 export const deployPhase = (ctx: Context, inputs: UpInputs) =>
   upStep({
     id: 'deploy',
-    needs: ['prereqs', 'cluster', 'build', 'secrets', 'releases'],
+    needs: ['prereqs', 'cluster', 'build', 'push', 'pull', 'secrets', 'releases'],
     awaits: ['database'],
     title: 'Deploy with Helm',
     leftBehind: 'A release may be left pending-upgrade; the next run recovers it.',
-    async run({ prereqs, cluster, build, secrets, releases, database }, progress) {
+    async run({ prereqs, cluster, build, push, secrets, releases, database }, progress) {
       const changes: string[] = [];
       // Settled, not raced: a failure (the database's, which the backend waits for) must not end
       // the phase while the other release's Helm is still being stopped.
@@ -66,7 +67,9 @@ export const deployPhase = (ctx: Context, inputs: UpInputs) =>
         services.map(async (s) => {
           // The backend's readiness needs the database: the frontend does not wait for it.
           if (s === 'backend') await database;
-          const values = chartValues({ service: s, config: inputs.config[s], image: build.images[s], secretName: secretNames[s], secretChecksum: secrets.checksums[s] });
+          const image = { ...push.images[s], buildArgs: build.images[s].buildArgs };
+          const where = inputs.config.target === 'cluster' ? { cluster: withPullSecret(pullSecretName(inputs.config)) } : {};
+          const values = chartValues({ service: s, config: inputs.config[s], image, secretName: secretNames[s], secretChecksum: secrets.checksums[s], ...where });
           const target: Target = { ...inputs, helmMajor: prereqs.helmMajor, kubeContext: cluster.kubeContext, live: cluster.live, changes };
           const { valuesFile } = inputs.services[s].config;
           const workload = { config: inputs.services[s].config };
@@ -80,6 +83,8 @@ export const deployPhase = (ctx: Context, inputs: UpInputs) =>
     },
     detail: (result) => result.detail,
   });
+
+const withPullSecret = (name: string | undefined) => (name ? { pullSecret: name } : {});
 
 /** `postgres:17.6-bookworm` → repository and tag. */
 function splitImage(image: string): [string, string] {
@@ -159,7 +164,7 @@ async function recover(ctx: Context, target: Target, ref: ReleaseRef, current: R
   if (origin === 'live') {
     throw new OperationError(
       `Another run is deploying ${ref.release} (${current.status}${since}), so it is not recovered.`,
-      [`It is no todo-deploy run of this machine (this run holds the lock of Minikube profile "${target.config.minikube.profile}", namespace ${ref.namespace}): another machine's run, a CI job, or a helm command.`],
+      [`It is no todo-deploy run of this machine (this run holds the lock of ${describeTarget(lockTargetOf(target.config))}): another machine's run, a CI job, or a helm command.`],
       `Wait for that run to finish, then run todo-deploy up again. A release still ${current.status} after ${formatDuration(abandonedAfterMs)} is taken as abandoned and recovered.`,
     );
   }

@@ -1,7 +1,9 @@
 // Where images are built: straight into Minikube's Docker daemon (docker-env, injected into the
 // build calls' environment only), or — with containerd or cri-o, where docker-env does not
-// work — through `minikube image build`.
+// work — through `minikube image build`; for the cluster target, this machine's own daemon,
+// for the nodes' platform, pushed to a registry.
 import type { Context } from '../context.js';
+import { resolveRegistry } from '../deployment/registry.js';
 import { upStep, type UpInputs } from './results.js';
 
 /**
@@ -15,18 +17,22 @@ export const dockerEnvRead = (ctx: Context, { config }: UpInputs) =>
     needs: ['prereqs'],
     awaits: ['cluster'],
     async run({ prereqs, cluster }) {
-      if (config.minikube.containerRuntime !== 'docker') return undefined;
+      if (config.target === 'cluster' || config.minikube.containerRuntime !== 'docker') return undefined;
       if (prereqs.cluster?.state === 'running') return ctx.tools.minikube.dockerEnv(config.minikube.profile);
       return (await cluster).dockerEnv;
     },
   });
 
-export const imageTargetPhase = ({ config }: UpInputs) =>
+export const imageTargetPhase = (ctx: Context, { config }: UpInputs) =>
   upStep({
     id: 'image-target',
     needs: ['cluster', 'dockerEnv'],
-    title: "Point builds at Minikube's image store",
+    title: config.target === 'cluster' ? 'Choose the registry and platform' : "Point builds at Minikube's image store",
     async run({ cluster, dockerEnv }) {
+      if (config.target === 'cluster') {
+        const { source, ...registry } = await resolveRegistry(ctx, config, cluster.kubeContext);
+        return { buildEnv: {}, registry, detail: `built here for ${registry.platform}, pushed to ${source}` };
+      }
       const { containerRuntime } = config.minikube;
       if (containerRuntime !== 'docker') return { detail: `${containerRuntime} runtime: images are built with minikube image build` };
       // Under --dry-run, when the cluster would first have been started, there is no daemon to ask yet.

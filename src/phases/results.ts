@@ -43,12 +43,31 @@ export interface ImageResult {
   wouldBuild: boolean;
 }
 
+/** The cluster target's registry: where images are pushed, and where the cluster pulls them from. */
+export interface Registry {
+  /** `<push>/<image>` is pushed from this machine. */
+  push: string;
+  /** `<pull>/<image>` is what the pods run: the same registry, or a local one's name inside the cluster (KEP-1755). */
+  pull: string;
+  /** os/arch of the nodes the images are built for. */
+  platform: string;
+}
+
+/** An image as the pods run it: by digest once pushed (the cluster target), else by its content tag. */
+export interface DeployImage {
+  repository: string;
+  tag: string;
+  digest?: string;
+}
+
 /** The namespace and both Secrets as the cluster holds them. */
 export interface CurrentSecrets {
   namespace: boolean;
   data: Partial<Record<Service, Record<string, string>>>;
   /** With the database in the cluster: its password Secret's value, and whether its volume exists. */
   database?: { password?: string; volume: boolean };
+  /** The cluster target's image pull Secret's data, when one is configured and exists. */
+  pull?: Record<string, string>;
 }
 
 export interface UpResults {
@@ -62,6 +81,8 @@ export interface UpResults {
     urls: Record<Service, string>;
     /** Minikube's docker-env, read alongside the URLs when this phase started the profile (see the dockerEnv read). */
     dockerEnv?: Record<string, string>;
+    /** The URLs are served by `kubectl port-forward` (the cluster target). */
+    forwarded?: boolean;
     changes: string[];
     detail: string;
   };
@@ -69,17 +90,27 @@ export interface UpResults {
   digests: Record<Service, ContextDigest>;
   /** Minikube's docker-env, when images are built into its Docker daemon and the cluster runs. */
   dockerEnv: Record<string, string> | undefined;
-  /** Each service's content tag and build arguments, and whether the cluster's image store holds that image. */
-  images: Record<Service, { tag: string; buildArgs: Record<string, string>; present: boolean }>;
+  /**
+   * Each service's content tag and build arguments, and whether the cluster's image store holds
+   * that image (the cluster target: this machine's daemon, and `digest` once it was pushed).
+   */
+  images: Record<Service, { repository: string; tag: string; buildArgs: Record<string, string>; present: boolean; digest?: string }>;
   currentSecrets: CurrentSecrets;
   /** Our releases that exist, by release name. */
   releases: Map<string, ReleaseStatus>;
-  /** Where builds go: docker with this environment (docker-env), or — undefined — `minikube image build`. */
-  'image-target': { buildEnv?: Record<string, string>; detail: string };
+  /**
+   * Where builds go: docker with this environment (docker-env; this machine's own daemon for the
+   * cluster target, which pushes to `registry`), or — undefined — `minikube image build`.
+   */
+  'image-target': { buildEnv?: Record<string, string>; registry?: Registry; detail: string };
   secrets: { checksums: Record<Service, string>; changes: string[]; detail: string };
   /** The in-cluster database's release (nothing when the database is external). */
   database: { revision?: number; changes: string[]; detail: string };
   build: { images: Record<Service, ImageResult>; changes: string[]; detail: string };
+  /** What the pods run: the pushed digests (the cluster target), else the built tags. */
+  push: { images: Record<Service, DeployImage>; changes: string[]; detail: string };
+  /** The cluster target: the cluster proved it can pull each image that will roll out. */
+  pull: { detail: string };
   deploy: { revisions: Record<Service, number>; changes: string[]; detail: string };
   verify: { detail: string };
 }
@@ -102,7 +133,7 @@ export const clusterRead = <K extends 'currentSecrets' | 'releases'>(id: K, none
     },
   });
 
-const pastTense = { create: 'created', start: 'started', write: 'wrote', build: 'built', install: 'installed', upgrade: 'upgraded', recover: 'recovered' } as const;
+const pastTense = { create: 'created', start: 'started', write: 'wrote', build: 'built', push: 'pushed', install: 'installed', upgrade: 'upgraded', recover: 'recovered' } as const;
 export type ChangeVerb = keyof typeof pastTense;
 
 /** "built todo-frontend:…" — or, under --dry-run, what would happen: "build todo-frontend:…". */

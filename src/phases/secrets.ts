@@ -9,6 +9,7 @@ import type { Context } from '../context.js';
 import { databaseSecret, databaseVolume, inClusterUrl, newDatabasePassword } from '../deployment/database.js';
 import { OperationError } from '../errors.js';
 import { secretKeysOf, secretNames } from '../deployment/secret-keys.js';
+import { pullSecretName, readPullCredentials } from '../deployment/registry-credentials.js';
 import { changeText, clusterRead, upStep, type ChangeVerb, type CurrentSecrets, type UpInputs } from './results.js';
 
 const labels = { 'app.kubernetes.io/managed-by': 'todo-deploy', 'app.kubernetes.io/part-of': 'todo-chatbot' };
@@ -54,15 +55,20 @@ export function secretsPhase(ctx: Context, { config, secrets, database }: UpInpu
       const checksums = Object.fromEntries(services.map((s) => [s, secretChecksum(data[s])])) as Record<Service, string>;
       const namespaceExists = current.namespace;
       const stale = services.filter((s) => !sameData(current.data[s], data[s]));
-      const secret = (name: string, secretData: Record<string, string>) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace, labels }, type: 'Opaque', data: secretData });
+      const secret = (name: string, secretData: Record<string, string>, type = 'Opaque') => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace, labels }, type, data: secretData });
+      // The cluster target's image pull Secret, from the Docker config file the user named.
+      const pullName = pullSecretName(config);
+      const pull = pullName ? { '.dockerconfigjson': Buffer.from(await readPullCredentials(ctx.appDir, config, ctx.redactor)).toString('base64') } : undefined;
+      const pullStale = pull !== undefined && !sameData(current.pull, pull);
 
       const items: object[] = [];
       if (!namespaceExists) items.push(namespaceManifest(namespace));
       // Made once: the image sets the password at its first start only, so a new one would lock the app out.
       if (password?.created) items.push(secret(databaseSecret.name, { [databaseSecret.key]: Buffer.from(password.value).toString('base64') }));
       for (const service of stale) items.push(secret(secretNames[service], data[service]));
-      const written = [...(password?.created ? [databaseSecret.name] : []), ...stale.map((s) => secretNames[s])];
-      if (items.length === 0) return { checksums, changes: [], detail: `${[...(database ? [databaseSecret.name] : []), ...services.map((s) => secretNames[s])].join(', ')} unchanged` };
+      if (pullStale) items.push(secret(pullName!, pull, 'kubernetes.io/dockerconfigjson'));
+      const written = [...(password?.created ? [databaseSecret.name] : []), ...stale.map((s) => secretNames[s]), ...(pullStale ? [pullName!] : [])];
+      if (items.length === 0) return { checksums, changes: [], detail: `${[...(database ? [databaseSecret.name] : []), ...services.map((s) => secretNames[s]), ...(pullName ? [pullName] : [])].join(', ')} unchanged` };
 
       writing = !ctx.dryRun;
       const label = `${items.length} manifest(s): ${[!namespaceExists && `Namespace/${namespace}`, ...written.map((name) => `Secret/${name}`)].filter(Boolean).join(', ')} (values redacted)`;
@@ -110,7 +116,13 @@ function databasePassword(config: Config, current: CurrentSecrets): { value: str
 /** The namespace and both Secrets — with the database in the cluster, its Secret and volume too — in one read. */
 export async function readSecrets(ctx: Pick<Context, 'tools'>, kubeContext: string, config: Config, database: boolean): Promise<CurrentSecrets> {
   const { namespace } = config;
-  const objects = [`namespace/${namespace}`, ...services.map((s) => `secret/${secretNames[s]}`), ...(database ? [`secret/${databaseSecret.name}`, `persistentvolumeclaim/${databaseVolume(config)}`] : [])];
+  const pullName = pullSecretName(config);
+  const objects = [
+    `namespace/${namespace}`,
+    ...services.map((s) => `secret/${secretNames[s]}`),
+    ...(database ? [`secret/${databaseSecret.name}`, `persistentvolumeclaim/${databaseVolume(config)}`] : []),
+    ...(pullName ? [`secret/${pullName}`] : []),
+  ];
   const found = await ctx.tools.kubectl.getObjects({ kubeContext, namespace }, objects);
   const secretNamed = (name: string) => found.find((o) => o.kind === 'Secret' && o.metadata.name === name);
   const secret = (service: Service) => secretNamed(secretNames[service]);
@@ -118,6 +130,7 @@ export async function readSecrets(ctx: Pick<Context, 'tools'>, kubeContext: stri
   return {
     namespace: found.some((o) => o.kind === 'Namespace'),
     data: Object.fromEntries(services.filter(secret).map((s) => [s, secret(s)!.data ?? {}])),
+    ...(pullName && secretNamed(pullName) && { pull: secretNamed(pullName)!.data ?? {} }),
     ...(database && {
       database: { ...(stored && { password: Buffer.from(stored, 'base64').toString('utf8') }), volume: found.some((o) => o.kind === 'PersistentVolumeClaim') },
     }),

@@ -7,6 +7,7 @@ import { appCheckKinds } from '../deployment/app-checks.js';
 import { describeFailure, groupHeadings, healthHint, runChecks, selections, type DeploymentCheck } from '../deployment/checks.js';
 import type { DeployedService, Deployment } from '../deployment/view.js';
 import { OperationError } from '../errors.js';
+import { withForwards } from '../deployment/forward.js';
 import { formatDuration } from '../format.js';
 import type { HealthResult } from '../health.js';
 import { renderChecks } from '../ui/checks.js';
@@ -21,7 +22,8 @@ export const verifyPhase = (ctx: Context, { config }: UpInputs) =>
       // A dry run deployed nothing: what it would verify does not exist yet, or is not what it would deploy.
       if (ctx.dryRun) return { detail: 'skipped (dry run: nothing was deployed)' };
       const view = (service: Service): DeployedService => ({ service, config: config[service], url: cluster.urls[service] });
-      return { detail: await verifyDeployment(ctx, { config, kubeContext: cluster.kubeContext, services: { frontend: view('frontend'), backend: view('backend') } }) };
+      const deployment: Deployment = { config, kubeContext: cluster.kubeContext, services: { frontend: view('frontend'), backend: view('backend') }, ...(cluster.forwarded && { forwarded: true }) };
+      return { detail: await withForwards(ctx, deployment, () => verifyDeployment(ctx, deployment)) };
     },
     detail: (result) => result.detail,
   });

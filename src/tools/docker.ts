@@ -48,6 +48,8 @@ export interface BuildOptions {
    * layer (the shipped Dockerfiles read `ca`, a CA bundle for downloads behind a TLS-intercepting proxy).
    */
   secrets?: Record<string, string>;
+  /** os/arch to build for (the cluster target's nodes'); none: the daemon's own. */
+  platform?: string;
 }
 
 /**
@@ -63,6 +65,7 @@ export function dockerBuildArgs(o: BuildOptions): string[] {
     'build',
     '--tag', o.ref,
     '--file', o.dockerfile,
+    ...(o.platform ? ['--platform', o.platform] : []),
     ...Object.entries(o.buildArgs).flatMap(([key, value]) => ['--build-arg', `${key}=${value}`]),
     ...Object.entries(o.labels).flatMap(([key, value]) => ['--label', `${key}=${value}`]),
     ...Object.entries(o.secrets ?? {}).flatMap(([id, file]) => ['--secret', `id=${id},src=${file}`]),
@@ -93,4 +96,37 @@ export function parseImageTags(stdout: string): string[] {
       return [];
     }
   });
+}
+
+// The same one call for several images, with what the cluster target needs of each: the
+// repository digests it was pushed (or pulled) as, and its platform.
+export const imageDetailsArgs = (refs: readonly string[]) => [
+  'image', 'inspect', '--format', '{"tags":{{json .RepoTags}},"digests":{{json .RepoDigests}},"platform":"{{.Os}}/{{.Architecture}}"}', ...refs,
+];
+
+export interface ImageDetails {
+  /** Familiar form. */
+  tags: string[];
+  /** `repository@sha256:…`, familiar form. */
+  digests: string[];
+  platform: string;
+}
+
+export function parseImageDetails(stdout: string): ImageDetails[] {
+  return stdout.split('\n').flatMap((line) => {
+    try {
+      const d = JSON.parse(line) as { tags: string[] | null; digests: string[] | null; platform: string };
+      return [{ tags: (d.tags ?? []).map(familiarRef), digests: (d.digests ?? []).map(familiarRef), platform: d.platform }];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** `repository:tag` (or with a registry port) → repository. */
+export const repositoryOf = (ref: string) => ref.replace(/@.*$/, '').replace(/:[^:/]+$/, '');
+
+/** The digest `docker push` ends with: `<tag>: digest: sha256:… size: N`. */
+export function parsePushDigest(stdout: string): string | undefined {
+  return /digest: (sha256:[0-9a-f]{64})/.exec(stdout)?.[1];
 }

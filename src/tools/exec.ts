@@ -27,6 +27,8 @@ export interface Command {
    * watches, such as `kubectl logs --follow`); the result's stdout is then empty.
    */
   onStdoutLine?: (line: string) => void;
+  /** Its owner ends it (a port-forward): aborted, the child is stopped as Ctrl-C would stop it and the call resolves. */
+  stop?: AbortSignal;
 }
 
 export interface CommandResult {
@@ -85,7 +87,7 @@ export function createExec(options: ExecOptions): Exec {
       extendEnv: false,
       cwd: cmd.cwd,
       timeout: timeoutMs,
-      cancelSignal: signal,
+      cancelSignal: cmd.stop && signal ? AbortSignal.any([signal, cmd.stop]) : (cmd.stop ?? signal),
       // A child gets the same signal as a user's Ctrl-C would send it, then a grace period.
       killSignal: 'SIGINT',
       forceKillAfterDelay: graceMs,
@@ -98,6 +100,7 @@ export function createExec(options: ExecOptions): Exec {
     const exitCode = result.exitCode ?? -1;
     options.onEvent?.({ kind: 'ran', command, exitCode, durationMs: Math.round(result.durationMs), inputLabel: cmd.inputLabel });
 
+    if (result.isCanceled && !signal?.aborted && cmd.stop?.aborted) return { command, exitCode, stdout, stderr, durationMs: result.durationMs, dryRun: false };
     if (result.isCanceled) throw new CancelledError(`Interrupted while running: ${command}`);
     if (result.code === 'ENOENT' && result.exitCode === undefined) {
       throw new PrereqError(`${cmd.tool} was not found on PATH.`, installHints[cmd.tool]);

@@ -117,6 +117,8 @@ export interface ContainerInfo {
   waiting?: { reason: string; message?: string };
   /** When the running container started (state.running.startedAt). */
   runningSince?: string;
+  /** The container ran and ended (state.terminated). */
+  terminated?: { reason: string; exitCode?: number; message?: string };
   lastTerminated?: { reason: string; exitCode?: number };
   memoryLimit?: string;
 }
@@ -150,8 +152,8 @@ interface RawPod {
       name?: string;
       ready?: boolean;
       restartCount?: number;
-      state?: { waiting?: { reason?: string; message?: string }; running?: { startedAt?: string } };
-      lastState?: { terminated?: { reason?: string; exitCode?: number } };
+      state?: { waiting?: { reason?: string; message?: string }; running?: { startedAt?: string }; terminated?: { reason?: string; exitCode?: number; message?: string } };
+      lastState?: { terminated?: { reason?: string; exitCode?: number; message?: string } };
     }>;
   };
 }
@@ -168,6 +170,7 @@ export function parsePods(stdout: string): PodInfo[] {
       restartCount: c.restartCount ?? 0,
       ...(c.state?.waiting?.reason && { waiting: { reason: c.state.waiting.reason, message: c.state.waiting.message } }),
       ...(c.state?.running?.startedAt && { runningSince: c.state.running.startedAt }),
+      ...(c.state?.terminated && { terminated: { reason: c.state.terminated.reason ?? 'Terminated', exitCode: c.state.terminated.exitCode, message: c.state.terminated.message } }),
       ...(c.lastState?.terminated?.reason && { lastTerminated: { reason: c.lastState.terminated.reason, exitCode: c.lastState.terminated.exitCode } }),
       ...(limits.get(c.name) && { memoryLimit: limits.get(c.name) }),
     }));
@@ -182,3 +185,34 @@ export function parsePods(stdout: string): PodInfo[] {
     };
   });
 }
+
+export const getNodesArgs = ['get', 'nodes', '--output', 'json'];
+
+/** The nodes' platforms (`linux/amd64`), each once, from status.nodeInfo. */
+export function parseNodePlatforms(stdout: string): string[] {
+  const list = JSON.parse(stdout) as { items?: Array<{ status?: { nodeInfo?: { operatingSystem?: string; architecture?: string } } }> };
+  const platforms = (list.items ?? []).map((n) => n.status?.nodeInfo).filter((i) => i?.operatingSystem && i.architecture).map((i) => `${i!.operatingSystem}/${i!.architecture}`);
+  return [...new Set(platforms)];
+}
+
+// KEP-1755: a cluster with a local registry says where it is in kube-public/local-registry-hosting.
+export const localRegistryArgs = ['get', 'configmap', 'local-registry-hosting', '--ignore-not-found', '--output', 'json'];
+
+export interface LocalRegistry {
+  /** Where the user's machine pushes. */
+  host: string;
+  /** Where the cluster's container runtime pulls from: the pods' image references. */
+  hostFromContainerRuntime: string;
+}
+
+/** The ConfigMap's `localRegistryHosting.v1` (YAML); undefined when there is none or it names no host. */
+export function parseLocalRegistry(stdout: string, parseYaml: (text: string) => unknown): LocalRegistry | undefined {
+  if (!stdout.trim()) return undefined;
+  const text = (JSON.parse(stdout) as { data?: Record<string, string> }).data?.['localRegistryHosting.v1'];
+  const v1 = text ? (parseYaml(text) as { host?: unknown; hostFromContainerRuntime?: unknown } | null) : undefined;
+  if (typeof v1?.host !== 'string' || !v1.host) return undefined;
+  return { host: v1.host, hostFromContainerRuntime: typeof v1.hostFromContainerRuntime === 'string' && v1.hostFromContainerRuntime ? v1.hostFromContainerRuntime : v1.host };
+}
+
+/** A port-forward to a Service, on the loopback interface only. */
+export const portForwardArgs = (service: string, localPort: number, port: number) => ['port-forward', `service/${service}`, `${localPort}:${port}`, '--address', '127.0.0.1'];

@@ -47,6 +47,7 @@ app.kubernetes.io/part-of: todo-chatbot
 
 {{- define "frontend.image" -}}
 {{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) }}
+{{- with .Values.image.digest }}@{{ . }}{{ end }}
 {{- end }}
 
 {{- define "frontend.serviceAccountName" -}}

@@ -1,0 +1,27 @@
+// `todo-deploy open`: serves the app's URLs on this machine. On the cluster target they are
+// localhost ports forwarded to the Services (kubectl port-forward, started again whenever a
+// pod behind one is replaced) until Ctrl-C; on Minikube the NodePorts answer already.
+import { once } from 'node:events';
+import { services } from '../config/schema.js';
+import type { Context } from '../context.js';
+import { connect, loadSettings } from '../deployment/connect.js';
+import { forwardService } from '../deployment/forward.js';
+
+export async function open(ctx: Context): Promise<void> {
+  const deployment = await connect(ctx, await loadSettings(ctx));
+  const { frontend, backend } = deployment.services;
+  const urls = [`  App       ${ctx.out.style.cyan(frontend.url)}`, `  API docs  ${ctx.out.style.cyan(`${backend.url}/docs`)}`];
+  ctx.out.result({ urls: { frontend: frontend.url, backend: backend.url, apiDocs: `${backend.url}/docs` }, ...(deployment.forwarded && { access: 'port-forward' }) });
+  if (!deployment.forwarded) {
+    ctx.out.print(['The app is served by the Minikube profile\'s NodePorts:', ...urls].join('\n'));
+    return;
+  }
+  const forwards = services.map((s) => forwardService(ctx, deployment, s, (text) => ctx.out.info(text)));
+  try {
+    await Promise.all(forwards.map((f) => f.ready));
+    ctx.out.print([`Forwarding to kube-context "${deployment.kubeContext}", namespace ${deployment.config.namespace}:`, ...urls, 'Press Ctrl-C to stop.'].join('\n'));
+    if (!ctx.signal.aborted) await once(ctx.signal, 'abort');
+  } finally {
+    await Promise.all(forwards.map((f) => f.stop()));
+  }
+}

@@ -1,0 +1,70 @@
+// The cluster target's images: built on this machine for the nodes' platform, pushed to a
+// registry (the user's, or the local one the cluster advertises), deployed by digest. Before
+// anything rolls out, the cluster proves it can pull each new image (src/deployment/pull-probe.ts).
+import type { Config } from '../config/schema.js';
+import type { Context } from '../context.js';
+import { OperationError, PrereqError, ToolError, UsageError } from '../errors.js';
+import type { Registry } from '../phases/results.js';
+
+/**
+ * Where the images go and which platform they are built for: `--registry` (pushed and pulled
+ * under the same name), else the local registry the cluster advertises (KEP-1755: pushed to its
+ * `host`, pulled as `hostFromContainerRuntime`); the nodes' platform unless `--platform` says.
+ */
+export async function resolveRegistry(ctx: Pick<Context, 'tools'>, config: Config, kubeContext: string): Promise<Registry & { source: string }> {
+  const { registry, platform: wanted } = config.cluster;
+  const [nodes, local] = await Promise.all([ctx.tools.kubectl.nodePlatforms(kubeContext), registry ? undefined : ctx.tools.kubectl.localRegistry(kubeContext)]);
+  const platform = choosePlatform(kubeContext, wanted, nodes);
+  if (registry) return { push: registry, pull: registry, platform, source: `registry ${registry}` };
+  if (local) return { push: local.host, pull: local.hostFromContainerRuntime, platform, source: `the cluster's local registry ${local.host} (kube-public/local-registry-hosting)` };
+  throw new UsageError(
+    `There is no registry to push the images to: --registry is not set, and the context "${kubeContext}" advertises no local registry (no ConfigMap kube-public/local-registry-hosting).`,
+    'Pass --registry with a repository the cluster can pull from, e.g. --registry ghcr.io/you/todo (after `docker login ghcr.io`), or set cluster.registry in todo-deploy.yaml. A kind or k3d cluster can run a local registry that advertises itself (https://kind.sigs.k8s.io/docs/user/local-registry/).',
+  );
+}
+
+function choosePlatform(kubeContext: string, wanted: string, nodes: { platforms: string[] } | { forbidden: string }): string {
+  if ('forbidden' in nodes) {
+    if (wanted) return wanted;
+    throw new PrereqError(
+      `todo-deploy cannot read the nodes of "${kubeContext}" to build for their platform: ${nodes.forbidden}`,
+      'Pass --platform with the nodes\' OS and architecture (e.g. --platform linux/amd64; ask the cluster\'s admin), or set cluster.platform in todo-deploy.yaml.',
+    );
+  }
+  const { platforms } = nodes;
+  if (wanted) {
+    if (platforms.length > 0 && !platforms.includes(wanted)) {
+      throw new UsageError(
+        `--platform ${wanted}, but the nodes of "${kubeContext}" run ${platforms.join(' and ')}: the pods would fail with "exec format error".`,
+        `Pass --platform ${platforms[0]} (or set cluster.platform), or leave it out to build for the nodes.`,
+      );
+    }
+    return wanted;
+  }
+  if (platforms.length === 1) return platforms[0]!;
+  if (platforms.length === 0) throw new PrereqError(`The context "${kubeContext}" has no nodes to run the app on.`, 'Add a node to the cluster, or choose another context.');
+  throw new UsageError(
+    `The nodes of "${kubeContext}" run ${platforms.join(' and ')}: todo-deploy builds an image for one platform.`,
+    `Pass --platform with one of them (e.g. --platform ${platforms[0]}) and make sure the app's pods are scheduled on such nodes (a nodeSelector on kubernetes.io/arch in a values file).`,
+  );
+}
+
+/** A failed `docker push`, sorted by its cause: credentials, a registry that does not answer, or docker's own words. */
+export function pushError(error: ToolError, ref: string): OperationError {
+  const host = ref.split('/')[0]!;
+  const tail = error.stderrTail;
+  const details = [`command: ${error.command}`, ...tail.split('\n').map((line) => `│ ${line}`)];
+  if (/unauthorized|denied|no basic auth credentials|authentication required|insufficient_scope/i.test(tail)) {
+    return new OperationError(`The registry ${host} refused the push of ${ref}: not logged in, or no write access to that repository.`, details, `Run \`docker login ${host}\` with an account that may push to it, or pass another --registry.`);
+  }
+  if (/connection refused|no such host|i\/o timeout|server gave HTTP response to HTTPS client|dial tcp|TLS handshake/i.test(tail)) {
+    return new OperationError(
+      `The registry ${host} cannot be reached from this machine, so ${ref} was not pushed.`,
+      details,
+      /HTTP response to HTTPS/.test(tail)
+        ? `${host} speaks plain HTTP: add it to "insecure-registries" in Docker's daemon.json (or use its HTTPS address).`
+        : `Check the registry's address in --registry / cluster.registry and that it runs (\`docker push\` reaches ${host}).`,
+    );
+  }
+  return new OperationError(`docker could not push ${ref}.`, details, "docker's last lines are above.");
+}

@@ -1,0 +1,84 @@
+// The cluster target: each image checked to be for the nodes' platform, pushed when the
+// registry does not have it yet, then deployed by digest (repository:tag@sha256:…), so what
+// runs is exactly what was built; the cluster proves it can pull each image that will roll
+// out before the rollout. On Minikube both steps are silent: the pods run the built tags.
+import { services, type Service } from '../config/schema.js';
+import type { Context } from '../context.js';
+import { probePull } from '../deployment/pull-probe.js';
+import { pushError } from '../deployment/registry.js';
+import { OperationError, ToolError } from '../errors.js';
+import { familiarRef } from '../tools/docker.js';
+import { pushedDigest } from './build.js';
+import { changeText, upStep, type DeployImage, type UpInputs } from './results.js';
+
+export const pushPhase = (ctx: Context, { config }: UpInputs) =>
+  upStep({
+    id: 'push',
+    needs: ['build', 'image-target', 'images'],
+    ...(config.target === 'cluster' && { title: 'Push the images' }),
+    leftBehind: 'An image may be half pushed; the next run pushes it again. Nothing changed in the cluster.',
+    async run({ build, 'image-target': target, images }, progress) {
+      const { registry } = target;
+      if (!registry) {
+        const byTag = Object.fromEntries(services.map((s) => [s, { repository: build.images[s].repository, tag: build.images[s].tag }])) as Record<Service, DeployImage>;
+        return { images: byTag, changes: [], detail: 'not needed: the cluster runs the images it holds' };
+      }
+      const refs = services.map((s) => build.images[s].ref);
+      // Under --dry-run a build was only printed: there is no image to look at yet.
+      const details = services.some((s) => build.images[s].wouldBuild) ? [] : await ctx.tools.docker.imageDetails(refs);
+      for (const s of services) {
+        const found = details.find((d) => d.tags.includes(familiarRef(build.images[s].ref)));
+        if (found && found.platform !== registry.platform) {
+          throw new OperationError(
+            `The ${s} image ${build.images[s].ref} is for ${found.platform}, but the nodes run ${registry.platform}: its pods would fail with "exec format error".`,
+            [],
+            `Its Dockerfile fixes the platform (FROM --platform=…), or the builder ignored --platform ${registry.platform}: build for ${registry.platform} (Docker Desktop or buildx with QEMU builds for another architecture), or deploy to nodes of ${found.platform}.`,
+          );
+        }
+      }
+      const changes: string[] = [];
+      let done = 0;
+      const pushed = await Promise.all(
+        services.map(async (s): Promise<DeployImage> => {
+          const image = build.images[s];
+          const pull = { repository: `${registry.pull}/${config[s].image}`, tag: image.tag };
+          // Pushed before, from this machine: the daemon keeps the digest it was pushed as.
+          const known = image.built ? undefined : (images[s].digest ?? pushedDigest(details.find((d) => d.tags.includes(familiarRef(image.ref)))?.digests ?? [], image.ref));
+          if (known) return { ...pull, digest: known };
+          const result = await ctx.tools.docker.push(image.ref, config.timeouts.build).catch((error: unknown) => {
+            throw error instanceof ToolError ? pushError(error, image.ref) : error;
+          });
+          changes.push(changeText(ctx.dryRun, 'push', image.ref));
+          progress(`${++done} pushed`);
+          if (result.dryRun) return pull;
+          if (!result.digest) throw new OperationError(`docker pushed ${image.ref} but printed no digest, so it cannot be deployed by digest.`, [], 'Run `docker push` for it yourself and check its last line; then run todo-deploy up again.');
+          return { ...pull, digest: result.digest };
+        }),
+      );
+      const result = Object.fromEntries(services.map((s, i) => [s, pushed[i]!])) as Record<Service, DeployImage>;
+      return { images: result, changes, detail: services.map((s) => `${deployRef(result[s])}${changes.some((c) => c.endsWith(build.images[s].ref)) ? '' : ' (in the registry already)'}`).join(', ') };
+    },
+    detail: (result) => result.detail,
+  });
+
+/** `repository:tag@sha256:…`, as the pods run it. */
+export const deployRef = (image: DeployImage) => `${image.repository}:${image.tag}${image.digest ? `@${image.digest}` : ''}`;
+
+/** The cluster target: each image whose release does not run it yet is pulled by a short-lived pod first. */
+export const pullPhase = (ctx: Context, { config }: UpInputs) =>
+  upStep({
+    id: 'pull',
+    needs: ['push', 'cluster', 'secrets', 'releases'],
+    ...(config.target === 'cluster' && { title: 'Check the cluster can pull' }),
+    leftBehind: 'A probe pod (todo-deploy-pull-…) may be left in the namespace; the next run replaces it.',
+    async run({ push, cluster, releases }, progress) {
+      if (config.target !== 'cluster') return { detail: 'not needed' };
+      if (ctx.dryRun) return { detail: 'skipped (dry run: nothing was pushed)' };
+      const running = (s: Service) => (releases.get(config[s].release)?.config as { image?: { digest?: unknown } } | undefined)?.image?.digest;
+      const fresh = services.filter((s) => running(s) !== push.images[s].digest);
+      if (fresh.length === 0) return { detail: 'the releases run these images already' };
+      await Promise.all(fresh.map((s) => probePull(ctx, { config, kubeContext: cluster.kubeContext }, s, deployRef(push.images[s]), (text) => progress(`${s}: ${text}`))));
+      return { detail: `${fresh.join(' and ')} pulled by the cluster` };
+    },
+    detail: (result) => result.detail,
+  });

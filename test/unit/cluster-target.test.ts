@@ -1,0 +1,194 @@
+// The cluster target's rules and parsers, held to outputs recorded from the real tools on the
+// node tier (test/contract/recorded/cluster-target/: docker 20.10 and 28 against a real
+// distribution registry, kubectl 1.34 and containerd on a real node).
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../support/temp.js';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { defaults, type Config } from '../../src/config/schema.js';
+import { chartValues } from '../../src/deployment/chart-values.js';
+import { checkTarget, protectedBy } from '../../src/deployment/access.js';
+import { probePod, probeState, pullFailure } from '../../src/deployment/pull-probe.js';
+import { readPullCredentials } from '../../src/deployment/registry-credentials.js';
+import { pushError } from '../../src/deployment/registry.js';
+import { tagOf } from '../../src/images/content-tag.js';
+import { pushedDigest } from '../../src/phases/build.js';
+import { Redactor } from '../../src/redact.js';
+import { dockerBuildArgs, parseImageDetails, parsePushDigest } from '../../src/tools/docker.js';
+import { ToolError, UsageError } from '../../src/errors.js';
+import { parseLocalRegistry, parseNodePlatforms, parsePods } from '../../src/tools/kubectl.js';
+
+interface Recording {
+  argv: string[];
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+const recorded = (name: string): Recording => JSON.parse(readFileSync(new URL(`../contract/recorded/cluster-target/${name}.json`, import.meta.url), 'utf8')) as Recording;
+const clusterConfig = (cluster: Partial<Config['cluster']> = {}): Config => ({ ...structuredClone(defaults), target: 'cluster', cluster: { ...defaults.cluster, context: 'kind-dev', ...cluster } });
+
+describe('choosing the cluster target', () => {
+  it('refuses a cluster target without a named context: the current one is never used', () => {
+    expect(() => checkTarget(clusterConfig({ context: '' }))).toThrow(UsageError);
+    expect(() => checkTarget(clusterConfig({ context: '' }))).toThrow(/never acts on whatever context is current/);
+  });
+
+  it('changes a protected context only with --yes, and says which pattern protects it', () => {
+    const config = clusterConfig({ context: 'prod-eu', protectedContexts: ['staging', 'prod-*'] });
+    expect(() => checkTarget(config, { yes: false })).toThrow(/"prod-eu" is protected \(cluster.protectedContexts: prod-\*\)/);
+    expect(() => checkTarget(config, { yes: true })).not.toThrow();
+    // Reading (day-two commands, --dry-run) needs no --yes.
+    expect(() => checkTarget(config)).not.toThrow();
+  });
+
+  it('matches protected names whole, with * for any characters and no other pattern syntax', () => {
+    expect(protectedBy('gke_acme_europe-west1_prod', ['gke_*_prod'])).toBe('gke_*_prod');
+    expect(protectedBy('prod-eu-2', ['prod-eu'])).toBeUndefined();
+    expect(protectedBy('gkeXacme', ['gke.acme'])).toBeUndefined();
+    expect(protectedBy('dev', [])).toBeUndefined();
+  });
+
+  it('keeps refusing another context on the Minikube target', () => {
+    const config = { ...structuredClone(defaults), cluster: { ...defaults.cluster, context: 'prod-eu' } };
+    expect(() => checkTarget(config)).toThrow(/not the Minikube profile's context/);
+  });
+});
+
+describe('reading the cluster (recorded from kubectl 1.34 on a real node)', () => {
+  it("reads the nodes' platform", () => {
+    expect(parseNodePlatforms(recorded('get-nodes').stdout)).toEqual(['linux/amd64']);
+  });
+
+  it('reads a local registry advertised by kube-public/local-registry-hosting, and none when it is absent', () => {
+    expect(parseLocalRegistry(recorded('registry-hosting-present').stdout, parseYaml)).toEqual({ host: '10.213.1.2:5000', hostFromContainerRuntime: '10.213.1.2:5000' });
+    expect(parseLocalRegistry(recorded('registry-hosting-absent').stdout, parseYaml)).toBeUndefined();
+    const kind = JSON.stringify({ data: { 'localRegistryHosting.v1': 'host: "localhost:5001"\nhelp: "https://kind.sigs.k8s.io/docs/user/local-registry/"\n' } });
+    expect(parseLocalRegistry(kind, parseYaml)).toEqual({ host: 'localhost:5001', hostFromContainerRuntime: 'localhost:5001' });
+  });
+
+  it('says Forbidden in the words the API server uses when RBAC hides the nodes', () => {
+    const r = recorded('get-nodes-forbidden');
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/forbidden/i);
+  });
+});
+
+describe('pushing (recorded from docker 20.10 and 28 against a real registry)', () => {
+  it.each(['docker-20.10', 'docker-28'])('%s: the digest of a push and of a push of what is there already', (client) => {
+    const digest = parsePushDigest(recorded(`push.${client}`).stdout);
+    expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(parsePushDigest(recorded(`push-again.${client}`).stdout)).toBe(digest);
+  });
+
+  it.each(['docker-20.10', 'docker-28'])('%s: an image pushed is known by its repository digest, of its own repository only', (client) => {
+    const before = parseImageDetails(recorded(`inspect-before-push.${client}`).stdout);
+    const after = parseImageDetails(recorded(`inspect-after-push.${client}`).stdout);
+    const [backend, frontend] = recorded(`inspect-after-push.${client}`).argv.slice(4);
+    expect(before[0]!.platform).toBe('linux/amd64');
+    expect(pushedDigest(before[0]!.digests, backend!)).toBeUndefined();
+    expect(pushedDigest(after[0]!.digests, backend!)).toBe(parsePushDigest(recorded(`push.${client}`).stdout));
+    // The same image under the frontend's name was not pushed to the frontend's repository.
+    expect(pushedDigest(after[1]!.digests, frontend!)).toBeUndefined();
+    // A missing ref only writes stderr: one line per image found.
+    expect(after).toHaveLength(2);
+  });
+
+  it.each([
+    ['push-unauthorized', /refused the push .*not logged in/, /docker login 10\.213\.1\.2:5001/],
+    ['push-refused', /cannot be reached from this machine/, /Check the registry's address/],
+    ['push-http-registry', /cannot be reached from this machine/, /insecure-registries/],
+  ])('%s: the cause and the fix', (name, message, hint) => {
+    for (const client of ['docker-20.10', 'docker-28']) {
+      const r = recorded(`${name}.${client}`);
+      const ref = r.argv.at(-1)!;
+      const error = pushError(new ToolError('docker failed (exit code 1).', `docker push ${ref}`, 1, r.stderr.trim(), false), ref);
+      expect(error.message).toMatch(message);
+      expect(error.hint).toMatch(hint);
+    }
+  });
+
+  it('builds for the platform asked, and a platform is part of the content tag', () => {
+    expect(dockerBuildArgs({ ref: 'r:t', dockerfile: 'D', context: '.', buildArgs: {}, labels: {}, platform: 'linux/arm64' })).toEqual(expect.arrayContaining(['--platform', 'linux/arm64']));
+    const digest = { dockerfile: 'x', entries: ['a'], files: [] } as unknown as Parameters<typeof tagOf>[0];
+    expect(tagOf(digest, {}, 'linux/amd64')).not.toBe(tagOf(digest, {}, 'linux/arm64'));
+    expect(tagOf(digest, {})).toBe(tagOf(digest, {}, ''));
+  });
+});
+
+describe('the pull probe (containerd on a real node)', () => {
+  const stateOf = (name: string) => probeState(parsePods(recorded(name).stdout)[0]);
+
+  it('takes a container that ran as pulled', () => {
+    expect(stateOf('pull-ok')).toEqual({ pulled: true });
+    expect(stateOf('pull-auth-ok')).toEqual({ pulled: true });
+  });
+
+  it.each([
+    ['pull-unauthorized', 'unauthorized'],
+    ['pull-missing-tag', 'not-found'],
+    ['pull-missing-digest', 'not-found'],
+    ['pull-platform', 'platform'],
+    ['pull-refused', 'unreachable'],
+  ])('%s: sorted as %s, from ErrImagePull and from ImagePullBackOff', (name, cause) => {
+    for (const phase of ['errimagepull', 'backoff']) {
+      const state = stateOf(`${name}-${phase}`);
+      expect(state && 'failed' in state ? pullFailure(state.failed) : state).toBe(cause);
+    }
+  });
+
+  it('asks for nothing the restricted Pod Security Standard refuses, and always pulls', () => {
+    const pod = probePod(clusterConfig({ pullSecret: 'docker.json' }), 'backend', 'r.example/todo-backend:t@sha256:' + 'a'.repeat(64)) as {
+      spec: { imagePullSecrets: unknown; securityContext: Record<string, unknown>; containers: Array<Record<string, unknown> & { securityContext: Record<string, unknown> }> };
+    };
+    const [container] = pod.spec.containers;
+    expect(container!.imagePullPolicy).toBe('Always');
+    expect(pod.spec.imagePullSecrets).toEqual([{ name: 'registry-credentials' }]);
+    expect(pod.spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(container!.securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+  });
+});
+
+describe('the image pull Secret', () => {
+  const write = (content: unknown) => {
+    const dir = tempDir('todo-pull-secret-');
+    writeFileSync(join(dir, 'config.json'), typeof content === 'string' ? content : JSON.stringify(content));
+    return dir;
+  };
+
+  it("keeps only the file's logins, and masks each credential", async () => {
+    const auth = Buffer.from('robot:s3cr3t-Pull-T0ken').toString('base64');
+    const dir = write({ auths: { 'ghcr.io': { auth } }, psFormat: 'table', proxies: { default: { httpProxy: 'http://p' } } });
+    const redactor = new Redactor();
+    const json = await readPullCredentials(dir, clusterConfig({ pullSecret: 'config.json' }), redactor);
+    expect(JSON.parse(json)).toEqual({ auths: { 'ghcr.io': { auth } } });
+    expect(redactor.scrub(`token ${auth}`)).not.toContain(auth);
+  });
+
+  it('names a file whose logins a credential helper keeps', async () => {
+    const dir = write({ auths: { 'ghcr.io': {} }, credsStore: 'desktop' });
+    await expect(readPullCredentials(dir, clusterConfig({ pullSecret: 'config.json' }), new Redactor())).rejects.toThrow(/holds no registry login\. Its logins are kept by a credential helper \(desktop\)/);
+  });
+
+  it('names a missing file and one that is not JSON', async () => {
+    const dir = write('{ not json');
+    await expect(readPullCredentials(dir, clusterConfig({ pullSecret: 'missing.json' }), new Redactor())).rejects.toThrow(/missing\.json does not exist/);
+    await expect(readPullCredentials(dir, clusterConfig({ pullSecret: 'config.json' }), new Redactor())).rejects.toThrow(/is not JSON/);
+  });
+});
+
+describe("the charts' values on the cluster target", () => {
+  it('deploy by digest, with ClusterIP Services and the pull Secret', () => {
+    const digest = `sha256:${'b'.repeat(64)}`;
+    const values = chartValues({
+      service: 'backend',
+      config: defaults.backend,
+      image: { repository: 'ghcr.io/acme/todo/todo-backend', tag: 'abc', digest, buildArgs: {} },
+      secretName: 'backend-secrets',
+      secretChecksum: 'x',
+      cluster: { pullSecret: 'registry-credentials' },
+    });
+    expect(values).toMatchObject({ image: { repository: 'ghcr.io/acme/todo/todo-backend', tag: 'abc', digest }, service: { type: 'ClusterIP' }, imagePullSecrets: [{ name: 'registry-credentials' }] });
+    expect((values.service as Record<string, unknown>).nodePort).toBeUndefined();
+  });
+});
