@@ -61,5 +61,8 @@ export function minikubeAdapter(exec: Exec) {
     imageList: async (profile: string): Promise<string[]> => (await minikube(minikubeImageListArgs(profile), { timeoutMs: 60_000 })).stdout.split('\n').map((line) => line.trim()),
 
     imageBuild: (options: Parameters<typeof minikubeImageBuildArgs>[0], timeoutMs: number) => minikube(minikubeImageBuildArgs(options), { mutates: true, timeoutMs }),
+
+    /** `minikube image load` of this machine's images into the profile (the cluster target on a Minikube context). */
+    load: (profile: string, refs: readonly string[], timeoutMs: number) => minikube(['image', 'load', ...refs, '--profile', profile], { mutates: true, timeoutMs }),
   };
 }

@@ -4,7 +4,7 @@ import type { Config } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { protectedBy } from '../deployment/access.js';
 import { readPullCredentials } from '../deployment/registry-credentials.js';
-import { resolveRegistry } from '../deployment/registry.js';
+import { resolvePlacement } from '../deployment/registry.js';
 import { PrereqError, TodoDeployError } from '../errors.js';
 import type { Redactor } from '../redact.js';
 import type { PreflightCheck } from './check.js';
@@ -24,14 +24,14 @@ export async function checkPullSecret(appDir: string, config: Config, redactor: 
 
 /** Where `up` would push and for which platform, read from the cluster as `up` reads it; a protected context is named. */
 export async function checkRegistry(ctx: Pick<Context, 'tools'>, config: Config): Promise<PreflightCheck[]> {
-  const base = { id: 'registry', title: 'registry and platform', category: 'prereq' as const };
+  const base = { id: 'images', title: 'where images go', category: 'prereq' as const };
   const pattern = protectedBy(config.cluster.context, config.cluster.protectedContexts);
   const protection: PreflightCheck[] = pattern
     ? [{ id: 'protected-context', title: 'protected context', category: 'input', status: 'warn', detail: `"${config.cluster.context}" is protected (${pattern})`, hint: 'up, rollback and teardown change it only with --yes.' }]
     : [];
   try {
-    const registry = await resolveRegistry(ctx, config, config.cluster.context);
-    return [{ ...base, status: 'pass', detail: `builds for ${registry.platform}, pushed to ${registry.source}` }, ...protection];
+    const placement = await resolvePlacement(ctx, config, config.cluster.context);
+    return [{ ...base, status: 'pass', detail: `built for ${placement.platform}, ${placement.source}` }, ...protection];
   } catch (error) {
     if (!(error instanceof TodoDeployError)) throw error;
     return [{ ...base, category: error instanceof PrereqError ? 'prereq' : 'input', status: 'fail', detail: error.message, ...(error.hint && { hint: error.hint }) }, ...protection];

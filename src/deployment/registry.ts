@@ -1,27 +1,51 @@
 // The cluster target's images: built on this machine for the nodes' platform, pushed to a
-// registry (the user's, or the local one the cluster advertises), deployed by digest. Before
-// anything rolls out, the cluster proves it can pull each new image (src/deployment/pull-probe.ts).
+// registry (the user's, or the local one the cluster advertises) and deployed by digest — or,
+// for a cluster on this machine with no registry, loaded into it. Before anything rolls out
+// from a registry, the cluster proves it can pull each new image (src/deployment/pull-probe.ts).
 import type { Config } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { OperationError, PrereqError, ToolError, UsageError } from '../errors.js';
-import type { Registry } from '../phases/results.js';
+import type { LocalCluster, Placement } from '../phases/results.js';
+
+/**
+ * The cluster on this machine a context names, by the names kind (`kind-<cluster>`), k3d
+ * (`k3d-<cluster>`), Docker Desktop (`docker-desktop`) and Minikube (the profile's name) give
+ * the contexts they write.
+ */
+export function localClusterOf(context: string, minikubeProfile: string): LocalCluster | undefined {
+  const [, tool, name] = /^(kind|k3d)-(.+)$/.exec(context) ?? [];
+  if (tool && name) return { tool: tool as 'kind' | 'k3d', name };
+  if (context === 'docker-desktop') return { tool: 'docker-desktop', name: context };
+  if (context === minikubeProfile || context === 'minikube') return { tool: 'minikube', name: context };
+  return undefined;
+}
 
 /**
  * Where the images go and which platform they are built for: `--registry` (pushed and pulled
- * under the same name), else the local registry the cluster advertises (KEP-1755: pushed to its
- * `host`, pulled as `hostFromContainerRuntime`); the nodes' platform unless `--platform` says.
+ * under the same name); else the local registry the cluster advertises (KEP-1755: pushed to its
+ * `host`, pulled as `hostFromContainerRuntime`); else, for a cluster on this machine, loaded
+ * into it. Built for the nodes' platform unless `--platform` says.
  */
-export async function resolveRegistry(ctx: Pick<Context, 'tools'>, config: Config, kubeContext: string): Promise<Registry & { source: string }> {
+export async function resolvePlacement(ctx: Pick<Context, 'tools'>, config: Config, kubeContext: string): Promise<Placement & { source: string }> {
   const { registry, platform: wanted } = config.cluster;
   const [nodes, local] = await Promise.all([ctx.tools.kubectl.nodePlatforms(kubeContext), registry ? undefined : ctx.tools.kubectl.localRegistry(kubeContext)]);
   const platform = choosePlatform(kubeContext, wanted, nodes);
-  if (registry) return { push: registry, pull: registry, platform, source: `registry ${registry}` };
-  if (local) return { push: local.host, pull: local.hostFromContainerRuntime, platform, source: `the cluster's local registry ${local.host} (kube-public/local-registry-hosting)` };
+  if (registry) return { push: registry, pull: registry, platform, source: `pushed to registry ${registry}` };
+  if (local) return { push: local.host, pull: local.hostFromContainerRuntime, platform, source: `pushed to the cluster's local registry ${local.host} (kube-public/local-registry-hosting)` };
+  const cluster = localClusterOf(kubeContext, config.minikube.profile);
+  if (cluster) return { load: cluster, platform, source: loadSource[cluster.tool](cluster.name) };
   throw new UsageError(
-    `There is no registry to push the images to: --registry is not set, and the context "${kubeContext}" advertises no local registry (no ConfigMap kube-public/local-registry-hosting).`,
-    'Pass --registry with a repository the cluster can pull from, e.g. --registry ghcr.io/you/todo (after `docker login ghcr.io`), or set cluster.registry in todo-deploy.yaml. A kind or k3d cluster can run a local registry that advertises itself (https://kind.sigs.k8s.io/docs/user/local-registry/).',
+    `There is no registry to push the images to: --registry is not set, and the context "${kubeContext}" advertises no local registry (no ConfigMap kube-public/local-registry-hosting) and is no kind, k3d, Minikube or Docker Desktop cluster to load them into.`,
+    'Pass --registry with a repository the cluster can pull from, e.g. --registry ghcr.io/you/todo (after `docker login ghcr.io`), or set cluster.registry in todo-deploy.yaml.',
   );
 }
+
+const loadSource: Record<LocalCluster['tool'], (name: string) => string> = {
+  kind: (name) => `loaded into kind cluster "${name}" (kind load docker-image; no registry)`,
+  k3d: (name) => `loaded into k3d cluster "${name}" (k3d image import; no registry)`,
+  minikube: (name) => `loaded into Minikube profile "${name}" (minikube image load; no registry)`,
+  'docker-desktop': () => "in this machine's Docker, whose images Docker Desktop's Kubernetes runs (no registry)",
+};
 
 function choosePlatform(kubeContext: string, wanted: string, nodes: { platforms: string[] } | { forbidden: string }): string {
   if ('forbidden' in nodes) {

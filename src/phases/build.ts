@@ -31,14 +31,14 @@ export const imagesRead = (ctx: Context, { config, services: inputs }: UpInputs)
     id: 'images',
     needs: ['cluster', 'dockerEnv', 'digests', 'image-target'],
     async run({ cluster, dockerEnv, digests, 'image-target': target }) {
-      const { registry } = target;
+      const { placement } = target;
       const buildArgs = Object.fromEntries(services.map((s) => [s, buildArgsOf(config, s, { packageManager: inputs[s].packageManager, backendUrl: cluster.urls.backend })])) as Record<Service, Record<string, string>>;
-      const tags = services.map((s) => tagOf(digests[s], buildArgs[s], registry?.platform));
-      const repositories = services.map((s) => (registry ? `${registry.push}/${inputs[s].config.image}` : inputs[s].config.image));
+      const tags = services.map((s) => tagOf(digests[s], buildArgs[s], placement?.platform));
+      const repositories = services.map((s) => (placement && !placement.load ? `${placement.push}/${inputs[s].config.image}` : inputs[s].config.image));
       const refs = services.map((s, i) => `${repositories[i]}:${tags[i]}`);
       const result = (present: (ref: string) => boolean, digest: (ref: string) => string | undefined = () => undefined) =>
         Object.fromEntries(services.map((s, i) => [s, { repository: repositories[i]!, tag: tags[i]!, buildArgs: buildArgs[s], present: present(refs[i]!), ...withDigest(digest(refs[i]!)) }])) as UpResults['images'];
-      if (registry) {
+      if (placement) {
         // This machine's daemon: what is built, and what was pushed (a repository digest of the same repository).
         const details = await ctx.tools.docker.imageDetails(refs);
         const of = (ref: string) => details.find((d) => d.tags.includes(familiarRef(ref)));
@@ -87,7 +87,7 @@ export const buildPhase = (ctx: Context, { config, skipBuild, services: inputs }
       const changes: string[] = [];
       await Promise.all(
         missing.map(async (s) => {
-          await build(ctx, config, inputs[s], digests[s], result[s], target.buildEnv, target.registry?.platform);
+          await build(ctx, config, inputs[s], digests[s], result[s], target.buildEnv, target.placement?.platform);
           result[s] = { ...result[s], built: !ctx.dryRun, wouldBuild: ctx.dryRun };
           changes.push(changeText(ctx.dryRun, 'build', result[s].ref));
           progress(`${++done} of ${missing.length} built`);

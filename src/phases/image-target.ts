@@ -3,7 +3,7 @@
 // work — through `minikube image build`; for the cluster target, this machine's own daemon,
 // for the nodes' platform, pushed to a registry.
 import type { Context } from '../context.js';
-import { resolveRegistry } from '../deployment/registry.js';
+import { resolvePlacement } from '../deployment/registry.js';
 import { upStep, type UpInputs } from './results.js';
 
 /**
@@ -27,11 +27,11 @@ export const imageTargetPhase = (ctx: Context, { config }: UpInputs) =>
   upStep({
     id: 'image-target',
     needs: ['cluster', 'dockerEnv'],
-    title: config.target === 'cluster' ? 'Choose the registry and platform' : "Point builds at Minikube's image store",
+    title: config.target === 'cluster' ? 'Choose where the images go' : "Point builds at Minikube's image store",
     async run({ cluster, dockerEnv }) {
       if (config.target === 'cluster') {
-        const { source, ...registry } = await resolveRegistry(ctx, config, cluster.kubeContext);
-        return { buildEnv: {}, registry, detail: `built here for ${registry.platform}, pushed to ${source}` };
+        const { source, ...placement } = await resolvePlacement(ctx, config, cluster.kubeContext);
+        return { buildEnv: {}, placement, detail: `built here for ${placement.platform}, ${source}` };
       }
       const { containerRuntime } = config.minikube;
       if (containerRuntime !== 'docker') return { detail: `${containerRuntime} runtime: images are built with minikube image build` };

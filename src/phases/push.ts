@@ -1,7 +1,9 @@
 // The cluster target: each image checked to be for the nodes' platform, pushed when the
 // registry does not have it yet, then deployed by digest (repository:tag@sha256:…), so what
 // runs is exactly what was built; the cluster proves it can pull each image that will roll
-// out before the rollout. On Minikube both steps are silent: the pods run the built tags.
+// out before the rollout. A cluster on this machine without a registry (kind, k3d, Minikube)
+// gets the images loaded instead, by their content tag. On the Minikube target both steps are
+// silent: the pods run the built tags.
 import { services, type Service } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { probePull } from '../deployment/pull-probe.js';
@@ -14,36 +16,41 @@ import { changeText, upStep, type DeployImage, type UpInputs } from './results.j
 export const pushPhase = (ctx: Context, { config }: UpInputs) =>
   upStep({
     id: 'push',
-    needs: ['build', 'image-target', 'images'],
-    ...(config.target === 'cluster' && { title: 'Push the images' }),
-    leftBehind: 'An image may be half pushed; the next run pushes it again. Nothing changed in the cluster.',
-    async run({ build, 'image-target': target, images }, progress) {
-      const { registry } = target;
-      if (!registry) {
-        const byTag = Object.fromEntries(services.map((s) => [s, { repository: build.images[s].repository, tag: build.images[s].tag }])) as Record<Service, DeployImage>;
-        return { images: byTag, changes: [], detail: 'not needed: the cluster runs the images it holds' };
-      }
+    needs: ['build', 'image-target', 'images', 'releases'],
+    ...(config.target === 'cluster' && { title: 'Get the images to the cluster' }),
+    leftBehind: 'An image may be half pushed or loaded; the next run does it again. No release changed.',
+    async run({ build, 'image-target': target, images, releases }, progress) {
+      const { placement } = target;
+      const byTag = Object.fromEntries(services.map((s) => [s, { repository: build.images[s].repository, tag: build.images[s].tag }])) as Record<Service, DeployImage>;
+      if (!placement) return { images: byTag, changes: [], detail: 'not needed: the cluster runs the images it holds' };
       const refs = services.map((s) => build.images[s].ref);
       // Under --dry-run a build was only printed: there is no image to look at yet.
       const details = services.some((s) => build.images[s].wouldBuild) ? [] : await ctx.tools.docker.imageDetails(refs);
-      for (const s of services) {
-        const found = details.find((d) => d.tags.includes(familiarRef(build.images[s].ref)));
-        if (found && found.platform !== registry.platform) {
-          throw new OperationError(
-            `The ${s} image ${build.images[s].ref} is for ${found.platform}, but the nodes run ${registry.platform}: its pods would fail with "exec format error".`,
-            [],
-            `Its Dockerfile fixes the platform (FROM --platform=…), or the builder ignored --platform ${registry.platform}: build for ${registry.platform} (Docker Desktop or buildx with QEMU builds for another architecture), or deploy to nodes of ${found.platform}.`,
-          );
-        }
-      }
+      const detailsOf = (s: Service) => details.find((d) => d.tags.includes(familiarRef(build.images[s].ref)));
+      for (const s of services) checkPlatform(s, build.images[s].ref, detailsOf(s)?.platform, placement.platform);
       const changes: string[] = [];
+
+      if (placement.load) {
+        // A release that runs this tag runs an image its nodes hold: nothing to load again.
+        const running = (s: Service) => (releases.get(config[s].release)?.config as { image?: { tag?: unknown } } | undefined)?.image?.tag;
+        const { tool, name } = placement.load;
+        const toLoad = tool === 'docker-desktop' ? [] : services.filter((s) => running(s) !== build.images[s].tag);
+        if (tool !== 'docker-desktop' && toLoad.length > 0) {
+          progress(`loading into ${tool} cluster "${name}"`);
+          const loaded = await ctx.tools[tool].load(name, toLoad.map((s) => build.images[s].ref), config.timeouts.build);
+          for (const s of toLoad) changes.push(changeText(loaded.dryRun, 'load', `${build.images[s].ref} into ${tool} "${name}"`));
+        }
+        const held = tool === 'docker-desktop' ? 'shared with Docker Desktop' : 'held by the cluster';
+        return { images: byTag, changes, detail: services.map((s) => `${build.images[s].ref} (${toLoad.includes(s) ? 'loaded' : held})`).join(', ') };
+      }
+
       let done = 0;
       const pushed = await Promise.all(
         services.map(async (s): Promise<DeployImage> => {
           const image = build.images[s];
-          const pull = { repository: `${registry.pull}/${config[s].image}`, tag: image.tag };
+          const pull = { repository: `${placement.pull}/${config[s].image}`, tag: image.tag };
           // Pushed before, from this machine: the daemon keeps the digest it was pushed as.
-          const known = image.built ? undefined : (images[s].digest ?? pushedDigest(details.find((d) => d.tags.includes(familiarRef(image.ref)))?.digests ?? [], image.ref));
+          const known = image.built ? undefined : (images[s].digest ?? pushedDigest(detailsOf(s)?.digests ?? [], image.ref));
           if (known) return { ...pull, digest: known };
           const result = await ctx.tools.docker.push(image.ref, config.timeouts.build).catch((error: unknown) => {
             throw error instanceof ToolError ? pushError(error, image.ref) : error;
@@ -61,6 +68,16 @@ export const pushPhase = (ctx: Context, { config }: UpInputs) =>
     detail: (result) => result.detail,
   });
 
+/** An image for another platform than the nodes' would end in "exec format error": refused before it is sent. */
+function checkPlatform(service: Service, ref: string, found: string | undefined, wanted: string): void {
+  if (!found || found === wanted) return;
+  throw new OperationError(
+    `The ${service} image ${ref} is for ${found}, but the nodes run ${wanted}: its pods would fail with "exec format error".`,
+    [],
+    `Its Dockerfile fixes the platform (FROM --platform=…), or the builder ignored --platform ${wanted}: build for ${wanted} (Docker Desktop, or buildx with QEMU, builds for another architecture), or deploy to nodes of ${found}.`,
+  );
+}
+
 /** `repository:tag@sha256:…`, as the pods run it. */
 export const deployRef = (image: DeployImage) => `${image.repository}:${image.tag}${image.digest ? `@${image.digest}` : ''}`;
 
@@ -68,11 +85,12 @@ export const deployRef = (image: DeployImage) => `${image.repository}:${image.ta
 export const pullPhase = (ctx: Context, { config }: UpInputs) =>
   upStep({
     id: 'pull',
-    needs: ['push', 'cluster', 'secrets', 'releases'],
+    needs: ['push', 'image-target', 'cluster', 'secrets', 'releases'],
     ...(config.target === 'cluster' && { title: 'Check the cluster can pull' }),
     leftBehind: 'A probe pod (todo-deploy-pull-…) may be left in the namespace; the next run replaces it.',
-    async run({ push, cluster, releases }, progress) {
-      if (config.target !== 'cluster') return { detail: 'not needed' };
+    async run({ push, 'image-target': target, cluster, releases }, progress) {
+      if (!target.placement) return { detail: 'not needed' };
+      if (target.placement.load) return { detail: 'not needed: the images were loaded into the cluster' };
       if (ctx.dryRun) return { detail: 'skipped (dry run: nothing was pushed)' };
       const running = (s: Service) => (releases.get(config[s].release)?.config as { image?: { digest?: unknown } } | undefined)?.image?.digest;
       const fresh = services.filter((s) => running(s) !== push.images[s].digest);

@@ -43,14 +43,18 @@ export interface ImageResult {
   wouldBuild: boolean;
 }
 
-/** The cluster target's registry: where images are pushed, and where the cluster pulls them from. */
-export interface Registry {
-  /** `<push>/<image>` is pushed from this machine. */
-  push: string;
-  /** `<pull>/<image>` is what the pods run: the same registry, or a local one's name inside the cluster (KEP-1755). */
-  pull: string;
-  /** os/arch of the nodes the images are built for. */
-  platform: string;
+/**
+ * Where the cluster target's images go: pushed to a registry (`<push>/<image>` from this machine,
+ * `<pull>/<image>` in the pods: the same registry, or a local one's name inside the cluster,
+ * KEP-1755), or loaded straight into a local cluster (kind, k3d, Minikube; Docker Desktop's
+ * shares this machine's images). Built for the nodes' os/arch.
+ */
+export type Placement = { push: string; pull: string; platform: string; load?: undefined } | { load: LocalCluster; platform: string };
+
+/** A cluster on this machine that takes images without a registry, by the tool that made it and its name there. */
+export interface LocalCluster {
+  tool: 'kind' | 'k3d' | 'minikube' | 'docker-desktop';
+  name: string;
 }
 
 /** An image as the pods run it: by digest once pushed (the cluster target), else by its content tag. */
@@ -100,14 +104,14 @@ export interface UpResults {
   releases: Map<string, ReleaseStatus>;
   /**
    * Where builds go: docker with this environment (docker-env; this machine's own daemon for the
-   * cluster target, which pushes to `registry`), or — undefined — `minikube image build`.
+   * cluster target, which pushes or loads them as `placement` says), or — undefined — `minikube image build`.
    */
-  'image-target': { buildEnv?: Record<string, string>; registry?: Registry; detail: string };
+  'image-target': { buildEnv?: Record<string, string>; placement?: Placement; detail: string };
   secrets: { checksums: Record<Service, string>; changes: string[]; detail: string };
   /** The in-cluster database's release (nothing when the database is external). */
   database: { revision?: number; changes: string[]; detail: string };
   build: { images: Record<Service, ImageResult>; changes: string[]; detail: string };
-  /** What the pods run: the pushed digests (the cluster target), else the built tags. */
+  /** What the pods run: the pushed digests (the cluster target with a registry), else the built (or loaded) tags. */
   push: { images: Record<Service, DeployImage>; changes: string[]; detail: string };
   /** The cluster target: the cluster proved it can pull each image that will roll out. */
   pull: { detail: string };
@@ -133,7 +137,7 @@ export const clusterRead = <K extends 'currentSecrets' | 'releases'>(id: K, none
     },
   });
 
-const pastTense = { create: 'created', start: 'started', write: 'wrote', build: 'built', push: 'pushed', install: 'installed', upgrade: 'upgraded', recover: 'recovered' } as const;
+const pastTense = { create: 'created', start: 'started', write: 'wrote', build: 'built', push: 'pushed', load: 'loaded', install: 'installed', upgrade: 'upgraded', recover: 'recovered' } as const;
 export type ChangeVerb = keyof typeof pastTense;
 
 /** "built todo-frontend:…" — or, under --dry-run, what would happen: "build todo-frontend:…". */

@@ -11,7 +11,7 @@ import { chartValues } from '../../src/deployment/chart-values.js';
 import { checkTarget, protectedBy } from '../../src/deployment/access.js';
 import { probePod, probeState, pullFailure } from '../../src/deployment/pull-probe.js';
 import { readPullCredentials } from '../../src/deployment/registry-credentials.js';
-import { pushError } from '../../src/deployment/registry.js';
+import { localClusterOf, pushError, resolvePlacement } from '../../src/deployment/registry.js';
 import { tagOf } from '../../src/images/content-tag.js';
 import { pushedDigest } from '../../src/phases/build.js';
 import { Redactor } from '../../src/redact.js';
@@ -190,5 +190,38 @@ describe("the charts' values on the cluster target", () => {
     });
     expect(values).toMatchObject({ image: { repository: 'ghcr.io/acme/todo/todo-backend', tag: 'abc', digest }, service: { type: 'ClusterIP' }, imagePullSecrets: [{ name: 'registry-credentials' }] });
     expect((values.service as Record<string, unknown>).nodePort).toBeUndefined();
+  });
+});
+
+describe('where the images go', () => {
+  const tools = (nodes: { platforms: string[] } | { forbidden: string }, local?: { host: string; hostFromContainerRuntime: string }) =>
+    ({ tools: { kubectl: { nodePlatforms: async () => nodes, localRegistry: async () => local } } }) as unknown as Parameters<typeof resolvePlacement>[0];
+  const amd64 = { platforms: ['linux/amd64'] };
+
+  it('knows the local clusters by the contexts their tools write', () => {
+    expect(localClusterOf('kind-dev', 'minikube')).toEqual({ tool: 'kind', name: 'dev' });
+    expect(localClusterOf('k3d-k3s-default', 'minikube')).toEqual({ tool: 'k3d', name: 'k3s-default' });
+    expect(localClusterOf('docker-desktop', 'minikube')).toEqual({ tool: 'docker-desktop', name: 'docker-desktop' });
+    expect(localClusterOf('demo', 'demo')).toEqual({ tool: 'minikube', name: 'demo' });
+    expect(localClusterOf('gke_acme_europe-west1_prod', 'minikube')).toBeUndefined();
+  });
+
+  it('pushes to --registry first, then to an advertised local registry, then loads into a local cluster', async () => {
+    const local = { host: 'localhost:5001', hostFromContainerRuntime: 'kind-registry:5000' };
+    expect(await resolvePlacement(tools(amd64, local), clusterConfig({ registry: 'ghcr.io/acme/todo' }), 'kind-dev')).toMatchObject({ push: 'ghcr.io/acme/todo', pull: 'ghcr.io/acme/todo', platform: 'linux/amd64' });
+    expect(await resolvePlacement(tools(amd64, local), clusterConfig(), 'kind-dev')).toMatchObject({ push: 'localhost:5001', pull: 'kind-registry:5000' });
+    expect(await resolvePlacement(tools(amd64), clusterConfig(), 'kind-dev')).toMatchObject({ load: { tool: 'kind', name: 'dev' } });
+  });
+
+  it('stops with the cause and the fix when there is nowhere to put the images', async () => {
+    await expect(resolvePlacement(tools(amd64), clusterConfig({ context: 'eks-prod' }), 'eks-prod')).rejects.toThrow(/no registry to push the images to: --registry is not set/);
+  });
+
+  it('builds for the nodes, refuses a --platform they do not run, and needs --platform when RBAC hides them', async () => {
+    expect((await resolvePlacement(tools({ platforms: ['linux/arm64'] }), clusterConfig({ registry: 'r.example/t' }), 'c')).platform).toBe('linux/arm64');
+    await expect(resolvePlacement(tools(amd64), clusterConfig({ registry: 'r.example/t', platform: 'linux/arm64' }), 'c')).rejects.toThrow(/--platform linux\/arm64, but the nodes of "c" run linux\/amd64/);
+    await expect(resolvePlacement(tools({ forbidden: 'Error from server (Forbidden): nodes is forbidden' }), clusterConfig({ registry: 'r.example/t' }), 'c')).rejects.toThrow(/cannot read the nodes/);
+    expect((await resolvePlacement(tools({ forbidden: 'Forbidden' }), clusterConfig({ registry: 'r.example/t', platform: 'linux/arm64' }), 'c')).platform).toBe('linux/arm64');
+    await expect(resolvePlacement(tools({ platforms: ['linux/amd64', 'linux/arm64'] }), clusterConfig({ registry: 'r.example/t' }), 'c')).rejects.toThrow(/run linux\/amd64 and linux\/arm64/);
   });
 });
