@@ -11,7 +11,7 @@ import { ensureRealTools, realToolPath } from '../support/real-tools.js';
 import { newCluster } from './tools/cluster.mjs';
 import { backendDatabase } from './tools/workloads.mjs';
 import { callLogPath, readCalls, readState, statePath, updateState, withLock, writeState } from './tools/state.mjs';
-import type { CallRecord, DeepPartial, HeldCall, MinikubeState, ProfileState, SimState, ToolName } from './types.js';
+import type { CallRecord, ClusterState, ConfigMapObject, DeepPartial, HeldCall, MinikubeState, ProfileState, SimState, ToolName } from './types.js';
 
 export type * from './types.js';
 export { newCluster };
@@ -41,6 +41,36 @@ export interface SimOptions extends DeepPartial<Omit<SimState, 'minikube' | 'con
   helmMajor?: 3 | 4;
   /** Tools whose executable is not created (spawning them fails with ENOENT). */
   missing?: ToolName[];
+  /**
+   * Clusters not run by minikube (the cluster target), e.g. `{ 'kind-dev': {}, 'prod-eu': { nodes: [{ name: 'eu-1', architecture: 'arm64' }] } }`:
+   * each reachable, with the four namespaces, one node `<name>-control-plane` (linux/amd64) and a
+   * kube-context of the same name (namespace default); the value is a partial ClusterState over that.
+   */
+  clusters?: Record<string, DeepPartial<ClusterState>>;
+}
+
+/** The KEP-1755 ConfigMap (`kube-public/local-registry-hosting`) a cluster with a local registry publishes, as kind's script writes it. */
+export function localRegistryHosting(options: { host: string; hostFromContainerRuntime?: string; hostFromClusterNetwork?: string; help?: string }): ConfigMapObject {
+  const lines = [`host: "${options.host}"`];
+  if (options.hostFromContainerRuntime) lines.push(`hostFromContainerRuntime: "${options.hostFromContainerRuntime}"`);
+  if (options.hostFromClusterNetwork) lines.push(`hostFromClusterNetwork: "${options.hostFromClusterNetwork}"`);
+  lines.push(`help: "${options.help ?? 'https://kind.sigs.k8s.io/docs/user/local-registry/'}"`);
+  return { data: { 'localRegistryHosting.v1': `${lines.join('\n')}\n` } };
+}
+
+/** A Docker config JSON (what `docker login` writes, and a `kubernetes.io/dockerconfigjson` Secret holds) for these hosts. */
+export function dockerConfigJson(auths: Record<string, { username: string; password: string }>): string {
+  return JSON.stringify({
+    auths: Object.fromEntries(Object.entries(auths).map(([host, a]) => [host, { auth: Buffer.from(`${a.username}:${a.password}`).toString('base64') }])),
+  });
+}
+
+/** Adds a cluster not run by minikube, and its context (see SimOptions.clusters). */
+export function addCluster(state: SimState, name: string, patch: DeepPartial<ClusterState> = {}): void {
+  const index = Object.values(state.kube.clusters).filter((c) => !c.minikubeProfile).length;
+  const base = newCluster(`https://127.0.0.1:${6443 + index}`, { nodes: [{ name: `${name.replace(/^kind-/, '')}-control-plane` }] });
+  state.kube.clusters[name] = deepMerge(base, patch);
+  state.kube.contexts[name] ??= { cluster: name, namespace: 'default' };
 }
 
 export interface ExecResult {
@@ -182,7 +212,7 @@ function prepare(dir: string, options: SimOptions): void {
   mkdirSync(home);
   writeFileSync(kubeconfig, 'apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\ncurrent-context: ""\nusers: []\n', { mode: 0o600 });
 
-  const { minikube = 'running', profile = 'minikube', helmMajor = 3, missing = [], ...statePatch } = options;
+  const { minikube = 'running', profile = 'minikube', helmMajor = 3, missing = [], clusters = {}, ...statePatch } = options;
   const realHelm = realToolPath(HELM[helmMajor].real);
   let state = baseState({ dir, home, kubeconfig, realHelm }, helmMajor);
   if (typeof minikube === 'string') {
@@ -192,7 +222,12 @@ function prepare(dir: string, options: SimOptions): void {
       addProfile(state, name, deepMerge(defaultProfile({ ip: `192.168.${49 + 9 * i}.2` }), patch));
     });
   }
+  for (const [name, patch] of Object.entries(clusters)) addCluster(state, name, patch);
   state = deepMerge(state, statePatch);
+  // A cluster given only in part through `kube.clusters` gets a new cluster's defaults under it.
+  for (const [name, cluster] of Object.entries(state.kube.clusters)) {
+    if (!cluster.namespaces) addCluster(state, name, cluster as DeepPartial<ClusterState>);
+  }
   for (const tool of missing) state.tools[tool].installed = false;
   writeState(dir, state);
   for (const tool of SIMULATED_TOOLS) if (state.tools[tool].installed) writeShim(binDir, tool, dir);

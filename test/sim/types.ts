@@ -23,7 +23,54 @@ export interface ImageRecord {
   context?: string;
   /** The final stage's USER ('' = the base image's): checked against runAsNonRoot. */
   user?: string;
+  /** os/arch[/variant] it was built for: `--platform`, else the daemon's (`docker.platform`, default linux/amd64). */
+  platform?: string;
+  /** `repository@sha256:…` for each push of it (`docker image inspect`'s RepoDigests are the union over its tags). */
+  repoDigests?: string[];
   size: number;
+}
+
+/** One manifest a registry holds, by digest. */
+export interface RegistryManifest {
+  /** The image it was pushed from (or any id, when seeded). */
+  imageId?: string;
+  /** A single-platform image manifest for this os/arch (what `docker push` from the classic store writes). */
+  platform?: string;
+  /** Or an image index with a manifest for each of these platforms (a buildx multi-platform push). */
+  platforms?: string[];
+  size?: number;
+}
+
+export interface RegistryRepository {
+  /** tag -> digest */
+  tags: Record<string, string>;
+  /** digest -> manifest */
+  manifests: Record<string, RegistryManifest>;
+}
+
+/** A registry, keyed by host (`localhost:5001`, `ghcr.io`) in `docker.registries`. */
+export interface RegistryState {
+  /**
+   * 'up' (default); 'refused' (`dial tcp …: connect: connection refused`); 'no-such-host'; 'http'
+   * (serves plain HTTP: `http: server gave HTTP response to HTTPS client`, unless docker may use HTTP: `insecure` or a loopback host).
+   */
+  status?: 'up' | 'refused' | 'no-such-host' | 'http';
+  /** The ip:port a dial error names (default 127.0.0.1:<port> for localhost, else 192.0.2.10:<port or 443>). */
+  address?: string;
+  /** Push and pull need credentials: push needs `loggedIn`, a pod an imagePullSecret with an entry for the host. */
+  auth?: boolean;
+  /** How it challenges: 'basic' (default: registry:2 with htpasswd; texts recorded) or 'bearer' (a token service: ghcr.io, Docker Hub; texts from the sources). */
+  authScheme?: 'bearer' | 'basic';
+  /** The user's docker daemon lists it in insecure-registries (plain HTTP allowed; loopback hosts always are). */
+  insecure?: boolean;
+  /** The user's docker is logged in to it (`docker login` done). */
+  loggedIn?: boolean;
+  /** stderr of a push refused for auth, e.g. 'denied: requested access to the resource is denied' (default by authScheme). */
+  pushError?: string;
+  /** Other names of this registry, as the cluster's nodes reach it (KEP-1755's hostFromContainerRuntime, e.g. kind-registry:5000). */
+  aliases?: string[];
+  /** path (without the host, e.g. `acme/todo/todo-frontend`) -> repository */
+  repositories: Record<string, RegistryRepository>;
 }
 
 /** Daemon ids: 'host' (the local docker daemon) or 'minikube/<profile>' (the profile's image store). */
@@ -35,6 +82,10 @@ export interface DockerState {
   images: Record<string, Record<string, ImageRecord>>;
   /** Images a registry holds (pushed, or pullable by any cluster): normalised ref -> image id. */
   registry: Record<string, string>;
+  /** Registries by host, with their repositories, manifests and faults (`docker push` creates one it does not know). */
+  registries?: Record<string, RegistryState>;
+  /** The host daemon's native platform (default linux/amd64): what a build without --platform produces. */
+  platform?: string;
 }
 
 export type ProfileStatus = 'Running' | 'Stopped' | 'Paused';
@@ -99,10 +150,14 @@ export interface ContainerSpec {
   env?: Record<string, string>;
   /** Mounts of the StatefulSet's volumeClaimTemplates (by claim template name). */
   claimMounts?: Array<{ name: string; mountPath: string }>;
+  /** A bare pod's `command` (a one-shot `true`/`false` terminates). */
+  command?: string[];
 }
 
 export interface DeploymentObject {
   release?: string;
+  /** The pod template's imagePullSecrets (names), when it has any. */
+  imagePullSecrets?: string[];
   labels: Record<string, string>;
   selector: Record<string, string>;
   replicas: number;
@@ -117,6 +172,7 @@ export interface DeploymentObject {
 
 export interface StatefulSetObject {
   release?: string;
+  imagePullSecrets?: string[];
   labels: Record<string, string>;
   selector: Record<string, string>;
   replicas: number;
@@ -146,6 +202,11 @@ export interface PersistentVolumeClaimObject {
 export interface PodObject {
   /** The owning Deployment ("ns/name"), or, for a StatefulSet's pod, `statefulset` and `ordinal`. */
   deployment?: string;
+  /** A pod applied by itself (`kubectl apply` of a Pod): no owner, the controllers leave it alone. */
+  bare?: true;
+  restartPolicy?: 'Always' | 'OnFailure' | 'Never';
+  /** Names of the Secrets the kubelet pulls with. */
+  imagePullSecrets?: string[];
   statefulset?: string;
   ordinal?: number;
   /** Set on StatefulSet pods: a pod recreated under the same name gets a new one. */
@@ -170,6 +231,27 @@ export interface ServiceObject {
   ports: Array<{ name?: string; port: number; targetPort: number; nodePort?: number }>;
 }
 
+/** A node: `kubectl get nodes` and the platform pods pull for (the first node's). */
+export interface NodeState {
+  name: string;
+  /** Default linux. */
+  operatingSystem?: string;
+  /** Default amd64. */
+  architecture?: string;
+  kubeletVersion?: string;
+  containerRuntimeVersion?: string;
+  ready?: boolean;
+  labels?: Record<string, string>;
+}
+
+export interface ConfigMapObject {
+  data: Record<string, string>;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  created?: string;
+  resourceVersion?: number;
+}
+
 export interface ClusterState {
   /** Set for a cluster that a minikube profile runs: reachable exactly when the profile is Running. */
   minikubeProfile?: string;
@@ -188,6 +270,20 @@ export interface ClusterState {
   testPods?: Record<string, { logs: string[] }>;
   /** The last resourceVersion handed out. */
   resourceVersion?: number;
+  /** Nodes (default: one per minikube node, named after the profile; a `clusters` option cluster: `<name>-control-plane`), linux/amd64 unless set. */
+  nodes?: NodeState[];
+  /** ConfigMaps ("namespace/name"), e.g. `kube-public/local-registry-hosting` (harness `localRegistryHosting()`). */
+  configmaps?: Record<string, ConfigMapObject>;
+  /** RBAC denials: resources ("nodes") or "<namespace>/<resource>" ("kube-public/configmaps") the user may not read or apply (Forbidden). */
+  forbidden?: string[];
+  /** The user RBAC messages name (default kubernetes-admin). */
+  user?: string;
+  /** `kubectl port-forward service/NAME` connects here: "namespace/name" -> "host:port" (a test's server). */
+  serviceTargets?: Record<string, string>;
+  /** Same for `port-forward pod/NAME`. */
+  podTargets?: Record<string, string>;
+  /** What the nodes pulled: containerd reference -> image (so an IfNotPresent pod keeps running when the registry goes away). */
+  nodeImages?: Record<string, { imageId: string; repoDigest?: string; execFormatError?: boolean }>;
 }
 
 export interface KubeState {
@@ -295,6 +391,8 @@ export interface Faults {
   databaseVolumeNotWritable?: boolean | 'mkdir' | 'initdb';
   /** A new pod is running but not ready until it is this many milliseconds old (a slow start). */
   podStartMs?: number;
+  /** A failed pull shows ErrImagePull while the pod is younger than this (ms, default 1000), then ImagePullBackOff. */
+  imagePullBackOffAfterMs?: number;
   /** Rollouts that never finish: `timeout` (kubectl waits out its --timeout) or `progressDeadline`. */
   rollout?: Record<string, 'timeout' | 'progressDeadline'>;
   /**

@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { certsDir, dockerHostOf, dockerTlsOf } from './cluster.mjs';
 import { goJson, renderTemplate, TemplateUnsupported } from './go-template.mjs';
 import { buildImage, normalizeRef } from './images.mjs';
+import { dockerInsecure, manifestSize, newRegistry, parseImageRef, pushDigest, registryFor, splitPlatform, transportError } from './registry.mjs';
 
 const LOCAL_SOCKET = 'unix:///var/run/docker.sock';
 
@@ -95,18 +96,22 @@ function tryDaemon(call, args, state) {
 
 function inspectObject(store, ref) {
   const image = store[ref];
+  const same = Object.keys(store).filter((r) => store[r].id === image.id);
+  const platform = splitPlatform(image.platform);
   return {
     Id: image.id,
-    RepoTags: Object.keys(store).filter((r) => store[r].id === image.id),
-    RepoDigests: [],
+    RepoTags: same,
+    // Per image, not per tag: every repository@digest it was pushed as (or pulled by).
+    RepoDigests: [...new Set(same.flatMap((r) => store[r].repoDigests ?? []))],
     Parent: '',
     Comment: 'buildkit.dockerfile.v0',
     Created: image.created,
     DockerVersion: '',
     Author: '',
     Config: { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: null, WorkingDir: '/app', Labels: image.labels },
-    Architecture: 'amd64',
-    Os: 'linux',
+    Architecture: platform.architecture,
+    ...(platform.variant && { Variant: platform.variant }),
+    Os: platform.os,
     Size: image.size,
     Metadata: { LastTagTime: image.created },
   };
@@ -216,6 +221,7 @@ const build = {
   run(call, args, state) {
     if (args.positionals.length !== 1) call.fail(1, 'ERROR: docker buildx build requires 1 argument');
     if (args.positionals[0] === '-') call.unexpected('build context from stdin is not simulated');
+    if (args.flags.platform?.includes(',')) call.unexpected('multi-platform builds are not simulated (the docker driver cannot load a manifest list)');
     const builder = builderOf(call, state);
     const daemon = selectDaemon(call, args, state);
     if (builder === 'legacy') {
@@ -242,6 +248,8 @@ const build = {
       secretIds: (args.flags.secret ?? []).map((s) => /(?:^|,)id=([^,]+)/.exec(s)?.[1] ?? ''),
       target: args.flags.target,
       platform: args.flags.platform,
+      // Without --platform, BuildKit builds for the daemon's own platform.
+      recordedPlatform: args.flags.platform ?? (daemon === 'host' ? (state.docker.platform ?? 'linux/amd64') : 'linux/amd64'),
       legacy: builder === 'legacy' ? { deprecated: clientMajor(state) >= 23 ? LEGACY_DEPRECATED : '' } : undefined,
     });
     if (args.flags.iidfile) writeFileSync(join(call.cwd, args.flags.iidfile), id);
@@ -340,21 +348,85 @@ const remove = {
   },
 };
 
+/**
+ * `docker push host/repo:tag` from the daemon the call reaches, to the registry of the host
+ * (`docker.registries[host]`; a host not in the state is a reachable registry without auth,
+ * created on the first push). Output as recorded from docker 20.10 and 28 clients
+ * (test/contract/recorded/cluster-target/push*.json): the repository line, each layer's Preparing
+ * then Pushed / Layer already exists, then `<tag>: digest: sha256:… size: N`. Refusals (exit 1,
+ * after the repository line): the registry's transport error (`Get "http://host/v2/": dial tcp
+ * …: connect: connection refused` for an insecure or loopback registry, https:// otherwise;
+ * `Get "https://host/v2/": http: server gave HTTP response to HTTPS client`; `… no such host`,
+ * not recorded), or, for a registry with `auth` and no `loggedIn`, after the layers' Preparing:
+ * `pushError`, else `no basic auth credentials` (basic, recorded) / `unauthorized: authentication
+ * required` (bearer, not recorded). The image gains
+ * `host/repo@sha256:…` in its RepoDigests; pushing an image the tag already names changes nothing.
+ */
 const push = {
-  flags: { 'q|quiet': 'bool', 'a|all-tags': 'bool', platform: 'value' },
+  flags: { 'q|quiet': 'bool', 'a|all-tags': 'bool', platform: 'value', 'disable-content-trust': 'bool' },
   mutating: true,
   run(call, args, state) {
     if (args.positionals.length !== 1) call.fail(1, '"docker push" requires exactly 1 argument.');
+    if (args.flags['all-tags']) call.unexpected('push --all-tags is not simulated');
     const daemon = selectDaemon(call, args, state);
     const ref = normalizeRef(args.positionals[0]);
+    const parsed = parseImageRef(args.positionals[0]);
+    if (parsed.digest) call.unexpected('push of a digest reference is not simulated');
     const image = state.docker.images[daemon]?.[ref];
     if (!image) call.fail(1, `An image does not exist locally with the tag: ${args.positionals[0].replace(/:[^/:]*$/, '')}`);
-    call.update((s) => {
-      if (s.docker.registry[ref] !== image.id) call.changed = true;
-      s.docker.registry[ref] = image.id;
+    const repository = parsed.domain === 'docker.io' ? parsed.name : parsed.familiarName;
+    const quiet = Boolean(args.flags.quiet);
+    if (!quiet) call.out(`The push refers to repository [${repository}]\n`);
+    const found = registryFor(state, parsed.domain);
+    const registry = found?.registry ?? newRegistry();
+    const transport = transportError(parsed.domain, registry, 'Get', '/v2/', { insecure: dockerInsecure(parsed.domain, registry) });
+    if (transport) call.fail(1, transport);
+    const layers = [0, 1].map((i) => image.id.slice(7 + i * 12, 19 + i * 12));
+    if (registry.auth && !registry.loggedIn) {
+      if (!quiet) call.out(layers.map((l) => `${l}: Preparing\n`).join(''));
+      call.fail(1, registry.pushError ?? (registry.authScheme === 'bearer' ? 'unauthorized: authentication required' : 'no basic auth credentials'));
+    }
+    const digest = pushDigest(image.id);
+    const size = manifestSize(image.id);
+    const tag = parsed.tag;
+    const existed = call.update((s) => {
+      s.docker.registries ??= {};
+      const host = found?.host ?? parsed.domain;
+      const reg = (s.docker.registries[host] ??= newRegistry());
+      reg.repositories ??= {};
+      const repo = (reg.repositories[parsed.path] ??= { tags: {}, manifests: {} });
+      const had = Boolean(repo.manifests[digest]);
+      if (!had) {
+        repo.manifests[digest] = { imageId: image.id, platform: image.platform ?? 'linux/amd64', size };
+        call.changed = true;
+      }
+      if (repo.tags[tag] !== digest) {
+        repo.tags[tag] = digest;
+        call.changed = true;
+      }
+      // What any cluster pulls by name (the flat map the minikube tier seeds).
+      if (s.docker.registry[ref] !== image.id) {
+        s.docker.registry[ref] = image.id;
+        call.changed = true;
+      }
+      const repoDigest = `${parsed.familiarName}@${digest}`;
+      for (const record of Object.values(s.docker.images[daemon] ?? {})) {
+        if (record.id !== image.id) continue;
+        record.repoDigests ??= [];
+        if (!record.repoDigests.includes(repoDigest)) {
+          record.repoDigests.push(repoDigest);
+          call.changed = true;
+        }
+      }
+      return had;
     });
-    const digest = `sha256:${image.id.slice(7).split('').reverse().join('')}`;
-    call.out(`The push refers to repository [${ref.slice(0, ref.lastIndexOf(':'))}]\n${ref.slice(ref.lastIndexOf(':') + 1)}: digest: ${digest} size: 1784\n`);
+    if (quiet) {
+      call.out(`${repository}:${tag}\n`);
+      return;
+    }
+    call.out(layers.map((l) => `${l}: Preparing\n`).join(''));
+    call.out(layers.map((l) => `${l}: ${existed ? 'Layer already exists' : 'Pushed'}\n`).join(''));
+    call.out(`${tag}: digest: ${digest} size: ${size}\n`);
   },
 };
 

@@ -133,6 +133,7 @@ export function buildImage(call, state, daemon, inputs) {
         dockerfile,
         context: contextDir,
         user: finalUser(dockerfileText),
+        platform: inputs.recordedPlatform ?? inputs.platform ?? 'linux/amd64',
         size: 50_000_000 + (parseInt(id.slice(7, 13), 16) % 100_000_000),
       };
       call.changed = true;

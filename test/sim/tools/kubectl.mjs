@@ -7,7 +7,10 @@ import { resolve } from 'node:path';
 import { parseDuration } from './args.mjs';
 import { resolveContext } from './cluster.mjs';
 import { psqlWrites, runInPod } from './postgres.mjs';
+import { portForward } from './port-forward.mjs';
+import { nodesOf, splitPlatform } from './registry.mjs';
 import {
+  containerFrom,
   deploymentJson,
   pvcJson,
   statefulSetJson,
@@ -50,12 +53,112 @@ const KINDS = {
   statefulsets: { names: ['statefulset', 'statefulsets', 'sts', 'statefulset.apps', 'statefulsets.apps'], api: 'statefulsets.apps', short: 'statefulset.apps', namespaced: true },
   persistentvolumeclaims: { names: ['persistentvolumeclaim', 'persistentvolumeclaims', 'pvc'], api: 'persistentvolumeclaims', short: 'persistentvolumeclaim', namespaced: true },
   storageclasses: { names: ['storageclass', 'storageclasses', 'sc', 'storageclass.storage.k8s.io', 'storageclasses.storage.k8s.io'], api: 'storageclasses.storage.k8s.io', short: 'storageclass.storage.k8s.io', namespaced: false, readOnly: true },
+  nodes: { names: ['node', 'nodes', 'no'], api: 'nodes', short: 'node', namespaced: false, readOnly: true },
+  configmaps: { names: ['configmap', 'configmaps', 'cm'], api: 'configmaps', short: 'configmap', namespaced: true },
 };
 
+/** The API group of a kind, as an RBAC denial names it. */
+function apiGroupOf(kind) {
+  const api = KINDS[kind].api;
+  return api.includes('.') ? api.slice(api.indexOf('.') + 1) : '';
+}
+
+/**
+ * RBAC: `cluster.forbidden` lists resources the user may not touch ("nodes", or "<namespace>/<resource>"
+ * for one namespace). The API server's message (apiserver endpoints/handlers/responsewriters
+ * forbiddenMessage), as kubectl prints it: `Error from server (Forbidden): nodes is forbidden: User
+ * "…" cannot list resource "nodes" in API group "" at the cluster scope`; a named object is
+ * `<resource> "<name>" is forbidden: … cannot get …`, a namespaced one ends `in the namespace "<ns>"`.
+ */
+function deniedFor(cluster, kind, ns) {
+  const resource = KINDS[kind].api.split('.')[0];
+  return (cluster.forbidden ?? []).some((f) => f === resource || f === `${ns}/${resource}`);
+}
+
+function checkForbidden(call, cluster, kind, verb, ns, name) {
+  const resource = KINDS[kind].api.split('.')[0];
+  if (!deniedFor(cluster, kind, ns)) return;
+  const user = cluster.user ?? 'kubernetes-admin';
+  const scope = KINDS[kind].namespaced ? `in the namespace "${ns}"` : 'at the cluster scope';
+  const subject = name ? `${resource} "${name}"` : resource;
+  call.fail(1, `Error from server (Forbidden): ${subject} is forbidden: User "${user}" cannot ${verb} resource "${resource}" in API group "${apiGroupOf(kind)}" ${scope}`);
+}
+
 /** The objects of a kind in a cluster: StorageClasses come from the cluster kind (minikube's addon), not the state. */
-function objectsOf(cluster, kind) {
+function objectsOf(cluster, kind, state) {
   if (kind === 'storageclasses') return storageClasses(cluster);
+  if (kind === 'nodes') return Object.fromEntries(nodesOf(state, cluster).map((n) => [n.name, n]));
   return cluster[kind] ?? {};
+}
+
+/** A Node as the API server returns it (the fields a client reads: labels, nodeInfo, conditions, addresses). */
+function nodeJson(state, cluster, name) {
+  const nodes = nodesOf(state, cluster);
+  const index = nodes.findIndex((n) => n.name === name);
+  const node = nodes[index];
+  const profile = cluster.minikubeProfile ? state.minikube.profiles[cluster.minikubeProfile] : undefined;
+  const kubeletVersion = node.kubeletVersion ?? profile?.kubernetesVersion ?? state.tools.kubectl.serverVersion;
+  // The recorded node (get-nodes.json) ran containerd 1.6.20: the pull texts the sim prints are that version's.
+  const runtime = node.containerRuntimeVersion ?? (profile ? (profile.containerRuntime === 'docker' ? 'docker://28.4.0' : profile.containerRuntime === 'containerd' ? 'containerd://1.7.27' : 'cri-o://1.29.1') : 'containerd://1.6.20');
+  const address = profile ? profile.ip.replace(/\.\d+$/, `.${2 + index}`) : `172.18.0.${2 + index}`;
+  const created = isoSeconds(cluster.namespaces.default?.created ?? new Date().toISOString());
+  const { variant } = splitPlatform(`${node.operatingSystem}/${node.architecture}`);
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' },
+      creationTimestamp: created,
+      labels: {
+        'beta.kubernetes.io/arch': node.architecture,
+        'beta.kubernetes.io/os': node.operatingSystem,
+        'kubernetes.io/arch': node.architecture,
+        'kubernetes.io/hostname': name,
+        'kubernetes.io/os': node.operatingSystem,
+        ...(index === 0 && { 'node-role.kubernetes.io/control-plane': '' }),
+        ...(node.labels ?? {}),
+      },
+      name,
+      uid: uid(`node/${name}`),
+    },
+    spec: {},
+    status: {
+      addresses: [
+        { address, type: 'InternalIP' },
+        { address: name, type: 'Hostname' },
+      ],
+      allocatable: { cpu: String(profile?.cpus ?? 4), 'ephemeral-storage': '102107096Ki', memory: `${(profile?.memory ?? 8192) * 1024}Ki`, pods: '110' },
+      capacity: { cpu: String(profile?.cpus ?? 4), 'ephemeral-storage': '102107096Ki', memory: `${(profile?.memory ?? 8192) * 1024}Ki`, pods: '110' },
+      conditions: [
+        { type: 'MemoryPressure', status: 'False', reason: 'KubeletHasSufficientMemory', message: 'kubelet has sufficient memory available', lastHeartbeatTime: created, lastTransitionTime: created },
+        { type: 'DiskPressure', status: 'False', reason: 'KubeletHasNoDiskPressure', message: 'kubelet has no disk pressure', lastHeartbeatTime: created, lastTransitionTime: created },
+        { type: 'PIDPressure', status: 'False', reason: 'KubeletHasSufficientPID', message: 'kubelet has sufficient PID available', lastHeartbeatTime: created, lastTransitionTime: created },
+        { type: 'Ready', status: node.ready === false ? 'False' : 'True', reason: node.ready === false ? 'KubeletNotReady' : 'KubeletReady', message: node.ready === false ? 'container runtime network not ready' : 'kubelet is posting ready status', lastHeartbeatTime: created, lastTransitionTime: created },
+      ],
+      daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+      nodeInfo: {
+        architecture: node.architecture,
+        bootID: uid(`boot/${name}`),
+        containerRuntimeVersion: runtime,
+        kernelVersion: '6.8.0-60-generic',
+        kubeProxyVersion: '',
+        kubeletVersion,
+        machineID: uid(`machine/${name}`).replaceAll('-', ''),
+        operatingSystem: node.operatingSystem,
+        osImage: profile ? 'Buildroot 2025.02' : 'Debian GNU/Linux 12 (bookworm)',
+        systemUUID: uid(`system/${name}`),
+      },
+    },
+  };
+}
+
+function configMapJson(cluster, key) {
+  const cm = cluster.configmaps[key];
+  const [namespace, name] = key.split('/');
+  const metadata = { name, namespace, uid: uid(`configmap/${key}`), resourceVersion: String(cm.resourceVersion ?? 500), creationTimestamp: isoSeconds(cm.created ?? cluster.namespaces[namespace]?.created ?? new Date().toISOString()) };
+  if (cm.labels && Object.keys(cm.labels).length > 0) metadata.labels = cm.labels;
+  if (cm.annotations && Object.keys(cm.annotations).length > 0) metadata.annotations = cm.annotations;
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata, data: cm.data ?? {} };
 }
 
 function kindOf(call, word) {
@@ -127,18 +230,22 @@ function objectJson(state, cluster, kind, key) {
   if (kind === 'statefulsets') return statefulSetJson(state, cluster, key);
   if (kind === 'persistentvolumeclaims') return pvcJson(cluster, key);
   if (kind === 'storageclasses') return storageClassJson(cluster, key);
+  if (kind === 'nodes') return nodeJson(state, cluster, key);
+  if (kind === 'configmaps') return configMapJson(cluster, key);
   return serviceJson(cluster, key);
 }
 
-function labelsOf(cluster, kind, key) {
+function labelsOf(cluster, kind, key, state) {
   if (kind === 'namespaces') return cluster.namespaces[key].labels;
+  if (kind === 'nodes') return nodeJson(state, cluster, key).metadata.labels;
+  if (kind === 'configmaps') return cluster.configmaps[key].labels ?? {};
   if (kind === 'services') return {};
   if (kind === 'storageclasses') return { 'addonmanager.kubernetes.io/mode': 'EnsureExists' };
   return cluster[kind][key].labels;
 }
 
-function keysOf(cluster, kind, ns, allNamespaces) {
-  const keys = Object.keys(objectsOf(cluster, kind));
+function keysOf(cluster, kind, ns, allNamespaces, state) {
+  const keys = Object.keys(objectsOf(cluster, kind, state));
   if (!KINDS[kind].namespaced || allNamespaces) return keys.sort();
   return keys.filter((k) => k.startsWith(`${ns}/`)).sort();
 }
@@ -162,11 +269,17 @@ async function printObjects(call, output, objects, asList) {
   } else call.unexpected(`-o ${output} is not simulated`);
 }
 
+function nodeRow(node) {
+  const ready = node.status.conditions.find((c) => c.type === 'Ready')?.status === 'True' ? 'Ready' : 'NotReady';
+  const roles = Object.keys(node.metadata.labels).filter((l) => l.startsWith('node-role.kubernetes.io/')).map((l) => l.split('/')[1]).join(',') || '<none>';
+  return `${node.metadata.name}   ${ready}   ${roles}   1m   ${node.status.nodeInfo.kubeletVersion}\n`;
+}
+
 function podRow(state, cluster, key) {
   const st = podStatus(state, cluster, key, cluster.pods[key]);
   const readyCount = st.containers.filter((c) => c.ready).length;
   const waiting = st.containers.find((c) => c.waiting)?.waiting?.reason;
-  const status = waiting ?? (st.phase === 'Running' ? 'Running' : st.phase);
+  const status = waiting ?? (st.phase === 'Succeeded' ? 'Completed' : st.phase === 'Failed' ? 'Error' : st.phase);
   const restarts = st.containers.reduce((n, c) => n + c.restartCount, 0);
   return `${key.split('/')[1]}   ${readyCount}/${Math.max(st.containers.length, 1)}   ${status}   ${restarts}   1m\n`;
 }
@@ -183,9 +296,12 @@ const get = {
       const lost = [];
       const table = [];
       for (const t of wanted) {
-        const keys = t.name ? [KINDS[t.kind].namespaced ? `${ns}/${t.name}` : t.name] : keysOf(cluster, t.kind, ns, args.flags['all-namespaces']).filter((k) => selectorMatches(selector, labelsOf(cluster, t.kind, k)));
+        // A denied list still prints an empty List with -o json (recorded: get-nodes-forbidden.json).
+        if (!t.name && args.flags.output === 'json' && deniedFor(cluster, t.kind, ns)) call.out(`${JSON.stringify({ apiVersion: 'v1', items: [], kind: 'List', metadata: { resourceVersion: '' } }, null, 4)}\n`);
+        checkForbidden(call, cluster, t.kind, t.name ? 'get' : 'list', ns, t.name);
+        const keys = t.name ? [KINDS[t.kind].namespaced ? `${ns}/${t.name}` : t.name] : keysOf(cluster, t.kind, ns, args.flags['all-namespaces'], s).filter((k) => selectorMatches(selector, labelsOf(cluster, t.kind, k, s)));
         for (const key of keys) {
-          if (!objectsOf(cluster, t.kind)[key]) {
+          if (!objectsOf(cluster, t.kind, s)[key]) {
             lost.push(notFound(t.kind, t.name));
             continue;
           }
@@ -193,7 +309,7 @@ const get = {
           // kubectl get leaves managedFields out unless asked (test/contract/recorded/kubectl*).
           if (!args.flags['show-managed-fields']) delete object.metadata.managedFields;
           found.push(object);
-          table.push(t.kind === 'pods' ? podRow(s, cluster, key) : `${key.split('/').pop()}   1m\n`);
+          table.push(t.kind === 'pods' ? podRow(s, cluster, key) : t.kind === 'nodes' ? nodeRow(object) : `${key.split('/').pop()}   1m\n`);
         }
       }
       return { objects: found, missing: lost, rows: table, ns };
@@ -206,7 +322,7 @@ const get = {
     } else if (objects.length > 0 || (wanted.some((t) => !t.name) && output)) {
       if (output) await printObjects(call, output, objects, asList);
       else {
-        if (!args.flags['no-headers']) call.out(wanted[0].kind === 'pods' ? 'NAME   READY   STATUS   RESTARTS   AGE\n' : 'NAME   AGE\n');
+        if (!args.flags['no-headers']) call.out(wanted[0].kind === 'pods' ? 'NAME   READY   STATUS   RESTARTS   AGE\n' : wanted[0].kind === 'nodes' ? 'NAME   STATUS   ROLES   AGE   VERSION\n' : 'NAME   AGE\n');
         for (const row of rows) call.out(row);
       }
     }
@@ -363,13 +479,18 @@ const apply = {
           out.push(`namespace/${name} ${serverSide ? 'serverside-applied' : exists ? 'unchanged' : 'created'}`);
           continue;
         }
-        if (doc.kind !== 'Secret') call.unexpected(`apply of a ${doc.kind} is not simulated`);
+        if (doc.kind !== 'Secret' && doc.kind !== 'Pod') call.unexpected(`apply of a ${doc.kind} is not simulated`);
         const ns = doc.metadata.namespace ?? defaultNs;
         if (args.flags.namespace && doc.metadata.namespace && doc.metadata.namespace !== args.flags.namespace) {
           call.fail(1, `error: the namespace from the provided object "${doc.metadata.namespace}" does not match the namespace "${args.flags.namespace}". You must pass '--namespace=${doc.metadata.namespace}' to perform this operation.`);
         }
+        checkForbidden(call, cluster, doc.kind === 'Pod' ? 'pods' : 'secrets', 'patch', ns, name);
         if (!cluster.namespaces[ns]) {
           call.fail(1, serverSide ? `Error from server (NotFound): namespaces "${ns}" not found` : `Error from server (NotFound): error when creating "${source}": namespaces "${ns}" not found`);
+        }
+        if (doc.kind === 'Pod') {
+          out.push(applyPod(call, cluster, ns, doc, { serverSide, mode }));
+          continue;
         }
         const data = {};
         for (const [k, v] of Object.entries(doc.data ?? {})) {
@@ -425,6 +546,53 @@ const apply = {
   },
 };
 
+/**
+ * A bare Pod from `kubectl apply` (the product's pull probe): kept with its containers (command
+ * included), restartPolicy and imagePullSecrets; its status is derived like any pod's
+ * (workloads.mjs: the pull, then a one-shot `true`/`false` command terminates). A Pod's spec is
+ * immutable but for the images (apimachinery validation of pod updates): another change is refused
+ * with the API server's Invalid error (its leading words; the field list after them is shortened).
+ */
+function applyPod(call, cluster, ns, doc, { serverSide, mode }) {
+  const name = doc.metadata.name;
+  const spec = doc.spec ?? {};
+  const containers = (spec.containers ?? []).map((c) => ({ ...containerFrom(c, spec), ...(c.command && { command: c.command }) }));
+  const pod = {
+    bare: true,
+    templateHash: '',
+    labels: doc.metadata.labels ?? {},
+    annotations: doc.metadata.annotations ?? {},
+    containers,
+    restartPolicy: spec.restartPolicy ?? 'Always',
+    ...(spec.imagePullSecrets?.length > 0 && { imagePullSecrets: spec.imagePullSecrets.map((r) => r.name) }),
+    created: new Date().toISOString(),
+    logs: [],
+  };
+  const key = `${ns}/${name}`;
+  const existing = cluster.pods[key];
+  const suffix = mode === 'none' ? '' : ` (${mode} dry run)`;
+  const verb = (fresh, same) => (serverSide ? 'serverside-applied' : fresh ? 'created' : same ? 'unchanged' : 'configured');
+  if (existing) {
+    const withoutImages = (p) => JSON.stringify([p.containers.map((c) => ({ ...c, image: '' })), p.restartPolicy, p.imagePullSecrets ?? []]);
+    if (!existing.bare || withoutImages(existing) !== withoutImages(pod)) {
+      call.fail(1, `The Pod "${name}" is invalid: spec: Forbidden: pod updates may not change fields other than \`spec.containers[*].image\`,\`spec.initContainers[*].image\`,\`spec.activeDeadlineSeconds\`,\`spec.tolerations\` (only additions to existing tolerations),\`spec.terminationGracePeriodSeconds\` (allow it to be set to 1 if it was previously negative)`);
+    }
+    const same = JSON.stringify([existing.containers, existing.labels]) === JSON.stringify([pod.containers, pod.labels]);
+    if (mode === 'none' && !same) {
+      existing.containers = pod.containers;
+      existing.labels = pod.labels;
+      call.changed = true;
+    }
+    return `pod/${name} ${verb(false, same)}${suffix}`;
+  }
+  if (mode === 'none') {
+    pod.uid = uid(`${key}/${pod.created}/${process.pid}`);
+    cluster.pods[key] = pod;
+    call.changed = true;
+  }
+  return `pod/${name} ${verb(true, false)}${suffix}`;
+}
+
 const remove = {
   cluster: true,
   flags: { 'ignore-not-found': 'bool', wait: 'bool', 'grace-period': 'value', timeout: 'value', 'l|selector': 'list', now: 'bool', force: 'bool', 'o|output': 'value' },
@@ -436,16 +604,16 @@ const remove = {
       const done = [];
       const lost = [];
       for (const t of wanted) {
-        const keys = t.name ? [KINDS[t.kind].namespaced ? `${ns}/${t.name}` : t.name] : selector ? keysOf(cluster, t.kind, ns).filter((k) => selectorMatches(selector, labelsOf(cluster, t.kind, k))) : call.fail(1, 'error: resource(s) were provided, but no name was specified');
+        const keys = t.name ? [KINDS[t.kind].namespaced ? `${ns}/${t.name}` : t.name] : selector ? keysOf(cluster, t.kind, ns, false, s).filter((k) => selectorMatches(selector, labelsOf(cluster, t.kind, k, s))) : call.fail(1, 'error: resource(s) were provided, but no name was specified');
         for (const key of keys) {
           if (KINDS[t.kind].readOnly) call.unexpected(`delete of a ${t.kind} is not simulated`);
-          if (!cluster[t.kind][key]) {
+          if (!cluster[t.kind]?.[key]) {
             lost.push(notFound(t.kind, t.name));
             continue;
           }
           delete cluster[t.kind][key];
           if (t.kind === 'namespaces') {
-            for (const kind of ['secrets', 'pods', 'deployments', 'statefulsets', 'services', 'persistentvolumeclaims']) for (const k of Object.keys(cluster[kind] ?? {})) if (k.startsWith(`${key}/`)) delete cluster[kind][k];
+            for (const kind of ['secrets', 'pods', 'deployments', 'statefulsets', 'services', 'persistentvolumeclaims', 'configmaps']) for (const k of Object.keys(cluster[kind] ?? {})) if (k.startsWith(`${key}/`)) delete cluster[kind][k];
             for (const k of Object.keys(s.helm.releases[clusterName] ?? {})) if (k.startsWith(`${key}/`)) delete s.helm.releases[clusterName][k];
           }
           // A deleted PVC takes its volume with it (the `standard` class reclaims with Delete): the rows are gone.
@@ -655,7 +823,7 @@ const wait = {
       const met = [];
       const unmet = [];
       for (const t of wanted) {
-        const keys = t.name ? [`${ns}/${t.name}`] : keysOf(cluster, t.kind, ns).filter((k) => selectorMatches(args.flags.selector ?? '', labelsOf(cluster, t.kind, k)));
+        const keys = t.name ? [`${ns}/${t.name}`] : keysOf(cluster, t.kind, ns, false, s).filter((k) => selectorMatches(args.flags.selector ?? '', labelsOf(cluster, t.kind, k, s)));
         for (const key of keys) {
           const label = `${KINDS[t.kind].short.split('.')[0]}/${key.split('/')[1]}`;
           const exists = Boolean(cluster[t.kind][key]);
@@ -813,6 +981,7 @@ export const commands = {
   apply,
   delete: remove,
   'rollout status': rolloutStatus,
+  'port-forward': portForward({ withCluster, kindOf, notFound }),
   'rollout restart': rolloutRestart,
   logs,
   exec,

@@ -6,6 +6,7 @@
 // as the kubelet's retries would.
 import { createHash, randomInt } from 'node:crypto';
 import { normalizeRef } from './images.mjs';
+import { inFlatRegistry, nodesOf, parseImageRef, pullFromRegistry } from './registry.mjs';
 
 const POD_SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
@@ -13,6 +14,11 @@ function randomSuffix(length) {
   let s = '';
   for (let i = 0; i < length; i++) s += POD_SUFFIX_ALPHABET[randomInt(POD_SUFFIX_ALPHABET.length)];
   return s;
+}
+
+/** The hash of a pod template; imagePullSecrets count only when there are some (so older templates keep their hashes). */
+function podTemplateHash({ containers, podLabels, podAnnotations, imagePullSecrets }) {
+  return templateHash({ containers, podLabels, podAnnotations, ...(imagePullSecrets?.length > 0 && { imagePullSecrets }) });
 }
 
 function templateHash(template) {
@@ -50,7 +56,7 @@ function defaultPullPolicy(image) {
   return tag === 'latest' ? 'Always' : 'IfNotPresent';
 }
 
-function containerFrom(c, podSpec, claims = []) {
+export function containerFrom(c, podSpec, claims = []) {
   const secretRefs = [];
   for (const env of c.env ?? []) {
     const ref = env.valueFrom?.secretKeyRef;
@@ -106,12 +112,14 @@ export function objectsFromManifests(docs, release, namespace) {
       const containers = (podSpec.containers ?? []).map((c) => containerFrom(c, podSpec));
       const podLabels = template.metadata?.labels ?? {};
       const podAnnotations = template.metadata?.annotations ?? {};
+      const imagePullSecrets = (podSpec.imagePullSecrets ?? []).map((r) => r.name);
       out.deployments[key] = {
+        ...(imagePullSecrets.length > 0 && { imagePullSecrets }),
         release,
         labels: meta.labels ?? {},
         selector: doc.spec?.selector?.matchLabels ?? {},
         replicas: doc.spec?.replicas ?? 1,
-        templateHash: templateHash({ containers, podLabels, podAnnotations }),
+        templateHash: podTemplateHash({ containers, podLabels, podAnnotations, imagePullSecrets }),
         podLabels,
         podAnnotations,
         containers,
@@ -129,13 +137,15 @@ export function objectsFromManifests(docs, release, namespace) {
       const containers = (podSpec.containers ?? []).map((c) => containerFrom(c, podSpec, claimTemplates.map((t) => t.name)));
       const podLabels = template.metadata?.labels ?? {};
       const podAnnotations = template.metadata?.annotations ?? {};
+      const imagePullSecrets = (podSpec.imagePullSecrets ?? []).map((r) => r.name);
       out.statefulsets[key] = {
+        ...(imagePullSecrets.length > 0 && { imagePullSecrets }),
         release,
         labels: meta.labels ?? {},
         selector: doc.spec?.selector?.matchLabels ?? {},
         replicas: doc.spec?.replicas ?? 1,
         serviceName: doc.spec?.serviceName ?? '',
-        templateHash: templateHash({ containers, podLabels, podAnnotations }),
+        templateHash: podTemplateHash({ containers, podLabels, podAnnotations, imagePullSecrets }),
         podLabels,
         podAnnotations,
         containers,
@@ -207,6 +217,79 @@ function volumeNotWritable(kind, container, podName, ns, pod) {
   };
 }
 
+/** An image record with this id in any daemon's store (its USER, for runAsNonRoot). */
+function imageById(state, id) {
+  for (const store of Object.values(state.docker.images)) for (const record of Object.values(store)) if (record.id === id) return record;
+  return undefined;
+}
+
+/**
+ * Whether the container's image is there to run: in the node's store (minikube: the profile's
+ * daemon; another cluster: what its nodes pulled before, `cluster.nodeImages`), else pulled for
+ * its policy from a modelled registry (tools/registry.mjs), else from the flat `docker.registry`.
+ * Returns { image?, execFormatError? } or { waiting: { reason, message } }. A failed pull is
+ * ErrImagePull with the CRI error while the pod is younger than faults.imagePullBackOffAfterMs
+ * (default 1000), then ImagePullBackOff with the kubelet's `Back-off pulling image "<image>":
+ * ErrImagePull: <that error>` (kubernetes pkg/kubelet/images/image_manager.go, 1.32+: prevPullErrMsg).
+ */
+function pullState(state, cluster, ns, pod, container) {
+  const ref = parseImageRef(container.image);
+  const store = nodeImageStore(state, cluster);
+  const local = ref.digest ? Object.values(store).find((r) => (r.repoDigests ?? []).includes(`${ref.familiarName}@${ref.digest}`)) : store[normalizeRef(container.image)];
+  const cached = cluster.nodeImages?.[ref.full];
+  const policy = container.imagePullPolicy;
+  if (local && policy !== 'Always') return { image: local };
+  if (cached && policy !== 'Always') return { image: imageById(state, cached.imageId), execFormatError: cached.execFormatError };
+  if (policy === 'Never') return { waiting: { reason: 'ErrImageNeverPull', message: `Container image "${container.image}" is not present with pull policy of Never` } };
+  const pulled = pullFromRegistry(state, cluster, ns, pod, container.image);
+  if (pulled === undefined) {
+    // (As before registries were modelled: a pulled image's USER is not known, so not checked.)
+    if (inFlatRegistry(state, container.image)) return { image: policy === 'Always' ? undefined : local };
+    return {
+      waiting: {
+        reason: 'ImagePullBackOff',
+        message: `Back-off pulling image "${container.image}": ErrImagePull: failed to pull and unpack image "docker.io/library/${normalizeRef(container.image)}": failed to resolve reference "docker.io/library/${normalizeRef(container.image)}": pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed`,
+      },
+    };
+  }
+  if (!pulled.ok) {
+    const age = Date.now() - Date.parse(pod.created);
+    if (age < (state.faults.imagePullBackOffAfterMs ?? 1000)) return { waiting: { reason: 'ErrImagePull', message: pulled.message } };
+    return { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${container.image}": ErrImagePull: ${pulled.message}` } };
+  }
+  // The node keeps what it pulled (read under the lock, this persists; a read-only caller's copy is discarded).
+  cluster.nodeImages ??= {};
+  cluster.nodeImages[ref.full] = { imageId: pulled.imageId, repoDigest: pulled.repoDigest, ...(pulled.execFormatError && { execFormatError: true }) };
+  return { image: imageById(state, pulled.imageId), repoDigest: pulled.repoDigest, execFormatError: pulled.execFormatError };
+}
+
+/** A bare pod's one-shot command: `true` exits 0, `false` 1; anything else keeps running (undefined). */
+function oneShotExit(command) {
+  const program = command?.[0]?.split('/').pop();
+  if (program === 'true') return 0;
+  if (program === 'false') return 1;
+  return undefined;
+}
+
+/**
+ * A binary for another architecture: runc's execve fails with ENOEXEC, printed as
+ * `exec <path>: exec format error` on the container's stderr, exit code 255 (seen in real pods'
+ * logs; not recorded here). A restartPolicy Never pod fails; others crash-loop.
+ */
+function execFormatError(container, pod, podName, ns) {
+  const program = container.command?.[0] ?? '/usr/local/bin/docker-entrypoint.sh';
+  const path = program.startsWith('/') ? program : `/usr/bin/${program}`;
+  const logs = [`exec ${path}: exec format error`];
+  if (pod.bare && pod.restartPolicy === 'Never') return { ready: false, terminated: { reason: 'Error', exitCode: 255 }, restartCount: 0, logs };
+  return {
+    ready: false,
+    waiting: { reason: 'CrashLoopBackOff', message: `back-off 2m40s restarting failed container=${container.name} pod=${podName}_${ns}(${pod.uid ?? uid(podName)})` },
+    lastTerminated: { reason: 'Error', exitCode: 255 },
+    restartCount: 4,
+    logs,
+  };
+}
+
 /**
  * The state of one container of a pod, derived from the cluster as it is now.
  * Returns { ready, waiting?: {reason, message}, running?: true, lastTerminated?: {reason, exitCode}, restartCount }
@@ -219,19 +302,9 @@ function containerState(state, cluster, ns, podName, pod, container) {
   if (fault && ['ImagePullBackOff', 'ErrImagePull', 'ErrImageNeverPull'].includes(fault.state)) {
     return waiting(fault.state, fault.message ?? `Back-off pulling image "${container.image}"`);
   }
-  const ref = normalizeRef(container.image);
-  const local = nodeImageStore(state, cluster)[ref];
-  const inRegistry = ref in state.docker.registry;
-  const policy = container.imagePullPolicy;
-  if (policy === 'Never' && !local) {
-    return waiting('ErrImageNeverPull', `Container image "${container.image}" is not present with pull policy of Never`);
-  }
-  if ((policy === 'IfNotPresent' && !local && !inRegistry) || (policy === 'Always' && !inRegistry)) {
-    return waiting(
-      'ImagePullBackOff',
-      `Back-off pulling image "${container.image}": ErrImagePull: failed to pull and unpack image "docker.io/library/${ref}": failed to resolve reference "docker.io/library/${ref}": pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed`,
-    );
-  }
+  const pull = pullState(state, cluster, ns, pod, container);
+  if (pull.waiting) return { ready: false, waiting: pull.waiting, restartCount: 0 };
+  const local = pull.image;
   if (fault?.state === 'CreateContainerConfigError') {
     const ref = container.secretRefs.find((r) => r.key) ?? { secret: `${release}-secrets`, key: 'KEY' };
     return waiting('CreateContainerConfigError', fault.message ?? `couldn't find key ${ref.key} in Secret ${ns}/${ref.secret}`);
@@ -273,7 +346,10 @@ function containerState(state, cluster, ns, podName, pod, container) {
       restartCount: fault.restartCount ?? 3,
     };
   }
-  const ownerName = (pod.deployment ?? pod.statefulset).split('/')[1];
+  if (pull.execFormatError) return execFormatError(container, pod, podName, ns);
+  const exit = pod.bare && pod.restartPolicy !== 'Always' ? oneShotExit(container.command) : undefined;
+  if (exit !== undefined) return { ready: false, terminated: { reason: exit === 0 ? 'Completed' : 'Error', exitCode: exit }, restartCount: 0 };
+  const ownerName = (pod.deployment ?? pod.statefulset ?? '').split('/')[1];
   const volumeFault = pod.statefulset && (container.claimMounts ?? []).length > 0 ? state.faults.databaseVolumeNotWritable : undefined;
   if (volumeFault) return volumeNotWritable(volumeFault, container, podName, ns, pod);
   if (fault?.state === 'NotReady' || state.faults.rollout?.[ownerName]) return { ready: false, running: true, restartCount: 0 };
@@ -290,7 +366,8 @@ export function podStatus(state, cluster, key, pod) {
   }
   const containers = pod.containers.map((c) => ({ name: c.name, image: c.image, ...containerState(state, cluster, ns, name, pod, c) }));
   const ready = containers.length > 0 && containers.every((c) => c.ready);
-  const everRan = containers.some((c) => c.running || c.lastTerminated);
+  const everRan = containers.some((c) => c.running || c.lastTerminated || c.terminated);
+  if (containers.length > 0 && containers.every((c) => c.terminated)) return { phase: containers.every((c) => c.terminated.exitCode === 0) ? 'Succeeded' : 'Failed', ready, containers };
   return { phase: everRan ? 'Running' : 'Pending', ready, containers };
 }
 
@@ -319,6 +396,7 @@ function createPod(cluster, deploymentKey) {
     annotations: d.podAnnotations,
     // A pod keeps the template it was made from; the Deployment's may move on.
     containers: d.containers,
+    ...(d.imagePullSecrets && { imagePullSecrets: d.imagePullSecrets }),
     created: new Date().toISOString(),
     logs: [],
   };
@@ -333,6 +411,8 @@ export function reconcile(state, cluster) {
   cluster.statefulsets ??= {};
   cluster.persistentvolumeclaims ??= {};
   for (const [key, pod] of Object.entries(cluster.pods)) {
+    // A bare pod (kubectl apply of a Pod) has no owner to lose.
+    if (pod.bare) continue;
     if (pod.statefulset ? !cluster.statefulsets[pod.statefulset] : !cluster.deployments[pod.deployment]) delete cluster.pods[key];
   }
   reconcileStatefulSets(state, cluster);
@@ -426,6 +506,7 @@ function createStatefulSetPod(cluster, sKey, ordinal) {
     labels: { ...sts.podLabels, 'apps.kubernetes.io/pod-index': String(ordinal), 'controller-revision-hash': `${name}-${sts.templateHash}`, 'statefulset.kubernetes.io/pod-name': podName },
     annotations: sts.podAnnotations,
     containers: sts.containers,
+    ...(sts.imagePullSecrets && { imagePullSecrets: sts.imagePullSecrets }),
     claims,
     created,
     logs: postgresStartLogs(sts.containers, created, fresh),
@@ -582,7 +663,7 @@ export function storageClassJson(cluster, name) {
 /** `kubectl rollout restart`: a new pod-template annotation, so a new template hash and new pods. */
 export function restartDeployment(d) {
   d.podAnnotations = { ...d.podAnnotations, 'kubectl.kubernetes.io/restartedAt': new Date().toISOString() };
-  d.templateHash = templateHash({ containers: d.containers, podLabels: d.podLabels, podAnnotations: d.podAnnotations });
+  d.templateHash = podTemplateHash(d);
   d.generation += 1;
 }
 
@@ -614,38 +695,52 @@ export function isoSeconds(iso) {
   return iso.replace(/\.\d+Z$/, 'Z');
 }
 
+/** containerd names a pulled image by the first repo digest it knew it under (recorded: pull-auth-ok.json names the plain registry it came from first). */
+function firstRepoDigest(cluster, pulled) {
+  if (!pulled) return undefined;
+  return Object.values(cluster.nodeImages ?? {}).find((i) => i.imageId === pulled.imageId)?.repoDigest ?? pulled.repoDigest;
+}
+
 export function podJson(state, cluster, key) {
   const pod = cluster.pods[key];
   const [ns, name] = key.split('/');
   const st = podStatus(state, cluster, key, pod);
   const started = isoSeconds(pod.created);
-  const owner = pod.statefulset ? pod.statefulset.split('/')[1] : `${pod.deployment.split('/')[1]}-${pod.templateHash}`;
+  // Recorded (cluster-target/pull-ok.json): a completed pod's conditions carry reason PodCompleted.
+  const completed = st.phase === 'Succeeded' || st.phase === 'Failed';
+  const owner = pod.bare ? '' : pod.statefulset ? pod.statefulset.split('/')[1] : `${pod.deployment.split('/')[1]}-${pod.templateHash}`;
   const conditions = st.unschedulable
     ? [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: st.unschedulable, lastTransitionTime: started, lastProbeTime: null }]
     : [
         { type: 'PodReadyToStartContainers', status: 'True', lastTransitionTime: started, lastProbeTime: null },
-        { type: 'Initialized', status: 'True', lastTransitionTime: started, lastProbeTime: null },
-        { type: 'Ready', status: st.ready ? 'True' : 'False', lastTransitionTime: started, lastProbeTime: null, ...(st.ready ? {} : { reason: 'ContainersNotReady', message: `containers with unready status: [${st.containers.filter((c) => !c.ready).map((c) => c.name).join(' ')}]` }) },
-        { type: 'ContainersReady', status: st.ready ? 'True' : 'False', lastTransitionTime: started, lastProbeTime: null },
+        { type: 'Initialized', status: 'True', lastTransitionTime: started, lastProbeTime: null, ...(completed && { reason: 'PodCompleted' }) },
+        { type: 'Ready', status: st.ready ? 'True' : 'False', lastTransitionTime: started, lastProbeTime: null, ...(st.ready ? {} : completed ? { reason: 'PodCompleted' } : { reason: 'ContainersNotReady', message: `containers with unready status: [${st.containers.filter((c) => !c.ready).map((c) => c.name).join(' ')}]` }) },
+        { type: 'ContainersReady', status: st.ready ? 'True' : 'False', lastTransitionTime: started, lastProbeTime: null, ...(completed && { reason: 'PodCompleted' }) },
         { type: 'PodScheduled', status: 'True', lastTransitionTime: started, lastProbeTime: null },
       ];
   const status = { phase: st.phase, conditions, qosClass: 'Burstable', startTime: started };
   if (!st.unschedulable) {
-    status.hostIP = '192.168.49.2';
+    status.hostIP = cluster.minikubeProfile ? '192.168.49.2' : '172.18.0.2';
     status.podIP = `10.244.0.${(parseInt(uid(key).slice(0, 2), 16) % 250) + 3}`;
     status.containerStatuses = st.containers.map((c) => {
       const local = nodeImageStore(state, cluster)[normalizeRef(c.image)];
+      const pulled = cluster.nodeImages?.[parseImageRef(c.image).full];
       const cs = {
         name: c.name,
-        image: c.image,
-        imageID: c.waiting && ['ImagePullBackOff', 'ErrImagePull', 'ErrImageNeverPull'].includes(c.waiting.reason) ? '' : `docker://${local?.id ?? state.docker.registry[normalizeRef(c.image)] ?? ''}`,
+        // containerd reports a digest-pinned image by its id once pulled (recorded: pull-ok.json).
+        image: !c.waiting && pulled && parseImageRef(c.image).digest ? pulled.imageId : c.image,
+        imageID: c.waiting && ['ImagePullBackOff', 'ErrImagePull', 'ErrImageNeverPull'].includes(c.waiting.reason) ? '' : (firstRepoDigest(cluster, pulled) ?? `docker://${local?.id ?? state.docker.registry[normalizeRef(c.image)] ?? ''}`),
         ready: c.ready,
         started: Boolean(c.running),
         restartCount: c.restartCount,
-        state: c.waiting ? { waiting: c.waiting.message ? { reason: c.waiting.reason, message: c.waiting.message } : { reason: c.waiting.reason } } : { running: { startedAt: started } },
+        state: c.waiting
+          ? { waiting: c.waiting.message ? { reason: c.waiting.reason, message: c.waiting.message } : { reason: c.waiting.reason } }
+          : c.terminated
+            ? { terminated: { exitCode: c.terminated.exitCode, reason: c.terminated.reason, startedAt: started, finishedAt: started, containerID: `containerd://${uid(`${pod.uid ?? key}/${c.name}/now`).replaceAll('-', '')}` } }
+            : { running: { startedAt: started } },
         lastState: c.lastTerminated ? { terminated: { exitCode: c.lastTerminated.exitCode, reason: c.lastTerminated.reason, startedAt: started, finishedAt: started, containerID: `docker://${uid(`${key}/${c.name}`).replaceAll('-', '')}` } } : {},
       };
-      if (c.running || c.lastTerminated) cs.containerID = `docker://${uid(`${pod.uid ?? key}/${c.name}/now`).replaceAll('-', '')}`;
+      if (c.running || c.lastTerminated || c.terminated) cs.containerID = `docker://${uid(`${pod.uid ?? key}/${c.name}/now`).replaceAll('-', '')}`;
       return cs;
     });
   }
@@ -660,19 +755,21 @@ export function podJson(state, cluster, key) {
       annotations: pod.annotations,
       creationTimestamp: started,
       // A StatefulSet names its pods itself (no generateName): a replacement has the same name.
-      ...(!pod.statefulset && { generateName: `${owner}-` }),
-      ownerReferences: [{ apiVersion: 'apps/v1', kind: pod.statefulset ? 'StatefulSet' : 'ReplicaSet', name: owner, uid: uid(`${ns}/${owner}`), controller: true, blockOwnerDeletion: true }],
+      ...(!pod.statefulset && !pod.bare && { generateName: `${owner}-` }),
+      ...(!pod.bare && { ownerReferences: [{ apiVersion: 'apps/v1', kind: pod.statefulset ? 'StatefulSet' : 'ReplicaSet', name: owner, uid: uid(`${ns}/${owner}`), controller: true, blockOwnerDeletion: true }] }),
     },
     spec: {
       containers: pod.containers.map((c) => ({
         name: c.name,
         image: c.image,
+        ...(c.command && { command: c.command }),
         imagePullPolicy: c.imagePullPolicy,
         ports: c.ports.map((p) => ({ containerPort: p, protocol: 'TCP' })),
         ...(c.memoryLimit && { resources: { limits: { memory: c.memoryLimit } } }),
       })),
-      nodeName: st.unschedulable ? undefined : cluster.minikubeProfile ?? 'node-1',
-      restartPolicy: 'Always',
+      nodeName: st.unschedulable ? undefined : nodesOf(state, cluster)[0].name,
+      restartPolicy: pod.restartPolicy ?? 'Always',
+      ...(pod.imagePullSecrets?.length > 0 && { imagePullSecrets: pod.imagePullSecrets.map((name) => ({ name })) }),
       ...(pod.statefulset && { hostname: name, subdomain: cluster.statefulsets?.[pod.statefulset]?.serviceName }),
       ...(pod.claims?.length > 0 && { volumes: pod.claims.map((c) => ({ name: c.name, persistentVolumeClaim: { claimName: c.claimName } })) }),
     },
