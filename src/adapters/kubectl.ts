@@ -21,6 +21,9 @@ import {
   parsePods,
   podLogsArgs,
   getNodesArgs,
+  getIngressClassesArgs,
+  parseIngressClasses,
+  type IngressClass,
   localRegistryArgs,
   parseLocalRegistry,
   parseNodePlatforms,
@@ -94,6 +97,15 @@ export function kubectlAdapter(exec: Exec) {
       if (forbidden) return { forbidden: forbidden.trim() };
       throw new ToolError('kubectl could not list the nodes.', result.command, result.exitCode, tail(result.stderr), false);
     },
+
+    /** The cluster's IngressClasses (none when RBAC hides them: then no Ingress is chosen for the user). */
+    ingressClasses: async (kubeContext: string): Promise<IngressClass[]> => {
+      const result = await kubectl({ kubeContext }, getIngressClassesArgs, { allowFailure: true, timeoutMs: 30_000 });
+      return result.exitCode === 0 ? parseIngressClasses(result.stdout) : [];
+    },
+
+    /** Deletes objects of ours (`kind/name`) that may or may not exist, without waiting for them to go. */
+    deleteObjects: (scope: KubeScope, objects: readonly string[]) => kubectl(scope, ['delete', ...objects, '--ignore-not-found', '--wait=false'], { mutates: true, timeoutMs: 60_000 }),
 
     /** The local registry the cluster advertises (KEP-1755), if any. */
     localRegistry: async (kubeContext: string): Promise<LocalRegistry | undefined> =>

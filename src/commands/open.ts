@@ -6,14 +6,16 @@ import { services } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { connect, loadSettings } from '../deployment/connect.js';
 import { forwardService } from '../deployment/forward.js';
+import { openedUrl } from '../deployment/view.js';
 
 export async function open(ctx: Context): Promise<void> {
   const deployment = await connect(ctx, await loadSettings(ctx));
-  const { frontend, backend } = deployment.services;
-  const urls = [`  App       ${ctx.out.style.cyan(frontend.url)}`, `  API docs  ${ctx.out.style.cyan(`${backend.url}/docs`)}`];
-  ctx.out.result({ urls: { frontend: frontend.url, backend: backend.url, apiDocs: `${backend.url}/docs` }, ...(deployment.forwarded && { access: 'port-forward' }) });
-  if (!deployment.forwarded) {
-    ctx.out.print(['The app is served by the Minikube profile\'s NodePorts:', ...urls].join('\n'));
+  const [frontend, backend] = [openedUrl(deployment.services.frontend), openedUrl(deployment.services.backend)];
+  const urls = [`  App       ${ctx.out.style.cyan(frontend)}`, `  API docs  ${ctx.out.style.cyan(`${backend}/docs`)}`];
+  const served = deployment.services.frontend.publicUrl ? 'the Ingress or LoadBalancers of the cluster' : !deployment.forwarded ? "the Minikube profile's NodePorts" : undefined;
+  ctx.out.result({ urls: { frontend, backend, apiDocs: `${backend}/docs` }, ...(deployment.forwarded && { access: served ? 'cluster' : 'port-forward' }) });
+  if (served) {
+    ctx.out.print([`The app is served by ${served}:`, ...urls].join('\n'));
     return;
   }
   const forwards = services.map((s) => forwardService(ctx, deployment, s, (text) => ctx.out.info(text)));

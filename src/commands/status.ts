@@ -6,7 +6,7 @@ import { connect, loadSettings } from '../deployment/connect.js';
 import { describeRun, lockTargetOf, peekLock } from '../deployment/lock.js';
 import { databaseVolume } from '../deployment/database.js';
 import { readPods } from '../deployment/pods.js';
-import { scopeOf, type Deployment } from '../deployment/view.js';
+import { openedUrl, scopeOf, type Deployment } from '../deployment/view.js';
 import type { ReleaseStatus } from '../tools/helm.js';
 import { podRestarts, waitingReason, type DeploymentInfo, type PodInfo } from '../tools/kubectl.js';
 
@@ -76,7 +76,7 @@ export async function status(ctx: Context): Promise<void> {
     lines.push('', `Database  external (DATABASE_URL in .env)`);
   }
   lines.push('', `App       ${style.cyan(byService.frontend.url)}`, `API docs  ${style.cyan(`${byService.backend.url}/docs`)}`);
-  if (deployment.forwarded) lines.push(style.dim('          served on this machine while `todo-deploy open` runs (kubectl port-forward)'));
+  if (deployment.forwarded && !deployment.services.frontend.publicUrl) lines.push(style.dim('          served on this machine while `todo-deploy open` runs (kubectl port-forward)'));
   ctx.out.print(lines.join('\n'));
   ctx.out.result({ cluster: { profile, state: cluster.state, kubeContext: deployment.kubeContext, namespace: config.namespace }, services: byService, database: database ?? { mode: 'external' } });
 }
@@ -89,7 +89,7 @@ async function serviceStatus(ctx: Context, deployment: Deployment, service: Serv
     readPods(ctx, deployment, plan),
   ]);
   return {
-    url: plan.url,
+    url: openedUrl(plan),
     ...(release && { release: describeRelease(plan.config.release, release) }),
     ...(object && { deployment: { ready: object.ready, desired: object.desired, updated: object.updated } }),
     pods: pods.map(describePod),

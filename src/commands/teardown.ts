@@ -11,6 +11,7 @@ import { databaseSecret, databaseVolume } from '../deployment/database.js';
 import { secretNames } from '../deployment/secret-keys.js';
 import { checkTarget } from '../deployment/access.js';
 import { PULL_SECRET } from '../deployment/registry-credentials.js';
+import { exposureObjects } from '../deployment/expose.js';
 import type { MinikubeStatus } from '../tools/minikube.js';
 
 export interface TeardownOptions {
@@ -51,6 +52,7 @@ async function tearDown(ctx: Context, config: Config, action: NonNullable<Teardo
   // The in-cluster database's data: its volume claim and the Secret with the password it was made with.
   let data: { claim?: string; secret?: string } = {};
   let deployment: Awaited<ReturnType<typeof connect>> | undefined;
+  let exposure: string[] = [];
   if (purgeData && status.state !== 'running' && action !== 'delete') {
     throw new UsageError(
       `--purge-data deletes the database's volume from the cluster, but the Minikube profile "${profile}" ${status.state === 'absent' ? 'does not exist' : 'is not running'}.`,
@@ -63,11 +65,14 @@ async function tearDown(ctx: Context, config: Config, action: NonNullable<Teardo
     // The database's objects whatever database.mode says now: one deployed before a switch to an
     // external database is still ours to remove (and its data still to keep unless asked).
     const names = [...services.map((s) => config[s].release), config.database.release];
-    const [found, existing, claims] = await Promise.all([
+    const [found, existing, claims, exposed] = await Promise.all([
       ctx.tools.helm.releases(scope, names),
       ctx.tools.kubectl.secretNames(scope, [...Object.values(secretNames), databaseSecret.name, ...(onCluster ? [PULL_SECRET] : [])]),
       ctx.tools.kubectl.getObjects(scope, [`persistentvolumeclaim/${databaseVolume(config)}`]),
+      // The cluster target's Ingress and LoadBalancer Services (src/deployment/expose.ts).
+      onCluster ? ctx.tools.kubectl.getObjects(scope, exposureObjects(config)) : [],
     ]);
+    exposure = exposed.map((o) => `${o.kind.toLowerCase()}/${o.metadata.name}`);
     for (const release of names) {
       const current = found.get(release);
       if (current) releases.push({ release, revision: current.revision });
@@ -83,6 +88,7 @@ async function tearDown(ctx: Context, config: Config, action: NonNullable<Teardo
   const plan = [
     ...releases.map((r) => `Helm release ${r.release} (revision ${r.revision}) in namespace ${namespace}, with its pods and services`),
     ...secrets.map((name) => `Secret ${namespace}/${name}`),
+    ...exposure.map((object) => `${object.startsWith('ingress/') ? 'Ingress' : 'LoadBalancer Service'} ${namespace}/${object.split('/')[1]}`),
     ...(purge && data.claim ? [`PersistentVolumeClaim ${namespace}/${data.claim}: the database's volume, with all its data`] : []),
     ...(purge && data.secret ? [`Secret ${namespace}/${data.secret} (the database's password)`] : []),
     ...(profileAction === 'delete' ? [`Minikube profile "${profile}": deleted, with its cluster, its images and its kube-context`] : []),
@@ -117,6 +123,10 @@ async function tearDown(ctx: Context, config: Config, action: NonNullable<Teardo
       releases.map((r) => ctx.tools.helm.uninstall({ release: r.release, namespace, kubeContext: ref.kubeContext, timeoutMs }, timeoutMs + 30_000)),
     );
     removed.push(...releases.map((r) => `release ${r.release}`));
+    if (exposure.length > 0) {
+      await ctx.tools.kubectl.deleteObjects({ kubeContext: ref.kubeContext, namespace }, exposure);
+      removed.push(...exposure);
+    }
     // Deleted after the releases, so no pod of theirs is left waiting for a missing secret.
     // After the release, whose pod held it (a claim in use is not deleted until no pod uses it),
     // and before the password: a volume never outlives the Secret that opens it.

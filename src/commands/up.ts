@@ -9,7 +9,7 @@ import { withDeployLock } from '../deployment/lock.js';
 import { ConfigError } from '../errors.js';
 import { formatDuration } from '../format.js';
 import { buildPhase, digestsRead, imagesRead } from '../phases/build.js';
-import { clusterPhase } from '../phases/cluster.js';
+import { clusterPhase, exposePhase } from '../phases/cluster.js';
 import { databasePhase, deployPhase, releasesRead } from '../phases/deploy.js';
 import { dockerEnvRead, imageTargetPhase } from '../phases/image-target.js';
 import { prereqsPhase } from '../phases/prereqs.js';
@@ -32,6 +32,7 @@ function steps(ctx: Context, inputs: UpInputs): Array<Step<UpResults>> {
     digestsRead(inputs),
     prereqsPhase(ctx, inputs),
     clusterPhase(ctx, inputs),
+    exposePhase(ctx, inputs),
     dockerEnvRead(ctx, inputs),
     imageTargetPhase(ctx, inputs),
     imagesRead(ctx, inputs),
@@ -55,14 +56,14 @@ export async function up(ctx: Context, options: UpOptions = {}): Promise<void> {
   );
 
   // Every phase ran: the runner throws otherwise.
-  const { cluster, secrets, database, build, push, deploy } = results as UpResults;
-  const changes = [cluster, secrets, database, build, push, deploy].flatMap((r) => r.changes);
-  const urls = { frontend: cluster.urls.frontend, backend: cluster.urls.backend, apiDocs: `${cluster.urls.backend}/docs` };
+  const { cluster, expose, secrets, database, build, push, deploy } = results as UpResults;
+  const changes = [cluster, expose, secrets, database, build, push, deploy].flatMap((r) => r.changes);
+  const urls = { frontend: expose.urls.frontend, backend: expose.urls.backend, apiDocs: `${expose.urls.backend}/docs` };
   const frontend = { ref: deployRef(push.images.frontend) };
   const backend = { ref: deployRef(push.images.backend) };
   ctx.out.result({
     urls,
-    ...(cluster.forwarded && { access: 'port-forward' }),
+    ...(expose.mode && { access: expose.mode }),
     images: { frontend: frontend.ref, backend: backend.ref },
     revisions: { ...deploy.revisions, ...(database.revision !== undefined && { database: database.revision }) },
     changes,
@@ -80,7 +81,7 @@ export async function up(ctx: Context, options: UpOptions = {}): Promise<void> {
       changes.length
         ? `  ${ctx.dryRun ? 'Would change' : 'Changed'}:  ${changes.join('; ')}`
         : `  Nothing ${ctx.dryRun ? 'would change' : 'changed'}: images, secrets and releases ${ctx.dryRun ? 'are' : 'were'} already up to date.`,
-      ...(cluster.forwarded ? [`  The URLs are served on this machine while \`todo-deploy open\` runs (kubectl port-forward to context "${cluster.kubeContext}").`] : []),
+      ...(expose.mode === 'port-forward' ? [`  The URLs are served on this machine while \`todo-deploy open\` runs (kubectl port-forward to context "${cluster.kubeContext}").`] : []),
       ...reports.map((r) => style.dim(`  ${r.title.padEnd(width)}  ${formatDuration(r.durationMs)}`)),
     ].join('\n'),
   );

@@ -11,7 +11,7 @@ import { connect, loadSettings } from '../deployment/connect.js';
 import { withForwards } from '../deployment/forward.js';
 import { databaseResilience, resilienceTest } from '../deployment/resilience.js';
 import { reportCheck, reportFormat, summarize, writeReport, type ResilienceResult, type VerifyReport } from '../deployment/report.js';
-import type { Deployment } from '../deployment/view.js';
+import { openedUrl, type Deployment } from '../deployment/view.js';
 import { OperationError, TodoDeployError, UsageError } from '../errors.js';
 import { formatDuration } from '../format.js';
 import { renderChecks } from '../ui/checks.js';
@@ -92,7 +92,7 @@ export async function verify(ctx: Context, options: VerifyOptions): Promise<void
     startedAt,
     started,
     target: { profile: config.minikube.profile, kubeContext: deployment.kubeContext, namespace: config.namespace },
-    urls: { frontend: deployment.services.frontend.url, backend: deployment.services.backend.url },
+    urls: { frontend: openedUrl(deployment.services.frontend), backend: openedUrl(deployment.services.backend) },
     checks,
     resilience,
   });

@@ -33,7 +33,7 @@ export interface Config {
   /** A CA bundle (PEM) the image builds trust, for a TLS-intercepting proxy; empty: none. */
   build: { caBundle: string };
   /** Milliseconds (written as durations such as `90s`, `5m` in the file). */
-  timeouts: { start: number; build: number; deploy: number; verify: number; lock: number };
+  timeouts: { start: number; build: number; deploy: number; verify: number; lock: number; expose: number };
   frontend: ServiceConfig & { backendUrl: string };
   backend: ServiceConfig;
   /** The app-level checks of `verify` (and `up`), each turned off when it does not apply to the app. */
@@ -52,6 +52,14 @@ export interface ClusterConfig {
   protectedContexts: string[];
   /** A Docker config JSON (such as ~/.docker/config.json) the image pull Secret is made from; empty: none. */
   pullSecret: string;
+  /**
+   * How the user's machine reaches the app: an Ingress on `host` (auto picks it when the cluster
+   * has an IngressClass and a host is set), LoadBalancer Services (only when asked: each is a
+   * cloud load balancer), or — auto's fallback — kubectl port-forward on localhost.
+   */
+  expose: 'auto' | 'ingress' | 'loadbalancer' | 'port-forward';
+  /** The Ingress's host name (DNS pointing at the ingress controller), e.g. todo.example.com. */
+  host: string;
 }
 
 /**
@@ -92,9 +100,9 @@ export const defaults: Config = {
     kubernetesVersion: 'stable',
     containerRuntime: 'docker',
   },
-  cluster: { context: '', registry: '', platform: '', protectedContexts: [], pullSecret: '' },
+  cluster: { context: '', registry: '', platform: '', protectedContexts: [], pullSecret: '', expose: 'auto', host: '' },
   build: { caBundle: '' },
-  timeouts: { start: 600_000, build: 900_000, deploy: 300_000, verify: 180_000, lock: 600_000 },
+  timeouts: { start: 600_000, build: 900_000, deploy: 300_000, verify: 180_000, lock: 600_000, expose: 120_000 },
   frontend: {
     sourceDir: './frontend',
     dockerfile: '',
@@ -236,9 +244,17 @@ export const schema: Section = {
     kubernetesVersion: text('stable, latest or vX.Y.Z', (v) => /^(stable|latest|v\d+\.\d+\.\d+)$/.test(v)),
     containerRuntime: oneOf('docker', 'containerd', 'cri-o'),
   },
-  cluster: { context: anyText, registry, platform, protectedContexts: names, pullSecret: path },
+  cluster: {
+    context: anyText,
+    registry,
+    platform,
+    protectedContexts: names,
+    pullSecret: path,
+    expose: oneOf('auto', 'ingress', 'loadbalancer', 'port-forward'),
+    host: text('a DNS host name such as todo.example.com, or empty', (v) => v === '' || /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(v)),
+  },
   build: { caBundle: path },
-  timeouts: { start: duration, build: duration, deploy: duration, verify: duration, lock: duration },
+  timeouts: { start: duration, build: duration, deploy: duration, verify: duration, lock: duration, expose: duration },
   frontend: service({ backendUrl: httpUrlOrEmpty }),
   backend: service(),
   checks: { ui: boolean, backendUrl: boolean, apiDocs: boolean, cors: boolean, auth: boolean },

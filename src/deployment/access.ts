@@ -4,6 +4,7 @@ import type { Config, Service } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { PrereqError, UsageError } from '../errors.js';
 import { containerDrivers, parseProfileRuntime, parsePublishedPorts } from '../tools/minikube.js';
+import { readExposure } from './expose.js';
 import { accessHost, nodePorts, urlsAt } from './urls.js';
 
 /**
@@ -51,6 +52,8 @@ export interface ClusterAccess {
   runtime?: string;
   /** The URLs are localhost ports that `kubectl port-forward` serves (the cluster target): src/deployment/forward.ts. */
   forwarded?: boolean;
+  /** What the user opens when it is not `urls`: the cluster target's Ingress or LoadBalancers. */
+  publicUrls?: Record<Service, string>;
 }
 
 /**
@@ -90,5 +93,7 @@ async function clusterAccess(ctx: Pick<Context, 'tools'>, config: Config): Promi
   if (!contexts.includes(kubeContext)) {
     throw new PrereqError(`Your kubeconfig has no context "${kubeContext}".`, `Pick one of: ${contexts.join(', ') || 'none (kubectl config get-contexts lists none)'}; pass it with --context or set cluster.context.`);
   }
-  return { kubeContext, urls: urlsAt('localhost', config), forwarded: true };
+  const urls = urlsAt('localhost', config);
+  const exposure = await readExposure(ctx, config, kubeContext, urls);
+  return { kubeContext, urls, forwarded: true, ...(exposure.mode !== 'port-forward' && { publicUrls: exposure.urls }) };
 }

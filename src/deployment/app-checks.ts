@@ -5,7 +5,7 @@
 // app it does not fit. Whatever the app answered is scrubbed of secrets before it is kept.
 import type { AppChecksConfig, Config, Service } from '../config/schema.js';
 import type { Context } from '../context.js';
-import type { Deployment } from './view.js';
+import { openedUrl, type Deployment } from './view.js';
 import { oneLine } from '../health.js';
 import { httpGet, type HttpAnswer } from '../http.js';
 
@@ -52,7 +52,7 @@ export interface AppTarget {
 
 /** What the checks need of a run: the deployment's settings and URLs, its abort signal, its redactor. */
 export function appTargetOf(ctx: Pick<Context, 'signal' | 'redactor'>, state: Pick<Deployment, 'config' | 'services'>): AppTarget {
-  return { config: state.config, frontendUrl: state.services.frontend.url, backendUrl: state.services.backend.url, signal: ctx.signal, scrub: (text) => ctx.redactor.scrub(text) };
+  return { config: state.config, frontendUrl: openedUrl(state.services.frontend), backendUrl: openedUrl(state.services.backend), signal: ctx.signal, scrub: (text) => ctx.redactor.scrub(text) };
 }
 
 /** The backend URL the frontend was built with (its NEXT_PUBLIC_BACKEND_URL build argument, as `up` passes it). */

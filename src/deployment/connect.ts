@@ -39,11 +39,11 @@ export async function loadSettings(ctx: Context): Promise<Config> {
  */
 export async function connect(ctx: Context, config: Config, status?: MinikubeStatus): Promise<Deployment> {
   if (config.target === 'minikube') await checkProfileRuns(ctx, config, status);
-  const { kubeContext, urls, forwarded } = await resolveAccess(ctx, config);
+  const { kubeContext, urls, forwarded, publicUrls } = await resolveAccess(ctx, config);
   // The in-cluster database's password is in no .env: it is read here, so that a log line or a
   // diagnosis that echoes the backend's DATABASE_URL is masked like any other secret.
   if (config.database.mode === 'in-cluster') await registerDatabasePassword(ctx, { kubeContext, namespace: config.namespace }, config);
-  const view = (service: Service): DeployedService => ({ service, config: config[service], url: urls[service] });
+  const view = (service: Service): DeployedService => ({ service, config: config[service], url: urls[service], ...(publicUrls && { publicUrl: publicUrls[service] }) });
   return { config, kubeContext, services: { frontend: view('frontend'), backend: view('backend') }, ...(forwarded && { forwarded }) };
 }
 

@@ -4,7 +4,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { services, type Service } from '../config/schema.js';
 import type { Context } from '../context.js';
-import { OperationError } from '../errors.js';
+import { CancelledError, OperationError } from '../errors.js';
 import { scopeOf, type Deployment } from './view.js';
 
 /** How long a forward that ended waits before it starts again (it ends when its pod goes away). */
@@ -50,7 +50,14 @@ export function forwardService(ctx: Pick<Context, 'tools' | 'out'>, deployment: 
       onNote(`the port-forward to ${config.release} ended (${reason}); reconnecting`);
       await delay(RECONNECT_MS, undefined, { signal: stopper.signal }).catch(() => {});
     }
-  })();
+  })().catch((error: unknown) => {
+    // Ended before it listened (Ctrl-C while kubectl starts): whoever awaits `ready` is told.
+    settle.reject(error as Error);
+    // Ctrl-C ends the forwards with the rest of the run: that is how `open` ends, not a failure of theirs.
+    if (!(error instanceof CancelledError)) throw error;
+  });
+  // Awaited by stop(); until then a failure must not be an unhandled rejection.
+  loop.catch(() => {});
   return {
     ready,
     async stop() {

@@ -78,13 +78,15 @@ export function probeState(pod: PodInfo | undefined): { pulled: true } | { faile
  * Pulls `image` in the target namespace with a short-lived pod and removes it. Throws an
  * OperationError naming the cause — no access, no such image, wrong platform — and the fix.
  */
-export async function probePull(ctx: Context, target: { config: Config; kubeContext: string }, service: Service, image: string, progress: (text: string) => void): Promise<void> {
+export async function probePull(ctx: Context, target: { config: Config; kubeContext: string }, service: Service, image: string, progress: (text: string) => void, stop?: AbortSignal): Promise<void> {
   const { config, kubeContext } = target;
+  // `stop`: another probe failed; this one ends its wait and still removes its pod (ctx.signal is not aborted yet).
+  const signal = stop ? AbortSignal.any([ctx.signal, stop]) : ctx.signal;
   const scope = { kubeContext, namespace: config.namespace };
   const name = probeName(service);
   // A probe an interrupted run left behind would keep its old image: replaced.
   await ctx.tools.kubectl.deletePods(scope, [name]).catch(() => {});
-  await waitGone(ctx, scope, service, config.timeouts.deploy);
+  await waitGone(ctx, scope, service, config.timeouts.deploy, signal);
   await ctx.tools.kubectl.apply(scope, probePod(config, service, image), `Pod ${name} (pulls ${image})`);
   progress('pulling');
   const deadline = Date.now() + config.timeouts.deploy;
@@ -101,17 +103,17 @@ export async function probePull(ctx: Context, target: { config: Config; kubeCont
           'Check the nodes can reach the registry (`kubectl describe pod` on a pod that pulls it); raise timeouts.deploy for a slow registry.',
         );
       }
-      await sleep(POLL_MS, undefined, { signal: ctx.signal });
+      await sleep(POLL_MS, undefined, { signal });
     }
   } finally {
     await ctx.tools.kubectl.deletePods(scope, [name]).catch(() => {});
   }
 }
 
-async function waitGone(ctx: Context, scope: { kubeContext: string; namespace: string }, service: Service, deadlineMs: number): Promise<void> {
+async function waitGone(ctx: Context, scope: { kubeContext: string; namespace: string }, service: Service, deadlineMs: number, signal: AbortSignal): Promise<void> {
   const deadline = Date.now() + deadlineMs;
   while ((await ctx.tools.kubectl.pods(scope, `todo-deploy.dev/probe=pull,todo-deploy.dev/service=${service}`)).length > 0 && Date.now() < deadline) {
-    await sleep(POLL_MS, undefined, { signal: ctx.signal });
+    await sleep(POLL_MS, undefined, { signal });
   }
 }
 

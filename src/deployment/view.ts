@@ -4,12 +4,18 @@ import type { Config, Service, ServiceConfig } from '../config/schema.js';
 import type { KubeScope } from '../adapters/kubectl.js';
 import type { ReleaseRef } from '../tools/helm.js';
 
-/** A service: its settings and the URL the user opens. */
+/** A service: its settings and its URLs. */
 export interface DeployedService {
   service: Service;
   config: ServiceConfig;
+  /** Where the service itself answers: its health is checked there (the cluster target: a port-forward). */
   url: string;
+  /** What the user opens, when it is not `url`: the cluster target's Ingress or LoadBalancer. The app checks go there. */
+  publicUrl?: string;
 }
+
+/** The URL the user opens. */
+export const openedUrl = (s: DeployedService) => s.publicUrl ?? s.url;
 
 export interface Deployment {
   config: Config;

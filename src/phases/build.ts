@@ -29,10 +29,10 @@ export const digestsRead = ({ services: inputs }: UpInputs) =>
 export const imagesRead = (ctx: Context, { config, services: inputs }: UpInputs) =>
   upStep({
     id: 'images',
-    needs: ['cluster', 'dockerEnv', 'digests', 'image-target'],
-    async run({ cluster, dockerEnv, digests, 'image-target': target }) {
+    needs: ['cluster', 'expose', 'dockerEnv', 'digests', 'image-target'],
+    async run({ cluster, expose, dockerEnv, digests, 'image-target': target }) {
       const { placement } = target;
-      const buildArgs = Object.fromEntries(services.map((s) => [s, buildArgsOf(config, s, { packageManager: inputs[s].packageManager, backendUrl: cluster.urls.backend })])) as Record<Service, Record<string, string>>;
+      const buildArgs = Object.fromEntries(services.map((s) => [s, buildArgsOf(config, s, { packageManager: inputs[s].packageManager, backendUrl: expose.urls.backend })])) as Record<Service, Record<string, string>>;
       const tags = services.map((s) => tagOf(digests[s], buildArgs[s], placement?.platform));
       const repositories = services.map((s) => (placement && !placement.load ? `${placement.push}/${inputs[s].config.image}` : inputs[s].config.image));
       const refs = services.map((s, i) => `${repositories[i]}:${tags[i]}`);

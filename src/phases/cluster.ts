@@ -4,6 +4,7 @@
 import type { Context } from '../context.js';
 import { ConfigError, ToolError } from '../errors.js';
 import { checkTarget, resolveAccess } from '../deployment/access.js';
+import { exposeApp } from '../deployment/expose.js';
 import { nodePorts, urlsAt } from '../deployment/urls.js';
 import { parseExitReason } from '../tools/minikube.js';
 import type { Config } from '../config/schema.js';
@@ -12,6 +13,24 @@ import { changeText, upStep, type UpInputs } from './results.js';
 export function clusterPhase(ctx: Context, inputs: UpInputs) {
   return inputs.config.target === 'cluster' ? connectPhase(ctx, inputs) : startPhase(ctx, inputs);
 }
+
+/**
+ * How the user's machine reaches the app: on the cluster target an Ingress, LoadBalancers or
+ * port-forward (src/deployment/expose.ts), chosen before the images are looked up since the
+ * frontend's bundle holds the backend's URL; on Minikube, the NodePorts the cluster phase found.
+ */
+export const exposePhase = (ctx: Context, { config }: UpInputs) =>
+  upStep({
+    id: 'expose',
+    needs: ['cluster'],
+    ...(config.target === 'cluster' && { title: 'Expose the app' }),
+    leftBehind: 'An Ingress or Service of todo-deploy may be half-applied; the next run applies it again.',
+    async run({ cluster }) {
+      if (config.target !== 'cluster') return { urls: cluster.urls, changes: [], detail: 'NodePorts' };
+      return exposeApp(ctx, config, cluster.kubeContext, cluster.urls);
+    },
+    detail: (result) => result.detail,
+  });
 
 /** The cluster target: an existing context, named by the user (checked before the run started), never started or stopped. */
 const connectPhase = (ctx: Context, { config }: UpInputs) =>

@@ -49,9 +49,13 @@ export const pushPhase = (ctx: Context, { config }: UpInputs) =>
         services.map(async (s): Promise<DeployImage> => {
           const image = build.images[s];
           const pull = { repository: `${placement.pull}/${config[s].image}`, tag: image.tag };
-          // Pushed before, from this machine: the daemon keeps the digest it was pushed as.
+          // Pushed before, from this machine: the daemon keeps the digest it was pushed as. That
+          // says the registry had it then, not now (it may have been emptied or replaced since):
+          // only a release that runs that digest proves nothing needs pulling; otherwise it is
+          // pushed again, which costs only the registry's "already exists" answers.
           const known = image.built ? undefined : (images[s].digest ?? pushedDigest(detailsOf(s)?.digests ?? [], image.ref));
-          if (known) return { ...pull, digest: known };
+          const running = (releases.get(config[s].release)?.config as { image?: { digest?: unknown } } | undefined)?.image?.digest;
+          if (known && known === running) return { ...pull, digest: known };
           const result = await ctx.tools.docker.push(image.ref, config.timeouts.build).catch((error: unknown) => {
             throw error instanceof ToolError ? pushError(error, image.ref) : error;
           });
@@ -95,7 +99,19 @@ export const pullPhase = (ctx: Context, { config }: UpInputs) =>
       const running = (s: Service) => (releases.get(config[s].release)?.config as { image?: { digest?: unknown } } | undefined)?.image?.digest;
       const fresh = services.filter((s) => running(s) !== push.images[s].digest);
       if (fresh.length === 0) return { detail: 'the releases run these images already' };
-      await Promise.all(fresh.map((s) => probePull(ctx, { config, kubeContext: cluster.kubeContext }, s, deployRef(push.images[s]), (text) => progress(`${s}: ${text}`))));
+      // The first failure ends the other probes, which remove their pods before the phase fails
+      // (once it has, the run is stopped and no call could remove them).
+      const stop = new AbortController();
+      let failure: { error: unknown } | undefined;
+      await Promise.allSettled(
+        fresh.map((s) =>
+          probePull(ctx, { config, kubeContext: cluster.kubeContext }, s, deployRef(push.images[s]), (text) => progress(`${s}: ${text}`), stop.signal).catch((error: unknown) => {
+            failure ??= { error };
+            stop.abort();
+          }),
+        ),
+      );
+      if (failure) throw failure.error;
       return { detail: `${fresh.join(' and ')} pulled by the cluster` };
     },
     detail: (result) => result.detail,

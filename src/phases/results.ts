@@ -5,6 +5,7 @@ import type { Config, Service, ServiceConfig } from '../config/schema.js';
 import type { EndedRun } from '../deployment/lock.js';
 import type { ContextDigest } from '../images/content-tag.js';
 import type { PackageManager } from '../images/package-manager.js';
+import type { ExposeMode } from '../deployment/expose.js';
 import { stepOf } from '../pipeline/runner.js';
 import type { HelmMajor, ReleaseStatus } from '../tools/helm.js';
 import type { MinikubeStatus } from '../tools/minikube.js';
@@ -90,6 +91,8 @@ export interface UpResults {
     changes: string[];
     detail: string;
   };
+  /** What the user opens (and the frontend's bundle calls): the cluster target's Ingress, LoadBalancers or port-forward; Minikube's NodePorts. */
+  expose: { urls: Record<Service, string>; mode?: ExposeMode; changes: string[]; detail: string };
   /** Each service's build context, digested from the start of the run: the files need nothing of the cluster. */
   digests: Record<Service, ContextDigest>;
   /** Minikube's docker-env, when images are built into its Docker daemon and the cluster runs. */

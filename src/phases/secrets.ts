@@ -10,9 +10,8 @@ import { databaseSecret, databaseVolume, inClusterUrl, newDatabasePassword } fro
 import { OperationError } from '../errors.js';
 import { secretKeysOf, secretNames } from '../deployment/secret-keys.js';
 import { pullSecretName, readPullCredentials } from '../deployment/registry-credentials.js';
+import { managedLabels, namespaceManifest } from '../deployment/namespace.js';
 import { changeText, clusterRead, upStep, type ChangeVerb, type CurrentSecrets, type UpInputs } from './results.js';
-
-const labels = { 'app.kubernetes.io/managed-by': 'todo-deploy', 'app.kubernetes.io/part-of': 'todo-chatbot' };
 
 /** Every value the app's Secrets hold: .env's, with the DATABASE_URL of the database in use. */
 export type AppSecrets = Record<SecretKey, string>;
@@ -55,7 +54,7 @@ export function secretsPhase(ctx: Context, { config, secrets, database }: UpInpu
       const checksums = Object.fromEntries(services.map((s) => [s, secretChecksum(data[s])])) as Record<Service, string>;
       const namespaceExists = current.namespace;
       const stale = services.filter((s) => !sameData(current.data[s], data[s]));
-      const secret = (name: string, secretData: Record<string, string>, type = 'Opaque') => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace, labels }, type, data: secretData });
+      const secret = (name: string, secretData: Record<string, string>, type = 'Opaque') => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace, labels: managedLabels }, type, data: secretData });
       // The cluster target's image pull Secret, from the Docker config file the user named.
       const pullName = pullSecretName(config);
       const pull = pullName ? { '.dockerconfigjson': Buffer.from(await readPullCredentials(ctx.appDir, config, ctx.redactor)).toString('base64') } : undefined;
@@ -81,18 +80,6 @@ export function secretsPhase(ctx: Context, { config, secrets, database }: UpInpu
     },
     detail: (result) => result.detail,
   });
-}
-
-// The charts meet the restricted Pod Security Standard, so the namespace enforces it.
-function namespaceManifest(name: string): object {
-  return {
-    apiVersion: 'v1',
-    kind: 'Namespace',
-    metadata: {
-      name,
-      labels: { ...labels, 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/warn': 'restricted' },
-    },
-  };
 }
 
 /**

@@ -16,12 +16,12 @@ import { upStep, type UpInputs } from './results.js';
 export const verifyPhase = (ctx: Context, { config }: UpInputs) =>
   upStep({
     id: 'verify',
-    needs: ['cluster', 'deploy'],
+    needs: ['cluster', 'expose', 'deploy'],
     title: 'Verify rollouts and health',
-    async run({ cluster }) {
+    async run({ cluster, expose }) {
       // A dry run deployed nothing: what it would verify does not exist yet, or is not what it would deploy.
       if (ctx.dryRun) return { detail: 'skipped (dry run: nothing was deployed)' };
-      const view = (service: Service): DeployedService => ({ service, config: config[service], url: cluster.urls[service] });
+      const view = (service: Service): DeployedService => ({ service, config: config[service], url: cluster.urls[service], ...(expose.urls[service] !== cluster.urls[service] && { publicUrl: expose.urls[service] }) });
       const deployment: Deployment = { config, kubeContext: cluster.kubeContext, services: { frontend: view('frontend'), backend: view('backend') }, ...(cluster.forwarded && { forwarded: true }) };
       return { detail: await withForwards(ctx, deployment, () => verifyDeployment(ctx, deployment)) };
     },

@@ -73,8 +73,10 @@ export const getObjectsArgs = (objects: readonly string[]) => ['get', ...objects
 
 export interface KubeObject {
   kind: string;
-  metadata: { name: string };
+  metadata: { name: string; annotations?: Record<string, string> };
   data?: Record<string, string>;
+  /** A LoadBalancer Service's or an Ingress's address, once it has one. */
+  status?: { loadBalancer?: { ingress?: Array<{ ip?: string; hostname?: string }> } };
 }
 
 /** `get --output json`: one object, or a List of several; nothing at all when --ignore-not-found found none. */
@@ -216,3 +218,16 @@ export function parseLocalRegistry(stdout: string, parseYaml: (text: string) => 
 
 /** A port-forward to a Service, on the loopback interface only. */
 export const portForwardArgs = (service: string, localPort: number, port: number) => ['port-forward', `service/${service}`, `${localPort}:${port}`, '--address', '127.0.0.1'];
+
+export const getIngressClassesArgs = ['get', 'ingressclass', '--output', 'json'];
+
+export interface IngressClass {
+  name: string;
+  /** Annotated ingressclass.kubernetes.io/is-default-class: "true". */
+  isDefault: boolean;
+}
+
+export function parseIngressClasses(stdout: string): IngressClass[] {
+  const list = JSON.parse(stdout) as { items?: Array<{ metadata?: { name?: string; annotations?: Record<string, string> } }> };
+  return (list.items ?? []).map((c) => ({ name: c.metadata?.name ?? '', isDefault: c.metadata?.annotations?.['ingressclass.kubernetes.io/is-default-class'] === 'true' }));
+}

@@ -17,7 +17,8 @@ import { pushedDigest } from '../../src/phases/build.js';
 import { Redactor } from '../../src/redact.js';
 import { dockerBuildArgs, parseImageDetails, parsePushDigest } from '../../src/tools/docker.js';
 import { ToolError, UsageError } from '../../src/errors.js';
-import { parseLocalRegistry, parseNodePlatforms, parsePods } from '../../src/tools/kubectl.js';
+import { parseLocalRegistry, parseNodePlatforms, parsePods, type KubeObject } from '../../src/tools/kubectl.js';
+import { exposeApp, ingressManifest, loadBalancerManifest } from '../../src/deployment/expose.js';
 
 interface Recording {
   argv: string[];
@@ -223,5 +224,73 @@ describe('where the images go', () => {
     await expect(resolvePlacement(tools({ forbidden: 'Error from server (Forbidden): nodes is forbidden' }), clusterConfig({ registry: 'r.example/t' }), 'c')).rejects.toThrow(/cannot read the nodes/);
     expect((await resolvePlacement(tools({ forbidden: 'Forbidden' }), clusterConfig({ registry: 'r.example/t', platform: 'linux/arm64' }), 'c')).platform).toBe('linux/arm64');
     await expect(resolvePlacement(tools({ platforms: ['linux/amd64', 'linux/arm64'] }), clusterConfig({ registry: 'r.example/t' }), 'c')).rejects.toThrow(/run linux\/amd64 and linux\/arm64/);
+  });
+});
+
+describe('how the app is reached on the cluster target', () => {
+  const forwarded = { frontend: 'http://localhost:30000', backend: 'http://localhost:30001' };
+  interface Fake {
+    classes?: Array<{ name: string; isDefault: boolean }>;
+    objects?: KubeObject[];
+  }
+  const fake = (f: Fake = {}) => {
+    const applied: unknown[] = [];
+    const warnings: string[] = [];
+    const ctx = {
+      dryRun: false,
+      signal: new AbortController().signal,
+      out: { warn: (text: string) => warnings.push(text) },
+      tools: {
+        kubectl: {
+          ingressClasses: async () => f.classes ?? [],
+          getObjects: async (_scope: unknown, names: string[]) => (f.objects ?? []).filter((o) => names.includes(`${o.kind.toLowerCase()}/${o.metadata.name}`)),
+          apply: async (_scope: unknown, manifest: unknown) => applied.push(manifest),
+        },
+      },
+    } as unknown as Parameters<typeof exposeApp>[0];
+    return { ctx, applied, warnings };
+  };
+
+  it('uses an Ingress on cluster.host when the cluster has a default IngressClass: one origin, the API under /api, Better Auth left to the UI', async () => {
+    const { ctx, applied } = fake({ classes: [{ name: 'nginx', isDefault: true }, { name: 'traefik', isDefault: false }] });
+    const exposure = await exposeApp(ctx, clusterConfig({ host: 'todo.example.com' }), 'kind-dev', forwarded);
+    expect(exposure).toMatchObject({ mode: 'ingress', urls: { frontend: 'http://todo.example.com', backend: 'http://todo.example.com' } });
+    const list = applied[0] as { items: Array<{ kind: string; spec?: { ingressClassName: string; rules: Array<{ http: { paths: Array<{ path: string; backend: { service: { name: string } } }> } }> } }> };
+    expect(list.items.map((i) => i.kind)).toEqual(['Namespace', 'Ingress']);
+    const ingress = list.items[1]!.spec!;
+    expect(ingress.ingressClassName).toBe('nginx');
+    expect(ingress.rules[0]!.http.paths.map((p) => `${p.path} → ${p.backend.service.name}`)).toEqual(['/api/auth → frontend', '/api → backend', '/docs → backend', '/openapi.json → backend', '/ → frontend']);
+  });
+
+  it('applies nothing when the Ingress in the cluster has the same spec', async () => {
+    const config = clusterConfig({ host: 'todo.example.com' });
+    const current = ingressManifest(config, 'nginx') as unknown as KubeObject;
+    const { ctx, applied } = fake({ classes: [{ name: 'nginx', isDefault: false }], objects: [current] });
+    expect((await exposeApp(ctx, config, 'kind-dev', forwarded)).changes).toEqual([]);
+    expect(applied).toEqual([]);
+  });
+
+  it('falls back to port-forward without a host, or, saying why, without a usable IngressClass', async () => {
+    expect(await exposeApp(fake({ classes: [{ name: 'nginx', isDefault: true }] }).ctx, clusterConfig(), 'kind-dev', forwarded)).toMatchObject({ mode: 'port-forward', urls: forwarded });
+    const none = fake();
+    expect(await exposeApp(none.ctx, clusterConfig({ host: 'todo.example.com' }), 'kind-dev', forwarded)).toMatchObject({ mode: 'port-forward' });
+    expect(none.warnings.join()).toMatch(/has no IngressClass/);
+    const several = fake({ classes: [{ name: 'a', isDefault: false }, { name: 'b', isDefault: false }] });
+    expect(await exposeApp(several.ctx, clusterConfig({ host: 'todo.example.com' }), 'kind-dev', forwarded)).toMatchObject({ mode: 'port-forward' });
+    expect(several.warnings.join()).toMatch(/several IngressClasses \(a, b\) and none is the default/);
+  });
+
+  it('refuses an Ingress asked for without a host or without an IngressClass', async () => {
+    await expect(exposeApp(fake().ctx, clusterConfig({ expose: 'ingress' }), 'kind-dev', forwarded)).rejects.toThrow(/cluster.host is empty/);
+    await expect(exposeApp(fake().ctx, clusterConfig({ expose: 'ingress', host: 'todo.example.com' }), 'kind-dev', forwarded)).rejects.toThrow(/has no IngressClass/);
+  });
+
+  it("puts LoadBalancers in front of the charts' pods (their selector labels) and uses their addresses", async () => {
+    const config = clusterConfig({ expose: 'loadbalancer' });
+    const withAddress = (s: 'frontend' | 'backend', ip: string) => ({ ...(loadBalancerManifest(config, s) as unknown as KubeObject), status: { loadBalancer: { ingress: [{ ip }] } } });
+    const { ctx, applied } = fake({ objects: [withAddress('frontend', '203.0.113.7'), withAddress('backend', '203.0.113.8')] });
+    expect(await exposeApp(ctx, config, 'eks', forwarded)).toMatchObject({ mode: 'loadbalancer', urls: { frontend: 'http://203.0.113.7:3000', backend: 'http://203.0.113.8:8000' }, changes: [] });
+    expect(applied).toEqual([]);
+    expect((loadBalancerManifest(config, 'backend') as { spec: { selector: object } }).spec.selector).toEqual({ 'app.kubernetes.io/name': 'backend', 'app.kubernetes.io/instance': 'backend' });
   });
 });
