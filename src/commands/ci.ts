@@ -31,6 +31,12 @@ export async function ci(ctx: Context, options: CiOptions): Promise<void> {
   if (!loaded) throw new ConfigError(`${result.title} must be fixed first:`, result.problems ?? [], result.hint);
   for (const warning of loaded.warnings) ctx.out.warn(warning);
   checkTarget(loaded.config);
+  if (loaded.config.target === 'cluster') {
+    throw new UsageError(
+      'todo-deploy ci writes a workflow that deploys to a throwaway Minikube in the job; todo-deploy.yaml sets target: cluster, which a CI job would deploy to your cluster instead.',
+      'Keep target: minikube in todo-deploy.yaml for the workflow and choose the cluster on your own command line (--target cluster --context …), or write a workflow yourself around `todo-deploy up --target cluster` with the cluster\'s credentials as repository secrets.',
+    );
+  }
 
   // GitHub reads workflows from the repository's top folder only; the steps then run in the app's folder.
   // git names the checkout by its real path, which a symlinked app folder is not.
