@@ -36,20 +36,25 @@ export const imagesRead = (ctx: Context, { config, services: inputs }: UpInputs)
       const tags = services.map((s) => tagOf(digests[s], buildArgs[s], placement?.platform));
       const repositories = services.map((s) => (placement && !placement.load ? `${placement.push}/${inputs[s].config.image}` : inputs[s].config.image));
       const refs = services.map((s, i) => `${repositories[i]}:${tags[i]}`);
-      const result = (present: (ref: string) => boolean, digest: (ref: string) => string | undefined = () => undefined) =>
-        Object.fromEntries(services.map((s, i) => [s, { repository: repositories[i]!, tag: tags[i]!, buildArgs: buildArgs[s], present: present(refs[i]!), ...withDigest(digest(refs[i]!)) }])) as UpResults['images'];
+      const result = (present: (ref: string) => boolean, more: (ref: string) => { digest?: string; platform?: string } = () => ({})) =>
+        Object.fromEntries(services.map((s, i) => [s, { repository: repositories[i]!, tag: tags[i]!, buildArgs: buildArgs[s], present: present(refs[i]!), ...more(refs[i]!) }])) as UpResults['images'];
       if (placement) {
-        // This machine's daemon: what is built, and what was pushed (a repository digest of the same repository).
+        // This machine's daemon: what is built, for which platform, and what was pushed (a repository digest of the same repository).
         const details = await ctx.tools.docker.imageDetails(refs);
         const of = (ref: string) => details.find((d) => d.tags.includes(familiarRef(ref)));
-        return result((ref) => of(ref) !== undefined, (ref) => pushedDigest(of(ref)?.digests ?? [], ref));
+        return result(
+          (ref) => of(ref) !== undefined,
+          (ref) => {
+            const found = of(ref);
+            const digest = pushedDigest(found?.digests ?? [], ref);
+            return { ...(found && { platform: found.platform }), ...(digest && { digest }) };
+          },
+        );
       }
       const held = !cluster.live ? [] : dockerEnv ? await ctx.tools.docker.imagesHeld(refs, dockerEnv) : (await ctx.tools.minikube.imageList(config.minikube.profile)).map(familiarRef);
       return result((ref) => held.includes(familiarRef(ref)));
     },
   });
-
-const withDigest = (digest: string | undefined) => (digest ? { digest } : {});
 
 /** The digest an image was pushed as to the repository of `ref`, from its `repository@sha256:…` digests. */
 export function pushedDigest(repoDigests: readonly string[], ref: string): string | undefined {

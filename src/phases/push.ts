@@ -10,7 +10,6 @@ import { probePull } from '../deployment/pull-probe.js';
 import { pushError } from '../deployment/registry.js';
 import { OperationError, ToolError } from '../errors.js';
 import { familiarRef } from '../tools/docker.js';
-import { pushedDigest } from './build.js';
 import { changeText, upStep, type DeployImage, type UpInputs } from './results.js';
 
 export const pushPhase = (ctx: Context, { config }: UpInputs) =>
@@ -23,11 +22,11 @@ export const pushPhase = (ctx: Context, { config }: UpInputs) =>
       const { placement } = target;
       const byTag = Object.fromEntries(services.map((s) => [s, { repository: build.images[s].repository, tag: build.images[s].tag }])) as Record<Service, DeployImage>;
       if (!placement) return { images: byTag, changes: [], detail: 'not needed: the cluster runs the images it holds' };
-      const refs = services.map((s) => build.images[s].ref);
-      // Under --dry-run a build was only printed: there is no image to look at yet.
-      const details = services.some((s) => build.images[s].wouldBuild) ? [] : await ctx.tools.docker.imageDetails(refs);
+      // The images this run built are looked at again (under --dry-run a build was only printed: there is nothing to look at).
+      const built = services.filter((s) => build.images[s].built);
+      const details = built.length > 0 ? await ctx.tools.docker.imageDetails(built.map((s) => build.images[s].ref)) : [];
       const detailsOf = (s: Service) => details.find((d) => d.tags.includes(familiarRef(build.images[s].ref)));
-      for (const s of services) checkPlatform(s, build.images[s].ref, detailsOf(s)?.platform, placement.platform);
+      for (const s of services) checkPlatform(s, build.images[s].ref, detailsOf(s)?.platform ?? images[s].platform, placement.platform);
       const changes: string[] = [];
 
       if (placement.load) {
@@ -53,7 +52,7 @@ export const pushPhase = (ctx: Context, { config }: UpInputs) =>
           // says the registry had it then, not now (it may have been emptied or replaced since):
           // only a release that runs that digest proves nothing needs pulling; otherwise it is
           // pushed again, which costs only the registry's "already exists" answers.
-          const known = image.built ? undefined : (images[s].digest ?? pushedDigest(detailsOf(s)?.digests ?? [], image.ref));
+          const known = image.built ? undefined : images[s].digest;
           const running = (releases.get(config[s].release)?.config as { image?: { digest?: unknown } } | undefined)?.image?.digest;
           if (known && known === running) return { ...pull, digest: known };
           const result = await ctx.tools.docker.push(image.ref, config.timeouts.build).catch((error: unknown) => {

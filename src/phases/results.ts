@@ -101,7 +101,7 @@ export interface UpResults {
    * Each service's content tag and build arguments, and whether the cluster's image store holds
    * that image (the cluster target: this machine's daemon, and `digest` once it was pushed).
    */
-  images: Record<Service, { repository: string; tag: string; buildArgs: Record<string, string>; present: boolean; digest?: string }>;
+  images: Record<Service, { repository: string; tag: string; buildArgs: Record<string, string>; present: boolean; digest?: string; platform?: string }>;
   currentSecrets: CurrentSecrets;
   /** Our releases that exist, by release name. */
   releases: Map<string, ReleaseStatus>;
