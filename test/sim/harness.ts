@@ -1,5 +1,5 @@
 // Creates a simulated toolchain for one test: a temp folder with bin/ (the minikube, docker,
-// kubectl and helm executables), home/, an empty kubeconfig, state.json and calls.jsonl.
+// kubectl, helm, kind and k3d executables), home/, an empty kubeconfig, state.json and calls.jsonl.
 // `sim.env` holds PATH (bin/ only), HOME and KUBECONFIG, so nothing reaches a real binary,
 // a real cluster or the developer's config.
 import { spawn } from 'node:child_process';
@@ -25,7 +25,7 @@ export function backendDatabaseOf(sim: Pick<Sim, 'state'>, nodePort: number): 'r
   return backendDatabase(sim.state(), nodePort);
 }
 
-export const SIMULATED_TOOLS: readonly ToolName[] = ['docker', 'minikube', 'kubectl', 'helm'];
+export const SIMULATED_TOOLS: readonly ToolName[] = ['docker', 'minikube', 'kubectl', 'helm', 'kind', 'k3d'];
 
 const MAIN = fileURLToPath(new URL('./tools/main.mjs', import.meta.url));
 
@@ -43,7 +43,8 @@ export interface SimOptions extends DeepPartial<Omit<SimState, 'minikube' | 'con
   missing?: ToolName[];
   /**
    * Clusters not run by minikube (the cluster target), e.g. `{ 'kind-dev': {}, 'prod-eu': { nodes: [{ name: 'eu-1', architecture: 'arm64' }] } }`:
-   * each reachable, with the four namespaces, one node `<name>-control-plane` (linux/amd64) and a
+   * each reachable, with the four namespaces, one node (linux/amd64: kind-X `X-control-plane`,
+   * k3d-X `k3d-X-server-0`, docker-desktop `docker-desktop`, others `<name>-control-plane`) and a
    * kube-context of the same name (namespace default); the value is a partial ClusterState over that.
    */
   clusters?: Record<string, DeepPartial<ClusterState>>;
@@ -65,10 +66,18 @@ export function dockerConfigJson(auths: Record<string, { username: string; passw
   });
 }
 
+/** The node a cluster's tool names: kind `<cluster>-control-plane`, k3d `k3d-<cluster>-server-0`, Docker Desktop `docker-desktop`; others `<name>-control-plane`. */
+function firstNodeName(name: string): string {
+  if (name.startsWith('k3d-')) return `${name}-server-0`;
+  if (name === 'docker-desktop') return name;
+  return `${name.replace(/^kind-/, '')}-control-plane`;
+}
+
 /** Adds a cluster not run by minikube, and its context (see SimOptions.clusters). */
 export function addCluster(state: SimState, name: string, patch: DeepPartial<ClusterState> = {}): void {
   const index = Object.values(state.kube.clusters).filter((c) => !c.minikubeProfile).length;
-  const base = newCluster(`https://127.0.0.1:${6443 + index}`, { nodes: [{ name: `${name.replace(/^kind-/, '')}-control-plane` }] });
+  // Docker Desktop's Kubernetes runs the images of this machine's Docker.
+  const base = newCluster(`https://127.0.0.1:${6443 + index}`, { nodes: [{ name: firstNodeName(name) }], ...(name === 'docker-desktop' && { hostImages: true }) });
   state.kube.clusters[name] = deepMerge(base, patch);
   state.kube.contexts[name] ??= { cluster: name, namespace: 'default' };
 }
@@ -141,6 +150,8 @@ function baseState(paths: SimState['config'], helmMajor: 3 | 4): SimState {
       minikube: { installed: true, version: 'v1.38.1', commit: 'c93a4cb9311efc66b90d33ea03f75f2c4120e9b0' },
       helm: { installed: true, version: helm.version, gitCommit: helm.gitCommit, goVersion: helm.goVersion },
       kubectl: { installed: true, version: 'v1.34.5', serverVersion: 'v1.34.0' },
+      kind: { installed: true, version: 'v0.29.0' },
+      k3d: { installed: true, version: 'v5.8.3', k3sVersion: 'v1.31.5-k3s1' },
     },
     docker: { daemon: 'up', images: { host: {} }, registry: {} },
     minikube: { profiles: {} },

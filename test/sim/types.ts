@@ -1,7 +1,7 @@
 // The simulated toolchain's shared state (state.json in the sim dir) and its call log records
 // (calls.jsonl). The executables under tools/ are plain JavaScript and read/write this same shape.
 
-export type ToolName = 'docker' | 'minikube' | 'kubectl' | 'helm';
+export type ToolName = 'docker' | 'minikube' | 'kubectl' | 'helm' | 'kind' | 'k3d';
 
 export interface ToolsState {
   /** `buildx`: whether a 23+ client has the buildx plugin (default true); a 20.10 client never has it. */
@@ -9,6 +9,10 @@ export interface ToolsState {
   minikube: { installed: boolean; version: string; commit: string };
   helm: { installed: boolean; version: string; gitCommit: string; goVersion: string };
   kubectl: { installed: boolean; version: string; serverVersion: string };
+  /** `kind load docker-image` (tools/kind.mjs). */
+  kind: { installed: boolean; version: string };
+  /** `k3d image import` (tools/k3d.mjs); `k3sVersion` is what `k3d version` prints as the default. */
+  k3d: { installed: boolean; version: string; k3sVersion: string };
 }
 
 export interface ImageRecord {
@@ -228,7 +232,37 @@ export interface ServiceObject {
   release?: string;
   type: 'ClusterIP' | 'NodePort' | 'LoadBalancer';
   selector: Record<string, string>;
-  ports: Array<{ name?: string; port: number; targetPort: number; nodePort?: number }>;
+  /** targetPort: a number, or the name of a container port (a Service applied with `kubectl apply`). */
+  ports: Array<{ name?: string; port: number; targetPort: number | string; nodePort?: number }>;
+  /** A Service applied with `kubectl apply` (not a release's): its metadata, as the API server keeps it. */
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  managers?: string[];
+  created?: string;
+  resourceVersion?: number;
+}
+
+/** An Ingress applied with `kubectl apply` (networking.k8s.io/v1): its spec kept as sent. */
+export interface IngressObject {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  spec: {
+    ingressClassName?: string;
+    rules?: Array<{ host?: string; http?: { paths: Array<{ path?: string; pathType?: string; backend: { service?: { name: string; port: { number?: number; name?: string } } } }> } }>;
+    defaultBackend?: unknown;
+    tls?: unknown[];
+  };
+  managers: string[];
+  created: string;
+  resourceVersion: number;
+}
+
+/** An IngressClass (`kubectl get ingressclass`); `isDefault` is the `ingressclass.kubernetes.io/is-default-class: "true"` annotation. */
+export interface IngressClassState {
+  name: string;
+  isDefault?: boolean;
+  /** spec.controller (default k8s.io/ingress-nginx). */
+  controller?: string;
 }
 
 /** A node: `kubectl get nodes` and the platform pods pull for (the first node's). */
@@ -284,6 +318,20 @@ export interface ClusterState {
   podTargets?: Record<string, string>;
   /** What the nodes pulled: containerd reference -> image (so an IfNotPresent pod keeps running when the registry goes away). */
   nodeImages?: Record<string, { imageId: string; repoDigest?: string; execFormatError?: boolean }>;
+  /** Images loaded into the nodes (`kind load docker-image`, `k3d image import`), by normalised ref: pods with IfNotPresent/Never run them. */
+  images?: Record<string, ImageRecord>;
+  /** The nodes run the host daemon's images (Docker Desktop's Kubernetes): set by default for a cluster named docker-desktop. */
+  hostImages?: boolean;
+  /** IngressClasses (`kubectl get ingressclass`); none by default (no ingress controller). */
+  ingressClasses?: IngressClassState[];
+  /** Ingresses applied with `kubectl apply` ("namespace/name"). */
+  ingresses?: Record<string, IngressObject>;
+  /**
+   * A load balancer controller (MetalLB, k3s' ServiceLB, a cloud's): every Service of type
+   * LoadBalancer gets `status.loadBalancer.ingress[0].ip` = `ip`. None by default: they stay
+   * pending, as on kind.
+   */
+  loadBalancer?: { ip: string };
 }
 
 export interface KubeState {

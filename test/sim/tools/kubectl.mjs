@@ -55,6 +55,8 @@ const KINDS = {
   storageclasses: { names: ['storageclass', 'storageclasses', 'sc', 'storageclass.storage.k8s.io', 'storageclasses.storage.k8s.io'], api: 'storageclasses.storage.k8s.io', short: 'storageclass.storage.k8s.io', namespaced: false, readOnly: true },
   nodes: { names: ['node', 'nodes', 'no'], api: 'nodes', short: 'node', namespaced: false, readOnly: true },
   configmaps: { names: ['configmap', 'configmaps', 'cm'], api: 'configmaps', short: 'configmap', namespaced: true },
+  ingresses: { names: ['ingress', 'ingresses', 'ing', 'ingress.networking.k8s.io', 'ingresses.networking.k8s.io'], api: 'ingresses.networking.k8s.io', short: 'ingress.networking.k8s.io', namespaced: true },
+  ingressclasses: { names: ['ingressclass', 'ingressclasses', 'ingressclass.networking.k8s.io', 'ingressclasses.networking.k8s.io'], api: 'ingressclasses.networking.k8s.io', short: 'ingressclass.networking.k8s.io', namespaced: false, readOnly: true },
 };
 
 /** The API group of a kind, as an RBAC denial names it. */
@@ -88,6 +90,7 @@ function checkForbidden(call, cluster, kind, verb, ns, name) {
 function objectsOf(cluster, kind, state) {
   if (kind === 'storageclasses') return storageClasses(cluster);
   if (kind === 'nodes') return Object.fromEntries(nodesOf(state, cluster).map((n) => [n.name, n]));
+  if (kind === 'ingressclasses') return Object.fromEntries((cluster.ingressClasses ?? []).map((c) => [c.name, c]));
   return cluster[kind] ?? {};
 }
 
@@ -232,6 +235,8 @@ function objectJson(state, cluster, kind, key) {
   if (kind === 'storageclasses') return storageClassJson(cluster, key);
   if (kind === 'nodes') return nodeJson(state, cluster, key);
   if (kind === 'configmaps') return configMapJson(cluster, key);
+  if (kind === 'ingresses') return ingressJson(cluster, key);
+  if (kind === 'ingressclasses') return ingressClassJson(cluster, key);
   return serviceJson(cluster, key);
 }
 
@@ -239,7 +244,8 @@ function labelsOf(cluster, kind, key, state) {
   if (kind === 'namespaces') return cluster.namespaces[key].labels;
   if (kind === 'nodes') return nodeJson(state, cluster, key).metadata.labels;
   if (kind === 'configmaps') return cluster.configmaps[key].labels ?? {};
-  if (kind === 'services') return {};
+  if (kind === 'services') return cluster.services[key].labels ?? {};
+  if (kind === 'ingressclasses') return {};
   if (kind === 'storageclasses') return { 'addonmanager.kubernetes.io/mode': 'EnsureExists' };
   return cluster[kind][key].labels;
 }
@@ -479,17 +485,22 @@ const apply = {
           out.push(`namespace/${name} ${serverSide ? 'serverside-applied' : exists ? 'unchanged' : 'created'}`);
           continue;
         }
-        if (doc.kind !== 'Secret' && doc.kind !== 'Pod') call.unexpected(`apply of a ${doc.kind} is not simulated`);
+        const kind = { Secret: 'secrets', Pod: 'pods', Ingress: 'ingresses', Service: 'services' }[doc.kind];
+        if (!kind) call.unexpected(`apply of a ${doc.kind} is not simulated`);
         const ns = doc.metadata.namespace ?? defaultNs;
         if (args.flags.namespace && doc.metadata.namespace && doc.metadata.namespace !== args.flags.namespace) {
           call.fail(1, `error: the namespace from the provided object "${doc.metadata.namespace}" does not match the namespace "${args.flags.namespace}". You must pass '--namespace=${doc.metadata.namespace}' to perform this operation.`);
         }
-        checkForbidden(call, cluster, doc.kind === 'Pod' ? 'pods' : 'secrets', 'patch', ns, name);
+        checkForbidden(call, cluster, kind, 'patch', ns, name);
         if (!cluster.namespaces[ns]) {
           call.fail(1, serverSide ? `Error from server (NotFound): namespaces "${ns}" not found` : `Error from server (NotFound): error when creating "${source}": namespaces "${ns}" not found`);
         }
         if (doc.kind === 'Pod') {
           out.push(applyPod(call, cluster, ns, doc, { serverSide, mode }));
+          continue;
+        }
+        if (doc.kind === 'Ingress' || doc.kind === 'Service') {
+          out.push((doc.kind === 'Ingress' ? applyIngress : applyService)(call, cluster, ns, doc, { serverSide, mode, manager }));
           continue;
         }
         const data = {};
@@ -593,6 +604,121 @@ function applyPod(call, cluster, ns, doc, { serverSide, mode }) {
   return `pod/${name} ${verb(true, false)}${suffix}`;
 }
 
+/**
+ * The API server's refusal of an invalid object, as kubectl prints it (StandardErrorMessage for
+ * an Invalid status with one cause): `The <Kind> "<name>" is invalid: <field>: <detail>`. The
+ * causes are apimachinery's validation texts (networking/validation, core/validation);
+ * **unverified** against a recording.
+ */
+function invalid(call, kind, name, field, detail) {
+  call.fail(1, `The ${kind} "${name}" is invalid: ${field}: ${detail}`);
+}
+
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS1123_SUBDOMAIN_MESSAGE = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+
+/** networking.k8s.io/v1 Ingress validation, the parts a client gets wrong: hosts, pathType, paths, backends. */
+function validateIngress(call, name, spec) {
+  (spec.rules ?? []).forEach((rule, r) => {
+    const at = `spec.rules[${r}]`;
+    if (rule.host !== undefined && rule.host !== '') {
+      if (/^\d+\.\d+\.\d+\.\d+$/.test(rule.host) || rule.host.includes(':')) invalid(call, 'Ingress', name, `${at}.host`, `Invalid value: "${rule.host}": must be a DNS name, not an IP address`);
+      const bare = rule.host.startsWith('*.') ? rule.host.slice(2) : rule.host;
+      if (!DNS1123_SUBDOMAIN.test(bare) || bare.length > 253) invalid(call, 'Ingress', name, `${at}.host`, `Invalid value: "${rule.host}": ${DNS1123_SUBDOMAIN_MESSAGE}`);
+    }
+    (rule.http?.paths ?? []).forEach((path, i) => {
+      const p = `${at}.http.paths[${i}]`;
+      if (!path.pathType) invalid(call, 'Ingress', name, `${p}.pathType`, 'Required value: pathType must be specified');
+      if (!['Exact', 'ImplementationSpecific', 'Prefix'].includes(path.pathType)) invalid(call, 'Ingress', name, `${p}.pathType`, `Unsupported value: "${path.pathType}": supported values: "Exact", "ImplementationSpecific", "Prefix"`);
+      if (path.pathType !== 'ImplementationSpecific' && !String(path.path ?? '').startsWith('/')) invalid(call, 'Ingress', name, `${p}.path`, `Invalid value: "${path.path ?? ''}": must be an absolute path`);
+      const service = path.backend?.service;
+      if (!service?.name) invalid(call, 'Ingress', name, `${p}.backend.service.name`, 'Required value');
+      const port = service.port ?? {};
+      if (port.number !== undefined && port.name !== undefined) invalid(call, 'Ingress', name, `${p}.backend.service.port.name`, `Invalid value: "${port.name}": cannot set both port name & port number`);
+      if (port.number === undefined && port.name === undefined) invalid(call, 'Ingress', name, `${p}.backend.service`, 'Required value: port name or number is required');
+      if (port.number !== undefined && !(Number.isInteger(port.number) && port.number >= 1 && port.number <= 65535)) invalid(call, 'Ingress', name, `${p}.backend.service.port.number`, `Invalid value: ${port.number}: must be between 1 and 65535, inclusive`);
+    });
+  });
+}
+
+/** An applied object's line: server-side apply always says serverside-applied; client-side created/configured/unchanged. */
+function appliedLine(kind, name, { serverSide, mode }, fresh, same) {
+  const suffix = mode === 'none' ? '' : ` (${mode} dry run)`;
+  return `${kind}/${name} ${serverSide ? 'serverside-applied' : fresh ? 'created' : same ? 'unchanged' : 'configured'}${suffix}`;
+}
+
+/** An Ingress (todo-deploy's, on the cluster target): validated as the API server does, kept with its spec as sent. */
+function applyIngress(call, cluster, ns, doc, options) {
+  const name = doc.metadata.name;
+  const spec = doc.spec ?? {};
+  validateIngress(call, name, spec);
+  const key = `${ns}/${name}`;
+  cluster.ingresses ??= {};
+  const existing = cluster.ingresses[key];
+  const labels = doc.metadata.labels ?? {};
+  const annotations = doc.metadata.annotations ?? {};
+  const same = existing && JSON.stringify([existing.spec, existing.labels, existing.annotations]) === JSON.stringify([spec, labels, annotations]);
+  if (options.mode === 'none' && !same) {
+    cluster.ingresses[key] = { labels, annotations, spec, managers: [...new Set([...(existing?.managers ?? []), options.manager])], created: existing?.created ?? new Date().toISOString(), resourceVersion: nextResourceVersion(cluster) };
+    call.changed = true;
+  }
+  return appliedLine('ingress.networking.k8s.io', name, options, !existing, same);
+}
+
+/**
+ * A Service applied by itself (todo-deploy's LoadBalancer Services): a NodePort or LoadBalancer
+ * one gets node ports allocated (kept across re-applies), as the API server does. A release's
+ * Service is Helm's: applying over it is not simulated.
+ */
+function applyService(call, cluster, ns, doc, options) {
+  const name = doc.metadata.name;
+  const spec = doc.spec ?? {};
+  const key = `${ns}/${name}`;
+  const existing = cluster.services[key];
+  if (existing?.release) call.unexpected(`apply over the Service of Helm release ${existing.release} is not simulated`);
+  const type = spec.type ?? 'ClusterIP';
+  if (!['ClusterIP', 'NodePort', 'LoadBalancer'].includes(type)) call.unexpected(`a Service of type ${type} is not simulated`);
+  if (!spec.ports?.length) invalid(call, 'Service', name, 'spec.ports', 'Required value');
+  const taken = new Set(Object.entries(cluster.services).filter(([k]) => k !== key).flatMap(([, svc]) => svc.ports.map((p) => p.nodePort).filter(Boolean)));
+  const ports = spec.ports.map((p, i) => {
+    if (!(Number.isInteger(p.port) && p.port >= 1 && p.port <= 65535)) invalid(call, 'Service', name, `spec.ports[${i}].port`, `Invalid value: ${p.port}: must be between 1 and 65535, inclusive`);
+    const port = { ...(p.name && { name: p.name }), port: p.port, targetPort: p.targetPort ?? p.port };
+    if (type === 'ClusterIP') return port;
+    let nodePort = p.nodePort ?? existing?.ports.find((q) => q.port === p.port)?.nodePort;
+    if (!nodePort) {
+      nodePort = 30000 + (parseInt(uid(`${key}/${p.port}`).slice(0, 4), 16) % 2768);
+      while (taken.has(nodePort)) nodePort = nodePort === 32767 ? 30000 : nodePort + 1;
+    }
+    taken.add(nodePort);
+    return { ...port, nodePort };
+  });
+  const service = { type, selector: spec.selector ?? {}, ports, labels: doc.metadata.labels ?? {}, annotations: doc.metadata.annotations ?? {} };
+  const same = existing && JSON.stringify([existing.type, existing.selector, existing.ports, existing.labels ?? {}, existing.annotations ?? {}]) === JSON.stringify([service.type, service.selector, service.ports, service.labels, service.annotations]);
+  if (options.mode === 'none' && !same) {
+    cluster.services[key] = { ...service, managers: [...new Set([...(existing?.managers ?? []), options.manager])], created: existing?.created ?? new Date().toISOString(), resourceVersion: nextResourceVersion(cluster) };
+    call.changed = true;
+  }
+  return appliedLine('service', name, options, !existing, same);
+}
+
+function ingressJson(cluster, key) {
+  const ing = cluster.ingresses[key];
+  const [namespace, name] = key.split('/');
+  const metadata = { name, namespace, uid: uid(`ingress/${key}`), resourceVersion: String(ing.resourceVersion), generation: 1, creationTimestamp: isoSeconds(ing.created) };
+  if (Object.keys(ing.labels).length > 0) metadata.labels = ing.labels;
+  if (Object.keys(ing.annotations).length > 0) metadata.annotations = ing.annotations;
+  metadata.managedFields = ing.managers.map((manager) => ({ manager, operation: 'Apply', apiVersion: 'networking.k8s.io/v1' }));
+  return { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata, spec: ing.spec, status: { loadBalancer: {} } };
+}
+
+/** An IngressClass as ingress-nginx's chart (or Traefik's) installs it; the default one annotated. */
+function ingressClassJson(cluster, name) {
+  const c = (cluster.ingressClasses ?? []).find((x) => x.name === name);
+  const metadata = { name, uid: uid(`ingressclass/${name}`), resourceVersion: '400', generation: 1, creationTimestamp: isoSeconds(cluster.namespaces.default?.created ?? new Date().toISOString()) };
+  if (c.isDefault) metadata.annotations = { 'ingressclass.kubernetes.io/is-default-class': 'true' };
+  return { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata, spec: { controller: c.controller ?? 'k8s.io/ingress-nginx' } };
+}
+
 const remove = {
   cluster: true,
   flags: { 'ignore-not-found': 'bool', wait: 'bool', 'grace-period': 'value', timeout: 'value', 'l|selector': 'list', now: 'bool', force: 'bool', 'o|output': 'value' },
@@ -613,7 +739,7 @@ const remove = {
           }
           delete cluster[t.kind][key];
           if (t.kind === 'namespaces') {
-            for (const kind of ['secrets', 'pods', 'deployments', 'statefulsets', 'services', 'persistentvolumeclaims', 'configmaps']) for (const k of Object.keys(cluster[kind] ?? {})) if (k.startsWith(`${key}/`)) delete cluster[kind][k];
+            for (const kind of ['secrets', 'pods', 'deployments', 'statefulsets', 'services', 'persistentvolumeclaims', 'configmaps', 'ingresses']) for (const k of Object.keys(cluster[kind] ?? {})) if (k.startsWith(`${key}/`)) delete cluster[kind][k];
             for (const k of Object.keys(s.helm.releases[clusterName] ?? {})) if (k.startsWith(`${key}/`)) delete s.helm.releases[clusterName][k];
           }
           // A deleted PVC takes its volume with it (the `standard` class reclaims with Delete): the rows are gone.

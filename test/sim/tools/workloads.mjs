@@ -6,7 +6,7 @@
 // as the kubelet's retries would.
 import { createHash, randomInt } from 'node:crypto';
 import { normalizeRef } from './images.mjs';
-import { inFlatRegistry, nodesOf, parseImageRef, pullFromRegistry } from './registry.mjs';
+import { inFlatRegistry, nodePlatform, nodesOf, parseImageRef, platformMatches, pullFromRegistry } from './registry.mjs';
 
 const POD_SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
@@ -169,8 +169,15 @@ export function objectsFromManifests(docs, release, namespace) {
   return out;
 }
 
+/**
+ * The images a cluster's nodes hold without pulling: a minikube profile's daemon; Docker
+ * Desktop's, the host daemon (`hostImages`); another cluster's, what `kind load docker-image` or
+ * `k3d image import` put there (`cluster.images`).
+ */
 function nodeImageStore(state, cluster) {
-  return cluster.minikubeProfile ? (state.docker.images[`minikube/${cluster.minikubeProfile}`] ?? {}) : {};
+  if (cluster.minikubeProfile) return state.docker.images[`minikube/${cluster.minikubeProfile}`] ?? {};
+  if (cluster.hostImages) return state.docker.images.host ?? {};
+  return cluster.images ?? {};
 }
 
 /** PGDATA as the container sets it, else the postgres image's default. */
@@ -238,7 +245,8 @@ function pullState(state, cluster, ns, pod, container) {
   const local = ref.digest ? Object.values(store).find((r) => (r.repoDigests ?? []).includes(`${ref.familiarName}@${ref.digest}`)) : store[normalizeRef(container.image)];
   const cached = cluster.nodeImages?.[ref.full];
   const policy = container.imagePullPolicy;
-  if (local && policy !== 'Always') return { image: local };
+  // A loaded image of another architecture is run all the same: the container fails to exec.
+  if (local && policy !== 'Always') return { image: local, execFormatError: !cluster.minikubeProfile && Boolean(local.platform) && !platformMatches(local.platform, nodePlatform(state, cluster)) };
   if (cached && policy !== 'Always') return { image: imageById(state, cached.imageId), execFormatError: cached.execFormatError };
   if (policy === 'Never') return { waiting: { reason: 'ErrImageNeverPull', message: `Container image "${container.image}" is not present with pull policy of Never` } };
   const pulled = pullFromRegistry(state, cluster, ns, pod, container.image);
@@ -832,20 +840,28 @@ export function deploymentJson(state, cluster, key) {
   };
 }
 
+/**
+ * A Service as the API server returns it. A LoadBalancer one has an address once the cluster's
+ * load balancer controller gave it one (`cluster.loadBalancer`; ipMode VIP, defaulted since 1.30),
+ * else an empty status (pending, as on kind).
+ */
 export function serviceJson(cluster, key) {
   const s = cluster.services[key];
   const [ns, name] = key.split('/');
+  const annotations = s.release ? { 'meta.helm.sh/release-name': s.release, 'meta.helm.sh/release-namespace': ns } : s.annotations && Object.keys(s.annotations).length > 0 ? s.annotations : undefined;
+  const address = s.type === 'LoadBalancer' && cluster.loadBalancer?.ip;
   return {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: { name, namespace: ns, uid: uid(key), labels: {}, ...(s.release ? { annotations: { 'meta.helm.sh/release-name': s.release, 'meta.helm.sh/release-namespace': ns } } : {}) },
+    metadata: { name, namespace: ns, uid: uid(key), labels: s.labels ?? {}, ...(annotations && { annotations }), ...(s.resourceVersion && { resourceVersion: String(s.resourceVersion) }), ...(s.created && { creationTimestamp: isoSeconds(s.created) }) },
     spec: {
       type: s.type,
       selector: s.selector,
       clusterIP: `10.96.${parseInt(uid(key).slice(0, 2), 16)}.${parseInt(uid(key).slice(2, 4), 16)}`,
       ports: s.ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.port, targetPort: p.targetPort, protocol: 'TCP', ...(p.nodePort ? { nodePort: p.nodePort } : {}) })),
+      ...(s.type === 'LoadBalancer' && { externalTrafficPolicy: 'Cluster', allocateLoadBalancerNodePorts: true }),
     },
-    status: { loadBalancer: {} },
+    status: { loadBalancer: address ? { ingress: [{ ip: address, ipMode: 'VIP' }] } : {} },
   };
 }
 
