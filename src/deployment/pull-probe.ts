@@ -48,6 +48,10 @@ export function probePod(config: Config, service: Service, image: string): objec
           image,
           imagePullPolicy: 'Always',
           command: ['true'],
+          // An image for another architecture is pulled and fails to exec: runc says so on the
+          // container's stderr only (`exec /usr/bin/true: exec format error`), which the kubelet
+          // copies into state.terminated.message only with this policy.
+          terminationMessagePolicy: 'FallbackToLogsOnError',
           resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '64Mi' } },
           securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
         },

@@ -225,7 +225,8 @@ describe.concurrent('pods pulling from a registry', () => {
   });
 
   it('not found, no matching platform in an index, unreachable from the node, single manifest of another arch', async () => {
-    const s = await cluster({ clusters: { 'kind-dev': { nodes: [{ name: 'dev-control-plane', architecture: 'arm64' }] } } });
+    // ErrImagePull however long the calls take (a loaded machine passed the default 1 s back-off).
+    const s = await cluster({ clusters: { 'kind-dev': { nodes: [{ name: 'dev-control-plane', architecture: 'arm64' }] } }, faults: { imagePullBackOffAfterMs: 600_000 } });
     const push = await buildAndPush(s, 'localhost:5001/todo-frontend:amd', 'linux/amd64');
     const digest = digestOf(push.stdout);
     const missing = `sha256:${'0'.repeat(64)}`;
@@ -250,6 +251,13 @@ describe.concurrent('pods pulling from a registry', () => {
     expect(failed!.status.containerStatuses[0]!.state.terminated).toMatchObject({ exitCode: 255, reason: 'Error' });
     const logs = await s.exec('kubectl', [...dev, '--namespace', 'todo', 'logs', 'todo-deploy-pull-frontend']);
     expect(logs.stdout).toBe('exec /usr/bin/true: exec format error\n');
+    expect(failed!.status.containerStatuses[0]!.state.terminated).not.toHaveProperty('message');
+    // With terminationMessagePolicy FallbackToLogsOnError the kubelet makes the log's tail the message.
+    await s.exec('kubectl', [...dev, '--namespace', 'todo', 'delete', 'pod', 'todo-deploy-pull-frontend', '--wait=false']);
+    const fallback = JSON.parse(probePod(`localhost:5001/todo-frontend:amd@${digest}`)) as { spec: { containers: Array<Record<string, unknown>> } };
+    fallback.spec.containers[0]!.terminationMessagePolicy = 'FallbackToLogsOnError';
+    await s.exec('kubectl', apply, { input: JSON.stringify(fallback) });
+    expect((await probeState(s))[0]!.status.containerStatuses[0]!.state.terminated).toMatchObject({ exitCode: 255, reason: 'Error', message: 'exec /usr/bin/true: exec format error\n' });
     // The registry is down, as the node sees it.
     s.update((st) => {
       st.docker.registries!['localhost:5001']!.status = 'refused';
@@ -269,6 +277,16 @@ describe.concurrent('pods pulling from a registry', () => {
     const changed = await s.exec('kubectl', apply, { input: probePod(`kind-registry:5000/todo-frontend:t1@${digest}`).replace('["true"]', '["false"]') });
     expect(changed.exitCode).toBe(1);
     expect(changed.stderr).toMatch(/^The Pod "todo-deploy-pull-frontend" is invalid: spec: Forbidden: pod updates may not change fields other than/);
+  });
+
+  it('a host no registry or alias answers to is a name the node cannot resolve', async () => {
+    const s = await cluster({ docker: { registries: { 'localhost:5001': { aliases: ['kind-registry:5000'], repositories: {} } } }, faults: { imagePullBackOffAfterMs: 600_000 } });
+    const digest = digestOf((await buildAndPush(s, 'localhost:5001/todo-frontend:t1')).stdout);
+    await s.exec('kubectl', apply, { input: probePod(`registry.internal:5000/todo-frontend:t1@${digest}`) });
+    expect((await probeState(s))[0]!.status.containerStatuses[0]!.state.waiting).toEqual({
+      reason: 'ErrImagePull',
+      message: `failed to pull and unpack image "registry.internal:5000/todo-frontend@${digest}": failed to resolve reference "registry.internal:5000/todo-frontend@${digest}": failed to do request: Head "https://registry.internal:5000/v2/todo-frontend/manifests/${digest}": dial tcp: lookup registry.internal on 127.0.0.53:53: no such host`,
+    });
   });
 });
 

@@ -148,6 +148,15 @@ describe('the pull probe (containerd on a real node)', () => {
     expect(pod.spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
     expect(container!.securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
   });
+
+  it("sees an image for another architecture: the exec error, on the container's stderr, is made its termination message", () => {
+    const pod = probePod(clusterConfig(), 'backend', 'r.example/todo-backend:t@sha256:' + 'a'.repeat(64)) as { spec: { containers: Array<Record<string, unknown>> } };
+    // By default (File) the kubelet leaves the message empty, and the probe would take the pull as good.
+    expect(pod.spec.containers[0]!.terminationMessagePolicy).toBe('FallbackToLogsOnError');
+    const ended = (message: string) => probeState({ name: 'todo-deploy-pull-backend', phase: 'Failed', ready: false, containers: [{ name: 'probe', ready: false, restartCount: 0, terminated: { reason: 'Error', exitCode: 255, message } }] });
+    expect(ended('exec /usr/bin/true: exec format error\n')).toEqual({ failed: 'exec /usr/bin/true: exec format error\n', reason: 'Error' });
+    expect(pullFailure('exec /usr/bin/true: exec format error')).toBe('platform');
+  });
 });
 
 describe('the image pull Secret', () => {

@@ -559,7 +559,7 @@ const apply = {
 
 /**
  * A bare Pod from `kubectl apply` (the product's pull probe): kept with its containers (command
- * included), restartPolicy and imagePullSecrets; its status is derived like any pod's
+ * and terminationMessagePolicy included), restartPolicy and imagePullSecrets; its status is derived like any pod's
  * (workloads.mjs: the pull, then a one-shot `true`/`false` command terminates). A Pod's spec is
  * immutable but for the images (apimachinery validation of pod updates): another change is refused
  * with the API server's Invalid error (its leading words; the field list after them is shortened).
@@ -567,7 +567,7 @@ const apply = {
 function applyPod(call, cluster, ns, doc, { serverSide, mode }) {
   const name = doc.metadata.name;
   const spec = doc.spec ?? {};
-  const containers = (spec.containers ?? []).map((c) => ({ ...containerFrom(c, spec), ...(c.command && { command: c.command }) }));
+  const containers = (spec.containers ?? []).map((c) => ({ ...containerFrom(c, spec), ...(c.command && { command: c.command }), ...(c.terminationMessagePolicy && { terminationMessagePolicy: c.terminationMessagePolicy }) }));
   const pod = {
     bare: true,
     templateHash: '',

@@ -206,6 +206,16 @@ export function pullFromRegistry(state, cluster, ns, pod, image) {
   return { ok: true, imageId: manifest.imageId ?? digest, digest, repoDigest: `${ref.name}@${digest}`, execFormatError };
 }
 
+/**
+ * A pull from a registry host that no scenario set up (neither a registry nor an alias): the
+ * node's resolver does not know the name. containerd's wrapping as for a refused connection; the
+ * lookup error is Go's (not recorded).
+ */
+export function unknownHostPull(ref) {
+  const transport = transportError(ref.domain, { status: 'no-such-host' }, 'Head', `/v2/${ref.path}/manifests/${ref.digest ?? ref.tag}`);
+  return { ok: false, message: `failed to pull and unpack image "${ref.full}": failed to resolve reference "${ref.full}": failed to do request: ${transport}` };
+}
+
 /** Whether `image` (normalised, digest stripped) is in the flat `docker.registry` map. */
 export function inFlatRegistry(state, image) {
   const ref = parseImageRef(image);

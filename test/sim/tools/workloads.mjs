@@ -6,7 +6,7 @@
 // as the kubelet's retries would.
 import { createHash, randomInt } from 'node:crypto';
 import { normalizeRef } from './images.mjs';
-import { inFlatRegistry, nodePlatform, nodesOf, parseImageRef, platformMatches, pullFromRegistry } from './registry.mjs';
+import { inFlatRegistry, nodePlatform, nodesOf, parseImageRef, platformMatches, pullFromRegistry, unknownHostPull } from './registry.mjs';
 
 const POD_SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
@@ -249,7 +249,9 @@ function pullState(state, cluster, ns, pod, container) {
   if (local && policy !== 'Always') return { image: local, execFormatError: !cluster.minikubeProfile && Boolean(local.platform) && !platformMatches(local.platform, nodePlatform(state, cluster)) };
   if (cached && policy !== 'Always') return { image: imageById(state, cached.imageId), execFormatError: cached.execFormatError };
   if (policy === 'Never') return { waiting: { reason: 'ErrImageNeverPull', message: `Container image "${container.image}" is not present with pull policy of Never` } };
-  const pulled = pullFromRegistry(state, cluster, ns, pod, container.image);
+  let pulled = pullFromRegistry(state, cluster, ns, pod, container.image);
+  // A registry host no scenario set up: the node cannot resolve its name.
+  if (pulled === undefined && ref.domain !== 'docker.io' && !inFlatRegistry(state, container.image)) pulled = unknownHostPull(ref);
   if (pulled === undefined) {
     // (As before registries were modelled: a pulled image's USER is not known, so not checked.)
     if (inFlatRegistry(state, container.image)) return { image: policy === 'Always' ? undefined : local };
@@ -282,13 +284,18 @@ function oneShotExit(command) {
 /**
  * A binary for another architecture: runc's execve fails with ENOEXEC, printed as
  * `exec <path>: exec format error` on the container's stderr, exit code 255 (seen in real pods'
- * logs; not recorded here). A restartPolicy Never pod fails; others crash-loop.
+ * logs; not recorded here). A restartPolicy Never pod fails; others crash-loop. The kubelet
+ * copies the log's tail into state.terminated.message only for a container whose
+ * terminationMessagePolicy is FallbackToLogsOnError (by default, File, the message stays empty).
  */
 function execFormatError(container, pod, podName, ns) {
   const program = container.command?.[0] ?? '/usr/local/bin/docker-entrypoint.sh';
   const path = program.startsWith('/') ? program : `/usr/bin/${program}`;
   const logs = [`exec ${path}: exec format error`];
-  if (pod.bare && pod.restartPolicy === 'Never') return { ready: false, terminated: { reason: 'Error', exitCode: 255 }, restartCount: 0, logs };
+  if (pod.bare && pod.restartPolicy === 'Never') {
+    const message = container.terminationMessagePolicy === 'FallbackToLogsOnError' ? `${logs.join('\n')}\n` : undefined;
+    return { ready: false, terminated: { reason: 'Error', exitCode: 255, ...(message && { message }) }, restartCount: 0, logs };
+  }
   return {
     ready: false,
     waiting: { reason: 'CrashLoopBackOff', message: `back-off 2m40s restarting failed container=${container.name} pod=${podName}_${ns}(${pod.uid ?? uid(podName)})` },
@@ -744,7 +751,7 @@ export function podJson(state, cluster, key) {
         state: c.waiting
           ? { waiting: c.waiting.message ? { reason: c.waiting.reason, message: c.waiting.message } : { reason: c.waiting.reason } }
           : c.terminated
-            ? { terminated: { exitCode: c.terminated.exitCode, reason: c.terminated.reason, startedAt: started, finishedAt: started, containerID: `containerd://${uid(`${pod.uid ?? key}/${c.name}/now`).replaceAll('-', '')}` } }
+            ? { terminated: { exitCode: c.terminated.exitCode, reason: c.terminated.reason, ...(c.terminated.message && { message: c.terminated.message }), startedAt: started, finishedAt: started, containerID: `containerd://${uid(`${pod.uid ?? key}/${c.name}/now`).replaceAll('-', '')}` } }
             : { running: { startedAt: started } },
         lastState: c.lastTerminated ? { terminated: { exitCode: c.lastTerminated.exitCode, reason: c.lastTerminated.reason, startedAt: started, finishedAt: started, containerID: `docker://${uid(`${key}/${c.name}`).replaceAll('-', '')}` } } : {},
       };
