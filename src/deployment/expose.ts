@@ -8,7 +8,9 @@
 //   a cloud each is a paid load balancer), once both have an address within timeouts.expose;
 // - else kubectl port-forward on localhost (src/deployment/forward.ts), which always works.
 // The objects are todo-deploy's own (server-side apply), changed only when their spec differs;
-// `teardown` deletes them.
+// those of another way than the one chosen now (cluster.host or cluster.expose changed) are
+// deleted once it is in place, so the day-two commands never show a URL that is no longer the
+// app's, and no paid load balancer is left behind; `teardown` deletes them all.
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { services, type Config, type Service } from '../config/schema.js';
@@ -47,13 +49,29 @@ type Scope = { kubeContext: string; namespace: string };
 
 /** Chooses how the app is reached and makes it so; `forwarded` are the port-forward URLs (localhost:nodePort). */
 export async function exposeApp(ctx: Pick<Context, 'tools' | 'out' | 'dryRun' | 'signal'>, config: Config, kubeContext: string, forwarded: Record<Service, string>): Promise<Exposure> {
-  const { expose, host } = config.cluster;
   const scope = { kubeContext, namespace: config.namespace };
-  if (expose === 'port-forward') return byForward(forwarded, 'cluster.expose: port-forward');
-  if (expose === 'loadbalancer') return loadBalancers(ctx, config, scope);
+  const way = await chooseWay(ctx, config, kubeContext);
+  // Our objects, whichever way made them: one read for the chosen way's and the others'.
+  const found = await ctx.tools.kubectl.getObjects(scope, exposureObjects(config));
+  const ours = way.mode === 'ingress' ? [`ingress/${INGRESS}`] : way.mode === 'loadbalancer' ? services.map((s) => `service/${publicService(config, s)}`) : [];
+  const isOurs = (o: KubeObject) => ours.includes(`${o.kind.toLowerCase()}/${o.metadata.name}`);
+  const exposure =
+    way.mode === 'ingress' ? await ingress(ctx, config, scope, way.className, found.filter(isOurs)) : way.mode === 'loadbalancer' ? await loadBalancers(ctx, config, scope, found.filter(isOurs)) : byForward(forwarded, way.why);
+  const stale = found.filter((o) => !isOurs(o));
+  if (stale.length === 0) return exposure;
+  await ctx.tools.kubectl.deleteObjects(scope, stale.map((o) => `${o.kind.toLowerCase()}/${o.metadata.name}`));
+  return { ...exposure, changes: [...exposure.changes, ...stale.map((o) => `${ctx.dryRun ? 'delete' : 'deleted'} ${o.kind}/${o.metadata.name}`)] };
+}
+
+type Way = { mode: 'port-forward'; why: string } | { mode: 'loadbalancer' } | { mode: 'ingress'; className: string };
+
+async function chooseWay(ctx: Pick<Context, 'tools' | 'out'>, config: Config, kubeContext: string): Promise<Way> {
+  const { expose, host } = config.cluster;
+  if (expose === 'port-forward') return { mode: 'port-forward', why: 'cluster.expose: port-forward' };
+  if (expose === 'loadbalancer') return { mode: 'loadbalancer' };
   if (!host) {
     if (expose === 'ingress') throw new UsageError('cluster.expose is ingress, but cluster.host is empty: an Ingress routes a host name.', 'Set cluster.host in todo-deploy.yaml to the name users open (its DNS pointing at the ingress controller), e.g. todo.example.com.');
-    return byForward(forwarded, 'no cluster.host for an Ingress');
+    return { mode: 'port-forward', why: 'no cluster.host for an Ingress' };
   }
   const classes = await ctx.tools.kubectl.ingressClasses(kubeContext);
   const chosen = classes.find((c) => c.isDefault) ?? (classes.length === 1 ? classes[0] : undefined);
@@ -61,9 +79,9 @@ export async function exposeApp(ctx: Pick<Context, 'tools' | 'out' | 'dryRun' | 
     const why = classes.length === 0 ? `the context "${kubeContext}" has no IngressClass (no ingress controller)` : `it has several IngressClasses (${classes.map((c) => c.name).join(', ')}) and none is the default`;
     if (expose === 'ingress') throw new PrereqError(`An Ingress cannot be used: ${why}.`, 'Install an ingress controller (ingress-nginx, Traefik…) or mark one IngressClass the default (ingressclass.kubernetes.io/is-default-class: "true"), or set cluster.expose: port-forward.');
     ctx.out.warn(`cluster.host is ${host}, but ${why}: the app is reached by port-forward instead.`);
-    return byForward(forwarded, why);
+    return { mode: 'port-forward', why };
   }
-  return ingress(ctx, config, scope, chosen.name);
+  return { mode: 'ingress', className: chosen.name };
 }
 
 const byForward = (urls: Record<Service, string>, why: string): Exposure => ({ mode: 'port-forward', urls, changes: [], detail: `kubectl port-forward on localhost (${why})` });
@@ -85,18 +103,17 @@ export function loadBalancerManifest(config: Config, service: Service): Manifest
   return { apiVersion: 'v1', kind: 'Service', metadata: { name: publicService(config, service), namespace: config.namespace, labels: managedLabels, annotations: { [SPEC]: digest(spec) } }, spec };
 }
 
-async function ingress(ctx: Pick<Context, 'tools' | 'dryRun'>, config: Config, scope: Scope, className: string): Promise<Exposure> {
+async function ingress(ctx: Pick<Context, 'tools' | 'dryRun'>, config: Config, scope: Scope, className: string, current: KubeObject[]): Promise<Exposure> {
   const url = `http://${config.cluster.host}`;
   const manifest = ingressManifest(config, className);
-  const [current] = await ctx.tools.kubectl.getObjects(scope, [`ingress/${INGRESS}`]);
-  const changes = await applyChanged(ctx, scope, [manifest], current ? [current] : []);
+  const changes = await applyChanged(ctx, scope, [manifest], current);
   return { mode: 'ingress', urls: { frontend: url, backend: url }, changes, detail: `Ingress ${INGRESS} (class ${className}): ${url}, the API under ${url}/api` };
 }
 
-async function loadBalancers(ctx: Pick<Context, 'tools' | 'dryRun' | 'signal'>, config: Config, scope: Scope): Promise<Exposure> {
+async function loadBalancers(ctx: Pick<Context, 'tools' | 'dryRun' | 'signal'>, config: Config, scope: Scope, current: KubeObject[]): Promise<Exposure> {
   const manifests = services.map((s) => loadBalancerManifest(config, s));
   const names = services.map((s) => `service/${publicService(config, s)}`);
-  const changes = await applyChanged(ctx, scope, manifests, await ctx.tools.kubectl.getObjects(scope, names));
+  const changes = await applyChanged(ctx, scope, manifests, current);
   if (ctx.dryRun && changes.length > 0) {
     return { mode: 'loadbalancer', urls: { frontend: `http://<address>:${config.frontend.port}`, backend: `http://<address>:${config.backend.port}` }, changes, detail: 'LoadBalancer Services would be created' };
   }

@@ -31,6 +31,9 @@ export const imageTargetPhase = (ctx: Context, { config }: UpInputs) =>
     async run({ cluster, dockerEnv }) {
       if (config.target === 'cluster') {
         const { source, ...placement } = await resolvePlacement(ctx, config, cluster.kubeContext);
+        // The tool that will load the images, asked now: missing, it is said before the builds, not after them.
+        const loader = placement.load?.tool;
+        if (loader === 'kind' || loader === 'k3d') await ctx.tools[loader].version();
         return { buildEnv: {}, placement, detail: `built here for ${placement.platform}, ${source}` };
       }
       const { containerRuntime } = config.minikube;

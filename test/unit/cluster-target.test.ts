@@ -244,6 +244,7 @@ describe('how the app is reached on the cluster target', () => {
   }
   const fake = (f: Fake = {}) => {
     const applied: unknown[] = [];
+    const deleted: string[][] = [];
     const warnings: string[] = [];
     const ctx = {
       dryRun: false,
@@ -254,10 +255,11 @@ describe('how the app is reached on the cluster target', () => {
           ingressClasses: async () => f.classes ?? [],
           getObjects: async (_scope: unknown, names: string[]) => (f.objects ?? []).filter((o) => names.includes(`${o.kind.toLowerCase()}/${o.metadata.name}`)),
           apply: async (_scope: unknown, manifest: unknown) => applied.push(manifest),
+          deleteObjects: async (_scope: unknown, names: string[]) => deleted.push(names),
         },
       },
     } as unknown as Parameters<typeof exposeApp>[0];
-    return { ctx, applied, warnings };
+    return { ctx, applied, deleted, warnings };
   };
 
   it('uses an Ingress on cluster.host when the cluster has a default IngressClass: one origin, the API under /api, Better Auth left to the UI', async () => {
@@ -301,5 +303,28 @@ describe('how the app is reached on the cluster target', () => {
     expect(await exposeApp(ctx, config, 'eks', forwarded)).toMatchObject({ mode: 'loadbalancer', urls: { frontend: 'http://203.0.113.7:3000', backend: 'http://203.0.113.8:8000' }, changes: [] });
     expect(applied).toEqual([]);
     expect((loadBalancerManifest(config, 'backend') as { spec: { selector: object } }).spec.selector).toEqual({ 'app.kubernetes.io/name': 'backend', 'app.kubernetes.io/instance': 'backend' });
+  });
+
+  it('deletes the objects of another way than the one chosen now, once it is in place (the day-two commands read what exists)', async () => {
+    const lb = clusterConfig({ expose: 'loadbalancer' });
+    const withAddress = (s: 'frontend' | 'backend') => ({ ...(loadBalancerManifest(lb, s) as unknown as KubeObject), status: { loadBalancer: { ingress: [{ ip: '203.0.113.7' }] } } });
+    const ingressObject = ingressManifest(clusterConfig({ host: 'todo.example.com' }), 'nginx') as unknown as KubeObject;
+    // From an Ingress to port-forward (cluster.host removed).
+    const toForward = fake({ classes: [{ name: 'nginx', isDefault: true }], objects: [ingressObject] });
+    expect(await exposeApp(toForward.ctx, clusterConfig(), 'kind-dev', forwarded)).toMatchObject({ mode: 'port-forward', changes: ['deleted Ingress/todo-deploy'] });
+    expect(toForward.deleted).toEqual([['ingress/todo-deploy']]);
+    // From LoadBalancers to an Ingress: the paid load balancers go.
+    const toIngress = fake({ classes: [{ name: 'nginx', isDefault: true }], objects: [withAddress('frontend'), withAddress('backend')] });
+    const exposure = await exposeApp(toIngress.ctx, clusterConfig({ host: 'todo.example.com' }), 'kind-dev', forwarded);
+    expect(exposure.mode).toBe('ingress');
+    expect(exposure.changes.slice(-2)).toEqual(['deleted Service/frontend-public', 'deleted Service/backend-public']);
+    expect(toIngress.deleted).toEqual([['service/frontend-public', 'service/backend-public']]);
+    // The chosen way's own objects stay; a way that cannot be put in place deletes nothing.
+    const kept = fake({ objects: [withAddress('frontend'), withAddress('backend')] });
+    expect((await exposeApp(kept.ctx, lb, 'eks', forwarded)).changes).toEqual([]);
+    expect(kept.deleted).toEqual([]);
+    const failing = fake({ objects: [withAddress('frontend'), withAddress('backend')] });
+    await expect(exposeApp(failing.ctx, clusterConfig({ expose: 'ingress', host: 'todo.example.com' }), 'eks', forwarded)).rejects.toThrow(/has no IngressClass/);
+    expect(failing.deleted).toEqual([]);
   });
 });
