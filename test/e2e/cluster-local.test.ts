@@ -45,15 +45,18 @@ interface ClusterOptions {
   /** Under `timeouts:` besides verify: 5s. */
   timeouts?: Record<string, string>;
   checks?: Record<string, boolean>;
+  /** 'app': the Services' ports (frontend.port, backend.port) are the app's servers' own, not 3000 and 8000. */
+  servicePorts?: 'app';
 }
 
 type ClusterScenario = Scenario & { ports: { frontend: number; backend: number } };
 
 /** A cluster-target checkout: todo-deploy.yaml names the context; the Services lead to the app's servers. */
-async function onCluster({ sim, context, cluster = {}, yaml = '', timeouts = {}, checks = { cors: false } }: ClusterOptions): Promise<ClusterScenario> {
+async function onCluster({ sim, context, cluster = {}, yaml = '', timeouts = {}, checks = { cors: false }, servicePorts }: ClusterOptions): Promise<ClusterScenario> {
   const s = await scenario({ minikube: 'absent', ...sim });
   const frontend = await freeNodePort([s.app.ports.frontend, s.app.ports.backend]);
   const ports = { frontend, backend: await freeNodePort([s.app.ports.frontend, s.app.ports.backend, frontend]) };
+  const port = servicePorts === 'app' ? s.app.ports : undefined;
   const lines = [
     'target: cluster',
     'cluster:',
@@ -62,10 +65,9 @@ async function onCluster({ sim, context, cluster = {}, yaml = '', timeouts = {},
     'timeouts:',
     '  verify: 5s',
     ...Object.entries(timeouts).map(([k, v]) => `  ${k}: ${v}`),
-    `frontend:\n  nodePort: ${ports.frontend}`,
-    `backend:\n  nodePort: ${ports.backend}`,
-    'checks:',
-    ...Object.entries(checks).map(([k, v]) => `  ${k}: ${v}`),
+    `frontend:\n  nodePort: ${ports.frontend}${port ? `\n  port: ${port.frontend}` : ''}`,
+    `backend:\n  nodePort: ${ports.backend}${port ? `\n  port: ${port.backend}` : ''}`,
+    ...(Object.keys(checks).length > 0 ? ['checks:', ...Object.entries(checks).map(([k, v]) => `  ${k}: ${v}`)] : []),
   ];
   s.app.write('todo-deploy.yaml', `${lines.join('\n')}\n${yaml}`);
   s.sim.update((state) => {
@@ -306,6 +308,18 @@ describe('the cluster target behind LoadBalancer Services', () => {
     const down = await s.cli(['teardown', '--yes']);
     expect(down.exitCode, down.stderr).toBe(0);
     expect(Object.keys(s.sim.state().kube.clusters['kind-dev']!.services)).toEqual([]);
+  });
+
+  it("Docker Desktop's (localhost): every app check passes at the LoadBalancers' URLs, CORS included", async () => {
+    // The Services' ports are the app's servers' own: Docker Desktop publishes each LoadBalancer on localhost at its port.
+    const s = await onCluster({ sim: { clusters: { 'docker-desktop': {} } }, context: 'docker-desktop', cluster: { expose: 'loadbalancer' }, checks: {}, servicePorts: 'app' });
+    const r = await s.up(['--yes']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const [front, back] = [`http://localhost:${s.app.ports.frontend}`, `http://localhost:${s.app.ports.backend}`];
+    expect(bakedBackendUrl(s.sim.calls())).toBe(back);
+    expect(r.stdout).toContain(`App       ${front}`);
+    expect(r.stderr).toContain('app checks: 5 passed');
+    expect(loads(s.sim.calls())).toEqual([]);
   });
 
   it('without one (as on kind): exit 1 "got no address within 2s", before any build or helm call', async () => {

@@ -76,8 +76,8 @@ function firstNodeName(name: string): string {
 /** Adds a cluster not run by minikube, and its context (see SimOptions.clusters). */
 export function addCluster(state: SimState, name: string, patch: DeepPartial<ClusterState> = {}): void {
   const index = Object.values(state.kube.clusters).filter((c) => !c.minikubeProfile).length;
-  // Docker Desktop's Kubernetes runs the images of this machine's Docker.
-  const base = newCluster(`https://127.0.0.1:${6443 + index}`, { nodes: [{ name: firstNodeName(name) }], ...(name === 'docker-desktop' && { hostImages: true }) });
+  // Docker Desktop's Kubernetes runs the images of this machine's Docker, and publishes LoadBalancer Services on localhost.
+  const base = newCluster(`https://127.0.0.1:${6443 + index}`, { nodes: [{ name: firstNodeName(name) }], ...(name === 'docker-desktop' && { hostImages: true, loadBalancer: { hostname: 'localhost' } }) });
   state.kube.clusters[name] = deepMerge(base, patch);
   state.kube.contexts[name] ??= { cluster: name, namespace: 'default' };
 }

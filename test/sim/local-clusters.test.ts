@@ -235,4 +235,11 @@ describe.concurrent('IngressClasses, Ingresses and LoadBalancer Services', () =>
     const del = await s.exec('kubectl', ['--context', 'kind-dev', '--namespace', 'todo', 'delete', 'ingress/todo-deploy', 'service/frontend-public', 'service/backend-public', '--ignore-not-found', '--wait=false']);
     expect(del.stdout).toBe('service "frontend-public" deleted from todo namespace\nservice "backend-public" deleted from todo namespace\n');
   });
+
+  it("Docker Desktop's LoadBalancer Services are published on localhost (a hostname, no ip)", async () => {
+    const s = await withClusters({ clusters: { 'docker-desktop': {} } });
+    expect((await s.exec('kubectl', apply('docker-desktop'), { input: JSON.stringify(loadBalancer('frontend-public', 3000)) })).exitCode).toBe(0);
+    const got = JSON.parse((await s.exec('kubectl', ['--context', 'docker-desktop', '--namespace', 'todo', 'get', 'service', 'frontend-public', '--output', 'json'])).stdout) as { status: unknown };
+    expect(got.status).toEqual({ loadBalancer: { ingress: [{ hostname: 'localhost' }] } });
+  });
 });

@@ -328,10 +328,10 @@ export interface ClusterState {
   ingresses?: Record<string, IngressObject>;
   /**
    * A load balancer controller (MetalLB, k3s' ServiceLB, a cloud's): every Service of type
-   * LoadBalancer gets `status.loadBalancer.ingress[0].ip` = `ip`. None by default: they stay
-   * pending, as on kind.
+   * LoadBalancer gets `status.loadBalancer.ingress[0].ip` = `ip` (or `.hostname`, as Docker
+   * Desktop gives `localhost`, its default here). None by default: they stay pending, as on kind.
    */
-  loadBalancer?: { ip: string };
+  loadBalancer?: { ip?: string; hostname?: string };
 }
 
 export interface KubeState {

@@ -849,14 +849,16 @@ export function deploymentJson(state, cluster, key) {
 
 /**
  * A Service as the API server returns it. A LoadBalancer one has an address once the cluster's
- * load balancer controller gave it one (`cluster.loadBalancer`; ipMode VIP, defaulted since 1.30),
- * else an empty status (pending, as on kind).
+ * load balancer controller gave it one (`cluster.loadBalancer`: an ip, with ipMode VIP as the API
+ * server defaults it since 1.30; or a hostname, as Docker Desktop's `localhost`), else an empty
+ * status (pending, as on kind).
  */
 export function serviceJson(cluster, key) {
   const s = cluster.services[key];
   const [ns, name] = key.split('/');
   const annotations = s.release ? { 'meta.helm.sh/release-name': s.release, 'meta.helm.sh/release-namespace': ns } : s.annotations && Object.keys(s.annotations).length > 0 ? s.annotations : undefined;
-  const address = s.type === 'LoadBalancer' && cluster.loadBalancer?.ip;
+  const lb = s.type === 'LoadBalancer' ? cluster.loadBalancer : undefined;
+  const address = lb?.ip ? { ip: lb.ip, ipMode: 'VIP' } : lb?.hostname ? { hostname: lb.hostname } : undefined;
   return {
     apiVersion: 'v1',
     kind: 'Service',
@@ -868,7 +870,7 @@ export function serviceJson(cluster, key) {
       ports: s.ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.port, targetPort: p.targetPort, protocol: 'TCP', ...(p.nodePort ? { nodePort: p.nodePort } : {}) })),
       ...(s.type === 'LoadBalancer' && { externalTrafficPolicy: 'Cluster', allocateLoadBalancerNodePorts: true }),
     },
-    status: { loadBalancer: address ? { ingress: [{ ip: address, ipMode: 'VIP' }] } : {} },
+    status: { loadBalancer: address ? { ingress: [address] } : {} },
   };
 }
 
