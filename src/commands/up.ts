@@ -57,7 +57,8 @@ export async function up(ctx: Context, options: UpOptions = {}): Promise<void> {
 
   // Every phase ran: the runner throws otherwise.
   const { cluster, expose, secrets, database, build, push, deploy } = results as UpResults;
-  const changes = [cluster, expose, secrets, database, build, push, deploy].flatMap((r) => r.changes);
+  // Once each: the namespace is made by whichever of the expose and secrets phases (run side by side) applies first.
+  const changes = [...new Set([cluster, expose, secrets, database, build, push, deploy].flatMap((r) => r.changes))];
   const urls = { frontend: expose.urls.frontend, backend: expose.urls.backend, apiDocs: `${expose.urls.backend}/docs` };
   const frontend = { ref: deployRef(push.images.frontend) };
   const backend = { ref: deployRef(push.images.backend) };

@@ -40,7 +40,7 @@ export const pushPhase = (ctx: Context, { config }: UpInputs) =>
           for (const s of toLoad) changes.push(changeText(loaded.dryRun, 'load', `${build.images[s].ref} into ${tool} "${name}"`));
         }
         const held = tool === 'docker-desktop' ? 'shared with Docker Desktop' : 'held by the cluster';
-        return { images: byTag, changes, detail: services.map((s) => `${build.images[s].ref} (${toLoad.includes(s) ? 'loaded' : held})`).join(', ') };
+        return { images: byTag, changes, detail: services.map((s) => `${build.images[s].ref} (${toLoad.includes(s) ? (ctx.dryRun ? 'would load' : 'loaded') : held})`).join(', ') };
       }
 
       let done = 0;

@@ -346,3 +346,19 @@ describe('switching how the app is reached', () => {
     expect(s.sim.state().kube.clusters['kind-dev']!.ingresses ?? {}).toEqual({});
   });
 });
+
+describe('--dry-run on a cluster of this machine', () => {
+  it('says what it would apply, build and load, each change once, and changes nothing', async () => {
+    const s = await onCluster({ sim: ingressCluster(), context: 'kind-dev', cluster: { host: HOST }, checks: ALL_CHECKS_OFF });
+    const r = await s.up(['--yes', '--dry-run']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(mutating(s.sim.calls())).toEqual([]);
+    expect(r.stdout).toContain(`App       http://${HOST}`);
+    const would = /Would change: {2}(.*)/.exec(r.stdout)![1]!.split('; ');
+    expect(would.filter((c) => c === 'create namespace todo')).toHaveLength(1);
+    expect(would).toContain('apply Ingress/todo-deploy');
+    expect(would.filter((c) => c.startsWith('load '))).toHaveLength(2);
+    expect(r.stderr).toMatch(/Get the images to the cluster: todo-frontend:\w+ \(would load\), todo-backend:\w+ \(would load\)/);
+    expect(r.stdout).toContain(`[dry-run] kind load docker-image`);
+  });
+});
