@@ -113,13 +113,14 @@ async function databaseStatus(ctx: Context, deployment: Deployment, releases: Pr
 }
 
 function describeRelease(name: string, r: ReleaseStatus): NonNullable<ServiceStatus['release']> {
-  const image = r.config.image as { repository?: unknown; tag?: unknown } | undefined;
+  const image = r.config.image as { repository?: unknown; tag?: unknown; digest?: unknown } | undefined;
   return {
     name,
     revision: r.revision,
     status: r.status,
     chart: r.chart,
-    ...(typeof image?.repository === 'string' && { image: `${image.repository}${typeof image.tag === 'string' && image.tag ? `:${image.tag}` : ''}` }),
+    // The cluster target deploys by digest: shown as the pods run it, repository:tag@sha256:….
+    ...(typeof image?.repository === 'string' && { image: `${image.repository}${typeof image.tag === 'string' && image.tag ? `:${image.tag}` : ''}${typeof image.digest === 'string' && image.digest ? `@${image.digest}` : ''}` }),
     ...(r.lastDeployed && { lastDeployed: r.lastDeployed }),
   };
 }

@@ -12,6 +12,7 @@ import { secretNames } from '../deployment/secret-keys.js';
 import { checkTarget } from '../deployment/access.js';
 import { PULL_SECRET } from '../deployment/registry-credentials.js';
 import { exposureObjects } from '../deployment/expose.js';
+import { probeName } from '../deployment/pull-probe.js';
 import type { MinikubeStatus } from '../tools/minikube.js';
 
 export interface TeardownOptions {
@@ -53,6 +54,8 @@ async function tearDown(ctx: Context, config: Config, action: NonNullable<Teardo
   let data: { claim?: string; secret?: string } = {};
   let deployment: Awaited<ReturnType<typeof connect>> | undefined;
   let exposure: string[] = [];
+  // Pull probe pods an interrupted `up` left (it cannot remove them once stopped; the next up would).
+  let probes: string[] = [];
   if (purgeData && status.state !== 'running' && action !== 'delete') {
     throw new UsageError(
       `--purge-data deletes the database's volume from the cluster, but the Minikube profile "${profile}" ${status.state === 'absent' ? 'does not exist' : 'is not running'}.`,
@@ -65,13 +68,15 @@ async function tearDown(ctx: Context, config: Config, action: NonNullable<Teardo
     // The database's objects whatever database.mode says now: one deployed before a switch to an
     // external database is still ours to remove (and its data still to keep unless asked).
     const names = [...services.map((s) => config[s].release), config.database.release];
-    const [found, existing, claims, exposed] = await Promise.all([
+    const [found, existing, claims, exposed, leftProbes] = await Promise.all([
       ctx.tools.helm.releases(scope, names),
       ctx.tools.kubectl.secretNames(scope, [...Object.values(secretNames), databaseSecret.name, ...(onCluster ? [PULL_SECRET] : [])]),
       ctx.tools.kubectl.getObjects(scope, [`persistentvolumeclaim/${databaseVolume(config)}`]),
       // The cluster target's Ingress and LoadBalancer Services (src/deployment/expose.ts).
       onCluster ? ctx.tools.kubectl.getObjects(scope, exposureObjects(config)) : [],
+      onCluster ? ctx.tools.kubectl.getObjects(scope, services.map((s) => `pod/${probeName(s)}`)) : [],
     ]);
+    probes = leftProbes.map((o) => o.metadata.name);
     exposure = exposed.map((o) => `${o.kind.toLowerCase()}/${o.metadata.name}`);
     for (const release of names) {
       const current = found.get(release);
@@ -89,6 +94,7 @@ async function tearDown(ctx: Context, config: Config, action: NonNullable<Teardo
     ...releases.map((r) => `Helm release ${r.release} (revision ${r.revision}) in namespace ${namespace}, with its pods and services`),
     ...secrets.map((name) => `Secret ${namespace}/${name}`),
     ...exposure.map((object) => `${object.startsWith('ingress/') ? 'Ingress' : 'LoadBalancer Service'} ${namespace}/${object.split('/')[1]}`),
+    ...probes.map((name) => `Pod ${namespace}/${name} (a pull probe an interrupted up left)`),
     ...(purge && data.claim ? [`PersistentVolumeClaim ${namespace}/${data.claim}: the database's volume, with all its data`] : []),
     ...(purge && data.secret ? [`Secret ${namespace}/${data.secret} (the database's password)`] : []),
     ...(profileAction === 'delete' ? [`Minikube profile "${profile}": deleted, with its cluster, its images and its kube-context`] : []),
@@ -126,6 +132,10 @@ async function tearDown(ctx: Context, config: Config, action: NonNullable<Teardo
     if (exposure.length > 0) {
       await ctx.tools.kubectl.deleteObjects({ kubeContext: ref.kubeContext, namespace }, exposure);
       removed.push(...exposure);
+    }
+    if (probes.length > 0) {
+      await ctx.tools.kubectl.deletePods({ kubeContext: ref.kubeContext, namespace }, probes);
+      removed.push(...probes.map((name) => `pod ${name}`));
     }
     // Deleted after the releases, so no pod of theirs is left waiting for a missing secret.
     // After the release, whose pod held it (a claim in use is not deleted until no pod uses it),
