@@ -27,6 +27,23 @@ export function pullFailure(message: string): PullFailure {
   return 'other';
 }
 
+/**
+ * With a pull secret, how long a refusal must last to be the registry's answer. The kubelet may
+ * try a new pod's first pull before it can read the pod's pull secret, and then pulls without it:
+ * seen on the cluster tier's real node (Kubernetes 1.34) for a probe made a second after its
+ * Secret — the event FailedToRetrieveImagePullSecret ("Unable to retrieve some image pull
+ * secrets"), then 401 Unauthorized. (The kubelet's secret cache must list the Secret, which the
+ * Node authorizer allows only once it has seen a pod on that node naming it.) The kubelet pulls
+ * again after its back-off (10 s, at the pod's next sync, jittered up to 15 s), reading the
+ * secret again.
+ */
+export const PULL_SECRET_RETRY_MS = 30_000;
+
+/** Whether a failed pull is the answer, or (a refusal with a pull secret, not yet past the kubelet's retry) may still turn. */
+export function failedForGood(failure: PullFailure, o: { pullSecret: boolean; failingForMs: number }): boolean {
+  return !(failure === 'unauthorized' && o.pullSecret && o.failingForMs < PULL_SECRET_RETRY_MS);
+}
+
 export const probeName = (service: Service) => `todo-deploy-pull-${service}`;
 
 /** The probe pod: restricted (it passes the namespace's Pod Security), tiny, never restarted. */
@@ -94,12 +111,17 @@ export async function probePull(ctx: Context, target: { config: Config; kubeCont
   await ctx.tools.kubectl.apply(scope, probePod(config, service, image), `Pod ${name} (pulls ${image})`);
   progress('pulling');
   const deadline = Date.now() + config.timeouts.deploy;
+  let failingSince: number | undefined;
   try {
     for (;;) {
       const [pod] = await ctx.tools.kubectl.pods(scope, `todo-deploy.dev/probe=pull,todo-deploy.dev/service=${service}`);
       const state = probeState(pod);
       if (state && 'pulled' in state) return;
-      if (state) throw pullError(config, service, image, state.failed);
+      if (state) {
+        failingSince ??= Date.now();
+        if (failedForGood(pullFailure(state.failed), { pullSecret: Boolean(pullSecretName(config)), failingForMs: Date.now() - failingSince })) throw pullError(config, service, image, state.failed);
+        progress('refused; waiting for the kubelet to pull again with the pull secret');
+      }
       if (Date.now() > deadline) {
         throw new OperationError(
           `The cluster did not pull the ${service} image ${image} within ${Math.round(config.timeouts.deploy / 1000)}s.`,

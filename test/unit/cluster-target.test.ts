@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { defaults, type Config } from '../../src/config/schema.js';
 import { chartValues } from '../../src/deployment/chart-values.js';
 import { checkTarget, protectedBy } from '../../src/deployment/access.js';
-import { probePod, probeState, pullFailure } from '../../src/deployment/pull-probe.js';
+import { failedForGood, probePod, probeState, PULL_SECRET_RETRY_MS, pullFailure } from '../../src/deployment/pull-probe.js';
 import { readPullCredentials } from '../../src/deployment/registry-credentials.js';
 import { localClusterOf, pushError, resolvePlacement } from '../../src/deployment/registry.js';
 import { tagOf } from '../../src/images/content-tag.js';
@@ -136,6 +136,21 @@ describe('the pull probe (containerd on a real node)', () => {
       const state = stateOf(`${name}-${phase}`);
       expect(state && 'failed' in state ? pullFailure(state.failed) : state).toBe(cause);
     }
+  });
+
+  it("with a pull secret, takes a refusal as the registry's answer only once it outlasted the kubelet's retry", () => {
+    // The real node's first pull of a new pod can go without the secret (FailedToRetrieveImagePullSecret, then 401).
+    const state = probeState(parsePods(recorded('pull-unauthorized-errimagepull').stdout)[0]);
+    const refused = pullFailure(state && 'failed' in state ? state.failed : '');
+    expect(refused).toBe('unauthorized');
+    expect(failedForGood(refused, { pullSecret: true, failingForMs: 0 })).toBe(false);
+    expect(failedForGood(refused, { pullSecret: true, failingForMs: PULL_SECRET_RETRY_MS - 1 })).toBe(false);
+    expect(failedForGood(refused, { pullSecret: true, failingForMs: PULL_SECRET_RETRY_MS })).toBe(true);
+    // Without a pull secret, nothing will change on a retry; any other cause is the answer at once.
+    expect(failedForGood(refused, { pullSecret: false, failingForMs: 0 })).toBe(true);
+    for (const cause of ['not-found', 'platform', 'unreachable', 'other'] as const) expect(failedForGood(cause, { pullSecret: true, failingForMs: 0 })).toBe(true);
+    // Longer than the kubelet's first back-off (10 s) and the pod worker's jittered requeue (up to 15 s).
+    expect(PULL_SECRET_RETRY_MS).toBeGreaterThan(15_000);
   });
 
   it('asks for nothing the restricted Pod Security Standard refuses, and always pulls', () => {

@@ -2,6 +2,10 @@
 // the real helm (3 or 4), the real kubectl 1.34, Debian's docker client (the tier's daemon, for
 // `docker version`) and the minikube stand-in (../minikube.mjs). Every call is logged by a
 // one-line shim before the real binary runs (argv only: it never holds a secret, asserted).
+// For the cluster target (`target: 'cluster'`): no minikube stand-in — a `minikube` that only
+// logs the call and fails (the cluster target makes none) — and `docker build` run with
+// `--network host` added after `build` (the tier's daemon has no bridge; the logged argv is the
+// product's own), since the product builds with "the user's own daemon", which is the tier's.
 import type { ChildProcess } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -47,6 +51,8 @@ export interface AppOptions {
   /** The backend's external database; none: `up` deploys PostgreSQL in the cluster (database.mode auto). */
   databaseUrl?: string;
   extraYaml?: string;
+  /** minikube (default): the minikube stand-in; cluster: none (a minikube call fails, logged), builds on the tier's daemon directly. */
+  target?: 'minikube' | 'cluster';
 }
 
 export const appSecrets = {
@@ -61,15 +67,18 @@ export function createProduct(o: AppOptions): Product {
   const log = join(dir, 'calls.log');
   mkdirSync(bin);
   writeFileSync(log, '');
-  const shim = (tool: string, real: string) => {
+  const cluster = o.target === 'cluster';
+  const shim = (tool: string, real: string, before = '') => {
     // One line per call: the tool and its argv, tab-separated (no argv of the product holds a tab or newline).
-    writeFileSync(join(bin, tool), `#!/bin/sh\n{ printf '%s' ${tool}; for a in "$@"; do printf '\\t%s' "$a"; done; printf '\\n'; } >> ${log}\nexec ${real} "$@"\n`);
+    writeFileSync(join(bin, tool), `#!/bin/sh\n{ printf '%s' ${tool}; for a in "$@"; do printf '\\t%s' "$a"; done; printf '\\n'; } >> ${log}\n${before}exec ${real} "$@"\n`);
     chmodSync(join(bin, tool), 0o755);
   };
   shim('helm', realToolPath(o.helm));
   shim('kubectl', realToolPath('kubectl134'));
-  shim('docker', dockerBin);
-  shim('minikube', `${process.execPath} ${join(repoRoot, 'test', 'cluster', 'minikube.mjs')}`);
+  // The cluster target builds with the user's daemon (the tier's): only --network host added to a build.
+  shim('docker', dockerBin, cluster ? `if [ "$1" = build ]; then shift; exec ${dockerBin} build --network host "$@"; fi\n` : '');
+  if (cluster) shim('minikube', 'false', "echo 'node tier: the cluster target must make no minikube call' >&2\n");
+  else shim('minikube', `${process.execPath} ${join(repoRoot, 'test', 'cluster', 'minikube.mjs')}`);
   const state = join(dir, 'minikube.json');
   writeFileSync(state, JSON.stringify({ profile: 'minikube', status: 'Running', ip: nodeIp, dockerHost: o.dockerHost, containerd: o.containerd, kubernetesVersion: 'v1.34.4' }));
 
@@ -78,7 +87,7 @@ export function createProduct(o: AppOptions): Product {
     mkdirSync(join(appDir, path, '..'), { recursive: true });
     writeFileSync(join(appDir, path), content);
   };
-  write('.env', `${o.databaseUrl ? `DATABASE_URL=${o.databaseUrl}\n` : ''}BETTER_AUTH_SECRET=${appSecrets.BETTER_AUTH_SECRET}\nBETTER_AUTH_URL=http://${nodeIp}:${o.nodePorts.frontend}\nOPENAI_API_KEY=${appSecrets.OPENAI_API_KEY}\n`);
+  write('.env', `${o.databaseUrl ? `DATABASE_URL=${o.databaseUrl}\n` : ''}BETTER_AUTH_SECRET=${appSecrets.BETTER_AUTH_SECRET}\nBETTER_AUTH_URL=http://${cluster ? 'localhost' : nodeIp}:${o.nodePorts.frontend}\nOPENAI_API_KEY=${appSecrets.OPENAI_API_KEY}\n`);
   chmodSync(join(appDir, '.env'), 0o600);
   write(
     'todo-deploy.yaml',
