@@ -19,7 +19,7 @@ export function clusterPhase(ctx: Context, inputs: UpInputs) {
  * port-forward (src/deployment/expose.ts), chosen before the images are looked up since the
  * frontend's bundle holds the backend's URL; on Minikube, the NodePorts the cluster phase found.
  */
-export const exposePhase = (ctx: Context, { config }: UpInputs) =>
+export const exposePhase = (ctx: Context, { config, secrets }: UpInputs) =>
   upStep({
     id: 'expose',
     needs: ['cluster'],
@@ -27,10 +27,23 @@ export const exposePhase = (ctx: Context, { config }: UpInputs) =>
     leftBehind: 'An Ingress or Service of todo-deploy may be half-applied; the next run applies it again.',
     async run({ cluster }) {
       if (config.target !== 'cluster') return { urls: cluster.urls, changes: [], detail: 'NodePorts' };
-      return exposeApp(ctx, config, cluster.kubeContext, cluster.urls);
+      const exposure = await exposeApp(ctx, config, cluster.kubeContext, cluster.urls);
+      const warning = authUrlMismatch(secrets.BETTER_AUTH_URL, exposure.urls.frontend, ctx.envFile);
+      if (warning) ctx.out.warn(warning);
+      return exposure;
     },
     detail: (result) => result.detail,
   });
+
+/**
+ * Better Auth builds its links and checks request origins with BETTER_AUTH_URL, and the backend
+ * allows CORS from it: on a cluster the URL users open is the Ingress's, the LoadBalancer's or
+ * the port-forward's, which .env may not say yet.
+ */
+export function authUrlMismatch(authUrl: string | undefined, opened: string, envFile: string): string | undefined {
+  if (!authUrl || !URL.canParse(authUrl) || !URL.canParse(opened) || new URL(authUrl).origin === new URL(opened).origin) return undefined;
+  return `BETTER_AUTH_URL in ${envFile} is ${authUrl}, but users open the app at ${opened}: sign-in and the backend's CORS go by BETTER_AUTH_URL. Set BETTER_AUTH_URL=${opened} in ${envFile} and run todo-deploy up again.`;
+}
 
 /** The cluster target: an existing context, named by the user (checked before the run started), never started or stopped. */
 const connectPhase = (ctx: Context, { config }: UpInputs) =>

@@ -19,6 +19,7 @@ import { dockerBuildArgs, parseImageDetails, parsePushDigest } from '../../src/t
 import { ToolError, UsageError } from '../../src/errors.js';
 import { parseLocalRegistry, parseNodePlatforms, parsePods, type KubeObject } from '../../src/tools/kubectl.js';
 import { exposeApp, ingressManifest, loadBalancerManifest } from '../../src/deployment/expose.js';
+import { authUrlMismatch } from '../../src/phases/cluster.js';
 
 interface Recording {
   argv: string[];
@@ -341,5 +342,13 @@ describe('how the app is reached on the cluster target', () => {
     const failing = fake({ objects: [withAddress('frontend'), withAddress('backend')] });
     await expect(exposeApp(failing.ctx, clusterConfig({ expose: 'ingress', host: 'todo.example.com' }), 'eks', forwarded)).rejects.toThrow(/has no IngressClass/);
     expect(failing.deleted).toEqual([]);
+  });
+});
+
+describe('BETTER_AUTH_URL on the cluster target', () => {
+  it('is said to differ from the URL users open, with the line to write', () => {
+    expect(authUrlMismatch('http://localhost:30000', 'http://todo.example.com', '/app/.env')).toMatch(/Set BETTER_AUTH_URL=http:\/\/todo\.example\.com in \/app\/\.env/);
+    expect(authUrlMismatch('http://todo.example.com/', 'http://todo.example.com', '.env')).toBeUndefined();
+    expect(authUrlMismatch(undefined, 'http://todo.example.com', '.env')).toBeUndefined();
   });
 });
