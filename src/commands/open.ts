@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { services } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { connect, loadSettings } from '../deployment/connect.js';
-import { forwardService } from '../deployment/forward.js';
+import { forwardService, markServed } from '../deployment/forward.js';
 import { openedUrl } from '../deployment/view.js';
 
 export async function open(ctx: Context): Promise<void> {
@@ -19,11 +19,15 @@ export async function open(ctx: Context): Promise<void> {
     return;
   }
   const forwards = services.map((s) => forwardService(ctx, deployment, s, (text) => ctx.out.info(text)));
+  let unmark = async () => {};
   try {
     await Promise.all(forwards.map((f) => f.ready));
+    // So that `up` or `verify` in another terminal checks through these forwards, not beside them.
+    unmark = await markServed(ctx.stateDir, deployment);
     ctx.out.print([`Forwarding to kube-context "${deployment.kubeContext}", namespace ${deployment.config.namespace}:`, ...urls, 'Press Ctrl-C to stop.'].join('\n'));
     if (!ctx.signal.aborted) await once(ctx.signal, 'abort');
   } finally {
     await Promise.all(forwards.map((f) => f.stop()));
+    await unmark();
   }
 }

@@ -106,7 +106,6 @@ export async function probePull(ctx: Context, target: { config: Config; kubeCont
   const scope = { kubeContext, namespace: config.namespace };
   const name = probeName(service);
   // A probe an interrupted run left behind would keep its old image: replaced.
-  await ctx.tools.kubectl.deletePods(scope, [name]).catch(() => {});
   await waitGone(ctx, scope, service, config.timeouts.deploy, signal);
   await ctx.tools.kubectl.apply(scope, probePod(config, service, image), `Pod ${name} (pulls ${image})`);
   progress('pulling');
@@ -136,9 +135,13 @@ export async function probePull(ctx: Context, target: { config: Config; kubeCont
   }
 }
 
+/** A probe an interrupted run left behind (it would keep its old image) is deleted, and gone, before the new one. */
 async function waitGone(ctx: Context, scope: { kubeContext: string; namespace: string }, service: Service, deadlineMs: number, signal: AbortSignal): Promise<void> {
   const deadline = Date.now() + deadlineMs;
-  while ((await ctx.tools.kubectl.pods(scope, `todo-deploy.dev/probe=pull,todo-deploy.dev/service=${service}`)).length > 0 && Date.now() < deadline) {
+  const left = async () => (await ctx.tools.kubectl.pods(scope, `todo-deploy.dev/probe=pull,todo-deploy.dev/service=${service}`)).length > 0;
+  if (!(await left())) return;
+  await ctx.tools.kubectl.deletePods(scope, [probeName(service)]).catch(() => {});
+  while ((await left()) && Date.now() < deadline) {
     await sleep(POLL_MS, undefined, { signal });
   }
 }

@@ -346,16 +346,17 @@ describe('up --target cluster: the cluster must be able to pull', () => {
 
   it('an image the registry lost between the push and the probe: "found no … image", before any upgrade', async () => {
     const { sim, up } = await world();
-    // The probes start by removing a pod an earlier run may have left: held there, the pushes are done.
+    // The Secrets' apply held, the probes (which need the Secrets) wait while both images are pushed.
     sim.update((s) => {
-      s.faults.hold = ['kubectl delete'];
+      s.faults.hold = ['kubectl apply'];
     });
     const running = up();
-    await waitUntilHeld(sim, ['kubectl delete'], 2);
+    await waitUntilHeld(sim, ['kubectl apply'], 1);
+    await vi.waitFor(() => expect(sim.calls().filter((c) => c.tool === 'docker' && c.command === 'push' && c.exitCode === 0)).toHaveLength(2), EVENT);
     sim.update((s) => {
       s.docker.registries![HOST]!.repositories = {};
     });
-    sim.release('kubectl delete');
+    sim.release('kubectl apply');
     const result = await running;
     expect(result.exitCode, result.stderr).toBe(1);
     expect(result.stderr).toMatch(new RegExp(`The cluster found no (frontend|backend) image ${REGISTRY}/todo-(frontend|backend):[0-9a-f]{12}@sha256:[0-9a-f]{64} in the registry\\.`));
@@ -622,13 +623,13 @@ describe('day two on the cluster target', () => {
   it('Ctrl-C while the cluster pulls: no upgrade, the probe pod left is named; teardown removes it with the rest', async () => {
     const { sim, app, up, cli } = await deployed();
     app.write('backend/main.py', 'version = 2\n');
-    // Held in turn where the probe removes an old pod, applies its own, then looks at it: interrupted while it pulls.
+    // Held in turn where the probe applies its pod, then looks at it: interrupted while it pulls.
     sim.update((s) => {
-      s.faults.hold = ['kubectl delete'];
+      s.faults.hold = ['kubectl apply'];
     });
     let child: ChildProcess | undefined;
     const running = up([], { onSpawn: (c) => (child = c) });
-    for (const [key, next] of [['kubectl delete', 'kubectl apply'], ['kubectl apply', 'kubectl get']] as const) {
+    for (const [key, next] of [['kubectl apply', 'kubectl get']] as const) {
       await waitUntilHeld(sim, [key], 1);
       sim.update((s) => {
         s.faults.hold = [next];
@@ -697,6 +698,40 @@ describe('day two on the cluster target', () => {
     for (const f of forwards) expect(alive(f.pid)).toBe(false);
     await expectPortsFree(ports);
     assertOnContext(since(sim, mark), ended.stdout + ended.stderr);
+  });
+});
+
+describe('local ports already in use', () => {
+  const target = TARGET.slice(0, 4);
+
+  it("verify goes through the ports a `todo-deploy open` of the same app serves, and refuses ports another program holds", async () => {
+    const { cli, ports } = await deployed();
+    let child: ChildProcess | undefined;
+    let seen = '';
+    const running = cli(['open', ...target], {
+      onSpawn: (c) => {
+        child = c;
+        c.stdout!.on('data', (chunk: Buffer) => (seen += chunk.toString()));
+      },
+    });
+    await vi.waitFor(() => expect(seen).toContain('Press Ctrl-C to stop.'), EVENT);
+    const through = await cli(['verify', ...target]);
+    expect(through.exitCode, through.stderr).toBe(0);
+    expect(through.stderr).toContain(`localhost:${ports.frontend} is served by the \`todo-deploy open\` running as pid ${child!.pid}: the frontend is checked through it`);
+    child!.kill('SIGINT');
+    expect((await running).exitCode).toBe(0);
+
+    // Not an open of this app: the check would test whatever answers there.
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen({ port: ports.frontend, host: '127.0.0.1' }, resolve));
+    try {
+      const refused = await cli(['verify', ...target]);
+      expect(refused.exitCode).toBe(1);
+      expect(refused.stderr).toContain(`The frontend cannot be checked: localhost:${ports.frontend}, where it is forwarded, is in use by another program.`);
+      expect(refused.stderr).toContain('frontend.nodePort in todo-deploy.yaml');
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+    }
   });
 });
 
