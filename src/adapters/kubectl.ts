@@ -98,10 +98,11 @@ export function kubectlAdapter(exec: Exec) {
       throw new ToolError('kubectl could not list the nodes.', result.command, result.exitCode, tail(result.stderr), false);
     },
 
-    /** The cluster's IngressClasses (none when RBAC hides them: then no Ingress is chosen for the user). */
-    ingressClasses: async (kubeContext: string): Promise<IngressClass[]> => {
+    /** The cluster's IngressClasses, or why they cannot be read (RBAC: they are cluster-scoped). */
+    ingressClasses: async (kubeContext: string): Promise<{ classes: IngressClass[] } | { unreadable: string }> => {
       const result = await kubectl({ kubeContext }, getIngressClassesArgs, { allowFailure: true, timeoutMs: 30_000 });
-      return result.exitCode === 0 ? parseIngressClasses(result.stdout) : [];
+      if (result.exitCode === 0) return { classes: parseIngressClasses(result.stdout) };
+      return { unreadable: result.stderr.split('\n').find((line) => line.trim())?.trim() ?? `exit code ${result.exitCode}` };
     },
 
     /** Deletes objects of ours (`kind/name`) that may or may not exist, without waiting for them to go. */

@@ -33,7 +33,7 @@ export async function ci(ctx: Context, options: CiOptions): Promise<void> {
   checkTarget(loaded.config);
   if (loaded.config.target === 'cluster') {
     throw new UsageError(
-      'todo-deploy ci writes a workflow that deploys to a throwaway Minikube in the job; todo-deploy.yaml sets target: cluster, which a CI job would deploy to your cluster instead.',
+      'todo-deploy ci writes a workflow that deploys to a throwaway Minikube in the job, but the settings choose target: cluster (todo-deploy.yaml, TODO_DEPLOY_TARGET or --target): the job would deploy to your cluster instead.',
       'Keep target: minikube in todo-deploy.yaml for the workflow and choose the cluster on your own command line (--target cluster --context …), or write a workflow yourself around `todo-deploy up --target cluster` with the cluster\'s credentials as repository secrets.',
     );
   }

@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { services } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { connect, loadSettings } from '../deployment/connect.js';
-import { forwardService, markServed } from '../deployment/forward.js';
+import { forwardService, markServed, servedBy } from '../deployment/forward.js';
 import { openedUrl } from '../deployment/view.js';
 
 export async function open(ctx: Context): Promise<void> {
@@ -16,6 +16,13 @@ export async function open(ctx: Context): Promise<void> {
   ctx.out.result({ urls: { frontend, backend, apiDocs: `${backend}/docs` }, ...(deployment.forwarded && { access: served ? 'cluster' : 'port-forward' }) });
   if (served) {
     ctx.out.print([`The app is served by ${served}:`, ...urls].join('\n'));
+    return;
+  }
+  // Another `open` of this app serves it already: a second would only go through its ports, and serve nothing once it ends.
+  const opens = await Promise.all(services.map((s) => servedBy(ctx.stateDir, deployment.services[s].config.nodePort)));
+  const sameApp = opens.every((o, i) => o && o.kubeContext === deployment.kubeContext && o.namespace === deployment.config.namespace && o.release === deployment.services[services[i]!].config.release);
+  if (sameApp) {
+    ctx.out.print([`The app is served already by the \`todo-deploy open\` running as pid ${opens[0]!.pid}:`, ...urls].join('\n'));
     return;
   }
   const forwards = services.map((s) => forwardService(ctx, deployment, s, (text) => ctx.out.info(text)));

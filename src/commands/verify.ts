@@ -7,6 +7,7 @@ import { packageVersion } from '../assets.js';
 import type { Context } from '../context.js';
 import { services } from '../config/schema.js';
 import { checkKinds, groupHeadings, newCheck, runChecks, selections, type DeploymentCheck } from '../deployment/checks.js';
+import { checkTarget } from '../deployment/access.js';
 import { connect, loadSettings } from '../deployment/connect.js';
 import { withForwards } from '../deployment/forward.js';
 import { databaseResilience, resilienceTest } from '../deployment/resilience.js';
@@ -26,6 +27,8 @@ export async function verify(ctx: Context, options: VerifyOptions): Promise<void
   const started = performance.now();
   if (options.report) checkReportFile(options.report);
   const config = await loadSettings(ctx);
+  // --resilience deletes pods: on a protected context, only with --yes.
+  if (options.resilience) checkTarget(config, { yes: ctx.yes });
   let deployment: Deployment;
   try {
     deployment = await connect(ctx, config);

@@ -63,7 +63,8 @@ export async function exposeApp(ctx: Pick<Context, 'tools' | 'out' | 'dryRun' | 
   return { ...exposure, changes: [...exposure.changes, ...stale.map((o) => `${ctx.dryRun ? 'delete' : 'deleted'} ${o.kind}/${o.metadata.name}`)] };
 }
 
-type Way = { mode: 'port-forward'; why: string } | { mode: 'loadbalancer' } | { mode: 'ingress'; className: string };
+/** An Ingress's class: the one chosen, or — when the classes cannot be read — none named, so the cluster's default is used. */
+type Way = { mode: 'port-forward'; why: string } | { mode: 'loadbalancer' } | { mode: 'ingress'; className?: string };
 
 async function chooseWay(ctx: Pick<Context, 'tools' | 'out'>, config: Config, kubeContext: string): Promise<Way> {
   const { expose, host } = config.cluster;
@@ -73,7 +74,16 @@ async function chooseWay(ctx: Pick<Context, 'tools' | 'out'>, config: Config, ku
     if (expose === 'ingress') throw new UsageError('cluster.expose is ingress, but cluster.host is empty: an Ingress routes a host name.', 'Set cluster.host in todo-deploy.yaml to the name users open (its DNS pointing at the ingress controller), e.g. todo.example.com.');
     return { mode: 'port-forward', why: 'no cluster.host for an Ingress' };
   }
-  const classes = await ctx.tools.kubectl.ingressClasses(kubeContext);
+  const read = await ctx.tools.kubectl.ingressClasses(kubeContext);
+  if ('unreadable' in read) {
+    // Not knowing is not "none": falling back would remove a working Ingress.
+    if (expose === 'ingress') return { mode: 'ingress' };
+    throw new PrereqError(
+      `todo-deploy cannot tell whether "${kubeContext}" has an ingress controller for cluster.host ${host}: the IngressClasses cannot be read (${read.unreadable}).`,
+      "Set cluster.expose: ingress to use the cluster's default IngressClass, or cluster.expose: port-forward; or ask the cluster's admin for read access to ingressclasses.",
+    );
+  }
+  const { classes } = read;
   const chosen = classes.find((c) => c.isDefault) ?? (classes.length === 1 ? classes[0] : undefined);
   if (!chosen) {
     const why = classes.length === 0 ? `the context "${kubeContext}" has no IngressClass (no ingress controller)` : `it has several IngressClasses (${classes.map((c) => c.name).join(', ')}) and none is the default`;
@@ -87,10 +97,10 @@ async function chooseWay(ctx: Pick<Context, 'tools' | 'out'>, config: Config, ku
 const byForward = (urls: Record<Service, string>, why: string): Exposure => ({ mode: 'port-forward', urls, changes: [], detail: `kubectl port-forward on localhost (${why})` });
 
 /** The Ingress: the paths the Todo Chatbot's frontend calls on its backend, the rest to the UI. */
-export function ingressManifest(config: Config, className: string): Manifest {
+export function ingressManifest(config: Config, className: string | undefined): Manifest {
   const to = (path: string, service: Service, pathType = 'Prefix') => ({ path, pathType, backend: { service: { name: config[service].release, port: { number: config[service].port } } } });
   const spec = {
-    ingressClassName: className,
+    ...(className && { ingressClassName: className }),
     rules: [{ host: config.cluster.host, http: { paths: [to('/api/auth', 'frontend'), to('/api', 'backend'), to('/docs', 'backend', 'Exact'), to('/openapi.json', 'backend', 'Exact'), to('/', 'frontend')] } }],
   };
   return { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: INGRESS, namespace: config.namespace, labels: managedLabels, annotations: { [SPEC]: digest(spec) } }, spec };
@@ -103,11 +113,11 @@ export function loadBalancerManifest(config: Config, service: Service): Manifest
   return { apiVersion: 'v1', kind: 'Service', metadata: { name: publicService(config, service), namespace: config.namespace, labels: managedLabels, annotations: { [SPEC]: digest(spec) } }, spec };
 }
 
-async function ingress(ctx: Pick<Context, 'tools' | 'dryRun'>, config: Config, scope: Scope, className: string, current: KubeObject[]): Promise<Exposure> {
+async function ingress(ctx: Pick<Context, 'tools' | 'dryRun'>, config: Config, scope: Scope, className: string | undefined, current: KubeObject[]): Promise<Exposure> {
   const url = `http://${config.cluster.host}`;
   const manifest = ingressManifest(config, className);
   const changes = await applyChanged(ctx, scope, [manifest], current);
-  return { mode: 'ingress', urls: { frontend: url, backend: url }, changes, detail: `Ingress ${INGRESS} (class ${className}): ${url}, the API under ${url}/api` };
+  return { mode: 'ingress', urls: { frontend: url, backend: url }, changes, detail: `Ingress ${INGRESS} (${className ? `class ${className}` : "the cluster's default class"}): ${url}, the API under ${url}/api` };
 }
 
 async function loadBalancers(ctx: Pick<Context, 'tools' | 'dryRun' | 'signal'>, config: Config, scope: Scope, current: KubeObject[]): Promise<Exposure> {

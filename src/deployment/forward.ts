@@ -9,8 +9,11 @@ import type { Context } from '../context.js';
 import { CancelledError, OperationError } from '../errors.js';
 import { scopeOf, type Deployment } from './view.js';
 
-/** How long a forward that ended waits before it starts again (it ends when its pod goes away). */
+/** How long a forward that ended waits before it starts again (it ends when its pod goes away), doubled while it keeps failing. */
 const RECONNECT_MS = 500;
+const RECONNECT_MAX_MS = 10_000;
+/** kubectl waits up to a minute for a pod to run (--pod-running-timeout): a forward that does not listen by then will not. */
+const LISTEN_DEADLINE_MS = 90_000;
 
 export interface Forward {
   /** Settled once kubectl listens (`Forwarding from …`), or failed to. */
@@ -46,7 +49,7 @@ export async function markServed(stateDir: string, deployment: Deployment): Prom
 }
 
 /** The live `todo-deploy open` serving a port, if one says it does. */
-async function servedBy(stateDir: string, port: number): Promise<Served | undefined> {
+export async function servedBy(stateDir: string, port: number): Promise<Served | undefined> {
   const served = await readFile(servedFile(stateDir, port), 'utf8').then((text) => JSON.parse(text) as Served, () => undefined);
   return served && alive(served.pid) ? served : undefined;
 }
@@ -74,13 +77,24 @@ export function forwardService(ctx: Pick<Context, 'tools' | 'out' | 'stateDir'>,
   const ready = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
   // Handled by whoever awaits it; a failure after stop() is nobody's.
   ready.catch(() => {});
+  // Until it listens, one deadline of its own: an API server that does not answer would otherwise hold kubectl forever.
+  const deadline = setTimeout(() => {
+    if (listening) return;
+    settle.reject(new OperationError(`kubectl port-forward to service ${config.release} did not listen on localhost:${config.nodePort} within ${LISTEN_DEADLINE_MS / 1000}s.`, [], 'Check that the cluster answers (`todo-deploy status`) and that the release has a running pod.'));
+    stopper.abort();
+  }, LISTEN_DEADLINE_MS);
+  let failing = 0;
+  let said = '';
   const loop = (async () => {
     while (!stopper.signal.aborted) {
+      let listened = false;
       const result = await ctx.tools.kubectl.portForward(scopeOf(deployment), config.release, config.nodePort, config.port, stopper.signal, (line) => {
-        if (!listening && line.startsWith('Forwarding from')) {
-          listening = true;
-          settle.resolve();
-        }
+        if (!line.startsWith('Forwarding from')) return;
+        listened = true;
+        if (listening) return;
+        listening = true;
+        clearTimeout(deadline);
+        settle.resolve();
       });
       if (stopper.signal.aborted) return;
       const reason = result.stderr.split('\n').findLast((line) => line.trim())?.trim() ?? `exit code ${result.exitCode}`;
@@ -104,10 +118,15 @@ export function forwardService(ctx: Pick<Context, 'tools' | 'out' | 'stateDir'>,
           new OperationError(`The ${service} cannot be reached: kubectl port-forward to service ${config.release} failed: ${reason}`, [`command: ${result.command}`], `Check that the release ${config.release} is deployed in namespace ${deployment.config.namespace} (todo-deploy status).`),
         );
       }
-      onNote(`the port-forward to ${config.release} ended (${reason}); reconnecting`);
-      await delay(RECONNECT_MS, undefined, { signal: stopper.signal }).catch(() => {});
+      // Said once per cause, however often it recurs (a release torn down while `open` runs fails every time).
+      failing = listened ? 0 : failing + 1;
+      if (reason !== said || listened) onNote(`the port-forward to ${config.release} ended (${reason}); reconnecting`);
+      said = reason;
+      await delay(Math.min(RECONNECT_MS * 2 ** failing, RECONNECT_MAX_MS), undefined, { signal: stopper.signal }).catch(() => {});
     }
-  })().catch((error: unknown) => {
+  })()
+    .finally(() => clearTimeout(deadline))
+    .catch((error: unknown) => {
     // Ended before it listened (Ctrl-C while kubectl starts): whoever awaits `ready` is told.
     settle.reject(error as Error);
     // Ctrl-C ends the forwards with the rest of the run: that is how `open` ends, not a failure of theirs.

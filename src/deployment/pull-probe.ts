@@ -45,6 +45,8 @@ export function failedForGood(failure: PullFailure, o: { pullSecret: boolean; fa
 }
 
 export const probeName = (service: Service) => `todo-deploy-pull-${service}`;
+const probeLabels = (service: Service) => ({ 'todo-deploy.dev/probe': 'pull', 'todo-deploy.dev/service': service });
+const probeSelector = (service: Service) => Object.entries(probeLabels(service)).map(([k, v]) => `${k}=${v}`).join(',');
 
 /** The probe pod: restricted (it passes the namespace's Pod Security), tiny, never restarted. */
 export function probePod(config: Config, service: Service, image: string): object {
@@ -52,7 +54,7 @@ export function probePod(config: Config, service: Service, image: string): objec
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name: probeName(service), namespace: config.namespace, labels: { 'app.kubernetes.io/managed-by': 'todo-deploy', 'todo-deploy.dev/probe': 'pull', 'todo-deploy.dev/service': service } },
+    metadata: { name: probeName(service), namespace: config.namespace, labels: { 'app.kubernetes.io/managed-by': 'todo-deploy', ...probeLabels(service) } },
     spec: {
       restartPolicy: 'Never',
       automountServiceAccountToken: false,
@@ -113,7 +115,7 @@ export async function probePull(ctx: Context, target: { config: Config; kubeCont
   let failingSince: number | undefined;
   try {
     for (;;) {
-      const [pod] = await ctx.tools.kubectl.pods(scope, `todo-deploy.dev/probe=pull,todo-deploy.dev/service=${service}`);
+      const [pod] = await ctx.tools.kubectl.pods(scope, probeSelector(service));
       const state = probeState(pod);
       if (state && 'pulled' in state) return;
       if (state) {
@@ -138,10 +140,17 @@ export async function probePull(ctx: Context, target: { config: Config; kubeCont
 /** A probe an interrupted run left behind (it would keep its old image) is deleted, and gone, before the new one. */
 async function waitGone(ctx: Context, scope: { kubeContext: string; namespace: string }, service: Service, deadlineMs: number, signal: AbortSignal): Promise<void> {
   const deadline = Date.now() + deadlineMs;
-  const left = async () => (await ctx.tools.kubectl.pods(scope, `todo-deploy.dev/probe=pull,todo-deploy.dev/service=${service}`)).length > 0;
+  const left = async () => (await ctx.tools.kubectl.pods(scope, probeSelector(service))).length > 0;
   if (!(await left())) return;
   await ctx.tools.kubectl.deletePods(scope, [probeName(service)]).catch(() => {});
-  while ((await left()) && Date.now() < deadline) {
+  while (await left()) {
+    if (Date.now() > deadline) {
+      throw new OperationError(
+        `The probe pod ${probeName(service)} an earlier run left in namespace ${scope.namespace} is still there ${Math.round(deadlineMs / 1000)}s after its deletion.`,
+        [],
+        `\`kubectl --context ${scope.kubeContext} --namespace ${scope.namespace} describe pod ${probeName(service)}\` says what holds it; delete it (--force if its node is gone), then run todo-deploy up again.`,
+      );
+    }
     await sleep(POLL_MS, undefined, { signal });
   }
 }
@@ -155,7 +164,7 @@ function pullError(config: Config, service: Service, image: string, message: str
         `The cluster may not pull the ${service} image from ${registry}: the registry refused it credentials.`,
         details,
         config.cluster.pullSecret
-          ? `The pull secret made from ${config.cluster.pullSecret} has no credentials that ${registry} accepts: \`docker login ${registry}\` with an account that may pull, then run todo-deploy up again (it updates the Secret).`
+          ? `The pull secret made from ${config.cluster.pullSecret} has no credentials that ${registry} accepts: log in to it there with an account that may pull (\`docker --config DIR login ${registry}\` writes DIR/config.json even where a credential store keeps your usual logins), then run todo-deploy up again (it updates the Secret).`
           : `Give the cluster credentials: set cluster.pullSecret in todo-deploy.yaml to a Docker config file with a login for ${registry} (e.g. ~/.docker/config.json after \`docker login ${registry}\`; a credential helper's logins are not in the file: \`docker --config DIR login\` writes one). todo-deploy makes the image pull Secret from it, never from a value in argv. Or make the repository public.`,
       );
     case 'not-found':

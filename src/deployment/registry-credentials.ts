@@ -3,7 +3,8 @@
 // and named in both charts' imagePullSecrets. Only the file's `auths` go in; every credential
 // in it is masked wherever todo-deploy prints.
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
 import type { Redactor } from '../redact.js';
@@ -21,7 +22,9 @@ interface DockerAuth {
 
 /** `.dockerconfigjson` of the Secret: the config file's `auths`, nothing else of it. */
 export async function readPullCredentials(appDir: string, config: Config, redactor: Redactor): Promise<string> {
-  const file = resolve(appDir, config.cluster.pullSecret);
+  const given = config.cluster.pullSecret;
+  // `~/.docker/config.json`, as users write it: no shell expands it here.
+  const file = given.startsWith('~/') ? join(homedir(), given.slice(2)) : resolve(appDir, given);
   const fix = 'Point cluster.pullSecret at a Docker config JSON with a login for the registry (`docker --config DIR login REGISTRY` writes DIR/config.json).';
   let parsed: { auths?: Record<string, DockerAuth>; credsStore?: string; credHelpers?: object };
   try {

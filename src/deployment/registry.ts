@@ -2,7 +2,7 @@
 // registry (the user's, or the local one the cluster advertises) and deployed by digest — or,
 // for a cluster on this machine with no registry, loaded into it. Before anything rolls out
 // from a registry, the cluster proves it can pull each new image (src/deployment/pull-probe.ts).
-import type { Config } from '../config/schema.js';
+import { services, type Config } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { OperationError, PrereqError, ToolError, UsageError } from '../errors.js';
 import type { LocalCluster, Placement } from '../phases/results.js';
@@ -30,6 +30,7 @@ export async function resolvePlacement(ctx: Pick<Context, 'tools'>, config: Conf
   const { registry, platform: wanted } = config.cluster;
   const [nodes, local] = await Promise.all([ctx.tools.kubectl.nodePlatforms(kubeContext), registry ? undefined : ctx.tools.kubectl.localRegistry(kubeContext)]);
   const platform = choosePlatform(kubeContext, wanted, nodes);
+  if (registry || local) checkImageNames(config, registry || local!.host);
   if (registry) return { push: registry, pull: registry, platform, source: `pushed to registry ${registry}` };
   if (local) return { push: local.host, pull: local.hostFromContainerRuntime, platform, source: `pushed to the cluster's local registry ${local.host} (kube-public/local-registry-hosting)` };
   const cluster = localClusterOf(kubeContext, config.minikube.profile);
@@ -40,12 +41,25 @@ export async function resolvePlacement(ctx: Pick<Context, 'tools'>, config: Conf
   );
 }
 
+/** `<registry>/<image>` is pushed: an image setting that names a registry of its own would make no reference at all. */
+function checkImageNames(config: Config, registry: string): void {
+  const named = services.filter((s) => /^(localhost|[^/]*[.:][^/]*)\//.test(config[s].image));
+  if (named.length === 0) return;
+  throw new UsageError(
+    `${named.map((s) => `${s}.image is ${config[s].image}`).join(' and ')}: on the cluster target the images are pushed to ${registry}/<image>, so an image may not name a registry of its own.`,
+    `Set ${named.map((s) => `${s}.image`).join(' and ')} to the repository's name alone (e.g. ${named[0]}.image: todo-${named[0]}), and its registry with --registry.`,
+  );
+}
+
 const loadSource: Record<LocalCluster['tool'], (name: string) => string> = {
   kind: (name) => `loaded into kind cluster "${name}" (kind load docker-image; no registry)`,
   k3d: (name) => `loaded into k3d cluster "${name}" (k3d image import; no registry)`,
   minikube: (name) => `loaded into Minikube profile "${name}" (minikube image load; no registry)`,
   'docker-desktop': () => "in this machine's Docker, whose images Docker Desktop's Kubernetes runs (no registry)",
 };
+
+/** `linux/arm64/v8` → `linux/arm64`: nodes and `docker image inspect` say no variant. */
+export const osArch = (platform: string) => platform.split('/').slice(0, 2).join('/');
 
 function choosePlatform(kubeContext: string, wanted: string, nodes: { platforms: string[] } | { forbidden: string }): string {
   if ('forbidden' in nodes) {
@@ -57,7 +71,7 @@ function choosePlatform(kubeContext: string, wanted: string, nodes: { platforms:
   }
   const { platforms } = nodes;
   if (wanted) {
-    if (platforms.length > 0 && !platforms.includes(wanted)) {
+    if (platforms.length > 0 && !platforms.includes(osArch(wanted))) {
       throw new UsageError(
         `--platform ${wanted}, but the nodes of "${kubeContext}" run ${platforms.join(' and ')}: the pods would fail with "exec format error".`,
         `Pass --platform ${platforms[0]} (or set cluster.platform), or leave it out to build for the nodes.`,

@@ -7,7 +7,7 @@ import { OperationError, ToolError } from '../errors.js';
 import { digestContext, secretLookingFiles, tagOf, type ContextDigest } from '../images/content-tag.js';
 import { packageManagerBuildArg, type PackageManager } from '../images/package-manager.js';
 import { STAGED_DOCKERFILE, stageContext } from '../images/stage-context.js';
-import { familiarRef, repositoryOf } from '../tools/docker.js';
+import { BUILDX_CLIENT_MAJOR, familiarRef, repositoryOf, type BuildOptions } from '../tools/docker.js';
 import { changeText, upStep, type ImageResult, type ServiceInput, type UpInputs, type UpResults } from './results.js';
 
 /** Each service's build context, digested from the start of the run: the files need nothing of the cluster. */
@@ -66,10 +66,10 @@ export const buildPhase = (ctx: Context, { config, skipBuild, services: inputs }
   upStep({
     id: 'build',
     // Where to build, and what is there already.
-    needs: ['image-target', 'images', 'digests'],
+    needs: ['prereqs', 'image-target', 'images', 'digests'],
     title: 'Build the images',
     leftBehind: 'No image was tagged unless its build finished; nothing changed in the cluster.',
-    async run({ 'image-target': target, images, digests }, progress) {
+    async run({ prereqs, 'image-target': target, images, digests }, progress) {
       const result = Object.fromEntries(
         services.map((s) => {
           const { repository, tag, buildArgs } = images[s];
@@ -92,7 +92,11 @@ export const buildPhase = (ctx: Context, { config, skipBuild, services: inputs }
       const changes: string[] = [];
       await Promise.all(
         missing.map(async (s) => {
-          await build(ctx, config, inputs[s], digests[s], result[s], target.buildEnv, target.placement?.platform);
+          await build(ctx, config, inputs[s], digests[s], result[s], target.buildEnv, {
+            ...(target.placement && { platform: target.placement.platform }),
+            // Loaded into a cluster through `docker save`: no attestation it cannot import (buildx only).
+            ...(target.placement?.load && (prereqs.dockerMajor ?? 0) >= BUILDX_CLIENT_MAJOR && { provenance: false as const }),
+          });
           result[s] = { ...result[s], built: !ctx.dryRun, wouldBuild: ctx.dryRun };
           changes.push(changeText(ctx.dryRun, 'build', result[s].ref));
           progress(`${++done} of ${missing.length} built`);
@@ -132,14 +136,14 @@ export function imageLabels(image: Pick<ImageResult, 'repository' | 'tag'>): Rec
   return { 'org.opencontainers.image.title': image.repository, 'dev.todo-deploy.content-tag': image.tag };
 }
 
-async function build(ctx: Context, config: Config, input: ServiceInput, digest: ContextDigest, image: ImageResult, buildEnv: Record<string, string> | undefined, platform?: string): Promise<void> {
+async function build(ctx: Context, config: Config, input: ServiceInput, digest: ContextDigest, image: ImageResult, buildEnv: Record<string, string> | undefined, target: Pick<BuildOptions, 'platform' | 'provenance'> = {}): Promise<void> {
   // Without docker-env, minikube builds from a staged copy of the context that holds the Dockerfile.
   const staged = buildEnv ? undefined : await stageContext(input.sourceDir, digest.files, input.dockerfile);
   const { buildArgs, ref } = image;
   try {
     await (staged
       ? ctx.tools.minikube.imageBuild({ profile: config.minikube.profile, ref, dockerfile: STAGED_DOCKERFILE, context: staged.dir, buildArgs }, config.timeouts.build)
-      : ctx.tools.docker.build({ ref, dockerfile: input.dockerfile, context: input.sourceDir, buildArgs, labels: imageLabels(image), secrets: caSecret(ctx.appDir, config), ...(platform && { platform }) }, buildEnv!, config.timeouts.build));
+      : ctx.tools.docker.build({ ref, dockerfile: input.dockerfile, context: input.sourceDir, buildArgs, labels: imageLabels(image), secrets: caSecret(ctx.appDir, config), ...target }, buildEnv!, config.timeouts.build));
   } catch (error) {
     if (error instanceof ToolError) {
       throw new ToolError(`The ${input.service} image failed to build.`, error.command, error.exitCode, error.stderrTail, error.timedOut, `The build log's last lines are above; the build context is ${input.sourceDir}.`);

@@ -20,8 +20,10 @@ export const prereqsPhase = (ctx: Context, { config }: UpInputs) =>
         );
       }
       const helm = parseVersion(checks.find((c) => c.id === 'helm')?.version);
+      const docker = parseVersion(checks.find((c) => c.id === 'docker')?.version);
       return {
         helmMajor: helm?.major === 3 ? 3 : 4,
+        ...(docker && { dockerMajor: docker.major }),
         cluster,
         detail: checks.filter((c) => c.version).map((c) => `${c.title} ${c.version}`).join(', '),
       };

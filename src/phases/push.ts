@@ -4,10 +4,11 @@
 // out before the rollout. A cluster on this machine without a registry (kind, k3d, Minikube)
 // gets the images loaded instead, by their content tag. On the Minikube target both steps are
 // silent: the pods run the built tags.
-import { services, type Service } from '../config/schema.js';
+import { services, type Config, type Service } from '../config/schema.js';
+import type { ReleaseStatus } from '../tools/helm.js';
 import type { Context } from '../context.js';
 import { probePull } from '../deployment/pull-probe.js';
-import { pushError } from '../deployment/registry.js';
+import { osArch, pushError } from '../deployment/registry.js';
 import { OperationError, ToolError } from '../errors.js';
 import { familiarRef } from '../tools/docker.js';
 import { changeText, upStep, type DeployImage, type UpInputs } from './results.js';
@@ -31,9 +32,8 @@ export const pushPhase = (ctx: Context, { config }: UpInputs) =>
 
       if (placement.load) {
         // A release that runs this tag runs an image its nodes hold: nothing to load again.
-        const running = (s: Service) => (releases.get(config[s].release)?.config as { image?: { tag?: unknown } } | undefined)?.image?.tag;
         const { tool, name } = placement.load;
-        const toLoad = tool === 'docker-desktop' ? [] : services.filter((s) => running(s) !== build.images[s].tag);
+        const toLoad = tool === 'docker-desktop' ? [] : services.filter((s) => runningRef(releases, config, s) !== deployRef(byTag[s]));
         if (tool !== 'docker-desktop' && toLoad.length > 0) {
           progress(`loading into ${tool} cluster "${name}"`);
           const loaded = await ctx.tools[tool].load(name, toLoad.map((s) => build.images[s].ref), config.timeouts.build);
@@ -53,8 +53,7 @@ export const pushPhase = (ctx: Context, { config }: UpInputs) =>
           // only a release that runs that digest proves nothing needs pulling; otherwise it is
           // pushed again, which costs only the registry's "already exists" answers.
           const known = image.built ? undefined : images[s].digest;
-          const running = (releases.get(config[s].release)?.config as { image?: { digest?: unknown } } | undefined)?.image?.digest;
-          if (known && known === running) return { ...pull, digest: known };
+          if (known && runningRef(releases, config, s) === deployRef({ ...pull, digest: known })) return { ...pull, digest: known };
           const result = await ctx.tools.docker.push(image.ref, config.timeouts.build).catch((error: unknown) => {
             throw error instanceof ToolError ? pushError(error, image.ref) : error;
           });
@@ -73,7 +72,7 @@ export const pushPhase = (ctx: Context, { config }: UpInputs) =>
 
 /** An image for another platform than the nodes' would end in "exec format error": refused before it is sent. */
 function checkPlatform(service: Service, ref: string, found: string | undefined, wanted: string): void {
-  if (!found || found === wanted) return;
+  if (!found || osArch(found) === osArch(wanted)) return;
   throw new OperationError(
     `The ${service} image ${ref} is for ${found}, but the nodes run ${wanted}: its pods would fail with "exec format error".`,
     [],
@@ -83,6 +82,13 @@ function checkPlatform(service: Service, ref: string, found: string | undefined,
 
 /** `repository:tag@sha256:…`, as the pods run it. */
 export const deployRef = (image: DeployImage) => `${image.repository}:${image.tag}${image.digest ? `@${image.digest}` : ''}`;
+
+/** What a service's release runs now (its chart values' image), as deployRef writes it; undefined before its first install. */
+export function runningRef(releases: Map<string, ReleaseStatus>, config: Config, service: Service): string | undefined {
+  const image = (releases.get(config[service].release)?.config as { image?: { repository?: unknown; tag?: unknown; digest?: unknown } } | undefined)?.image;
+  if (typeof image?.repository !== 'string' || typeof image.tag !== 'string') return undefined;
+  return deployRef({ repository: image.repository, tag: image.tag, ...(typeof image.digest === 'string' && image.digest && { digest: image.digest }) });
+}
 
 /** The cluster target: each image whose release does not run it yet is pulled by a short-lived pod first. */
 export const pullPhase = (ctx: Context, { config }: UpInputs) =>
@@ -95,8 +101,7 @@ export const pullPhase = (ctx: Context, { config }: UpInputs) =>
       if (!target.placement) return { detail: 'not needed' };
       if (target.placement.load) return { detail: 'not needed: the images were loaded into the cluster' };
       if (ctx.dryRun) return { detail: 'skipped (dry run: nothing was pushed)' };
-      const running = (s: Service) => (releases.get(config[s].release)?.config as { image?: { digest?: unknown } } | undefined)?.image?.digest;
-      const fresh = services.filter((s) => running(s) !== push.images[s].digest);
+      const fresh = services.filter((s) => runningRef(releases, config, s) !== deployRef(push.images[s]));
       if (fresh.length === 0) return { detail: 'the releases run these images already' };
       // The first failure ends the other probes, which remove their pods before the phase fails
       // (once it has, the run is stopped and no call could remove them).

@@ -76,7 +76,14 @@ export interface CurrentSecrets {
 }
 
 export interface UpResults {
-  prereqs: { helmMajor: HelmMajor; /** The profile's state, when it could be read: the cluster phase goes on from it. */ cluster?: MinikubeStatus; detail: string };
+  prereqs: {
+    helmMajor: HelmMajor;
+    /** The docker client's major version: from 23 it builds through buildx. */
+    dockerMajor?: number;
+    /** The profile's state, when it could be read: the cluster phase goes on from it. */
+    cluster?: MinikubeStatus;
+    detail: string;
+  };
   cluster: {
     /** Passed to every kubectl and helm call. */
     kubeContext: string;

@@ -50,6 +50,12 @@ export interface BuildOptions {
   secrets?: Record<string, string>;
   /** os/arch to build for (the cluster target's nodes'); none: the daemon's own. */
   platform?: string;
+  /**
+   * false: no provenance attestation (buildx, Docker 23+). With Docker's containerd image store
+   * buildx attaches one, and `kind load docker-image` then fails ("content digest … not found",
+   * kubernetes-sigs/kind#3795): images loaded into a cluster are built without it.
+   */
+  provenance?: false;
 }
 
 /**
@@ -66,6 +72,7 @@ export function dockerBuildArgs(o: BuildOptions): string[] {
     '--tag', o.ref,
     '--file', o.dockerfile,
     ...(o.platform ? ['--platform', o.platform] : []),
+    ...(o.provenance === false ? ['--provenance=false'] : []),
     ...Object.entries(o.buildArgs).flatMap(([key, value]) => ['--build-arg', `${key}=${value}`]),
     ...Object.entries(o.labels).flatMap(([key, value]) => ['--label', `${key}=${value}`]),
     ...Object.entries(o.secrets ?? {}).flatMap(([id, file]) => ['--secret', `id=${id},src=${file}`]),

@@ -107,6 +107,8 @@ describe('the cluster target on a kind cluster: images loaded, no registry', () 
     for (const b of builds(calls)) {
       expect(b.env.DOCKER_HOST).toBeUndefined();
       expect(b.argv.join(' ')).toContain('--platform linux/arm64');
+      // docker 28 builds through buildx: without the provenance attestation `kind load` cannot import.
+      expect(b.argv).toContain('--provenance=false');
     }
     const [frontendRef, backendRef] = builtRefs(calls);
     // One kind load of both, into cluster "dev" (the context kind-dev); no push, no probe pod.

@@ -718,6 +718,10 @@ describe('local ports already in use', () => {
     const through = await cli(['verify', ...target]);
     expect(through.exitCode, through.stderr).toBe(0);
     expect(through.stderr).toContain(`localhost:${ports.frontend} is served by the \`todo-deploy open\` running as pid ${child!.pid}: the frontend is checked through it`);
+    // A second open of the same app says so and ends, instead of serving nothing once the first ends.
+    const second = await cli(['open', ...target]);
+    expect(second.exitCode, second.stderr).toBe(0);
+    expect(second.stdout).toContain(`The app is served already by the \`todo-deploy open\` running as pid ${child!.pid}:`);
     child!.kill('SIGINT');
     expect((await running).exitCode).toBe(0);
 

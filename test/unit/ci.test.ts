@@ -127,6 +127,16 @@ describe('todo-deploy ci', () => {
     expect(result.stdout).toContain('DATABASE_URL, OPENAI_API_KEY, BETTER_AUTH_SECRET');
   });
 
+  it('refuses a cluster-target config: its workflow would deploy to that cluster, not a throwaway Minikube', async () => {
+    const dir = app();
+    writeFileSync(join(dir, 'todo-deploy.yaml'), 'target: cluster\ncluster:\n  context: prod-eu\n');
+    const refused = await cli(['ci'], dir);
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toContain('the settings choose target: cluster');
+    expect(refused.stderr).toContain('Keep target: minikube in todo-deploy.yaml for the workflow');
+    expect(() => statSync(file(dir))).toThrow();
+  });
+
   it('refuses to overwrite an existing file without --force, naming the file and the flag', async () => {
     const dir = app();
     mkdirSync(join(dir, '.github', 'workflows'), { recursive: true });

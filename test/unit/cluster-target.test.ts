@@ -256,6 +256,7 @@ describe('how the app is reached on the cluster target', () => {
   const forwarded = { frontend: 'http://localhost:30000', backend: 'http://localhost:30001' };
   interface Fake {
     classes?: Array<{ name: string; isDefault: boolean }>;
+    unreadable?: string;
     objects?: KubeObject[];
   }
   const fake = (f: Fake = {}) => {
@@ -268,7 +269,7 @@ describe('how the app is reached on the cluster target', () => {
       out: { warn: (text: string) => warnings.push(text) },
       tools: {
         kubectl: {
-          ingressClasses: async () => f.classes ?? [],
+          ingressClasses: async () => (f.unreadable ? { unreadable: f.unreadable } : { classes: f.classes ?? [] }),
           getObjects: async (_scope: unknown, names: string[]) => (f.objects ?? []).filter((o) => names.includes(`${o.kind.toLowerCase()}/${o.metadata.name}`)),
           apply: async (_scope: unknown, manifest: unknown) => applied.push(manifest),
           deleteObjects: async (_scope: unknown, names: string[]) => deleted.push(names),
@@ -305,6 +306,15 @@ describe('how the app is reached on the cluster target', () => {
     const several = fake({ classes: [{ name: 'a', isDefault: false }, { name: 'b', isDefault: false }] });
     expect(await exposeApp(several.ctx, clusterConfig({ host: 'todo.example.com' }), 'kind-dev', forwarded)).toMatchObject({ mode: 'port-forward' });
     expect(several.warnings.join()).toMatch(/several IngressClasses \(a, b\) and none is the default/);
+  });
+
+  it('does not take IngressClasses it may not read for none: it never falls back (and removes a working Ingress) for that', async () => {
+    const forbidden = 'Error from server (Forbidden): ingressclasses.networking.k8s.io is forbidden: User "dev" cannot list resource "ingressclasses"';
+    await expect(exposeApp(fake({ unreadable: forbidden }).ctx, clusterConfig({ host: 'todo.example.com' }), 'kind-dev', forwarded)).rejects.toThrow(/cannot tell whether "kind-dev" has an ingress controller/);
+    const asked = fake({ unreadable: forbidden });
+    expect(await exposeApp(asked.ctx, clusterConfig({ host: 'todo.example.com', expose: 'ingress' }), 'kind-dev', forwarded)).toMatchObject({ mode: 'ingress' });
+    const list = asked.applied[0] as { items: Array<{ kind: string; spec?: Record<string, unknown> }> };
+    expect(list.items.find((i) => i.kind === 'Ingress')!.spec).not.toHaveProperty('ingressClassName');
   });
 
   it('refuses an Ingress asked for without a host or without an IngressClass', async () => {
@@ -350,5 +360,31 @@ describe('BETTER_AUTH_URL on the cluster target', () => {
     expect(authUrlMismatch('http://localhost:30000', 'http://todo.example.com', '/app/.env')).toMatch(/Set BETTER_AUTH_URL=http:\/\/todo\.example\.com in \/app\/\.env/);
     expect(authUrlMismatch('http://todo.example.com/', 'http://todo.example.com', '.env')).toBeUndefined();
     expect(authUrlMismatch(undefined, 'http://todo.example.com', '.env')).toBeUndefined();
+  });
+});
+
+describe('review fixes', () => {
+  it('reads a pull secret file written as ~/…, in the home folder', async () => {
+    const home = tempDir('todo-home-');
+    writeFileSync(join(home, 'config.json'), JSON.stringify({ auths: { 'ghcr.io': { auth: Buffer.from('u:p-Secret-123').toString('base64') } } }));
+    const previous = process.env.HOME;
+    process.env.HOME = home;
+    try {
+      expect(JSON.parse(await readPullCredentials('/nowhere', clusterConfig({ pullSecret: '~/config.json' }), new Redactor()))).toHaveProperty('auths.ghcr\\.io');
+    } finally {
+      process.env.HOME = previous;
+    }
+  });
+
+  it('refuses an image setting that names a registry of its own when the images are pushed', async () => {
+    const tools = { tools: { kubectl: { nodePlatforms: async () => ({ platforms: ['linux/amd64'] }), localRegistry: async () => undefined } } } as unknown as Parameters<typeof resolvePlacement>[0];
+    const config = clusterConfig({ registry: 'ghcr.io/acme/todo' });
+    config.frontend.image = 'registry:5000/team/todo-frontend';
+    await expect(resolvePlacement(tools, config, 'eks')).rejects.toThrow(/frontend.image is registry:5000\/team\/todo-frontend: on the cluster target the images are pushed to ghcr.io\/acme\/todo\/<image>/);
+  });
+
+  it('takes a --platform with a variant for the os/arch the nodes and docker report', async () => {
+    const tools = { tools: { kubectl: { nodePlatforms: async () => ({ platforms: ['linux/arm64'] }), localRegistry: async () => undefined } } } as unknown as Parameters<typeof resolvePlacement>[0];
+    expect((await resolvePlacement(tools, clusterConfig({ registry: 'r.example/t', platform: 'linux/arm64/v8' }), 'c')).platform).toBe('linux/arm64/v8');
   });
 });
