@@ -1,7 +1,7 @@
 // Where images are built: straight into Minikube's Docker daemon (docker-env, injected into the
 // build calls' environment only), or — with containerd or cri-o, where docker-env does not
 // work — through `minikube image build`; for the cluster target, this machine's own daemon,
-// for the nodes' platform, pushed to a registry.
+// for the nodes' platform, then pushed to a registry or loaded into a local cluster.
 import type { Context } from '../context.js';
 import { resolvePlacement } from '../deployment/registry.js';
 import { upStep, type UpInputs } from './results.js';

@@ -261,6 +261,11 @@ export async function recordClusterTarget(e: TargetEnv, clients: DockerClient[],
       for (const d of left.stdout.split('\n').filter((l) => l.includes('@sha256:'))) await docker(c, ['image', 'rm', '--force', d]);
     }
     await buildTestImage('/usr/bin/docker', e.dockerHost, ref);
+    // Any other name the same image (the same content, so the same id) was given by an earlier
+    // run — another registry's, a recorder's — goes with its id; then it is built anew.
+    const id = (await docker(c, ['image', 'inspect', '--format', '{{.Id}}', ref])).stdout.trim();
+    await docker(c, ['image', 'rm', '--force', id]);
+    await buildTestImage('/usr/bin/docker', e.dockerHost, ref);
     const inspect = (name: string, how: string) => dockerCall(c, name, how, ['image', 'inspect', '--format', inspectFormat, ref, frontendRef, missingRef]);
     // todo-frontend: the same image under a second name, never pushed (as a service whose push is still to come).
     await docker(c, ['tag', ref, frontendRef]);
