@@ -90,7 +90,7 @@ export async function timeCriticalPath(sim: Sim, app: App, repoRoot: string): Pr
       items: [
         { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'todo' } },
         secret('frontend-secrets', { 'auth-secret': b64('x'.repeat(32)) }),
-        secret('backend-secrets', { 'database-url': b64('postgresql://u:p@db/app'), 'openai-api-key': b64('sk-x'), 'auth-secret': b64('x'.repeat(32)), 'auth-url': b64('http://localhost') }),
+        secret('backend-secrets', { 'database-url': b64('postgresql://u:p@db.example.com/app'), 'openai-api-key': b64('sk-x'), 'auth-secret': b64('x'.repeat(32)), 'auth-url': b64('http://localhost') }),
       ],
     }),
   });
