@@ -18,6 +18,10 @@ export interface ChartInput {
 /** The values the tool gives a chart. Nothing secret: the Secrets are referenced by name. */
 export function chartValues(plan: ChartInput): Record<string, unknown> {
   return {
+    // The objects are named after the release whatever it is: the chart's helm-create rule would
+    // name release "web" of the frontend chart "web-frontend", where the product looks for
+    // deployment/web and service/web (rollout, port-forward, Ingress).
+    fullnameOverride: plan.config.release,
     image: { repository: plan.image.repository, tag: plan.image.tag, ...(plan.image.digest && { digest: plan.image.digest }), pullPolicy: 'IfNotPresent' },
     ...(plan.cluster?.pullSecret && { imagePullSecrets: [{ name: plan.cluster.pullSecret }] }),
     replicaCount: plan.config.replicas,

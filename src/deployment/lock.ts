@@ -57,8 +57,9 @@ const POLL_MS = 250;
 
 export function lockFiles(stateDir: string, target: LockTarget): { lock: string; last: string } {
   // encodeURIComponent escapes '@' and '/', so no two targets share a name.
-  const name = target.context === undefined ? encodeURIComponent(target.profile) : `context=${encodeURIComponent(target.context)}`;
-  const base = join(stateDir, 'locks', `${name}@${encodeURIComponent(target.namespace)}`);
+  // Keyed by kube-context (a Minikube profile's is its name): the Minikube target and the cluster
+  // target on the same cluster and namespace share one lock.
+  const base = join(stateDir, 'locks', `${encodeURIComponent(target.context ?? target.profile)}@${encodeURIComponent(target.namespace)}`);
   return { lock: `${base}.lock`, last: `${base}.last.json` };
 }
 

@@ -70,6 +70,20 @@ describe('todo-deploy up is idempotent and precise', () => {
     expect(sim.calls().slice(mark).filter((c) => c.mutating).map((c) => `${c.tool} ${c.argv.join(' ')}`)).toEqual([]);
   });
 
+  it('releases named without their chart\'s name (web, api): the objects are named after them, rolled out and checked; the re-run changes nothing', async () => {
+    const { sim, app, up } = await scenario();
+    app.write('todo-deploy.yaml', `timeouts:\n  verify: 5s\nfrontend:\n  release: web\n  nodePort: ${app.ports.frontend}\nbackend:\n  release: api\n  nodePort: ${app.ports.backend}\n`);
+    const first = await up();
+    expect(first.exitCode, first.stderr).toBe(0);
+    const cluster = sim.state().kube.clusters.minikube!;
+    expect(Object.keys(cluster.deployments).filter((k) => k.startsWith('todo/')).sort()).toEqual(['todo/api', 'todo/web']);
+    expect(sim.calls().filter((c) => c.command === 'rollout status').map((c) => c.argv.find((a) => a.startsWith('deployment/'))).sort()).toEqual(['deployment/api', 'deployment/web']);
+    const mark = sim.calls().length;
+    const second = await up();
+    expect(second.exitCode, second.stderr).toBe(0);
+    expect(sim.calls().slice(mark).filter((c) => c.mutating).map((c) => `${c.tool} ${c.argv.join(' ')}`)).toEqual([]);
+  });
+
   it('finds its images again however their names are written (docker.io/ as Docker lists it, or not)', async () => {
     const { sim, app, up } = await scenario();
     app.write(

@@ -56,3 +56,12 @@ describe('lock files', () => {
     expect(parseRunRecord(text)).toBeUndefined();
   });
 });
+
+describe('the lock of the cluster target', () => {
+  it('is the same as the Minikube target\'s on the same cluster and namespace, and another for another namespace', () => {
+    const minikube = lockFiles('/state', { profile: 'minikube', namespace: 'todo' });
+    expect(lockFiles('/state', { profile: 'other', namespace: 'todo', context: 'minikube' })).toEqual(minikube);
+    expect(lockFiles('/state', { profile: 'minikube', namespace: 'todo', context: 'prod-eu' })).not.toEqual(minikube);
+    expect(lockFiles('/state', { profile: 'minikube', namespace: 'shop', context: 'minikube' })).not.toEqual(minikube);
+  });
+});
