@@ -153,10 +153,32 @@ function backendRoutes(req: IncomingMessage, res: ServerResponse, uiOrigin: stri
   return true;
 }
 
-/** A free port in Kubernetes' NodePort range, listening on 127.0.0.1. */
+/** The upper part of the NodePort range, left to the cluster target's port-forwards (freeForwardPort). */
+export const FORWARD_PORTS = { from: 31500, to: 32767 };
+
+/** A port of FORWARD_PORTS free now (not in `taken`), for a port-forward a test's `up` or `open` starts later. */
+export async function freeForwardPort(taken: number[] = []): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = FORWARD_PORTS.from + Math.floor(Math.random() * (FORWARD_PORTS.to - FORWARD_PORTS.from + 1));
+    if (taken.includes(port)) continue;
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error(`no free port in ${FORWARD_PORTS.from}-${FORWARD_PORTS.to}`);
+}
+
+/**
+ * A free port in Kubernetes' NodePort range, listening on 127.0.0.1: in its lower part, since
+ * the cluster target's tests leave the upper part (FORWARD_PORTS) to the port-forwards they
+ * start later, which a server of another test file taking the port meanwhile would refuse.
+ */
 async function listenInNodePortRange(handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; port: number }> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const port = 30000 + Math.floor(Math.random() * 2767);
+    const port = 30000 + Math.floor(Math.random() * (FORWARD_PORTS.from - 30000));
     const server = createServer(handler);
     const ok = await new Promise<boolean>((resolve) => {
       server.once('error', () => resolve(false));

@@ -11,27 +11,15 @@
 // from this machine (no name resolves to it), so those tests turn the app checks off and assert
 // the objects, the URLs and the backend URL baked into the frontend instead.
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CallRecord, SimOptions } from '../sim/harness.js';
 import { assertSafe, useScenarios, type Scenario } from './up-fixture.js';
+import { freeForwardPort } from './app-fixture.js';
 
 const scenario = useScenarios();
 
 /** A port in the NodePort range nothing listens on now: `kubectl port-forward` listens there. */
-async function freeNodePort(avoid: number[] = []): Promise<number> {
-  for (;;) {
-    const port = 30000 + Math.floor(Math.random() * 2767);
-    if (avoid.includes(port)) continue;
-    const free = await new Promise<boolean>((resolve) => {
-      const server = createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
-}
 
 const ALL_CHECKS_OFF = { ui: false, backendUrl: false, apiDocs: false, cors: false, auth: false };
 
@@ -54,8 +42,8 @@ type ClusterScenario = Scenario & { ports: { frontend: number; backend: number }
 /** A cluster-target checkout: todo-deploy.yaml names the context; the Services lead to the app's servers. */
 async function onCluster({ sim, context, cluster = {}, yaml = '', timeouts = {}, checks = { cors: false }, servicePorts }: ClusterOptions): Promise<ClusterScenario> {
   const s = await scenario({ minikube: 'absent', ...sim });
-  const frontend = await freeNodePort([s.app.ports.frontend, s.app.ports.backend]);
-  const ports = { frontend, backend: await freeNodePort([s.app.ports.frontend, s.app.ports.backend, frontend]) };
+  const frontend = await freeForwardPort([s.app.ports.frontend, s.app.ports.backend]);
+  const ports = { frontend, backend: await freeForwardPort([s.app.ports.frontend, s.app.ports.backend, frontend]) };
   const port = servicePorts === 'app' ? s.app.ports : undefined;
   const lines = [
     'target: cluster',

@@ -10,7 +10,7 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { createSim, dockerConfigJson, localRegistryHosting, type CallRecord, type ClusterState, type DeepPartial, type RegistryState, type Sim, type SimSnapshot } from '../sim/harness.js';
 import { runCli, type CliResult, type RunCliOptions } from '../sim/run-cli.js';
-import { appIn, createApp, secretValues, type App } from './app-fixture.js';
+import { appIn, createApp, freeForwardPort, secretValues, type App } from './app-fixture.js';
 import { EVENT, waitUntilHeld } from './up-fixture.js';
 
 const CONTEXT = 'prod-eu';
@@ -51,19 +51,6 @@ afterEach(async () => {
 });
 
 /** A free port in the NodePort range (the schema's) on 127.0.0.1, where kubectl port-forward will listen. */
-async function freeNodePort(taken: number[] = []): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = 30002 + Math.floor(Math.random() * 2765);
-    if (taken.includes(port)) continue;
-    const free = await new Promise<boolean>((resolve) => {
-      const server = createServer();
-      server.once('error', () => resolve(false));
-      server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
-  throw new Error('no free port in 30002-32767');
-}
 
 function configText(ports: Record<Service, number> | undefined, yaml = ''): string {
   return [
@@ -88,8 +75,8 @@ function worldOf(sim: Sim, app: App, ports: Record<Service, number>): World {
 async function newWorld(options: WorldOptions = {}): Promise<World> {
   const sim = await createSim({ clusters: { [CONTEXT]: options.cluster ?? {} }, ...(options.registry && { docker: { registries: { [HOST]: { repositories: {}, ...options.registry } } } }) });
   const app = await createApp(sim);
-  const frontend = await freeNodePort([app.ports.frontend, app.ports.backend]);
-  const ports = { frontend, backend: await freeNodePort([app.ports.frontend, app.ports.backend, frontend]) };
+  const frontend = await freeForwardPort([app.ports.frontend, app.ports.backend]);
+  const ports = { frontend, backend: await freeForwardPort([app.ports.frontend, app.ports.backend, frontend]) };
   app.write('todo-deploy.yaml', configText(options.defaultPorts ? undefined : ports, options.yaml));
   if (options.loginFile) app.write(LOGIN_FILE, dockerConfigJson({ [HOST]: LOGIN }));
   sim.update((s) => {
