@@ -2,7 +2,7 @@
 // answers typed key by key, the screen read back after every step. Also the same command with
 // stdin not a terminal, where it must never prompt.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -12,6 +12,7 @@ import { checkEnvText } from '../../src/config/env-file.js';
 import { Redactor } from '../../src/redact.js';
 import { createExec } from '../../src/tools/exec.js';
 import { binDir, makeApp, realGit } from '../support/setup-fixture.js';
+import { tempDir } from '../support/temp.js';
 
 const cli = resolve(import.meta.dirname, '../../bin/todo-deploy.js');
 const built = existsSync(resolve(import.meta.dirname, '../../dist/cli.js'));
@@ -25,7 +26,7 @@ const OPENAI = 'sk-e2e-Qw3rTy9UiOp0AsDfGhJkLzXc';
 /** One tmux server of our own (its own socket), with nothing of the developer's environment. */
 class Terminal {
   private readonly socket = `todo-deploy-e2e-${process.pid}-${Date.now()}`;
-  private readonly home = mkdtempSync(join(tmpdir(), 'todo-home-'));
+  private readonly home = tempDir('todo-home-');
   private readonly env = {
     HOME: this.home,
     // No CI, NO_COLOR or FORCE_COLOR; only git on PATH (node runs by its absolute path).

@@ -8,8 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { helmHistoryArgs, helmRollbackArgs, helmStatusArgs, helmTestArgs, helmUninstallArgs, helmUpgradeArgs, helmVersionArgs, type HelmMajor } from '../../src/tools/helm.js';
 import { applyArgs, deletePodsArgs, deleteSecretsArgs, getContextsArgs, getDeploymentArgs, getObjectsArgs, getPodsArgs, getSecretNamesArgs, kubectlArgs, kubectlVersionArgs, logsArgs, podLogsArgs, rolloutStatusArgs } from '../../src/tools/kubectl.js';
 import { realToolPath } from '../support/real-tools.js';
+import { tempDir } from '../support/temp.js';
 
-const home = mkdtempSync(join(tmpdir(), 'contract-home-'));
+const home = tempDir('contract-home-');
 const env = { PATH: '/usr/bin:/bin', HOME: home, KUBECONFIG: join(home, 'kubeconfig'), HELM_CACHE_HOME: join(home, 'cache'), HELM_CONFIG_HOME: join(home, 'config'), HELM_DATA_HOME: join(home, 'data') };
 
 function help(binary: string, subcommand: string[]): string {

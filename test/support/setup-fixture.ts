@@ -1,15 +1,15 @@
 // An app checkout to run `setup` in, and a Context for it whose output is captured and whose
 // PATH holds only what the test puts there (git, when a test wants it), never a real cluster tool.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { createContext, type Context } from '../../src/context.js';
 import type { Prompter } from '../../src/ui/prompts.js';
+import { tempDir } from './temp.js';
 
 export function makeApp(options: { git?: boolean; frontend?: string; backend?: string } = {}): string {
-  const appDir = mkdtempSync(join(tmpdir(), 'todo-app-'));
+  const appDir = tempDir('todo-app-');
   const frontend = join(appDir, options.frontend ?? 'frontend');
   const backend = join(appDir, options.backend ?? 'backend');
   mkdirSync(frontend, { recursive: true });
@@ -31,7 +31,7 @@ export function realGit(): string | undefined {
 
 /** A folder for PATH with nothing but the named tools in it. */
 export function binDir(tools: Record<string, string | undefined> = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), 'todo-bin-'));
+  const dir = tempDir('todo-bin-');
   for (const [name, target] of Object.entries(tools)) if (target) symlinkSync(target, join(dir, name));
   return dir;
 }

@@ -14,6 +14,7 @@ import { CI_MINIKUBE_VERSION, renderWorkflow, workflowValues } from '../../src/c
 import { defaults } from '../../src/config/schema.js';
 import { packageVersion } from '../../src/assets.js';
 import { repoRoot } from '../support/helm.js';
+import { tempDir } from '../support/temp.js';
 
 const template = readFileSync(join(repoRoot, 'templates', 'github-actions.yml'), 'utf8');
 
@@ -100,7 +101,7 @@ describe('the GitHub Actions workflow', () => {
   });
 });
 
-async function cli(args: string[], cwd: string, path = mkdtempSync(join(tmpdir(), 'empty-'))) {
+async function cli(args: string[], cwd: string, path = tempDir('empty-')) {
   let stdout = '';
   let stderr = '';
   const out = new PassThrough();
@@ -112,7 +113,7 @@ async function cli(args: string[], cwd: string, path = mkdtempSync(join(tmpdir()
 }
 
 describe('todo-deploy ci', () => {
-  const app = () => mkdtempSync(join(tmpdir(), 'ci-app-'));
+  const app = () => tempDir('ci-app-');
   const file = (dir: string) => join(dir, '.github', 'workflows', 'todo-deploy.yml');
 
   it('writes the workflow with the app\'s settings and says which secrets to add', async () => {

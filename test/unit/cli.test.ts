@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
+import { tempDir } from '../support/temp.js';
 
 async function cli(args: string[]) {
   let stdout = '';
@@ -12,7 +13,7 @@ async function cli(args: string[]) {
   const err = new PassThrough();
   out.on('data', (c) => (stdout += String(c)));
   err.on('data', (c) => (stderr += String(c)));
-  const exitCode = await main(args, { stdout: out as never, stderr: err as never, env: { PATH: mkdtempSync(join(tmpdir(), 'empty-')) }, cwd: tmpdir() });
+  const exitCode = await main(args, { stdout: out as never, stderr: err as never, env: { PATH: tempDir('empty-') }, cwd: tmpdir() });
   return { exitCode, stdout, stderr };
 }
 

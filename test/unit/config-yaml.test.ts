@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { ConfigError } from '../../src/errors.js';
+import { tempDir } from '../support/temp.js';
 
 async function load(text: string) {
-  const file = join(mkdtempSync(join(tmpdir(), 'config-')), 'todo-deploy.yaml');
+  const file = join(tempDir('config-'), 'todo-deploy.yaml');
   writeFileSync(file, text);
   try {
     return { config: (await loadConfig({ file, fileRequired: true, env: {}, flags: {} })).config, problems: [] };

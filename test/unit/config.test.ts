@@ -5,9 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig, envName } from '../../src/config/load.js';
 import { defaults, parseDuration } from '../../src/config/schema.js';
 import { ConfigError } from '../../src/errors.js';
+import { tempDir } from '../support/temp.js';
 
 function configFile(text: string | Buffer): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'config-')), 'todo-deploy.yaml');
+  const file = join(tempDir('config-'), 'todo-deploy.yaml');
   writeFileSync(file, text);
   return file;
 }

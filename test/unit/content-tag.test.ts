@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { assetPath } from '../../src/assets.js';
 import { digestContext, reachesBuild, secretLookingFiles, SECRET_FILE_PATTERNS, tagOf } from '../../src/images/content-tag.js';
+import { tempDir } from '../support/temp.js';
 
 function project(files: Record<string, string>) {
-  const root = mkdtempSync(join(tmpdir(), 'tag-'));
+  const root = tempDir('tag-');
   const context = join(root, 'backend');
   const dockerfile = join(root, 'backend.Dockerfile');
   writeFileSync(dockerfile, 'FROM python:3.13-slim\n');

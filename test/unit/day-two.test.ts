@@ -8,6 +8,7 @@ import { newCheck } from '../../src/deployment/checks.js';
 import { junit, reportCheck, reportFormat, summarize, writeReport, type VerifyReport } from '../../src/deployment/report.js';
 import { parseHelmHistory, parseHelmTestSuites, type HistoryEntry } from '../../src/tools/helm.js';
 import { isLogDuration, parseDeployment, parseNames, parsePods } from '../../src/tools/kubectl.js';
+import { tempDir } from '../support/temp.js';
 
 describe('helm output parsers', () => {
   it('reads `helm history -o json` oldest first, Helm 4 fields ignored', () => {
@@ -133,7 +134,7 @@ describe('the redactor and serialised output', () => {
     for (const secret of ['"namespace": "', '<testcase classname="']) redactor.add(secret);
     const check = Object.assign(newCheck('verify', 'backend', 'pods'), { status: 'fail' as const, detail: 'log: "namespace": "x"', diagnosis: ['│ <testcase classname="y'] });
     const report: VerifyReport = { tool: 'todo-deploy', version: '0', command: 'verify', ok: false, startedAt: '', durationMs: 0, target: { profile: 'm', kubeContext: 'm', namespace: 'todo' }, urls: {}, summary: summarize([check]), checks: [reportCheck(check)] };
-    const dir = mkdtempSync(join(tmpdir(), 'report-'));
+    const dir = tempDir('report-');
     await writeReport(join(dir, 'r.json'), report, redactor);
     await writeReport(join(dir, 'r.xml'), report, redactor);
     const json = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as VerifyReport;

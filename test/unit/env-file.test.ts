@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkEnvFile, checkEnvText, isPlaceholder, registerSecret } from '../../src/config/env-file.js';
 import { Redactor } from '../../src/redact.js';
+import { tempDir } from '../support/temp.js';
 
 const AUTH = 'q7V0c2Jt9yXkR4pLw8ZbN3mHs6TfGd1A';
 const DB_PASSWORD = 'npg_S3cr3tPassw0rd';
@@ -140,7 +141,7 @@ describe('.env validation', () => {
 
 describe('.env files on disk', () => {
   const write = (content: string | Buffer, mode = 0o600) => {
-    const file = join(mkdtempSync(join(tmpdir(), 'envfile-')), '.env');
+    const file = join(tempDir('envfile-'), '.env');
     writeFileSync(file, content);
     chmodSync(file, mode);
     return file;

@@ -5,6 +5,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { CancelledError, PrereqError, ToolError } from '../../src/errors.js';
 import { Redactor } from '../../src/redact.js';
 import { createExec, formatCommand, type ExecEvent } from '../../src/tools/exec.js';
+import { tempDir } from '../support/temp.js';
 
 const node = process.execPath;
 const script = (code: string) => ['-e', code];
@@ -85,7 +86,7 @@ describe('exec seam', () => {
   });
 
   it('on abort sends SIGINT first, so the child can clean up', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'exec-abort-'));
+    const dir = tempDir('exec-abort-');
     const marker = join(dir, 'cleaned-up');
     const controller = new AbortController();
     const { exec } = setup({ signal: controller.signal });
@@ -104,7 +105,7 @@ describe('exec seam', () => {
   });
 
   it('on abort kills a child that ignores SIGINT once the grace period is over', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'exec-abort-'));
+    const dir = tempDir('exec-abort-');
     const controller = new AbortController();
     const { exec } = setup({ signal: controller.signal, graceMs: 200 });
     const running = exec({ tool: node, args: script(`process.on('SIGINT', () => {}); ${readyFile(dir)} setTimeout(() => {}, 60000);`) });
@@ -123,7 +124,7 @@ describe('exec seam', () => {
 
   it('turns a tool missing from PATH into a prerequisite error with an install hint', async () => {
     const { exec } = setup();
-    const error = await caught(exec({ tool: 'helm', args: ['version'], env: { PATH: mkdtempSync(join(tmpdir(), 'empty-path-')) } }));
+    const error = await caught(exec({ tool: 'helm', args: ['version'], env: { PATH: tempDir('empty-path-') } }));
     expect(error).toBeInstanceOf(PrereqError);
     expect((error as PrereqError).message).toBe('helm was not found on PATH.');
     expect((error as PrereqError).hint).toContain('https://helm.sh/docs/intro/install/');
@@ -164,7 +165,7 @@ describe('exec seam', () => {
   });
 
   it('under dry-run prints a mutating command instead of running it, and still runs read-only ones', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'exec-dry-'));
+    const dir = tempDir('exec-dry-');
     const marker = join(dir, 'mutated');
     const { exec, events } = setup({ dryRun: true });
     const mutation = await exec({

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:net';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../support/temp.js';
 import { parse } from 'dotenv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
@@ -230,7 +230,7 @@ describe('setup: setting values in todo-deploy.yaml', () => {
   const base = template('todo-deploy.yaml');
 
   async function load(text: string) {
-    const dir = mkdtempSync(join(tmpdir(), 'todo-yaml-'));
+    const dir = tempDir('todo-yaml-');
     writeFileSync(join(dir, 'todo-deploy.yaml'), text);
     return (await loadConfig({ file: join(dir, 'todo-deploy.yaml'), fileRequired: true, env: {}, flags: {} })).config;
   }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../support/temp.js';
 import { checkConfig, checkEnv, checkInputs } from '../../src/checks/inputs.js';
 import { main } from '../../src/cli.js';
 import { setup, type SetupOptions } from '../../src/commands/setup.js';
@@ -358,7 +359,7 @@ describe('setup: a database password with characters a URL cannot hold', () => {
 
   it('without a terminal, encodes it with a notice', async () => {
     const app = makeApp();
-    const file = join(app, '..', `${app.split('/').pop()}-raw-db.url`);
+    const file = join(tempDir('todo-db-'), 'raw-db.url');
     writeFileSync(file, `${RAW_DB}\n`);
     const { output, error } = await flagsOnly(app, { databaseUrlFile: file, openaiApiKey: OPENAI, generateAuthSecret: true }, { yes: true });
     expect(error).toBeUndefined();
@@ -405,8 +406,10 @@ describe('setup: does the database answer?', () => {
 
 describe('setup without a terminal', () => {
   const allFlags = (app: string): SetupOptions => {
-    writeFileSync(join(app, '..', `${app.split('/').pop()}-db.url`), `${DB}\n`);
-    return { databaseUrlFile: join(app, '..', `${app.split('/').pop()}-db.url`), openaiApiKeyFile: '-', generateAuthSecret: true };
+    // Outside the app's folder, in one removed with the test file's others.
+    const file = join(tempDir('todo-db-'), 'db.url');
+    writeFileSync(file, `${DB}\n`);
+    return { databaseUrlFile: file, openaiApiKeyFile: '-', generateAuthSecret: true };
   };
 
   it('names every missing flag, asks nothing and writes nothing (exit 2)', async () => {
