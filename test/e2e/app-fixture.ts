@@ -3,7 +3,9 @@
 // 127.0.0.1 (the simulated Minikube publishes them on localhost). The servers answer as the
 // app does: health endpoints, the UI's page and chunks (with the backend URL the simulated
 // build baked in), Better Auth, the API docs and CORS.
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { afterAll } from 'vitest';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
 import { backendDatabaseOf, type Sim } from '../sim/harness.js';
@@ -156,11 +158,47 @@ function backendRoutes(req: IncomingMessage, res: ServerResponse, uiOrigin: stri
 /** The upper part of the NodePort range, left to the cluster target's port-forwards (freeForwardPort). */
 export const FORWARD_PORTS = { from: 31500, to: 32767 };
 
-/** A port of FORWARD_PORTS free now (not in `taken`), for a port-forward a test's `up` or `open` starts later. */
+/**
+ * Ports handed out by freeForwardPort, one file each (`<port>`, holding the pid): test files run
+ * in parallel workers, and two of them must never pick the same port between choosing it and
+ * their port-forward taking it. Removed when the test file is done; a dead pid's is stale.
+ */
+const RESERVED = join(tmpdir(), 'todo-deploy-forward-ports');
+const reserved: string[] = [];
+if (process.env.VITEST) afterAll(() => void reserved.splice(0).forEach((file) => rmSync(file, { force: true })));
+
+function reserve(port: number): boolean {
+  mkdirSync(RESERVED, { recursive: true });
+  const file = join(RESERVED, String(port));
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx' });
+      reserved.push(file);
+      return true;
+    } catch {
+      // Empty: another worker is writing its pid this moment.
+      const pid = Number(readFileSync(file, 'utf8'));
+      if (!pid || isAlive(pid)) return false;
+      rmSync(file, { force: true });
+    }
+  }
+  return false;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A port of FORWARD_PORTS free now and reserved for this test file, for a port-forward a test's `up` or `open` starts later. */
 export async function freeForwardPort(taken: number[] = []): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
+  for (let attempt = 0; attempt < 100; attempt++) {
     const port = FORWARD_PORTS.from + Math.floor(Math.random() * (FORWARD_PORTS.to - FORWARD_PORTS.from + 1));
-    if (taken.includes(port)) continue;
+    if (taken.includes(port) || !reserve(port)) continue;
     const free = await new Promise<boolean>((resolve) => {
       const server = createServer();
       server.once('error', () => resolve(false));
