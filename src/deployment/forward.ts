@@ -7,6 +7,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { services, type Service } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { CancelledError, OperationError } from '../errors.js';
+import { processAlive } from './lock.js';
 import { scopeOf, type Deployment } from './view.js';
 
 /** How long a forward that ended waits before it starts again (it ends when its pod goes away), doubled while it keeps failing. */
@@ -51,18 +52,9 @@ export async function markServed(stateDir: string, deployment: Deployment): Prom
 /** The live `todo-deploy open` serving a port, if one says it does. */
 export async function servedBy(stateDir: string, port: number): Promise<Served | undefined> {
   const served = await readFile(servedFile(stateDir, port), 'utf8').then((text) => JSON.parse(text) as Served, () => undefined);
-  return served && alive(served.pid) ? served : undefined;
+  return served && processAlive(served.pid) ? served : undefined;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // Another user's process is alive too.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Forwards localhost:<nodePort> to a service's Service while it runs. A port taken by a

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { afterAll } from 'vitest';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
+import { processAlive } from '../../src/deployment/lock.js';
 import { backendDatabaseOf, type Sim } from '../sim/harness.js';
 
 export const secrets = {
@@ -178,21 +179,13 @@ function reserve(port: number): boolean {
     } catch {
       // Empty: another worker is writing its pid this moment.
       const pid = Number(readFileSync(file, 'utf8'));
-      if (!pid || isAlive(pid)) return false;
+      if (!pid || processAlive(pid)) return false;
       rmSync(file, { force: true });
     }
   }
   return false;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** A port of FORWARD_PORTS free now and reserved for this test file, for a port-forward a test's `up` or `open` starts later. */
 export async function freeForwardPort(taken: number[] = []): Promise<number> {

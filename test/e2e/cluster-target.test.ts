@@ -12,6 +12,7 @@ import { createSim, dockerConfigJson, localRegistryHosting, type CallRecord, typ
 import { runCli, type CliResult, type RunCliOptions } from '../sim/run-cli.js';
 import { appIn, createApp, freeForwardPort, secretValues, type App } from './app-fixture.js';
 import { EVENT, waitUntilHeld } from './up-fixture.js';
+import { processAlive } from '../../src/deployment/lock.js';
 
 const CONTEXT = 'prod-eu';
 const HOST = 'registry.example.com';
@@ -682,7 +683,7 @@ describe('day two on the cluster target', () => {
     expect(backend.length).toBeGreaterThan(1);
     expect(backend[0]!.exitCode).toBe(1);
     for (const f of [...forwards.filter((f) => f.argv[5] === 'service/frontend'), backend.at(-1)!]) expect([130, 143]).toContain(f.exitCode);
-    for (const f of forwards) expect(alive(f.pid)).toBe(false);
+    for (const f of forwards) expect(processAlive(f.pid)).toBe(false);
     await expectPortsFree(ports);
     assertOnContext(since(sim, mark), ended.stdout + ended.stderr);
   });
@@ -740,14 +741,6 @@ function get(url: string): Promise<{ status: number; body: string }> {
   });
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Nothing listens on the forwarded ports any more. */
 async function expectPortsFree(ports: Record<Service, number>): Promise<void> {
